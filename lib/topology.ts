@@ -1,0 +1,108 @@
+/**
+ * The one list of what capstan runs: functions, the queues that feed them, HTTP routes, schedules and the
+ * table. The CDK stack (cdk/) and the local runtime (lib/runtime/) are both built from this module, so the
+ * two cannot drift. Pure data: no AWS or Node APIs here.
+ */
+
+export interface QueueSpec {
+  /** FIFO queues serialize per message group (one app+environment at a time). */
+  readonly fifo: boolean;
+  readonly batchSize: number;
+  /** AWS advises >= 6x the consuming function's timeout. */
+  readonly visibilityTimeoutSeconds: number;
+  /** After this many receives a message moves to the queue's DLQ. */
+  readonly maxReceiveCount: number;
+}
+
+export const queues = {
+  deploy: { fifo: true, batchSize: 10, visibilityTimeoutSeconds: 360, maxReceiveCount: 5 },
+  rollout: { fifo: false, batchSize: 10, visibilityTimeoutSeconds: 180, maxReceiveCount: 5 },
+} as const satisfies Record<string, QueueSpec>;
+
+export type QueueName = keyof typeof queues;
+
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+}
+
+export interface FunctionSpec {
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly queue?: QueueName;
+  readonly routes?: readonly RouteSpec[];
+  readonly scheduleMinutes?: number;
+  /** Queues this function sends to (grants and environment variables follow from this). */
+  readonly sendsTo: readonly QueueName[];
+  /** Whether it reads cluster credentials (Secrets Manager on AWS). */
+  readonly readsClusterCredentials: boolean;
+}
+
+export const functions = {
+  ingest: {
+    entry: 'functions/ingest.ts',
+    description: 'HTTP edge: authenticates, validates and enqueues capstan events',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    routes: [{ method: 'POST', path: '/events' }],
+    sendsTo: ['deploy', 'rollout'],
+    readsClusterCredentials: false,
+  },
+  deploy: {
+    entry: 'functions/deploy.ts',
+    description: 'deploy.requested: server-side apply of the release to every cluster of the environment',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    queue: 'deploy',
+    sendsTo: ['rollout'],
+    readsClusterCredentials: true,
+  },
+  rollout: {
+    entry: 'functions/rollout.ts',
+    description: 'rollout.check: observes a Deployment rollout until ready, failed or timed out',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    queue: 'rollout',
+    sendsTo: ['rollout'],
+    readsClusterCredentials: true,
+  },
+  sweep: {
+    entry: 'functions/sweep.ts',
+    description: 'Periodic sweep: probes every registered cluster and records its health',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    scheduleMinutes: 5,
+    sendsTo: [],
+    readsClusterCredentials: true,
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionName = keyof typeof functions;
+
+/** The single table: generic key names so one table serves every entity (see lib/store/keys.ts). */
+export const table = {
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  ttlAttribute: 'expiresAt',
+  indexes: [{ name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }],
+} as const;
+
+/** Environment variable names through which a function learns its resources, on AWS and locally alike. */
+export const env = {
+  table: 'CAPSTAN_TABLE',
+  queueUrl: (queue: QueueName) => `CAPSTAN_QUEUE_URL_${queue.toUpperCase()}`,
+  dlqUrl: (queue: QueueName) => `CAPSTAN_DLQ_URL_${queue.toUpperCase()}`,
+  /** Bearer token for POST /events: the value locally, a Secrets Manager ARN on AWS. */
+  ingestToken: 'CAPSTAN_INGEST_TOKEN',
+  ingestTokenSecretArn: 'CAPSTAN_INGEST_TOKEN_SECRET_ARN',
+} as const;
+
+/** Physical queue names used locally (CDK lets CloudFormation name them). */
+export const queueName = (prefix: string, queue: QueueName, dlq = false): string =>
+  `${prefix}-${queue}${dlq ? '-dlq' : ''}${queues[queue].fifo ? '.fifo' : ''}`;
+
+export const functionNames = Object.keys(functions) as FunctionName[];
+export const queueNames = Object.keys(queues) as QueueName[];
