@@ -1,0 +1,15 @@
+import { RolloutCheckEventSchema } from '../events/rollout-check.ts';
+import { checkRollout } from '../lib/deploy/rollout.ts';
+import { sqsConsumer } from '../lib/lambda/sqs-consumer.ts';
+import { wire } from '../lib/lambda/wiring.ts';
+
+const w = wire();
+
+/** rollout.check -> observe one Deployment once; schedule the next check or settle the release. */
+export const handler = sqsConsumer({
+  ...w,
+  name: 'rollout',
+  queue: 'rollout',
+  schema: RolloutCheckEventSchema,
+  handle: (event) => checkRollout(event, w.deploy),
+});

@@ -1,0 +1,13 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { probeClusters } from '../lib/fleet/probe.ts';
+import { wire } from '../lib/lambda/wiring.ts';
+
+const w = wire();
+
+/** Scheduled: probe every registered cluster and record whether it answers. */
+export const handler = middy(async () => {
+  const results = await probeClusters(w.deploy);
+  w.logger.info('sweep done', { results });
+  return results;
+}).use(injectLambdaContext(w.logger));

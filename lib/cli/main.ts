@@ -1,0 +1,82 @@
+import { Command, Option } from 'commander';
+import { InvalidInputError } from '../errors.ts';
+import { addClusterCommand, listClustersCommand } from './commands/clusters.ts';
+import { demoCommand } from './commands/demo.ts';
+import { history } from './commands/history.ts';
+import { installCommand } from './commands/install.ts';
+import { send } from './commands/send.ts';
+import { upCommand } from './commands/up.ts';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+const program = new Command('capstan')
+  .description('Event-driven control plane for fleets of Kubernetes clusters')
+  .showHelpAfterError()
+  .configureHelp({ sortSubcommands: false });
+
+program
+  .command('up')
+  .description('run capstan locally: emulators (unless AWS_ENDPOINT_URL_* are set), clusters, queues, HTTP edge')
+  .option('--clusters <n>', 'local clusters to start when no --context is given', '2')
+  .option('--context <name...>', 'register these kubeconfig contexts instead of starting local clusters', [])
+  .option('--kubeconfig <path>', 'kubeconfig holding the --context entries (default $KUBECONFIG or ~/.kube/config)')
+  .option('--environment <env>', 'environment the clusters belong to', 'staging')
+  .option('--port <port>', 'HTTP port of the webhook edge (0 = any free port)', '8787')
+  .option('--prefix <prefix>', 'name prefix of the table and queues', 'capstan')
+  .action(upCommand);
+
+program
+  .command('send')
+  .description('validate an event file and send it to capstan (POST /events)')
+  .argument('<event.json>', 'a CloudEvents-shaped capstan event, see events/samples/')
+  .option('--url <url>', 'capstan HTTP endpoint (default: the local `capstan up`)')
+  .option('--token <token>', 'ingest bearer token (default: $CAPSTAN_INGEST_TOKEN or the local runtime)')
+  .option('--validate-only', 'check the event against the contract and stop')
+  .action((file, o) => send(file, o, out));
+
+const clusters = program.command('clusters').description('registered clusters');
+clusters
+  .command('list')
+  .description('list registered clusters with their environment, wave and last health probe')
+  .option('--json', 'machine-readable output')
+  .action((o) => listClustersCommand(o, out));
+clusters
+  .command('add')
+  .description('register a cluster by reference to its credentials (never the credentials themselves)')
+  .argument('<name>', 'cluster name (DNS-1123 label)')
+  .requiredOption('--environment <env>', 'environment the cluster serves, e.g. staging or production')
+  .option('--wave <n>', 'release wave within the environment (lower goes first)', '0')
+  .option('--context <name>', 'kubeconfig context (local or self-managed credentials)')
+  .option('--kubeconfig <path>', 'kubeconfig file holding --context')
+  .option('--secret <arn>', 'Secrets Manager secret holding a kubeconfig (on AWS)')
+  .action((name, o) => addClusterCommand(name, o, out));
+
+program
+  .command('history')
+  .description("an app's history: every event and action with its outcome, newest first")
+  .argument('<app>', 'app name')
+  .option('--env <env>', 'only this environment')
+  .option('--cluster <name>', 'only this cluster')
+  .addOption(new Option('--limit <n>', 'at most this many entries').default(50).argParser(Number))
+  .option('--json', 'machine-readable output')
+  .action((app, o) => history(app, o, out));
+
+program
+  .command('install')
+  .description('build or fetch the local components (Kubernetes, etcd, kwok, DynamoDB Local, ElasticMQ) into the cache')
+  .action(installCommand);
+
+program
+  .command('demo')
+  .description('bring everything up, release the sample app to two local clusters, print its history, shut down')
+  .option('--timeout <seconds>', 'give up waiting for the rollout after this long', '300')
+  .action(demoCommand);
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`capstan: ${message}\n`);
+  // 2: the input was refused (nothing was done); 1: anything else went wrong.
+  process.exitCode = error instanceof InvalidInputError ? 2 : 1;
+}

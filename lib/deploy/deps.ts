@@ -1,0 +1,35 @@
+import type { Connect } from '../kube/connect.ts';
+import type { Enqueue } from '../queue/send.ts';
+import type { Db } from '../store/db.ts';
+
+/** Everything a release use case touches, injected so tests and both runtimes wire it their own way. */
+export interface DeployDeps {
+  readonly db: Db;
+  readonly connect: Connect;
+  readonly enqueue: Enqueue;
+  readonly now: () => Date;
+  readonly rollout: RolloutTiming;
+}
+
+export interface RolloutTiming {
+  /** Delay before the first rollout.check, and the cap of the backoff between checks. */
+  readonly firstCheckSeconds: number;
+  readonly maxCheckIntervalSeconds: number;
+  /** A rollout not ready after this long is failed (on top of Kubernetes' own progress deadline). */
+  readonly timeoutSeconds: number;
+}
+
+export const defaultRolloutTiming: RolloutTiming = { firstCheckSeconds: 2, maxCheckIntervalSeconds: 15, timeoutSeconds: 600 };
+
+/** Overridable per deployment (and shortened by tests): CAPSTAN_ROLLOUT_TIMEOUT_SECONDS and friends. */
+export const rolloutTimingFromEnv = (source: NodeJS.ProcessEnv = process.env): RolloutTiming => {
+  const num = (name: string, fallback: number) => {
+    const value = Number(source[name]);
+    return Number.isFinite(value) && value > 0 ? value : fallback;
+  };
+  return {
+    firstCheckSeconds: num('CAPSTAN_ROLLOUT_FIRST_CHECK_SECONDS', defaultRolloutTiming.firstCheckSeconds),
+    maxCheckIntervalSeconds: num('CAPSTAN_ROLLOUT_MAX_INTERVAL_SECONDS', defaultRolloutTiming.maxCheckIntervalSeconds),
+    timeoutSeconds: num('CAPSTAN_ROLLOUT_TIMEOUT_SECONDS', defaultRolloutTiming.timeoutSeconds),
+  };
+};

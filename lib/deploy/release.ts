@@ -1,0 +1,163 @@
+import type { DeployRequested, RolloutCheck } from '../../events/index.ts';
+import { SCHEMA_VERSION } from '../../events/envelope.ts';
+import { eventId } from '../../events/index.ts';
+import { CapstanError, messageOf, PartialFailureError } from '../errors.ts';
+import { applyAll, combineOutcomes } from '../kube/apply.ts';
+import { type Cluster, clustersOfEnvironment } from '../store/clusters.ts';
+import { recordHistory } from '../store/history.ts';
+import {
+  createRelease,
+  listReleases,
+  type Release,
+  setClusterRelease,
+  setReleaseStatus,
+} from '../store/releases.ts';
+import type { DeployDeps } from './deps.ts';
+import { renderManifests, stampRevision } from './manifests.ts';
+
+export interface ReleaseSummary {
+  readonly app: string;
+  readonly environment: string;
+  readonly revision?: number;
+  readonly outcome: 'released' | 'skipped' | 'failed';
+  readonly reason?: string;
+  readonly clusters: Record<string, string>;
+}
+
+/**
+ * deploy.requested -> one release, applied to every cluster of the environment. Safe to run again for the
+ * same event: the release is found, not duplicated, and applying it again changes nothing. One unreachable
+ * cluster does not stop the others; it makes the whole message retry, which re-applies as `unchanged`
+ * where it already succeeded.
+ */
+export const releaseToEnvironment = async (event: DeployRequested, deps: DeployDeps): Promise<ReleaseSummary> => {
+  const { app, environment } = event.data;
+  const base = { app, environment, eventId: event.id, eventType: event.type, at: event.time };
+  const history = (entry: Omit<Parameters<typeof recordHistory>[1], keyof typeof base | 'recordedAt'>) =>
+    recordHistory(deps.db, { ...base, ...entry, recordedAt: deps.now().toISOString() });
+
+  const clusters = await clustersOfEnvironment(deps.db, environment);
+  if (clusters.length === 0) {
+    const reason = `no clusters are registered in environment ${environment}`;
+    await history({ action: 'release', outcome: 'skipped', reason });
+    return { app, environment, outcome: 'skipped', reason, clusters: {} };
+  }
+
+  const { release, created } = await createRelease(deps.db, {
+    app,
+    environment,
+    eventId: event.id,
+    image: event.data.image,
+    namespace: event.data.namespace,
+    manifests: renderManifests(event.data) as Release['manifests'],
+    requestedBy: event.data.requestedBy,
+    reason: event.data.reason,
+    createdAt: deps.now().toISOString(),
+  });
+  const [newest] = await listReleases(deps.db, app, environment, 1);
+  if (!created && (release.status !== 'applying' || (newest && newest.revision > release.revision))) {
+    // A redelivery of an event whose release already went out, or was overtaken by a newer one.
+    const reason = `release #${release.revision} was already ${newest && newest.revision > release.revision ? `superseded by #${newest.revision}` : release.status}`;
+    return { app, environment, revision: release.revision, outcome: 'skipped', reason, clusters: {} };
+  }
+  await history({
+    action: 'release',
+    outcome: 'accepted',
+    revision: release.revision,
+    details: { image: release.image, clusters: clusters.map((c) => c.name) },
+  });
+
+  const results = await Promise.all(clusters.map((cluster) => applyToCluster(release, cluster, event, deps)));
+  const summary = Object.fromEntries(results.map((r) => [r.cluster, r.outcome]));
+  const retryable = results.filter((r) => r.outcome === 'failed' && r.retryable);
+  if (retryable.length > 0) {
+    throw new PartialFailureError(
+      `release ${app}/${environment}#${release.revision}: ${retryable.map((r) => r.message).join('; ')}`,
+    );
+  }
+  const failed = results.some((r) => r.outcome === 'failed');
+  await setReleaseStatus(deps.db, release, failed ? 'failed' : 'progressing');
+  if (failed) {
+    const reason = results.flatMap((r) => (r.message ? [r.message] : [])).join('; ');
+    await history({ action: 'release', outcome: 'failed', revision: release.revision, reason });
+  }
+  return { app, environment, revision: release.revision, outcome: failed ? 'failed' : 'released', clusters: summary };
+};
+
+interface ClusterResult {
+  readonly cluster: string;
+  readonly outcome: string;
+  readonly retryable?: boolean;
+  readonly message?: string;
+}
+
+const applyToCluster = async (
+  release: Release,
+  cluster: Cluster,
+  event: DeployRequested,
+  deps: DeployDeps,
+): Promise<ClusterResult> => {
+  const at = event.time;
+  const now = () => deps.now().toISOString();
+  const entry = { app: release.app, environment: release.environment, cluster: cluster.name, revision: release.revision };
+  try {
+    const kube = await deps.connect(cluster);
+    const applied = await applyAll(kube, stampRevision(release.manifests as never, release.revision));
+    const outcome = combineOutcomes(applied.map((a) => a.outcome));
+    await setClusterRelease(deps.db, release, cluster.name, { apply: outcome, rollout: 'progressing', updatedAt: now() });
+    await recordHistory(deps.db, {
+      ...entry,
+      eventId: event.id,
+      eventType: event.type,
+      action: 'apply',
+      outcome,
+      at,
+      recordedAt: now(),
+      details: { objects: applied.map((a) => `${a.kind}/${a.name}: ${a.outcome}`) },
+    });
+    const generation = applied.find((a) => a.kind === 'Deployment')?.object.metadata?.generation ?? 1;
+    await deps.enqueue(firstRolloutCheck(release, cluster.name, generation, deps), {
+      delaySeconds: deps.rollout.firstCheckSeconds,
+    });
+    return { cluster: cluster.name, outcome };
+  } catch (error) {
+    const retryable = !(error instanceof CapstanError) || error.retryable;
+    const message = messageOf(error);
+    await setClusterRelease(deps.db, release, cluster.name, { apply: 'failed', rollout: 'pending', message, updatedAt: now() });
+    await recordHistory(deps.db, {
+      ...entry,
+      eventId: event.id,
+      eventType: event.type,
+      action: 'apply',
+      outcome: 'failed',
+      reason: retryable ? `${message} (will retry)` : message,
+      at,
+      recordedAt: now(),
+    });
+    return { cluster: cluster.name, outcome: 'failed', retryable, message };
+  }
+};
+
+const firstRolloutCheck = (release: Release, cluster: string, generation: number, deps: DeployDeps): RolloutCheck => {
+  const deployment = release.manifests.find((m) => m.kind === 'Deployment') as { metadata: { name: string } };
+  return {
+    specversion: '1.0',
+    id: eventId(['rollout.check', release.app, release.environment, String(release.revision), cluster, '0']),
+    type: 'rollout.check',
+    source: 'capstan/deploy',
+    time: deps.now().toISOString(),
+    subject: `${release.app}/${release.environment}#${release.revision}`,
+    schemaversion: SCHEMA_VERSION,
+    data: {
+      app: release.app,
+      environment: release.environment,
+      revision: release.revision,
+      cluster,
+      namespace: release.namespace,
+      deployment: deployment.metadata.name,
+      generation,
+      attempt: 0,
+      deadline: new Date(deps.now().getTime() + deps.rollout.timeoutSeconds * 1000).toISOString(),
+    },
+  };
+};

@@ -1,0 +1,102 @@
+import type { RolloutCheck } from '../../events/index.ts';
+import { eventId } from '../../events/index.ts';
+import { translateKubeError } from '../kube/errors.ts';
+import { getCluster } from '../store/clusters.ts';
+import { recordHistory } from '../store/history.ts';
+import { getRelease, listReleases, setClusterRelease, setReleaseStatus } from '../store/releases.ts';
+import type { DeployDeps } from './deps.ts';
+import { REVISION_ANNOTATION } from './manifests.ts';
+import { rolloutStatus } from './rollout-status.ts';
+
+export type RolloutCheckOutcome = 'ready' | 'failed' | 'waiting' | 'superseded';
+
+/**
+ * rollout.check -> read the Deployment once and decide: ready, failed, or check again later. Waiting is a
+ * delayed message, never a sleep, so no function runs longer than one API call.
+ */
+export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promise<RolloutCheckOutcome> => {
+  const d = event.data;
+  const cluster = await getCluster(deps.db, d.cluster);
+  const kube = await deps.connect(cluster);
+  const deployment = await kube.apps
+    .readNamespacedDeployment({ name: d.deployment, namespace: d.namespace })
+    .catch((error) => translateKubeError(d.cluster, error));
+  const now = deps.now();
+  const history = (outcome: 'succeeded' | 'failed' | 'skipped', reason: string) =>
+    recordHistory(deps.db, {
+      app: d.app,
+      environment: d.environment,
+      cluster: d.cluster,
+      revision: d.revision,
+      eventId: event.id,
+      eventType: event.type,
+      action: 'rollout',
+      outcome,
+      reason,
+      at: event.time,
+      recordedAt: now.toISOString(),
+    });
+
+  const running = Number(deployment.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
+  if (running > d.revision) {
+    await history('skipped', `superseded: the cluster runs release #${running}`);
+    return 'superseded';
+  }
+
+  const verdict = rolloutStatus(deployment);
+  const timedOut = verdict.state === 'progressing' && now.getTime() >= Date.parse(d.deadline);
+  if (verdict.state === 'progressing' && !timedOut) {
+    const delaySeconds = Math.min(deps.rollout.maxCheckIntervalSeconds, deps.rollout.firstCheckSeconds * 2 ** d.attempt);
+    await deps.enqueue(
+      {
+        ...event,
+        id: eventId(['rollout.check', d.app, d.environment, String(d.revision), d.cluster, String(d.attempt + 1)]),
+        time: now.toISOString(),
+        data: { ...d, attempt: d.attempt + 1 },
+      },
+      { delaySeconds },
+    );
+    return 'waiting';
+  }
+
+  const ready = verdict.state === 'ready';
+  const message = timedOut ? `timed out after waiting until ${d.deadline}: ${verdict.message}` : verdict.message;
+  const release = await getRelease(deps.db, d.app, d.environment, d.revision);
+  await setClusterRelease(deps.db, release, d.cluster, {
+    ...(release.clusters[d.cluster] ?? { apply: 'unchanged' }),
+    rollout: ready ? 'ready' : 'failed',
+    message,
+    updatedAt: now.toISOString(),
+  });
+  await history(ready ? 'succeeded' : 'failed', message);
+  await settleRelease(deps, d);
+  return ready ? 'ready' : 'failed';
+};
+
+/**
+ * Marks the release succeeded once every cluster is ready, or failed as soon as one failed. Each check
+ * writes its own cluster first and reads the whole release after (consistently), so whichever check
+ * finishes last sees every cluster done.
+ */
+const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
+  const release = await getRelease(deps.db, d.app, d.environment, d.revision);
+  if (release.status === 'succeeded' || release.status === 'failed') return;
+  const states = Object.values(release.clusters).map((c) => c.rollout);
+  const status = states.includes('failed') ? 'failed' : states.every((s) => s === 'ready') ? 'succeeded' : undefined;
+  if (!status) return;
+  await setReleaseStatus(deps.db, release, status);
+  const [newest] = await listReleases(deps.db, d.app, d.environment, 1);
+  await recordHistory(deps.db, {
+    app: d.app,
+    environment: d.environment,
+    revision: d.revision,
+    eventId: `release-${d.revision}`,
+    eventType: 'release.settled',
+    action: 'release',
+    outcome: status,
+    reason: `${states.length} cluster(s): ${Object.entries(release.clusters).map(([c, s]) => `${c} ${s.rollout}`).join(', ')}`,
+    at: deps.now().toISOString(),
+    recordedAt: deps.now().toISOString(),
+    details: { newestRevision: newest?.revision },
+  });
+};

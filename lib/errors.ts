@@ -1,0 +1,73 @@
+/**
+ * Every error capstan raises on purpose, in one place. `retryable` decides what a queue consumer does:
+ * retryable -> the message is retried (and after N receives redriven to the DLQ by SQS);
+ * terminal -> the message is recorded in history and sent straight to the DLQ with its reason.
+ */
+export abstract class CapstanError extends Error {
+  abstract readonly retryable: boolean;
+  abstract readonly code: string;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that can never succeed: bad event, unknown app, refused by policy. */
+export class InvalidInputError extends CapstanError {
+  readonly retryable = false;
+  readonly code = 'invalid-input';
+  constructor(
+    message: string,
+    readonly issues: readonly string[] = [],
+  ) {
+    super(issues.length ? `${message}: ${issues.join('; ')}` : message);
+  }
+}
+
+/** Referenced thing does not exist (cluster, release). */
+export class NotFoundError extends CapstanError {
+  readonly retryable = false;
+  readonly code = 'not-found';
+}
+
+/** A cluster could not be reached or answered 5xx/429: try again later. */
+export class ClusterUnavailableError extends CapstanError {
+  readonly retryable = true;
+  readonly code = 'cluster-unavailable';
+  constructor(
+    readonly cluster: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`cluster ${cluster}: ${message}`, options);
+  }
+}
+
+/** The cluster refused the request for good (4xx other than 409/429): retrying changes nothing. */
+export class ClusterRejectedError extends CapstanError {
+  readonly retryable = false;
+  readonly code = 'cluster-rejected';
+  constructor(
+    readonly cluster: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`cluster ${cluster}: ${message}`, options);
+  }
+}
+
+/** Lost a race on a conditional write or lease; the work is retried. */
+export class ConflictError extends CapstanError {
+  readonly retryable = true;
+  readonly code = 'conflict';
+}
+
+/** Some clusters of a release failed in a way that may heal (the others are done and stay done). */
+export class PartialFailureError extends CapstanError {
+  readonly retryable = true;
+  readonly code = 'partial-failure';
+}
+
+export const isRetryable = (error: unknown): boolean => !(error instanceof CapstanError) || error.retryable;
+
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,0 +1,60 @@
+import { type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
+import type { ApplyOutcome } from '../store/releases.ts';
+import type { KubeClients } from './connect.ts';
+import { isNotFound, translateKubeError } from './errors.ts';
+
+/** One field manager for everything capstan applies, so ownership of fields is stable across releases. */
+export const FIELD_MANAGER = 'capstan';
+
+export interface ApplyResult {
+  readonly kind: string;
+  readonly name: string;
+  readonly outcome: Exclude<ApplyOutcome, 'failed'>;
+  readonly object: KubernetesObject;
+}
+
+/**
+ * Server-side apply, idempotent by construction: applying the same object twice leaves the
+ * resourceVersion untouched, which is how `unchanged` is told from `configured`.
+ */
+export const applyObject = async (
+  kube: KubeClients,
+  object: KubernetesObject,
+  options: { dryRun?: boolean } = {},
+): Promise<ApplyResult> => {
+  const header = { apiVersion: object.apiVersion, kind: object.kind, metadata: object.metadata } as const;
+  const name = object.metadata?.name ?? '';
+  try {
+    const before = await kube.objects.read(header as Parameters<typeof kube.objects.read>[0]).catch((error) => {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    });
+    const after = await kube.objects.patch(
+      object,
+      undefined,
+      options.dryRun ? 'All' : undefined,
+      FIELD_MANAGER,
+      true,
+      PatchStrategy.ServerSideApply,
+    );
+    const outcome = !before
+      ? 'created'
+      : before.metadata?.resourceVersion === after.metadata?.resourceVersion
+        ? 'unchanged'
+        : 'configured';
+    return { kind: object.kind ?? '', name, outcome, object: after };
+  } catch (error) {
+    return translateKubeError(kube.cluster, error);
+  }
+};
+
+/** Applies objects in order (a Service after its Deployment is fine; a namespace must come first). */
+export const applyAll = async (kube: KubeClients, objects: readonly KubernetesObject[], options = {}) => {
+  const results: ApplyResult[] = [];
+  for (const object of objects) results.push(await applyObject(kube, object, options));
+  return results;
+};
+
+/** The strongest change among several applies: created > configured > unchanged. */
+export const combineOutcomes = (outcomes: readonly ApplyResult['outcome'][]): ApplyResult['outcome'] =>
+  outcomes.includes('created') ? 'created' : outcomes.includes('configured') ? 'configured' : 'unchanged';

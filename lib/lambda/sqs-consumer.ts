@@ -1,0 +1,135 @@
+import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { z } from 'zod';
+import { type Config, dlqUrl } from '../config.ts';
+import { isRetryable, messageOf } from '../errors.ts';
+import { sendToDeadLetter } from '../queue/dead-letter.ts';
+import type { Db } from '../store/db.ts';
+import { recordHistory } from '../store/history.ts';
+import { keys, UNROUTED_APP } from '../store/keys.ts';
+import { type FunctionName, type QueueName, queues, table } from '../topology.ts';
+
+interface Envelope {
+  readonly id: string;
+  readonly type: string;
+  readonly time: string;
+  readonly data: { readonly app?: string; readonly environment?: string; readonly cluster?: string };
+}
+
+export interface ConsumerOptions<S extends z.ZodType<Envelope>> {
+  readonly name: FunctionName;
+  readonly queue: QueueName;
+  /** Schema of the one event type this consumer accepts. */
+  readonly schema: S;
+  readonly handle: (event: z.infer<S>) => Promise<unknown>;
+  readonly ddb: DynamoDBClient;
+  readonly db: Db;
+  readonly sqs: SQSClient;
+  readonly config: Config;
+  readonly logger: Logger;
+}
+
+/** How long a processed event id is remembered; redeliveries within it return the stored result. */
+const IDEMPOTENCY_SECONDS = 24 * 3600;
+
+/**
+ * A Lambda SQS handler around one use case: parse and validate each record, run the use case at most
+ * once per event id (Powertools idempotency in the table), report partial batch failures (Powertools
+ * batch; FIFO keeps group order), and send poison messages straight to the DLQ with their reason and a
+ * `rejected` history entry, so nothing accepted is lost and nothing bad is retried forever.
+ */
+export const sqsConsumer = <S extends z.ZodType<Envelope>>(o: ConsumerOptions<S>) => {
+  const idempotency = new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds: IDEMPOTENCY_SECONDS });
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: o.db.table,
+    awsSdkV3Client: o.ddb,
+    keyAttr: table.partitionKey,
+    sortKeyAttr: table.sortKey,
+    staticPkValue: keys.idempotency.PK,
+    expiryAttr: table.ttlAttribute,
+  });
+  const handleOnce = makeIdempotent(o.handle, { persistenceStore, config: idempotency, keyPrefix: `capstan.${o.name}` });
+  const spec = queues[o.queue];
+
+  const reject = async (record: SQSRecord, reason: string, event?: Envelope) => {
+    o.logger.warn('message rejected to the dead-letter queue', { messageId: record.messageId, reason });
+    await recordHistory(o.db, {
+      app: event?.data.app ?? UNROUTED_APP,
+      environment: event?.data.environment,
+      cluster: event?.data.cluster,
+      eventId: event?.id ?? `sqs-${record.messageId}`,
+      eventType: event?.type ?? 'unknown',
+      action: 'receive',
+      outcome: 'rejected',
+      reason,
+      at: event?.time ?? new Date(Number(record.attributes.SentTimestamp) || Date.now()).toISOString(),
+      recordedAt: new Date().toISOString(),
+      details: { queue: o.queue, messageId: record.messageId },
+    });
+    await sendToDeadLetter(o.sqs, dlqUrl(o.config, o.queue), record, reason);
+  };
+
+  const handleRecord = async (record: SQSRecord) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(record.body);
+    } catch {
+      return reject(record, 'message body is not JSON');
+    }
+    const parsed = o.schema.safeParse(body);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+      return reject(record, `invalid event: ${issues.join('; ')}`, looseEnvelope(body));
+    }
+    try {
+      return await handleOnce(parsed.data);
+    } catch (error) {
+      if (error instanceof IdempotencyAlreadyInProgressError) throw error; // a twin is running: retry later
+      const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
+      if (!isRetryable(error)) return reject(record, messageOf(error), parsed.data);
+      if (receives >= spec.maxReceiveCount) {
+        return reject(record, `gave up after ${receives} attempts: ${messageOf(error)}`, parsed.data);
+      }
+      o.logger.info('will retry', { messageId: record.messageId, receives, error: messageOf(error) });
+      throw error;
+    }
+  };
+
+  const processor = spec.fifo ? new SqsFifoPartialProcessorAsync() : new BatchProcessor(EventType.SQS);
+
+  return middy(
+    async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+      idempotency.registerLambdaContext(context);
+      // A failed group must not hold back the other groups of the batch; a fully failed batch is reported
+      // item by item like any other, not thrown.
+      return processPartialResponse(event, handleRecord, processor, {
+        context,
+        ...(spec.fifo ? { skipGroupOnError: true } : {}),
+        throwOnFullBatchFailure: false,
+      } as never);
+    },
+  ).use(injectLambdaContext(o.logger));
+};
+
+/** Best effort: enough of an invalid event to file its rejection under the right app. */
+const looseEnvelope = (body: unknown): Envelope | undefined => {
+  if (!body || typeof body !== 'object') return undefined;
+  const b = body as Record<string, unknown>;
+  const data = (b.data && typeof b.data === 'object' ? b.data : {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && /^[a-z0-9-]{1,63}$/.test(v) ? v : undefined);
+  const time = typeof b.time === 'string' && !Number.isNaN(Date.parse(b.time)) ? new Date(b.time).toISOString() : undefined;
+  if (typeof b.id !== 'string' || !time) return undefined;
+  return {
+    id: b.id,
+    type: typeof b.type === 'string' ? b.type : 'unknown',
+    time,
+    data: { app: str(data.app), environment: str(data.environment), cluster: str(data.cluster) },
+  };
+};

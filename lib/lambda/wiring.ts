@@ -1,0 +1,31 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { loadConfig } from '../config.ts';
+import { type DeployDeps, rolloutTimingFromEnv } from '../deploy/deps.ts';
+import { connector } from '../kube/connect.ts';
+import { enqueuer } from '../queue/send.ts';
+import { createDb } from '../store/db.ts';
+
+/**
+ * Clients and configuration a function needs, created once per process (cold start) and shared by every
+ * invocation. Endpoints come from the standard AWS_ENDPOINT_URL_* variables, so the same code talks to
+ * AWS, LocalStack or the local emulators.
+ */
+export const wire = () => {
+  const config = loadConfig();
+  const ddb = new DynamoDBClient({});
+  const sqs = new SQSClient({});
+  const secrets = new SecretsManagerClient({});
+  const db = createDb(config.tableName, ddb);
+  const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'capstan' });
+  const deploy: DeployDeps = {
+    db,
+    connect: connector(secrets),
+    enqueue: enqueuer(sqs, config),
+    now: () => new Date(),
+    rollout: rolloutTimingFromEnv(),
+  };
+  return { config, ddb, sqs, secrets, db, logger, deploy };
+};

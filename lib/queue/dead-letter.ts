@@ -1,0 +1,23 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+
+/**
+ * Moves a poison message to the DLQ at once, with the reason attached, instead of letting it be
+ * received N more times to no purpose. The original body is kept byte for byte for a later redrive.
+ */
+export const sendToDeadLetter = async (sqs: SQSClient, dlqUrl: string, record: SQSRecord, reason: string) => {
+  const fifo = dlqUrl.endsWith('.fifo');
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: dlqUrl,
+      MessageBody: record.body,
+      MessageAttributes: {
+        reason: { DataType: 'String', StringValue: reason.slice(0, 4000) },
+        sourceMessageId: { DataType: 'String', StringValue: record.messageId },
+      },
+      ...(fifo
+        ? { MessageGroupId: record.attributes.MessageGroupId ?? 'poison', MessageDeduplicationId: record.messageId }
+        : {}),
+    }),
+  );
+};

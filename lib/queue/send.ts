@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { CapstanEvent } from '../../events/index.ts';
+import type { Config } from '../config.ts';
+import { queueUrl } from '../config.ts';
+import { InvalidInputError } from '../errors.ts';
+import { queues } from '../topology.ts';
+import { routeOf } from './routing.ts';
+
+/** SQS deduplication ids allow 128 characters; longer event ids are hashed (still deterministic). */
+const dedupId = (id: string) => (id.length <= 128 && /^[\w!-/:-@[-`{-~]+$/.test(id) ? id : sha256(id));
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export type Enqueue = (event: CapstanEvent, options?: { delaySeconds?: number }) => Promise<void>;
+
+/**
+ * Sends an event to the queue that consumes its type. FIFO queues dedupe on the event id for five
+ * minutes (the consumer's idempotency record covers the rest); standard queues may be delayed.
+ */
+export const enqueuer =
+  (sqs: SQSClient, config: Config): Enqueue =>
+  async (event, options = {}) => {
+    const route = routeOf(event.type);
+    if (!route) throw new InvalidInputError(`no consumer handles events of type ${event.type} yet`);
+    const fifo = queues[route.queue].fifo;
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl(config, route.queue),
+        MessageBody: JSON.stringify(event),
+        MessageAttributes: { type: { DataType: 'String', StringValue: event.type } },
+        ...(fifo
+          ? { MessageGroupId: route.group?.(event) ?? event.type, MessageDeduplicationId: dedupId(event.id) }
+          : { DelaySeconds: Math.min(900, Math.max(0, Math.round(options.delaySeconds ?? 0))) }),
+      }),
+    );
+  };

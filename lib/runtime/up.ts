@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { startClusters } from '../local/cluster.ts';
+import { startEmulators } from '../local/emulators.ts';
+import { putCluster } from '../store/clusters.ts';
+import { createDb } from '../store/db.ts';
+import { ensureTable } from '../store/table.ts';
+import { env, type FunctionSpec, functionNames, functions, type QueueName, queues } from '../topology.ts';
+import { type HttpHandler, type HttpRoute, serveRoutes } from './http.ts';
+import { loadHandler } from './handlers.ts';
+import { lambdaContext } from './lambda-context.ts';
+import { type SqsHandler, startPoller } from './poller.ts';
+import { ensureQueues } from './resources.ts';
+import { type RuntimeState, removeState, writeState } from './state.ts';
+
+export interface UpOptions {
+  /** Local clusters to start (ignored when `existing` clusters are given). */
+  readonly clusters: number;
+  /** Clusters reachable by kubeconfig to register instead of starting local ones. */
+  readonly existing?: readonly ExistingCluster[];
+  readonly environment: string;
+  readonly port: number;
+  /** Prefix of the table and queue names. */
+  readonly prefix: string;
+  /** Seconds before a failed message is retried locally (Lambda waits the visibility timeout). */
+  readonly retryDelaySeconds: number;
+  readonly log: (line: string) => void;
+  /** Write the state file other `capstan` commands use to find this runtime. */
+  readonly writeState: boolean;
+}
+
+export interface ExistingCluster {
+  readonly name: string;
+  readonly kubeconfigPath: string;
+  readonly context: string;
+}
+
+export interface Runtime {
+  readonly state: RuntimeState;
+  stop(): Promise<void>;
+}
+
+const usesConfiguredEndpoints = (source: NodeJS.ProcessEnv) =>
+  Boolean(source.AWS_ENDPOINT_URL || source.AWS_ENDPOINT_URL_DYNAMODB || source.AWS_ENDPOINT_URL_SQS);
+
+/**
+ * `capstan up`: the same handlers as on AWS, fed by the same kind of queues. Starts the bundled emulators
+ * unless AWS_ENDPOINT_URL_* say where DynamoDB and SQS are, starts (or registers) clusters, then polls
+ * every queue and serves every route of the topology. stop() undoes it all, in reverse.
+ */
+export const up = async (o: UpOptions): Promise<Runtime> => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => o.log(`cleanup failed: ${e}`));
+    cleanups.length = 0;
+  };
+  try {
+    const workDir = await mkdtemp(join(tmpdir(), 'capstan-'));
+    cleanups.push(() => rm(workDir, { recursive: true, force: true }));
+    const endpoints: RuntimeState['endpoints'] = {};
+    if (!usesConfiguredEndpoints(process.env)) {
+      o.log('starting DynamoDB Local and ElasticMQ');
+      const emulators = await startEmulators({ dir: join(workDir, 'emulators'), log: o.log });
+      cleanups.push(() => emulators.stop());
+      process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb = emulators.dynamodbEndpoint;
+      process.env.AWS_ENDPOINT_URL_SQS = endpoints.sqs = emulators.sqsEndpoint;
+      // The emulators accept any key; DynamoDB Local wants letters and digits only.
+      process.env.AWS_ACCESS_KEY_ID ??= 'capstanlocal';
+      process.env.AWS_SECRET_ACCESS_KEY ??= 'capstanlocal';
+    } else {
+      endpoints.dynamodb = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL;
+      endpoints.sqs = process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL;
+    }
+    process.env.AWS_REGION ??= 'us-east-1';
+    const region = process.env.AWS_REGION;
+
+    const ddb = new DynamoDBClient({});
+    const sqs = new SQSClient({});
+    cleanups.push(async () => {
+      ddb.destroy();
+      sqs.destroy();
+    });
+    const tableName = `${o.prefix}-table`;
+    o.log(`table ${tableName}: ${await ensureTable(ddb, tableName)}`);
+    const queueUrls = await ensureQueues(sqs, o.prefix);
+    o.log(`queues ready: ${Object.keys(queueUrls).join(', ')} (each with a DLQ)`);
+
+    process.env[env.table] = tableName;
+    for (const [q, urls] of Object.entries(queueUrls)) {
+      process.env[env.queueUrl(q as QueueName)] = urls.url;
+      process.env[env.dlqUrl(q as QueueName)] = urls.dlqUrl;
+    }
+    process.env[env.ingestToken] ??= randomBytes(24).toString('base64url');
+    process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+
+    const db = createDb(tableName, ddb);
+    const clusters = await registerClusters(o, db, workDir, cleanups);
+
+    const pollers: ReturnType<typeof startPoller>[] = [];
+    const routes: HttpRoute[] = [];
+    const timers: NodeJS.Timeout[] = [];
+    for (const name of functionNames) {
+      const spec: FunctionSpec = functions[name];
+      const context = () => lambdaContext(`capstan-${name}`, spec.timeoutSeconds);
+      if (spec.queue) {
+        const handler = await loadHandler<SqsHandler>(name);
+        const queue = spec.queue;
+        pollers.push(
+          startPoller({
+            name,
+            sqs,
+            queue: queueUrls[queue],
+            spec: queues[queue],
+            handler,
+            context,
+            region,
+            retryDelaySeconds: o.retryDelaySeconds,
+            onError: (line) => o.log(`poller ${line}`),
+          }),
+        );
+      }
+      for (const route of spec.routes ?? []) {
+        routes.push({ ...route, handler: await loadHandler<HttpHandler>(name), context });
+      }
+      if (spec.scheduleMinutes) {
+        const run = await loadHandler<(e: unknown, c: unknown) => Promise<unknown>>(name);
+        const tick = () => run({ source: 'capstan.schedule' }, context()).catch((e) => o.log(`${name}: ${e}`));
+        timers.push(setInterval(tick, spec.scheduleMinutes * 60_000));
+        void tick();
+      }
+    }
+    cleanups.push(async () => {
+      for (const t of timers) clearInterval(t);
+      await Promise.all(pollers.map((p) => p.stop()));
+    });
+    const http = await serveRoutes(routes, o.port);
+    cleanups.push(() => http.stop());
+    o.log(`serving ${routes.map((r) => `${r.method} ${r.path}`).join(', ')} on ${http.url}`);
+
+    const state: RuntimeState = {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      httpUrl: http.url,
+      region,
+      table: tableName,
+      endpoints,
+      queues: queueUrls,
+      ingestToken: process.env[env.ingestToken] as string,
+      clusters,
+    };
+    if (o.writeState) {
+      await writeState(state);
+      cleanups.push(() => removeState());
+    }
+    return { state, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};
+
+const registerClusters = async (
+  o: UpOptions,
+  db: ReturnType<typeof createDb>,
+  workDir: string,
+  cleanups: (() => Promise<unknown>)[],
+): Promise<RuntimeState['clusters']> => {
+  let found: readonly ExistingCluster[];
+  if (o.existing?.length) {
+    found = o.existing;
+  } else {
+    o.log(`starting ${o.clusters} local cluster(s) (etcd, kube-apiserver, controller-manager, scheduler, kwok)`);
+    const local = await startClusters(o.clusters, { dir: join(workDir, 'clusters'), log: o.log });
+    cleanups.push(() => Promise.all(local.map((c) => c.stop())));
+    found = local;
+  }
+  const registered = [];
+  for (const [wave, c] of found.entries()) {
+    await putCluster(db, {
+      name: c.name,
+      environment: o.environment,
+      wave,
+      credentials: { kind: 'kubeconfig', path: c.kubeconfigPath, context: c.context },
+      registeredAt: new Date().toISOString(),
+    });
+    registered.push({ name: c.name, environment: o.environment, kubeconfigPath: c.kubeconfigPath, context: c.context });
+    o.log(`cluster ${c.name} registered in environment ${o.environment} (wave ${wave})`);
+  }
+  return registered;
+};

@@ -1,0 +1,78 @@
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { NameSchema } from '../../events/envelope.ts';
+import { NotFoundError } from '../errors.ts';
+import { type Db, parseItem, queryAll, withoutKeys } from './db.ts';
+import { keys } from './keys.ts';
+
+/** Credentials are only ever a reference: a kubeconfig context locally, a Secrets Manager secret on AWS. */
+export const CredentialsRefSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('kubeconfig'), path: z.string().min(1), context: z.string().min(1) }),
+  z.object({ kind: z.literal('secret'), secretId: z.string().min(1), context: z.string().optional() }),
+]);
+export type CredentialsRef = z.infer<typeof CredentialsRefSchema>;
+
+export const ClusterHealthSchema = z.object({
+  status: z.enum(['reachable', 'unreachable']),
+  checkedAt: z.iso.datetime(),
+  version: z.string().optional(),
+  message: z.string().optional(),
+});
+export type ClusterHealth = z.infer<typeof ClusterHealthSchema>;
+
+export const ClusterSchema = z.object({
+  name: NameSchema,
+  environment: NameSchema,
+  /** Releases go out wave by wave, lowest first. */
+  wave: z.int().min(0).max(9999).default(0),
+  credentials: CredentialsRefSchema,
+  registeredAt: z.iso.datetime(),
+  health: ClusterHealthSchema.optional(),
+});
+export type Cluster = z.infer<typeof ClusterSchema>;
+
+const toItem = (c: Cluster) => ({ ...keys.cluster(c.name), ...keys.clusterIndex(c.environment, c.wave, c.name), ...c });
+const fromItem = (item: Record<string, unknown>) => parseItem(ClusterSchema, withoutKeys(item));
+
+/** Registers or re-registers a cluster (same name replaces the reference and environment, keeps health). */
+export const putCluster = async (db: Db, cluster: Cluster): Promise<void> => {
+  const existing = await getCluster(db, cluster.name).catch(() => undefined);
+  const item = toItem({ ...cluster, health: cluster.health ?? existing?.health });
+  await db.doc.send(new PutCommand({ TableName: db.table, Item: item }));
+};
+
+export const getCluster = async (db: Db, name: string): Promise<Cluster> => {
+  const { Item } = await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.cluster(name) }));
+  if (!Item) throw new NotFoundError(`cluster ${name} is not registered`);
+  return fromItem(Item);
+};
+
+export const listClusters = async (db: Db): Promise<Cluster[]> => {
+  const items = await queryAll(db, {
+    KeyConditionExpression: 'PK = :pk',
+    ExpressionAttributeValues: { ':pk': keys.clusters.PK },
+  });
+  return items.map(fromItem);
+};
+
+/** Clusters of one environment, in wave order. */
+export const clustersOfEnvironment = async (db: Db, environment: string): Promise<Cluster[]> => {
+  const items = await queryAll(db, {
+    IndexName: 'GSI1',
+    KeyConditionExpression: 'GSI1PK = :pk',
+    ExpressionAttributeValues: { ':pk': keys.environment(environment).GSI1PK },
+  });
+  return items.map(fromItem);
+};
+
+export const recordClusterHealth = async (db: Db, name: string, health: ClusterHealth): Promise<void> => {
+  await db.doc.send(
+    new UpdateCommand({
+      TableName: db.table,
+      Key: keys.cluster(name),
+      UpdateExpression: 'SET health = :h',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':h': health },
+    }),
+  );
+};

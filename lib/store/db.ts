@@ -1,0 +1,52 @@
+import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { z } from 'zod';
+import { ConflictError } from '../errors.ts';
+
+/** The table and the client that reaches it, injected into every store function. */
+export interface Db {
+  readonly doc: DynamoDBDocumentClient;
+  readonly table: string;
+}
+
+export const createDb = (table: string, client = new DynamoDBClient({})): Db => ({
+  doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+  table,
+});
+
+/** Items read back are validated: a malformed item is a bug or tampering, never silently used. */
+export const parseItem = <S extends z.ZodType>(schema: S, item: Record<string, unknown>): z.infer<S> => {
+  const parsed = schema.safeParse(item);
+  if (!parsed.success) {
+    throw new Error(`malformed item ${String(item.PK)}/${String(item.SK)}: ${parsed.error.issues[0]?.message}`);
+  }
+  return parsed.data;
+};
+
+/** Lost conditional writes become ConflictError; everything else propagates unchanged. */
+export const translateConflict = (error: unknown, what: string): never => {
+  if (error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException) {
+    throw new ConflictError(`${what}: ${error.message}`, { cause: error });
+  }
+  throw error;
+};
+
+/** Strips the table's key attributes from an item before it is handed to the domain. */
+export const withoutKeys = (item: Record<string, unknown>): Record<string, unknown> => {
+  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g1s, expiresAt: _ttl, ...rest } = item;
+  return rest;
+};
+
+type QueryInput = Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'ExclusiveStartKey'>;
+
+/** Follows LastEvaluatedKey so callers never see a silently truncated page. */
+export const queryAll = async (db: Db, input: QueryInput, limit = Number.POSITIVE_INFINITY) => {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.doc.send(new QueryCommand({ ...input, TableName: db.table, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start && items.length < limit);
+  return items.slice(0, limit);
+};

@@ -1,0 +1,37 @@
+/**
+ * Key layout of the single table. Each entity's keys are chosen for the queries the CLI and API make:
+ *   clusters       PK=CLUSTERS                 SK=CLUSTER#<name>      GSI1: ENV#<env> / WAVE#<wave>#<name>
+ *   release head   PK=REL#<app>#<env>          SK=HEAD                (last revision number)
+ *   release        PK=REL#<app>#<env>          SK=REV#<0000000042>    GSI1: APP#<app> / REL#<createdAt>
+ *   event marker   PK=REL#<app>#<env>          SK=EVENT#<eventId>     (which revision an event made)
+ *   history        PK=HIST#APP#<app>           SK=<at>#<entryId>      GSI1: HIST#CLUSTER#<c> / <at>#<entryId>
+ *   lease          PK=LEASE#<name>             SK=LEASE               (TTL)
+ *   idempotency    PK=IDEMPOTENCY              SK=<function>#<hash>   (Powertools, TTL)
+ */
+export const keys = {
+  clusters: { PK: 'CLUSTERS' },
+  cluster: (name: string) => ({ PK: 'CLUSTERS', SK: `CLUSTER#${name}` }),
+  clusterIndex: (environment: string, wave: number, name: string) => ({
+    GSI1PK: `ENV#${environment}`,
+    GSI1SK: `WAVE#${String(wave).padStart(4, '0')}#${name}`,
+  }),
+  environment: (environment: string) => ({ GSI1PK: `ENV#${environment}` }),
+  releases: (app: string, environment: string) => ({ PK: `REL#${app}#${environment}` }),
+  releaseHead: (app: string, environment: string) => ({ PK: `REL#${app}#${environment}`, SK: 'HEAD' }),
+  release: (app: string, environment: string, revision: number) => ({
+    PK: `REL#${app}#${environment}`,
+    SK: `REV#${String(revision).padStart(10, '0')}`,
+  }),
+  releaseIndex: (app: string, createdAt: string) => ({ GSI1PK: `APP#${app}`, GSI1SK: `REL#${createdAt}` }),
+  eventMarker: (app: string, environment: string, eventId: string) => ({
+    PK: `REL#${app}#${environment}`,
+    SK: `EVENT#${eventId}`,
+  }),
+  appHistory: (app: string) => ({ PK: `HIST#APP#${app}` }),
+  clusterHistory: (cluster: string) => ({ GSI1PK: `HIST#CLUSTER#${cluster}` }),
+  lease: (name: string) => ({ PK: `LEASE#${name}`, SK: 'LEASE' }),
+  idempotency: { PK: 'IDEMPOTENCY' },
+} as const;
+
+/** History of events that never reached an app (malformed messages) lives under this pseudo-app. */
+export const UNROUTED_APP = '_unrouted';

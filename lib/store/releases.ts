@@ -1,0 +1,169 @@
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { NameSchema } from '../../events/envelope.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { type Db, parseItem, queryAll, translateConflict, withoutKeys } from './db.ts';
+import { keys } from './keys.ts';
+
+export const ApplyOutcomeSchema = z.enum(['created', 'configured', 'unchanged', 'failed']);
+export type ApplyOutcome = z.infer<typeof ApplyOutcomeSchema>;
+
+export const RolloutStateSchema = z.enum(['pending', 'progressing', 'ready', 'failed']);
+export type RolloutState = z.infer<typeof RolloutStateSchema>;
+
+export const ClusterReleaseSchema = z.object({
+  apply: ApplyOutcomeSchema,
+  rollout: RolloutStateSchema,
+  message: z.string().optional(),
+  updatedAt: z.iso.datetime(),
+});
+export type ClusterRelease = z.infer<typeof ClusterReleaseSchema>;
+
+export const ReleaseStatusSchema = z.enum(['applying', 'progressing', 'succeeded', 'failed']);
+export type ReleaseStatus = z.infer<typeof ReleaseStatusSchema>;
+
+/** Enough to re-apply a release exactly, long after Kubernetes' own ReplicaSet history dropped it. */
+export const ReleaseSchema = z.object({
+  app: NameSchema,
+  environment: NameSchema,
+  revision: z.int().min(1),
+  eventId: z.string(),
+  image: z.string(),
+  namespace: NameSchema,
+  manifests: z.array(z.record(z.string(), z.unknown())),
+  requestedBy: z.string().optional(),
+  reason: z.string().optional(),
+  createdAt: z.iso.datetime(),
+  status: ReleaseStatusSchema,
+  clusters: z.record(z.string(), ClusterReleaseSchema),
+});
+export type Release = z.infer<typeof ReleaseSchema>;
+export type NewRelease = Omit<Release, 'revision' | 'status' | 'clusters'>;
+
+const fromItem = (item: Record<string, unknown>) => parseItem(ReleaseSchema, withoutKeys(item));
+
+export const getRelease = async (db: Db, app: string, environment: string, revision: number): Promise<Release> => {
+  const { Item } = await db.doc.send(
+    new GetCommand({ TableName: db.table, Key: keys.release(app, environment, revision), ConsistentRead: true }),
+  );
+  if (!Item) throw new NotFoundError(`release ${app}/${environment}#${revision} does not exist`);
+  return fromItem(Item);
+};
+
+/** Newest first. */
+export const listReleases = async (db: Db, app: string, environment: string, limit = 50): Promise<Release[]> => {
+  const items = await queryAll(
+    db,
+    {
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :rev)',
+      ExpressionAttributeValues: { ':pk': keys.releases(app, environment).PK, ':rev': 'REV#' },
+      ScanIndexForward: false,
+    },
+    limit,
+  );
+  return items.map(fromItem);
+};
+
+/**
+ * Creates the release an event asks for, exactly once per event id: a marker item keyed by the event id,
+ * the head counter and the release itself are written in one transaction. A redelivered event finds its
+ * marker and gets the release it already made (`created: false`).
+ */
+export const createRelease = async (db: Db, input: NewRelease): Promise<{ release: Release; created: boolean }> => {
+  const { app, environment, eventId } = input;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const existing = await revisionOfEvent(db, app, environment, eventId);
+    if (existing !== undefined) return { release: await getRelease(db, app, environment, existing), created: false };
+
+    const head = await db.doc.send(
+      new GetCommand({ TableName: db.table, Key: keys.releaseHead(app, environment), ConsistentRead: true }),
+    );
+    const last = typeof head.Item?.revision === 'number' ? head.Item.revision : 0;
+    const release: Release = { ...input, revision: last + 1, status: 'applying', clusters: {} };
+    try {
+      await db.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: db.table,
+                Item: { ...keys.eventMarker(app, environment, eventId), revision: release.revision },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              Update: {
+                TableName: db.table,
+                Key: keys.releaseHead(app, environment),
+                UpdateExpression: 'SET revision = :next',
+                ConditionExpression: 'attribute_not_exists(revision) OR revision = :last',
+                ExpressionAttributeValues: { ':next': release.revision, ':last': last },
+              },
+            },
+            {
+              Put: {
+                TableName: db.table,
+                Item: {
+                  ...keys.release(app, environment, release.revision),
+                  ...keys.releaseIndex(app, release.createdAt),
+                  ...release,
+                },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+          ],
+        }),
+      );
+      return { release, created: true };
+    } catch (error) {
+      // Lost a race with a concurrent writer (same event or another revision): re-read and try again.
+      if (!(error instanceof Error && error.name === 'TransactionCanceledException')) throw error;
+    }
+  }
+  throw new ConflictError(`could not allocate a revision for ${app}/${environment} after 5 attempts`);
+};
+
+const revisionOfEvent = async (db: Db, app: string, environment: string, eventId: string) => {
+  const { Item } = await db.doc.send(
+    new GetCommand({ TableName: db.table, Key: keys.eventMarker(app, environment, eventId), ConsistentRead: true }),
+  );
+  return typeof Item?.revision === 'number' ? Item.revision : undefined;
+};
+
+/** Records one cluster's part of a release; other clusters' entries are untouched. */
+export const setClusterRelease = async (
+  db: Db,
+  release: Pick<Release, 'app' | 'environment' | 'revision'>,
+  cluster: string,
+  state: ClusterRelease,
+): Promise<void> => {
+  await db.doc
+    .send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: keys.release(release.app, release.environment, release.revision),
+        UpdateExpression: 'SET clusters.#c = :s',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#c': cluster },
+        ExpressionAttributeValues: { ':s': state },
+      }),
+    )
+    .catch((error) => translateConflict(error, `release ${release.app}/${release.environment}#${release.revision}`));
+};
+
+export const setReleaseStatus = async (
+  db: Db,
+  release: Pick<Release, 'app' | 'environment' | 'revision'>,
+  status: ReleaseStatus,
+): Promise<void> => {
+  await db.doc.send(
+    new UpdateCommand({
+      TableName: db.table,
+      Key: keys.release(release.app, release.environment, release.revision),
+      UpdateExpression: 'SET #s = :s',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':s': status },
+    }),
+  );
+};
