@@ -1,11 +1,15 @@
 import { Command, Option } from 'commander';
 import { InvalidInputError } from '../errors.ts';
-import { addClusterCommand, listClustersCommand } from './commands/clusters.ts';
-import { demoCommand } from './commands/demo.ts';
-import { history } from './commands/history.ts';
-import { installCommand } from './commands/install.ts';
-import { send } from './commands/send.ts';
-import { upCommand } from './commands/up.ts';
+
+// Commands are loaded when run, so `--help` and quick commands never load the Kubernetes or AWS clients.
+const commands = {
+  clusters: () => import('./commands/clusters.ts'),
+  demo: () => import('./commands/demo.ts'),
+  history: () => import('./commands/history.ts'),
+  install: () => import('./commands/install.ts'),
+  send: () => import('./commands/send.ts'),
+  up: () => import('./commands/up.ts'),
+};
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -23,7 +27,7 @@ program
   .option('--environment <env>', 'environment the clusters belong to', 'staging')
   .option('--port <port>', 'HTTP port of the webhook edge (0 = any free port)', '8787')
   .option('--prefix <prefix>', 'name prefix of the table and queues', 'capstan')
-  .action(upCommand);
+  .action(async (o) => (await commands.up()).upCommand(o));
 
 program
   .command('send')
@@ -32,14 +36,14 @@ program
   .option('--url <url>', 'capstan HTTP endpoint (default: the local `capstan up`)')
   .option('--token <token>', 'ingest bearer token (default: $CAPSTAN_INGEST_TOKEN or the local runtime)')
   .option('--validate-only', 'check the event against the contract and stop')
-  .action((file, o) => send(file, o, out));
+  .action(async (file, o) => (await commands.send()).send(file, o, out));
 
 const clusters = program.command('clusters').description('registered clusters');
 clusters
   .command('list')
   .description('list registered clusters with their environment, wave and last health probe')
   .option('--json', 'machine-readable output')
-  .action((o) => listClustersCommand(o, out));
+  .action(async (o) => (await commands.clusters()).listClustersCommand(o, out));
 clusters
   .command('add')
   .description('register a cluster by reference to its credentials (never the credentials themselves)')
@@ -49,7 +53,7 @@ clusters
   .option('--context <name>', 'kubeconfig context (local or self-managed credentials)')
   .option('--kubeconfig <path>', 'kubeconfig file holding --context')
   .option('--secret <arn>', 'Secrets Manager secret holding a kubeconfig (on AWS)')
-  .action((name, o) => addClusterCommand(name, o, out));
+  .action(async (name, o) => (await commands.clusters()).addClusterCommand(name, o, out));
 
 program
   .command('history')
@@ -59,18 +63,18 @@ program
   .option('--cluster <name>', 'only this cluster')
   .addOption(new Option('--limit <n>', 'at most this many entries').default(50).argParser(Number))
   .option('--json', 'machine-readable output')
-  .action((app, o) => history(app, o, out));
+  .action(async (app, o) => (await commands.history()).history(app, o, out));
 
 program
   .command('install')
   .description('build or fetch the local components (Kubernetes, etcd, kwok, DynamoDB Local, ElasticMQ) into the cache')
-  .action(installCommand);
+  .action(async () => (await commands.install()).installCommand());
 
 program
   .command('demo')
   .description('bring everything up, release the sample app to two local clusters, print its history, shut down')
   .option('--timeout <seconds>', 'give up waiting for the rollout after this long', '300')
-  .action(demoCommand);
+  .action(async (o) => (await commands.demo()).demoCommand(o));
 
 try {
   await program.parseAsync();

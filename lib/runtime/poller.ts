@@ -20,7 +20,10 @@ export interface PollerOptions {
   readonly handler: SqsHandler;
   readonly context: () => Context;
   readonly region: string;
-  /** Failed messages become visible again after this long (Lambda waits the full visibility timeout). */
+  /**
+   * Failed messages become visible again after this long, doubling with each receive and capped by the
+   * queue's visibility timeout (Lambda always waits the full visibility timeout).
+   */
   readonly retryDelaySeconds: number;
   readonly onError: (message: string) => void;
 }
@@ -90,7 +93,10 @@ const pollOnce = async (o: PollerOptions, signal: AbortSignal) => {
         Entries: retry.map((m, i) => ({
           Id: String(i),
           ReceiptHandle: m.ReceiptHandle,
-          VisibilityTimeout: o.retryDelaySeconds,
+          VisibilityTimeout: Math.min(
+            o.spec.visibilityTimeoutSeconds,
+            o.retryDelaySeconds * 2 ** (Number(m.Attributes?.ApproximateReceiveCount ?? 1) - 1),
+          ),
         })),
       }),
     );

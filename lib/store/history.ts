@@ -34,12 +34,13 @@ export const HistoryEntrySchema = z.object({
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
-const sortKey = (e: Pick<HistoryEntry, 'at' | 'eventId' | 'action' | 'cluster'>) =>
-  `${new Date(e.at).toISOString()}#${e.eventId}#${e.action}#${e.cluster ?? '-'}`;
+const sortKey = (e: Pick<HistoryEntry, 'at' | 'eventId' | 'action' | 'cluster' | 'outcome'>) =>
+  `${new Date(e.at).toISOString()}#${e.eventId}#${e.action}#${e.cluster ?? '-'}#${e.outcome}`;
 
 /**
- * Appends to the history. The key is derived from the event and the step, so a redelivered event
- * overwrites its own entry with the latest outcome instead of adding a duplicate.
+ * Appends to the history. The key is derived from the event, the step and its outcome: a redelivery that
+ * ends the same way overwrites its twin instead of adding a duplicate, while a retry that ends differently
+ * (failed, then created; created, then unchanged) adds its own entry, so no outcome is ever lost.
  */
 export const recordHistory = async (db: Db, entry: HistoryEntry): Promise<void> => {
   const SK = sortKey(entry);

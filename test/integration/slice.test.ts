@@ -1,0 +1,199 @@
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
+import { REVISION_ANNOTATION, stampRevision } from '../../lib/deploy/manifests.ts';
+import { applyAll } from '../../lib/kube/apply.ts';
+import type { Runtime } from '../../lib/runtime/up.ts';
+import { up } from '../../lib/runtime/up.ts';
+import { createDb, type Db } from '../../lib/store/db.ts';
+import { queryHistory } from '../../lib/store/history.ts';
+import { UNROUTED_APP } from '../../lib/store/keys.ts';
+import { listReleases, type Release } from '../../lib/store/releases.ts';
+import { awsClients, uniqueName, useEmulatorEnvironment } from '../support/aws.ts';
+import { connect, eventually, localClusters } from '../support/kube.ts';
+
+// The thin slice end to end, on real parts only: the HTTP edge, ElasticMQ queues, the deploy and rollout
+// handlers, DynamoDB Local, and two real kube-apiservers with controller-manager, scheduler and kwok nodes.
+let runtime: Runtime;
+let db: Db;
+const clusters = localClusters();
+const { sqs } = awsClients();
+
+beforeAll(async () => {
+  useEmulatorEnvironment();
+  process.env.CAPSTAN_ROLLOUT_FIRST_CHECK_SECONDS = '1';
+  process.env.CAPSTAN_ROLLOUT_MAX_INTERVAL_SECONDS = '2';
+  runtime = await up({
+    clusters: 0,
+    existing: inject('infra').clusters,
+    environment: 'staging',
+    port: 0,
+    prefix: uniqueName('slice'),
+    retryDelaySeconds: 1,
+    writeState: false,
+    log: () => {},
+  });
+  db = createDb(runtime.state.table);
+});
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+const deployEvent = (app: string, id = uniqueName('evt'), replicas = 2) => ({
+  ...sample,
+  id,
+  time: new Date().toISOString(),
+  data: { ...sample.data, app, namespace: app, replicas },
+});
+
+const post = async (body: unknown, token = runtime.state.ingestToken) => {
+  const response = await fetch(`${runtime.state.httpUrl}/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+const settled = (app: string, timeoutMs = 120_000) =>
+  eventually(
+    `release of ${app} to settle`,
+    async (): Promise<Release | undefined> => {
+      const [release] = await listReleases(db, app, 'staging', 1);
+      return release && (release.status === 'succeeded' || release.status === 'failed') ? release : undefined;
+    },
+    timeoutMs,
+  );
+
+describe('deploy.requested -> release on every cluster of the environment', () => {
+  const app = uniqueName('hello');
+  const event = deployEvent(app);
+
+  it('applies to both clusters, observes the rollout until Ready, and records it all', async () => {
+    expect(await post(event)).toEqual({ status: 202, body: { accepted: event.id, type: 'deploy.requested', queue: 'deploy' } });
+    const release = await settled(app);
+    expect(release.status).toBe('succeeded');
+    expect(release.revision).toBe(1);
+    expect(Object.keys(release.clusters).sort()).toEqual(clusters.map((c) => c.name).sort());
+    for (const c of Object.values(release.clusters)) expect(c).toMatchObject({ apply: 'created', rollout: 'ready' });
+
+    for (const cluster of clusters) {
+      const d = await (await connect(cluster)).apps.readNamespacedDeployment({ name: app, namespace: app });
+      expect(d.status?.readyReplicas).toBe(2);
+      expect(d.spec?.template.spec?.containers[0]?.image).toBe(sample.data.image);
+      expect(d.metadata?.annotations?.[REVISION_ANNOTATION]).toBe('1');
+    }
+
+    const history = await queryHistory(db, { app });
+    const lines = history.map((e) => `${e.action}:${e.cluster ?? '-'}:${e.outcome}`).sort();
+    expect(lines).toEqual(
+      [
+        'release:-:accepted',
+        'release:-:succeeded',
+        ...clusters.flatMap((c) => [`apply:${c.name}:created`, `rollout:${c.name}:succeeded`]),
+      ].sort(),
+    );
+  });
+
+  it('the same event delivered twice makes one release, and re-applying it is unchanged', async () => {
+    const before = await queryHistory(db, { app });
+    // Once through the edge (FIFO dedup), once straight onto the queue with a fresh deduplication id, as
+    // a redelivery after SQS's 5-minute window would arrive: the idempotency record catches it.
+    expect((await post(event)).status).toBe(202);
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: runtime.state.queues.deploy!.url,
+        MessageBody: JSON.stringify(event),
+        MessageGroupId: `${app}#staging`,
+        MessageDeduplicationId: uniqueName('redelivery'),
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(await listReleases(db, app, 'staging')).toHaveLength(1);
+    expect(await queryHistory(db, { app })).toHaveLength(before.length);
+
+    const [release] = await listReleases(db, app, 'staging');
+    for (const cluster of clusters) {
+      const again = await applyAll(await connect(cluster), stampRevision(release!.manifests as never, 1));
+      expect(again.map((r) => r.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    }
+  });
+});
+
+describe('bad input changes nothing', () => {
+  it('an invalid event is refused at the edge with the bad field named', async () => {
+    const app = uniqueName('bad');
+    const answer = await post({ ...deployEvent(app), data: { ...deployEvent(app).data, replicas: 5000 } });
+    expect(answer.status).toBe(400);
+    expect(JSON.stringify(answer.body.issues)).toContain('data.replicas');
+    expect(await listReleases(db, app, 'staging')).toHaveLength(0);
+  });
+
+  it('a request without the right token is refused', async () => {
+    expect((await post(deployEvent('x'), 'wrong-token-wrong-token')).status).toBe(401);
+    expect((await post('{not json')).status).toBe(400);
+  });
+
+  it('a malformed queue message ends in the DLQ with its reason, and in the history', async () => {
+    const app = uniqueName('poison');
+    const invalid = { ...deployEvent(app), data: { ...deployEvent(app).data, image: 'Not An Image' } };
+    for (const body of ['{definitely not json', JSON.stringify(invalid)]) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: runtime.state.queues.deploy!.url,
+          MessageBody: body,
+          MessageGroupId: 'poison',
+          MessageDeduplicationId: uniqueName('poison'),
+        }),
+      );
+    }
+    const seen: string[] = [];
+    const reasons = await eventually('both messages in the DLQ', async () => {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: runtime.state.queues.deploy!.dlqUrl,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ['All'],
+          WaitTimeSeconds: 1,
+        }),
+      );
+      seen.push(...Messages.map((m) => m.MessageAttributes?.reason?.StringValue ?? ''));
+      return seen.length >= 2 ? seen : undefined;
+    });
+    expect(reasons).toContain('message body is not JSON');
+    expect(reasons.some((r) => r.startsWith('invalid event: data.image'))).toBe(true);
+
+    const rejectedForApp = await queryHistory(db, { app });
+    expect(rejectedForApp.map((e) => [e.action, e.outcome])).toEqual([['receive', 'rejected']]);
+    const unrouted = await queryHistory(db, { app: UNROUTED_APP });
+    expect(unrouted.some((e) => e.reason === 'message body is not JSON')).toBe(true);
+    expect(await listReleases(db, app, 'staging')).toHaveLength(0);
+  });
+});
+
+describe('partial failure', () => {
+  it('one cluster down mid-release: the other is done, the down one is retried and completes once back', async () => {
+    const control = inject('infra').controlUrl;
+    const [up0, down] = clusters;
+    const app = uniqueName('partial');
+    await fetch(`${control}/clusters/${down!.name}/apiserver/stop`, { method: 'POST' });
+    try {
+      expect((await post(deployEvent(app))).status).toBe(202);
+      await eventually('the down cluster to be reported failed', async () => {
+        const history = await queryHistory(db, { app, cluster: down!.name });
+        return history.find((e) => e.outcome === 'failed' && e.reason?.includes('will retry'));
+      });
+      const [pending] = await listReleases(db, app, 'staging', 1);
+      expect(pending?.clusters[up0!.name]?.apply).toBe('created');
+      expect(pending?.status).toBe('applying');
+    } finally {
+      await fetch(`${control}/clusters/${down!.name}/apiserver/start`, { method: 'POST' });
+    }
+    const release = await settled(app, 180_000);
+    expect(release.status).toBe('succeeded');
+    const applies = (await queryHistory(db, { app })).filter((e) => e.action === 'apply');
+    // The retry re-applied everywhere: unchanged where it had already succeeded, created where it had not.
+    expect(applies.filter((e) => e.cluster === up0!.name).map((e) => e.outcome).sort()).toEqual(['created', 'unchanged']);
+    expect(applies.filter((e) => e.cluster === down!.name).map((e) => e.outcome).sort()).toEqual(['created', 'failed']);
+  });
+});

@@ -1,0 +1,136 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError } from '../../lib/errors.ts';
+import { clustersOfEnvironment, getCluster, listClusters, putCluster } from '../../lib/store/clusters.ts';
+import type { Db } from '../../lib/store/db.ts';
+import { queryHistory, recordHistory } from '../../lib/store/history.ts';
+import { keys } from '../../lib/store/keys.ts';
+import { acquireLease, releaseLease } from '../../lib/store/leases.ts';
+import { createRelease, listReleases, type NewRelease, setClusterRelease } from '../../lib/store/releases.ts';
+import { ensureTable } from '../../lib/store/table.ts';
+import { awsClients, freshDb } from '../support/aws.ts';
+
+// Against the real DynamoDB Local: conditional writes, transactions and indexes are the point here.
+let db: Db;
+const { ddb } = awsClients();
+beforeAll(async () => {
+  db = await freshDb(ddb);
+});
+
+const newRelease = (eventId: string, app = 'api'): NewRelease => ({
+  app,
+  environment: 'staging',
+  eventId,
+  image: 'registry.local/acme/api@sha256:' + 'a'.repeat(64),
+  namespace: 'default',
+  manifests: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }],
+  createdAt: new Date().toISOString(),
+});
+
+describe('table', () => {
+  it('is created once; ensuring it again changes nothing', async () => {
+    expect(await ensureTable(ddb, db.table)).toBe('unchanged');
+  });
+});
+
+describe('releases', () => {
+  it('makes exactly one release per event id, however often it is asked', async () => {
+    const first = await createRelease(db, newRelease('evt-1'));
+    const again = await createRelease(db, newRelease('evt-1'));
+    expect(first.created).toBe(true);
+    expect(again.created).toBe(false);
+    expect(again.release.revision).toBe(first.release.revision);
+    expect(await listReleases(db, 'api', 'staging')).toHaveLength(1);
+  });
+
+  it('three concurrent requests for the same event make one release', async () => {
+    const results = await Promise.all([1, 2, 3].map(() => createRelease(db, newRelease('evt-concurrent', 'web'))));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.release.revision))).toEqual(new Set([1]));
+    expect(await listReleases(db, 'web', 'staging')).toHaveLength(1);
+  });
+
+  it('concurrent different events get distinct, gap-free revisions, listed newest first', async () => {
+    const results = await Promise.all(['a', 'b', 'c'].map((id) => createRelease(db, newRelease(`evt-${id}`, 'jobs'))));
+    expect(results.map((r) => r.release.revision).sort()).toEqual([1, 2, 3]);
+    expect((await listReleases(db, 'jobs', 'staging')).map((r) => r.revision)).toEqual([3, 2, 1]);
+  });
+
+  it('records each cluster separately within a release', async () => {
+    const { release } = await createRelease(db, newRelease('evt-clusters', 'pay'));
+    const at = new Date().toISOString();
+    await Promise.all([
+      setClusterRelease(db, release, 'east', { apply: 'created', rollout: 'progressing', updatedAt: at }),
+      setClusterRelease(db, release, 'west', { apply: 'failed', rollout: 'pending', message: 'down', updatedAt: at }),
+    ]);
+    const [stored] = await listReleases(db, 'pay', 'staging');
+    expect(stored?.clusters).toEqual({
+      east: { apply: 'created', rollout: 'progressing', updatedAt: at },
+      west: { apply: 'failed', rollout: 'pending', message: 'down', updatedAt: at },
+    });
+  });
+
+  it('refuses to hand back an item that does not match its schema', async () => {
+    await db.doc.send(new PutCommand({ TableName: db.table, Item: { ...keys.release('bad', 'staging', 1), revision: 'x' } }));
+    await expect(listReleases(db, 'bad', 'staging')).rejects.toThrow(/malformed item REL#bad#staging/);
+  });
+});
+
+describe('clusters', () => {
+  it('lists an environment in wave order and keeps credentials as references', async () => {
+    const at = new Date().toISOString();
+    for (const [name, wave] of [['c-late', 2], ['c-first', 0], ['c-mid', 1]] as const) {
+      await putCluster(db, {
+        name,
+        environment: 'production',
+        wave,
+        credentials: { kind: 'secret', secretId: `capstan/clusters/${name}` },
+        registeredAt: at,
+      });
+    }
+    expect((await clustersOfEnvironment(db, 'production')).map((c) => c.name)).toEqual(['c-first', 'c-mid', 'c-late']);
+    expect((await listClusters(db)).length).toBeGreaterThanOrEqual(3);
+    expect((await getCluster(db, 'c-mid')).credentials).toEqual({ kind: 'secret', secretId: 'capstan/clusters/c-mid' });
+    await expect(getCluster(db, 'nope')).rejects.toThrow('cluster nope is not registered');
+  });
+});
+
+describe('history', () => {
+  const entry = {
+    app: 'hist',
+    environment: 'staging',
+    cluster: 'east',
+    eventId: 'evt-h',
+    eventType: 'deploy.requested',
+    action: 'apply',
+    at: '2026-01-01T00:00:00Z',
+    recordedAt: new Date().toISOString(),
+  } as const;
+
+  it('a redelivery with the same outcome overwrites its twin; a different outcome is kept beside it', async () => {
+    await recordHistory(db, { ...entry, outcome: 'failed', reason: 'unreachable' });
+    await recordHistory(db, { ...entry, outcome: 'failed', reason: 'unreachable again' });
+    await recordHistory(db, { ...entry, outcome: 'created' });
+    const byApp = await queryHistory(db, { app: 'hist' });
+    expect(byApp.map((e) => [e.outcome, e.reason])).toEqual([
+      ['failed', 'unreachable again'],
+      ['created', undefined],
+    ]);
+    expect(await queryHistory(db, { cluster: 'east' })).toHaveLength(2);
+    expect(await queryHistory(db, { app: 'hist', environment: 'production' })).toHaveLength(0);
+  });
+});
+
+describe('leases', () => {
+  it('one holder at a time; renewable by its holder; taken over once expired', async () => {
+    const now = Date.now();
+    await acquireLease(db, 'workload/a', 'one', 30, now);
+    await expect(acquireLease(db, 'workload/a', 'two', 30, now)).rejects.toBeInstanceOf(ConflictError);
+    await acquireLease(db, 'workload/a', 'one', 30, now + 1000);
+    await acquireLease(db, 'workload/a', 'two', 30, now + 60_000);
+    await releaseLease(db, 'workload/a', 'one'); // no longer ours: a no-op
+    await expect(acquireLease(db, 'workload/a', 'one', 30, now + 61_000)).rejects.toBeInstanceOf(ConflictError);
+    await releaseLease(db, 'workload/a', 'two');
+    await acquireLease(db, 'workload/a', 'one', 30, now + 62_000);
+  });
+});

@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
+
+const run = promisify(execFile);
+const bin = join(import.meta.dirname, '../../lib/cli/bin.js');
+const dir = mkdtempSync(join(tmpdir(), 'capstan-cli-'));
+
+const capstan = async (...args: string[]) => {
+  try {
+    const { stdout, stderr } = await run('node', [bin, ...args], { env: { ...process.env, CAPSTAN_STATE: join(dir, 'none.json') } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+};
+
+const file = (name: string, content: unknown) => {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+};
+
+describe('capstan CLI', () => {
+  it.each(['up', 'send', 'clusters list', 'clusters add', 'history', 'install', 'demo'])('%s --help', async (command) => {
+    const { code, stdout } = await capstan(...command.split(' '), '--help');
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Usage: capstan ${command}`);
+  });
+
+  it('send refuses an invalid event, naming the bad field, before anything is sent', async () => {
+    const bad = file('bad.json', { ...sample, data: { ...sample.data, replicas: -1 } });
+    const { code, stderr } = await capstan('send', bad);
+    expect(code).toBe(2);
+    expect(stderr).toContain('is not a valid capstan event');
+    expect(stderr).toContain('data.replicas');
+  });
+
+  it('send refuses a file that is not JSON', async () => {
+    const { code, stderr } = await capstan('send', file('text.json', 'hello'));
+    expect(code).toBe(2);
+    expect(stderr).toContain('is not valid JSON');
+  });
+
+  it('send --validate-only accepts the sample', async () => {
+    const { code, stdout } = await capstan('send', '--validate-only', join(import.meta.dirname, '../../events/samples/deploy.requested.json'));
+    expect(code).toBe(0);
+    expect(stdout).toContain('valid deploy.requested event');
+  });
+
+  it('send without a running capstan says how to start one', async () => {
+    const { code, stderr } = await capstan('send', join(import.meta.dirname, '../../events/samples/deploy.requested.json'));
+    expect(code).toBe(1);
+    expect(stderr).toContain('capstan is not running here: start it with `capstan up`');
+  });
+
+  it('clusters add refuses bad names and a missing credentials reference', async () => {
+    const { code, stderr } = await capstan('clusters', 'add', 'Bad_Name', '--environment', 'prod');
+    expect(code).toBe(2);
+    expect(stderr).toContain('must be a DNS-1123 label');
+    expect(stderr).toContain('give exactly one of --context');
+  });
+});
