@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type RuntimeState, readState } from '../runtime/state.ts';
 import { createDb, type Db } from '../store/db.ts';
 import { env } from '../topology.ts';
-import { readState, type RuntimeState } from '../runtime/state.ts';
 
 /**
  * Where CLI commands find the table: a deployed stack when CAPSTAN_TABLE is set (AWS credentials and

@@ -7,6 +7,7 @@ const commands = {
   demo: () => import('./commands/demo.ts'),
   history: () => import('./commands/history.ts'),
   install: () => import('./commands/install.ts'),
+  rbac: () => import('./commands/rbac.ts'),
   send: () => import('./commands/send.ts'),
   up: () => import('./commands/up.ts'),
 };
@@ -64,6 +65,12 @@ program
   .addOption(new Option('--limit <n>', 'at most this many entries').default(50).argParser(Number))
   .option('--json', 'machine-readable output')
   .action(async (app, o) => (await commands.history()).history(app, o, out));
+
+program
+  .command('rbac')
+  .description("print the least-privilege ServiceAccount, ClusterRole and binding for capstan's identity in a cluster")
+  .option('--namespace <ns>', 'namespace of the ServiceAccount', 'capstan-system')
+  .action(async (o) => (await commands.rbac()).rbacCommand(o, out));
 
 program
   .command('install')

@@ -19,7 +19,11 @@ export interface RolloutTiming {
   readonly timeoutSeconds: number;
 }
 
-export const defaultRolloutTiming: RolloutTiming = { firstCheckSeconds: 2, maxCheckIntervalSeconds: 15, timeoutSeconds: 600 };
+export const defaultRolloutTiming: RolloutTiming = {
+  firstCheckSeconds: 2,
+  maxCheckIntervalSeconds: 15,
+  timeoutSeconds: 600,
+};
 
 /** Overridable per deployment (and shortened by tests): CAPSTAN_ROLLOUT_TIMEOUT_SECONDS and friends. */
 export const rolloutTimingFromEnv = (source: NodeJS.ProcessEnv = process.env): RolloutTiming => {

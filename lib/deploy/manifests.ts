@@ -35,7 +35,11 @@ export const renderManifests = (w: Workload): KubernetesObject[] => {
               {
                 name: w.app,
                 image: w.image,
-                ports: w.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol })),
+                ports: w.ports.map((p) => ({
+                  ...(p.name ? { name: p.name } : {}),
+                  containerPort: p.containerPort,
+                  protocol: p.protocol,
+                })),
                 env: Object.entries(w.env).map(([name, value]) => ({ name, value })),
               },
             ],
@@ -52,7 +56,8 @@ export const renderManifests = (w: Workload): KubernetesObject[] => {
       spec: {
         selector,
         ports: w.ports.map((p) => ({
-          name: p.name ?? `port-${p.containerPort}`,
+          // Unique even for 53/TCP beside 53/UDP, which the contract allows unnamed.
+          name: p.name ?? `${p.protocol.toLowerCase()}-${p.containerPort}`,
           port: p.containerPort,
           targetPort: p.containerPort,
           protocol: p.protocol,
@@ -67,6 +72,12 @@ export const renderManifests = (w: Workload): KubernetesObject[] => {
 export const stampRevision = (objects: readonly KubernetesObject[], revision: number): KubernetesObject[] =>
   objects.map((o) =>
     o.kind === 'Deployment'
-      ? { ...o, metadata: { ...o.metadata, annotations: { ...o.metadata?.annotations, [REVISION_ANNOTATION]: String(revision) } } }
+      ? {
+          ...o,
+          metadata: {
+            ...o.metadata,
+            annotations: { ...o.metadata?.annotations, [REVISION_ANNOTATION]: String(revision) },
+          },
+        }
       : o,
   );

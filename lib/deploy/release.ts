@@ -1,17 +1,11 @@
-import type { DeployRequested, RolloutCheck } from '../../events/index.ts';
 import { SCHEMA_VERSION } from '../../events/envelope.ts';
+import type { DeployRequested, RolloutCheck } from '../../events/index.ts';
 import { eventId } from '../../events/index.ts';
 import { CapstanError, messageOf, PartialFailureError } from '../errors.ts';
 import { applyAll, combineOutcomes } from '../kube/apply.ts';
 import { type Cluster, clustersOfEnvironment } from '../store/clusters.ts';
 import { recordHistory } from '../store/history.ts';
-import {
-  createRelease,
-  listReleases,
-  type Release,
-  setClusterRelease,
-  setReleaseStatus,
-} from '../store/releases.ts';
+import { createRelease, listReleases, type Release, setClusterRelease, setReleaseStatus } from '../store/releases.ts';
 import type { DeployDeps } from './deps.ts';
 import { renderManifests, stampRevision } from './manifests.ts';
 
@@ -99,12 +93,21 @@ const applyToCluster = async (
 ): Promise<ClusterResult> => {
   const at = event.time;
   const now = () => deps.now().toISOString();
-  const entry = { app: release.app, environment: release.environment, cluster: cluster.name, revision: release.revision };
+  const entry = {
+    app: release.app,
+    environment: release.environment,
+    cluster: cluster.name,
+    revision: release.revision,
+  };
   try {
     const kube = await deps.connect(cluster);
     const applied = await applyAll(kube, stampRevision(release.manifests as never, release.revision));
     const outcome = combineOutcomes(applied.map((a) => a.outcome));
-    await setClusterRelease(deps.db, release, cluster.name, { apply: outcome, rollout: 'progressing', updatedAt: now() });
+    await setClusterRelease(deps.db, release, cluster.name, {
+      apply: outcome,
+      rollout: 'progressing',
+      updatedAt: now(),
+    });
     await recordHistory(deps.db, {
       ...entry,
       eventId: event.id,
@@ -123,7 +126,12 @@ const applyToCluster = async (
   } catch (error) {
     const retryable = !(error instanceof CapstanError) || error.retryable;
     const message = messageOf(error);
-    await setClusterRelease(deps.db, release, cluster.name, { apply: 'failed', rollout: 'pending', message, updatedAt: now() });
+    await setClusterRelease(deps.db, release, cluster.name, {
+      apply: 'failed',
+      rollout: 'pending',
+      message,
+      updatedAt: now(),
+    });
     await recordHistory(deps.db, {
       ...entry,
       eventId: event.id,

@@ -26,6 +26,7 @@ export const rolloutStatus = (d: V1Deployment): RolloutVerdict => {
   const available = status.availableReplicas ?? 0;
   if (updated < want) return { state: 'progressing', message: `${updated} of ${want} new replicas updated` };
   if (total > updated) return { state: 'progressing', message: `${total - updated} old replicas pending termination` };
-  if (available < updated) return { state: 'progressing', message: `${available} of ${updated} updated replicas available` };
+  if (available < updated)
+    return { state: 'progressing', message: `${available} of ${updated} updated replicas available` };
   return { state: 'ready', message: `${available} of ${want} replicas available` };
 };

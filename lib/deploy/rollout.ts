@@ -46,7 +46,10 @@ export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promi
   const verdict = rolloutStatus(deployment);
   const timedOut = verdict.state === 'progressing' && now.getTime() >= Date.parse(d.deadline);
   if (verdict.state === 'progressing' && !timedOut) {
-    const delaySeconds = Math.min(deps.rollout.maxCheckIntervalSeconds, deps.rollout.firstCheckSeconds * 2 ** d.attempt);
+    const delaySeconds = Math.min(
+      deps.rollout.maxCheckIntervalSeconds,
+      deps.rollout.firstCheckSeconds * 2 ** d.attempt,
+    );
     await deps.enqueue(
       {
         ...event,
@@ -94,7 +97,9 @@ const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
     eventType: 'release.settled',
     action: 'release',
     outcome: status,
-    reason: `${states.length} cluster(s): ${Object.entries(release.clusters).map(([c, s]) => `${c} ${s.rollout}`).join(', ')}`,
+    reason: `${states.length} cluster(s): ${Object.entries(release.clusters)
+      .map(([c, s]) => `${c} ${s.rollout}`)
+      .join(', ')}`,
     at: deps.now().toISOString(),
     recordedAt: deps.now().toISOString(),
     details: { newestRevision: newest?.revision },

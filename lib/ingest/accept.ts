@@ -1,7 +1,7 @@
 import { parseEvent } from '../../events/index.ts';
 import { messageOf } from '../errors.ts';
-import type { Enqueue } from '../queue/send.ts';
 import { routeOf } from '../queue/routing.ts';
+import type { Enqueue } from '../queue/send.ts';
 import { type AuthResult, verifyBearer, verifyHmacSignature } from '../sources/auth.ts';
 
 export interface HttpAnswer {

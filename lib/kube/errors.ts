@@ -17,7 +17,8 @@ export const translateKubeError = (cluster: string, error: unknown): never => {
       ? new ClusterUnavailableError(cluster, message, { cause: error })
       : new ClusterRejectedError(cluster, message, { cause: error });
   }
-  const detail = error instanceof Error ? `${(error as { code?: string }).code ?? error.name}: ${error.message}` : String(error);
+  const detail =
+    error instanceof Error ? `${(error as { code?: string }).code ?? error.name}: ${error.message}` : String(error);
   throw new ClusterUnavailableError(cluster, `unreachable (${detail})`, { cause: error });
 };
 

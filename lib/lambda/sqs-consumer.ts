@@ -1,5 +1,14 @@
-import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import {
+  BatchProcessor,
+  EventType,
+  processPartialResponse,
+  SqsFifoPartialProcessorAsync,
+} from '@aws-lambda-powertools/batch';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -55,7 +64,11 @@ export const sqsConsumer = <S extends z.ZodType<Envelope>>(o: ConsumerOptions<S>
     staticPkValue: keys.idempotency.PK,
     expiryAttr: table.ttlAttribute,
   });
-  const handleOnce = makeIdempotent(o.handle, { persistenceStore, config: idempotency, keyPrefix: `capstan.${o.name}` });
+  const handleOnce = makeIdempotent(o.handle, {
+    persistenceStore,
+    config: idempotency,
+    keyPrefix: `capstan.${o.name}`,
+  });
   const spec = queues[o.queue];
 
   const reject = async (record: SQSRecord, reason: string, event?: Envelope) => {
@@ -104,18 +117,16 @@ export const sqsConsumer = <S extends z.ZodType<Envelope>>(o: ConsumerOptions<S>
 
   const processor = spec.fifo ? new SqsFifoPartialProcessorAsync() : new BatchProcessor(EventType.SQS);
 
-  return middy(
-    async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-      idempotency.registerLambdaContext(context);
-      // A failed group must not hold back the other groups of the batch; a fully failed batch is reported
-      // item by item like any other, not thrown.
-      return processPartialResponse(event, handleRecord, processor, {
-        context,
-        ...(spec.fifo ? { skipGroupOnError: true } : {}),
-        throwOnFullBatchFailure: false,
-      } as never);
-    },
-  ).use(injectLambdaContext(o.logger));
+  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    idempotency.registerLambdaContext(context);
+    // A failed group must not hold back the other groups of the batch; a fully failed batch is reported
+    // item by item like any other, not thrown.
+    return processPartialResponse(event, handleRecord, processor, {
+      context,
+      ...(spec.fifo ? { skipGroupOnError: true } : {}),
+      throwOnFullBatchFailure: false,
+    } as never);
+  }).use(injectLambdaContext(o.logger));
 };
 
 /** Best effort: enough of an invalid event to file its rejection under the right app. */
@@ -124,7 +135,8 @@ const looseEnvelope = (body: unknown): Envelope | undefined => {
   const b = body as Record<string, unknown>;
   const data = (b.data && typeof b.data === 'object' ? b.data : {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && /^[a-z0-9-]{1,63}$/.test(v) ? v : undefined);
-  const time = typeof b.time === 'string' && !Number.isNaN(Date.parse(b.time)) ? new Date(b.time).toISOString() : undefined;
+  const time =
+    typeof b.time === 'string' && !Number.isNaN(Date.parse(b.time)) ? new Date(b.time).toISOString() : undefined;
   if (typeof b.id !== 'string' || !time) return undefined;
   return {
     id: b.id,

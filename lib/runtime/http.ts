@@ -4,7 +4,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { messageOf } from '../errors.ts';
 import type { RouteSpec } from '../topology.ts';
 
-export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+export type HttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export interface HttpRoute extends RouteSpec {
   readonly handler: HttpHandler;
@@ -26,7 +29,8 @@ export const serveRoutes = async (routes: readonly HttpRoute[], port: number, ho
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(body);
     };
-    if (!route) return reply(404, JSON.stringify({ error: 'not-found', reason: `no route ${req.method} ${url.pathname}` }));
+    if (!route)
+      return reply(404, JSON.stringify({ error: 'not-found', reason: `no route ${req.method} ${url.pathname}` }));
     try {
       const body = await readBody(req);
       const result = await route.handler(toEvent(req, url, body, route), route.context());

@@ -18,7 +18,9 @@ export const RuntimeStateSchema = z.object({
   endpoints: z.object({ dynamodb: z.string().optional(), sqs: z.string().optional() }),
   queues: z.record(z.string(), z.object({ url: z.string(), arn: z.string(), dlqUrl: z.string() })),
   ingestToken: z.string(),
-  clusters: z.array(z.object({ name: z.string(), environment: z.string(), kubeconfigPath: z.string(), context: z.string() })),
+  clusters: z.array(
+    z.object({ name: z.string(), environment: z.string(), kubeconfigPath: z.string(), context: z.string() }),
+  ),
 });
 export type RuntimeState = z.infer<typeof RuntimeStateSchema>;
 

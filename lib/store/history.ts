@@ -84,5 +84,8 @@ export const queryHistory = async (db: Db, q: HistoryQuery): Promise<HistoryEntr
   );
   return items
     .map(fromItem)
-    .filter((e) => (q.cluster === undefined || e.cluster === q.cluster) && (!q.environment || e.environment === q.environment));
+    .filter(
+      (e) =>
+        (q.cluster === undefined || e.cluster === q.cluster) && (!q.environment || e.environment === q.environment),
+    );
 };

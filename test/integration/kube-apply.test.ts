@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '../../events/index.ts';
+import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
 import { renderManifests, stampRevision } from '../../lib/deploy/manifests.ts';
 import { rolloutStatus } from '../../lib/deploy/rollout-status.ts';
 import { ClusterRejectedError, ClusterUnavailableError } from '../../lib/errors.ts';
 import { applyAll, applyObject } from '../../lib/kube/apply.ts';
 import { connector } from '../../lib/kube/connect.ts';
-import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
-import { connect, eventually, localClusters } from '../support/kube.ts';
 import { uniqueName } from '../support/aws.ts';
+import { connect, eventually, localClusters } from '../support/kube.ts';
 
 const workload = (app: string, replicas = 2) => {
   const parsed = parseEvent({ ...sample, data: { ...sample.data, app, namespace: app, replicas } });
@@ -25,7 +25,11 @@ describe('server-side apply against a real kube-apiserver', () => {
     const kube = await connect(cluster!);
     const objects = stampRevision(renderManifests(workload(uniqueName('twice'))), 1);
     const first = await applyAll(kube, objects);
-    expect(first.map((r) => `${r.kind}:${r.outcome}`)).toEqual(['Namespace:created', 'Deployment:created', 'Service:created']);
+    expect(first.map((r) => `${r.kind}:${r.outcome}`)).toEqual([
+      'Namespace:created',
+      'Deployment:created',
+      'Service:created',
+    ]);
     const second = await applyAll(kube, objects);
     expect(second.map((r) => r.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged']);
     expect(second[1]?.object.metadata?.resourceVersion).toBe(first[1]?.object.metadata?.resourceVersion);
@@ -42,7 +46,9 @@ describe('server-side apply against a real kube-apiserver', () => {
     await applyObject(kube, namespace!);
     const dry = await applyObject(kube, deployment!, { dryRun: true });
     expect(dry.outcome).toBe('created');
-    await expect(kube.apps.readNamespacedDeployment({ name: app, namespace: app })).rejects.toMatchObject({ code: 404 });
+    await expect(kube.apps.readNamespacedDeployment({ name: app, namespace: app })).rejects.toMatchObject({
+      code: 404,
+    });
   });
 
   it('a Deployment really rolls out on kwok nodes', async () => {

@@ -1,5 +1,5 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
 import { REVISION_ANNOTATION, stampRevision } from '../../lib/deploy/manifests.ts';
 import { applyAll } from '../../lib/kube/apply.ts';
@@ -70,7 +70,10 @@ describe('deploy.requested -> release on every cluster of the environment', () =
   const event = deployEvent(app);
 
   it('applies to both clusters, observes the rollout until Ready, and records it all', async () => {
-    expect(await post(event)).toEqual({ status: 202, body: { accepted: event.id, type: 'deploy.requested', queue: 'deploy' } });
+    expect(await post(event)).toEqual({
+      status: 202,
+      body: { accepted: event.id, type: 'deploy.requested', queue: 'deploy' },
+    });
     const release = await settled(app);
     expect(release.status).toBe('succeeded');
     expect(release.revision).toBe(1);
@@ -193,7 +196,17 @@ describe('partial failure', () => {
     expect(release.status).toBe('succeeded');
     const applies = (await queryHistory(db, { app })).filter((e) => e.action === 'apply');
     // The retry re-applied everywhere: unchanged where it had already succeeded, created where it had not.
-    expect(applies.filter((e) => e.cluster === up0!.name).map((e) => e.outcome).sort()).toEqual(['created', 'unchanged']);
-    expect(applies.filter((e) => e.cluster === down!.name).map((e) => e.outcome).sort()).toEqual(['created', 'failed']);
+    expect(
+      applies
+        .filter((e) => e.cluster === up0!.name)
+        .map((e) => e.outcome)
+        .sort(),
+    ).toEqual(['created', 'unchanged']);
+    expect(
+      applies
+        .filter((e) => e.cluster === down!.name)
+        .map((e) => e.outcome)
+        .sort(),
+    ).toEqual(['created', 'failed']);
   });
 });

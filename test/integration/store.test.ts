@@ -71,7 +71,9 @@ describe('releases', () => {
   });
 
   it('refuses to hand back an item that does not match its schema', async () => {
-    await db.doc.send(new PutCommand({ TableName: db.table, Item: { ...keys.release('bad', 'staging', 1), revision: 'x' } }));
+    await db.doc.send(
+      new PutCommand({ TableName: db.table, Item: { ...keys.release('bad', 'staging', 1), revision: 'x' } }),
+    );
     await expect(listReleases(db, 'bad', 'staging')).rejects.toThrow(/malformed item REL#bad#staging/);
   });
 });
@@ -79,7 +81,11 @@ describe('releases', () => {
 describe('clusters', () => {
   it('lists an environment in wave order and keeps credentials as references', async () => {
     const at = new Date().toISOString();
-    for (const [name, wave] of [['c-late', 2], ['c-first', 0], ['c-mid', 1]] as const) {
+    for (const [name, wave] of [
+      ['c-late', 2],
+      ['c-first', 0],
+      ['c-mid', 1],
+    ] as const) {
       await putCluster(db, {
         name,
         environment: 'production',

@@ -12,7 +12,9 @@ const dir = mkdtempSync(join(tmpdir(), 'capstan-cli-'));
 
 const capstan = async (...args: string[]) => {
   try {
-    const { stdout, stderr } = await run('node', [bin, ...args], { env: { ...process.env, CAPSTAN_STATE: join(dir, 'none.json') } });
+    const { stdout, stderr } = await run('node', [bin, ...args], {
+      env: { ...process.env, CAPSTAN_STATE: join(dir, 'none.json') },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -27,11 +29,14 @@ const file = (name: string, content: unknown) => {
 };
 
 describe('capstan CLI', () => {
-  it.each(['up', 'send', 'clusters list', 'clusters add', 'history', 'install', 'demo'])('%s --help', async (command) => {
-    const { code, stdout } = await capstan(...command.split(' '), '--help');
-    expect(code).toBe(0);
-    expect(stdout).toContain(`Usage: capstan ${command}`);
-  });
+  it.each(['up', 'send', 'clusters list', 'clusters add', 'history', 'rbac', 'install', 'demo'])(
+    '%s --help',
+    async (command) => {
+      const { code, stdout } = await capstan(...command.split(' '), '--help');
+      expect(code).toBe(0);
+      expect(stdout).toContain(`Usage: capstan ${command}`);
+    },
+  );
 
   it('send refuses an invalid event, naming the bad field, before anything is sent', async () => {
     const bad = file('bad.json', { ...sample, data: { ...sample.data, replicas: -1 } });
@@ -48,13 +53,20 @@ describe('capstan CLI', () => {
   });
 
   it('send --validate-only accepts the sample', async () => {
-    const { code, stdout } = await capstan('send', '--validate-only', join(import.meta.dirname, '../../events/samples/deploy.requested.json'));
+    const { code, stdout } = await capstan(
+      'send',
+      '--validate-only',
+      join(import.meta.dirname, '../../events/samples/deploy.requested.json'),
+    );
     expect(code).toBe(0);
     expect(stdout).toContain('valid deploy.requested event');
   });
 
   it('send without a running capstan says how to start one', async () => {
-    const { code, stderr } = await capstan('send', join(import.meta.dirname, '../../events/samples/deploy.requested.json'));
+    const { code, stderr } = await capstan(
+      'send',
+      join(import.meta.dirname, '../../events/samples/deploy.requested.json'),
+    );
     expect(code).toBe(1);
     expect(stderr).toContain('capstan is not running here: start it with `capstan up`');
   });

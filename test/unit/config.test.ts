@@ -16,6 +16,8 @@ describe('loadConfig', () => {
 
   it('names what is missing or malformed', () => {
     expect(() => loadConfig({})).toThrow('CAPSTAN_TABLE is not set');
-    expect(() => loadConfig({ CAPSTAN_TABLE: 't', CAPSTAN_QUEUE_URL_DEPLOY: 'not a url' })).toThrow('invalid configuration');
+    expect(() => loadConfig({ CAPSTAN_TABLE: 't', CAPSTAN_QUEUE_URL_DEPLOY: 'not a url' })).toThrow(
+      'invalid configuration',
+    );
   });
 });

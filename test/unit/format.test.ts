@@ -3,7 +3,15 @@ import { renderTable, since } from '../../lib/cli/format.ts';
 
 describe('renderTable', () => {
   it('aligns columns and does not pad the last one', () => {
-    expect(renderTable(['A', 'LONGER'], [['xyz', '1'], ['x', '22']])).toBe('A    LONGER\nxyz  1\nx    22');
+    expect(
+      renderTable(
+        ['A', 'LONGER'],
+        [
+          ['xyz', '1'],
+          ['x', '22'],
+        ],
+      ),
+    ).toBe('A    LONGER\nxyz  1\nx    22');
   });
 });
 

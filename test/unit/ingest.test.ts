@@ -34,7 +34,13 @@ describe('acceptEvent', () => {
   it.each([
     ['no credentials', sample, {}, 401, 'missing Authorization header'],
     ['a wrong token', sample, { authorization: 'Bearer nope' }, 401, 'invalid token'],
-    ['a bad signature', sample, { 'x-capstan-signature': `t=${Math.floor(Date.now() / 1000)},v1=00` }, 401, 'invalid signature'],
+    [
+      'a bad signature',
+      sample,
+      { 'x-capstan-signature': `t=${Math.floor(Date.now() / 1000)},v1=00` },
+      401,
+      'invalid signature',
+    ],
     ['a body that is not JSON', '{oops', undefined, 400, 'invalid-json'],
     ['an invalid event', { ...sample, data: { ...sample.data, app: 'Bad App' } }, undefined, 400, 'data.app'],
     ['an unknown type', { ...sample, type: 'deploy.maybe' }, undefined, 400, 'unknown event type'],

@@ -45,3 +45,17 @@ describe('stampRevision', () => {
     expect(stamped[2]?.metadata.annotations).toBeUndefined();
   });
 });
+
+describe('service ports', () => {
+  it('names unnamed ports uniquely, even one number over two protocols', () => {
+    const objects = renderManifests(
+      request({
+        ports: [
+          { containerPort: 53, protocol: 'TCP' },
+          { containerPort: 53, protocol: 'UDP' },
+        ],
+      }),
+    ) as unknown as Record<string, any>[];
+    expect(objects[2]?.spec.ports.map((p: { name: string }) => p.name)).toEqual(['tcp-53', 'udp-53']);
+  });
+});

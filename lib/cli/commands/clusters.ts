@@ -1,5 +1,5 @@
-import { InvalidInputError } from '../../errors.ts';
 import { NameSchema } from '../../../events/envelope.ts';
+import { InvalidInputError } from '../../errors.ts';
 import { type Cluster, listClusters, putCluster } from '../../store/clusters.ts';
 import { openDb } from '../connect.ts';
 import { renderTable, since } from '../format.ts';
@@ -44,9 +44,13 @@ export interface AddClusterOptions {
 export const addClusterCommand = async (name: string, o: AddClusterOptions, out: (line: string) => void) => {
   const issues = [
     ...(NameSchema.safeParse(name).success ? [] : [`name "${name}" must be a DNS-1123 label`]),
-    ...(NameSchema.safeParse(o.environment).success ? [] : [`--environment "${o.environment}" must be a DNS-1123 label`]),
+    ...(NameSchema.safeParse(o.environment).success
+      ? []
+      : [`--environment "${o.environment}" must be a DNS-1123 label`]),
     ...(/^\d{1,4}$/.test(o.wave) ? [] : [`--wave "${o.wave}" must be a whole number 0-9999`]),
-    ...(Boolean(o.secret) === Boolean(o.context) ? ['give exactly one of --context (kubeconfig) or --secret (Secrets Manager)'] : []),
+    ...(Boolean(o.secret) === Boolean(o.context)
+      ? ['give exactly one of --context (kubeconfig) or --secret (Secrets Manager)']
+      : []),
   ];
   if (issues.length) throw new InvalidInputError('cannot add cluster', issues);
   const kubeconfig = o.kubeconfig ?? process.env.KUBECONFIG ?? `${process.env.HOME}/.kube/config`;

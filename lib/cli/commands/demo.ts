@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
-import { listReleases, type Release } from '../../store/releases.ts';
-import { queryHistory } from '../../store/history.ts';
-import { createDb } from '../../store/db.ts';
 import { repoRoot } from '../../runtime/state.ts';
 import { up } from '../../runtime/up.ts';
+import { createDb } from '../../store/db.ts';
+import { queryHistory } from '../../store/history.ts';
+import { listReleases, type Release } from '../../store/releases.ts';
 import { progress } from '../log.ts';
 import { renderHistory } from './history.ts';
 import { send } from './send.ts';
@@ -43,7 +43,9 @@ export const demoCommand = async (o: { timeout: string }) => {
       const image = d.spec?.template.spec?.containers[0]?.image;
       log(`${c.name}: deployment demo/hello ${d.status?.readyReplicas ?? 0}/${d.spec?.replicas} ready, image ${image}`);
     }
-    process.stdout.write(`\nHistory of hello (newest first):\n${renderHistory(await queryHistory(db, { app: 'hello' }))}\n\n`);
+    process.stdout.write(
+      `\nHistory of hello (newest first):\n${renderHistory(await queryHistory(db, { app: 'hello' }))}\n\n`,
+    );
   } finally {
     log('shutting down');
     await runtime.stop();

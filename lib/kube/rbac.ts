@@ -1,0 +1,34 @@
+import type { KubernetesObject, V1PolicyRule } from '@kubernetes/client-node';
+
+export const RBAC_NAME = 'capstan';
+
+/**
+ * What capstan may do in a cluster, and nothing more. Each rule names the code path that needs it; add
+ * a rule together with the feature that needs it, and the RBAC test proves the set is enough.
+ */
+export const capstanRules: readonly V1PolicyRule[] = [
+  // lib/kube/apply.ts: releases create their namespace by server-side apply (read first, then patch).
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'create', 'patch'] },
+  // lib/kube/apply.ts and lib/deploy/rollout.ts: apply Deployments and Services, read rollout status.
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
+  { apiGroups: [''], resources: ['services'], verbs: ['get', 'create', 'patch'] },
+];
+
+/** ServiceAccount, ClusterRole and binding to install in each cluster (`capstan rbac | kubectl apply -f -`). */
+export const rbacManifests = (namespace = 'capstan-system'): KubernetesObject[] => [
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+  { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: RBAC_NAME, namespace } },
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: RBAC_NAME, labels: { 'app.kubernetes.io/managed-by': 'capstan' } },
+    rules: capstanRules,
+  } as KubernetesObject,
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: RBAC_NAME },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: RBAC_NAME },
+    subjects: [{ kind: 'ServiceAccount', name: RBAC_NAME, namespace }],
+  } as KubernetesObject,
+];
