@@ -1,0 +1,81 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { parseEvent } from '../../events/index.ts';
+import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
+import { renderManifests, stampRevision } from '../../lib/deploy/manifests.ts';
+import { ClusterRejectedError } from '../../lib/errors.ts';
+import { applyAll } from '../../lib/kube/apply.ts';
+import { connector } from '../../lib/kube/connect.ts';
+import { translateKubeError } from '../../lib/kube/errors.ts';
+import { RBAC_NAME, rbacManifests } from '../../lib/kube/rbac.ts';
+import { uniqueName } from '../support/aws.ts';
+import { connect, localClusters } from '../support/kube.ts';
+
+const NAMESPACE = 'capstan-system';
+
+describe("capstan's least-privilege ClusterRole, on a real kube-apiserver with RBAC", () => {
+  const [admin] = localClusters();
+
+  it('applies twice: the second is unchanged', async () => {
+    const kube = await connect(admin!);
+    const first = await applyAll(kube, rbacManifests(NAMESPACE));
+    expect(first.every((r) => r.outcome === 'created' || r.outcome === 'unchanged')).toBe(true);
+    const second = await applyAll(kube, rbacManifests(NAMESPACE));
+    expect(second.map((r) => r.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+  });
+
+  it("is enough for a release under the service account's own token, and refuses anything else", async () => {
+    const adminKube = await connect(admin!);
+    const { status } = await adminKube.core.createNamespacedServiceAccountToken({
+      name: RBAC_NAME,
+      namespace: NAMESPACE,
+      body: { spec: { expirationSeconds: 600 } },
+    });
+    const path = kubeconfigWithToken(admin!.credentials as { path: string; context: string }, status!.token);
+    const asCapstan = await connector()({
+      ...admin!,
+      name: 'as-capstan',
+      credentials: { kind: 'kubeconfig', path, context: 'capstan' },
+    });
+
+    const app = uniqueName('rbac');
+    const parsed = parseEvent({ ...sample, data: { ...sample.data, app, namespace: app } });
+    if (!parsed.ok || parsed.event.type !== 'deploy.requested') throw new Error('bad sample');
+    const applied = await applyAll(asCapstan, stampRevision(renderManifests(parsed.event.data), 1));
+    expect(applied.map((r) => r.outcome)).toEqual(['created', 'created', 'created']);
+    const d = await asCapstan.apps.readNamespacedDeployment({ name: app, namespace: app });
+    expect(d.metadata?.name).toBe(app);
+
+    const forbidden = async (call: () => Promise<unknown>) => {
+      const error = await call().catch((e) => e);
+      expect(() => translateKubeError('as-capstan', error)).toThrow(ClusterRejectedError);
+      expect(error.code).toBe(403);
+    };
+    await forbidden(() => asCapstan.core.listNamespacedSecret({ namespace: NAMESPACE }));
+    await forbidden(() => asCapstan.core.deleteNamespace({ name: app }));
+    await forbidden(() => asCapstan.core.listNode());
+  });
+});
+
+/** A kubeconfig for the same cluster, authenticated as the service account instead of the admin. */
+const kubeconfigWithToken = (ref: { path: string; context: string }, token: string | undefined) => {
+  if (!token) throw new Error('TokenRequest returned no token');
+  const base = new KubeConfig();
+  base.loadFromFile(ref.path);
+  base.setCurrentContext(ref.context);
+  const cluster = base.getCurrentCluster();
+  if (!cluster) throw new Error('admin kubeconfig has no cluster');
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: 'capstan', token }],
+    contexts: [{ name: 'capstan', cluster: cluster.name, user: 'capstan' }],
+    currentContext: 'capstan',
+  });
+  const path = join(tmpdir(), `${uniqueName('sa')}.kubeconfig`);
+  writeFileSync(path, kc.exportConfig(), { mode: 0o600 });
+  return path;
+};
