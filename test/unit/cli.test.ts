@@ -1,14 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
 
 const run = promisify(execFile);
 const bin = join(import.meta.dirname, '../../lib/cli/bin.js');
 const dir = mkdtempSync(join(tmpdir(), 'capstan-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const capstan = async (...args: string[]) => {
   try {
