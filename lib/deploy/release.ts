@@ -70,7 +70,8 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
     );
   }
   const failed = results.some((r) => r.outcome === 'failed');
-  await setReleaseStatus(deps.db, release, failed ? 'failed' : 'progressing');
+  // Only from `applying`: the rollout checks of a quick cluster may already have settled the release.
+  await setReleaseStatus(deps.db, release, failed ? 'failed' : 'progressing', ['applying']);
   if (failed) {
     const reason = results.flatMap((r) => (r.message ? [r.message] : [])).join('; ');
     await history({ action: 'release', outcome: 'failed', revision: release.revision, reason });
@@ -103,9 +104,12 @@ const applyToCluster = async (
     const kube = await deps.connect(cluster);
     const applied = await applyAll(kube, stampRevision(release.manifests as never, release.revision));
     const outcome = combineOutcomes(applied.map((a) => a.outcome));
+    // A retry re-applies clusters that already succeeded: unchanged there, so their rollout stands as it was.
+    const previous = release.clusters[cluster.name]?.rollout;
+    const settled = outcome === 'unchanged' && (previous === 'ready' || previous === 'failed') ? previous : undefined;
     await setClusterRelease(deps.db, release, cluster.name, {
       apply: outcome,
-      rollout: 'progressing',
+      rollout: settled ?? 'progressing',
       updatedAt: now(),
     });
     await recordHistory(deps.db, {
@@ -118,10 +122,12 @@ const applyToCluster = async (
       recordedAt: now(),
       details: { objects: applied.map((a) => `${a.kind}/${a.name}: ${a.outcome}`) },
     });
-    const generation = applied.find((a) => a.kind === 'Deployment')?.object.metadata?.generation ?? 1;
-    await deps.enqueue(firstRolloutCheck(release, cluster.name, generation, deps), {
-      delaySeconds: deps.rollout.firstCheckSeconds,
-    });
+    if (!settled) {
+      const generation = applied.find((a) => a.kind === 'Deployment')?.object.metadata?.generation ?? 1;
+      await deps.enqueue(rolloutCheck(release, cluster.name, generation, deps), {
+        delaySeconds: deps.rollout.firstCheckSeconds,
+      });
+    }
     return { cluster: cluster.name, outcome };
   } catch (error) {
     const retryable = !(error instanceof CapstanError) || error.retryable;
@@ -146,11 +152,28 @@ const applyToCluster = async (
   }
 };
 
-const firstRolloutCheck = (release: Release, cluster: string, generation: number, deps: DeployDeps): RolloutCheck => {
+type CheckKey = Pick<RolloutCheck['data'], 'app' | 'environment' | 'revision' | 'cluster' | 'generation' | 'attempt'>;
+
+/**
+ * A check's id names the release, cluster, Deployment generation and attempt: a duplicate first check for
+ * the same generation is dropped by idempotency, while a changed Deployment gets checks of its own.
+ */
+export const rolloutCheckId = (k: CheckKey) =>
+  eventId([
+    'rollout.check',
+    k.app,
+    k.environment,
+    String(k.revision),
+    k.cluster,
+    String(k.generation),
+    String(k.attempt),
+  ]);
+
+const rolloutCheck = (release: Release, cluster: string, generation: number, deps: DeployDeps): RolloutCheck => {
   const deployment = release.manifests.find((m) => m.kind === 'Deployment') as { metadata: { name: string } };
   return {
     specversion: '1.0',
-    id: eventId(['rollout.check', release.app, release.environment, String(release.revision), cluster, '0']),
+    id: rolloutCheckId({ ...release, cluster, generation, attempt: 0 }),
     type: 'rollout.check',
     source: 'capstan/deploy',
     time: deps.now().toISOString(),

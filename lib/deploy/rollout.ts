@@ -1,11 +1,11 @@
 import type { RolloutCheck } from '../../events/index.ts';
-import { eventId } from '../../events/index.ts';
 import { translateKubeError } from '../kube/errors.ts';
 import { getCluster } from '../store/clusters.ts';
 import { recordHistory } from '../store/history.ts';
 import { getRelease, listReleases, setClusterRelease, setReleaseStatus } from '../store/releases.ts';
 import type { DeployDeps } from './deps.ts';
 import { REVISION_ANNOTATION } from './manifests.ts';
+import { rolloutCheckId } from './release.ts';
 import { rolloutStatus } from './rollout-status.ts';
 
 export type RolloutCheckOutcome = 'ready' | 'failed' | 'waiting' | 'superseded';
@@ -53,7 +53,7 @@ export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promi
     await deps.enqueue(
       {
         ...event,
-        id: eventId(['rollout.check', d.app, d.environment, String(d.revision), d.cluster, String(d.attempt + 1)]),
+        id: rolloutCheckId({ ...d, attempt: d.attempt + 1 }),
         time: now.toISOString(),
         data: { ...d, attempt: d.attempt + 1 },
       },
@@ -87,7 +87,8 @@ const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
   const states = Object.values(release.clusters).map((c) => c.rollout);
   const status = states.includes('failed') ? 'failed' : states.every((s) => s === 'ready') ? 'succeeded' : undefined;
   if (!status) return;
-  await setReleaseStatus(deps.db, release, status);
+  const won = await setReleaseStatus(deps.db, release, status, ['applying', 'progressing']);
+  if (!won) return; // a concurrent check settled it first, and recorded it
   const [newest] = await listReleases(deps.db, d.app, d.environment, 1);
   await recordHistory(deps.db, {
     app: d.app,

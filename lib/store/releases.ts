@@ -151,19 +151,31 @@ export const setClusterRelease = async (
     .catch((error) => translateConflict(error, `release ${release.app}/${release.environment}#${release.revision}`));
 };
 
+/**
+ * Moves a release to `status` if it is in one of `from`, and says whether it did. Statuses only move
+ * forward, so a late or concurrent writer never undoes a settled release.
+ */
 export const setReleaseStatus = async (
   db: Db,
   release: Pick<Release, 'app' | 'environment' | 'revision'>,
   status: ReleaseStatus,
-): Promise<void> => {
-  await db.doc.send(
-    new UpdateCommand({
-      TableName: db.table,
-      Key: keys.release(release.app, release.environment, release.revision),
-      UpdateExpression: 'SET #s = :s',
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':s': status },
-    }),
-  );
+  from: readonly ReleaseStatus[],
+): Promise<boolean> => {
+  const values = Object.fromEntries(from.map((f, i) => [`:from${i}`, f]));
+  try {
+    await db.doc.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: keys.release(release.app, release.environment, release.revision),
+        UpdateExpression: 'SET #s = :s',
+        ConditionExpression: `#s IN (${Object.keys(values).join(', ')})`,
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': status, ...values },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
 };

@@ -6,7 +6,14 @@ import type { Db } from '../../lib/store/db.ts';
 import { queryHistory, recordHistory } from '../../lib/store/history.ts';
 import { keys } from '../../lib/store/keys.ts';
 import { acquireLease, releaseLease } from '../../lib/store/leases.ts';
-import { createRelease, listReleases, type NewRelease, setClusterRelease } from '../../lib/store/releases.ts';
+import {
+  createRelease,
+  getRelease,
+  listReleases,
+  type NewRelease,
+  setClusterRelease,
+  setReleaseStatus,
+} from '../../lib/store/releases.ts';
 import { ensureTable } from '../../lib/store/table.ts';
 import { awsClients, freshDb } from '../support/aws.ts';
 
@@ -68,6 +75,15 @@ describe('releases', () => {
       east: { apply: 'created', rollout: 'progressing', updatedAt: at },
       west: { apply: 'failed', rollout: 'pending', message: 'down', updatedAt: at },
     });
+  });
+
+  it('moves status forward only: a late writer cannot undo a settled release', async () => {
+    const { release } = await createRelease(db, newRelease('evt-status', 'flow'));
+    expect(await setReleaseStatus(db, release, 'progressing', ['applying'])).toBe(true);
+    expect(await setReleaseStatus(db, release, 'succeeded', ['applying', 'progressing'])).toBe(true);
+    expect(await setReleaseStatus(db, release, 'progressing', ['applying'])).toBe(false);
+    expect(await setReleaseStatus(db, release, 'failed', ['applying', 'progressing'])).toBe(false);
+    expect((await getRelease(db, 'flow', 'staging', release.revision)).status).toBe('succeeded');
   });
 
   it('refuses to hand back an item that does not match its schema', async () => {
