@@ -90,6 +90,12 @@ export const table = {
   indexes: [{ name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }],
 } as const;
 
+/**
+ * Cluster credentials on AWS live in Secrets Manager under this prefix; functions that read them may read
+ * nothing else, so `capstan clusters add --secret` refuses other names.
+ */
+export const clusterSecretPrefix = 'capstan/clusters/';
+
 /** Environment variable names through which a function learns its resources, on AWS and locally alike. */
 export const env = {
   table: 'CAPSTAN_TABLE',

@@ -72,6 +72,20 @@ describe('capstan CLI', () => {
     expect(stderr).toContain('capstan is not running here: start it with `capstan up`');
   });
 
+  it('clusters add refuses a secret outside the prefix the functions may read', async () => {
+    const { code, stderr } = await capstan(
+      'clusters',
+      'add',
+      'east',
+      '--environment',
+      'prod',
+      '--secret',
+      'other/east',
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain('--secret must be named capstan/clusters/<name>');
+  });
+
   it('clusters add refuses bad names and a missing credentials reference', async () => {
     const { code, stderr } = await capstan('clusters', 'add', 'Bad_Name', '--environment', 'prod');
     expect(code).toBe(2);

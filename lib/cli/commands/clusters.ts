@@ -1,6 +1,7 @@
 import { NameSchema } from '../../../events/envelope.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { type Cluster, listClusters, putCluster } from '../../store/clusters.ts';
+import { clusterSecretPrefix } from '../../topology.ts';
 import { openDb } from '../connect.ts';
 import { renderTable, since } from '../format.ts';
 
@@ -48,6 +49,9 @@ export const addClusterCommand = async (name: string, o: AddClusterOptions, out:
       ? []
       : [`--environment "${o.environment}" must be a DNS-1123 label`]),
     ...(/^\d{1,4}$/.test(o.wave) ? [] : [`--wave "${o.wave}" must be a whole number 0-9999`]),
+    ...(o.secret && !o.secret.replace(/^arn:[^:]+:secretsmanager:[^:]*:\d*:secret:/, '').startsWith(clusterSecretPrefix)
+      ? [`--secret must be named ${clusterSecretPrefix}<name>: capstan's functions may read only that prefix`]
+      : []),
     ...(Boolean(o.secret) === Boolean(o.context)
       ? ['give exactly one of --context (kubeconfig) or --secret (Secrets Manager)']
       : []),

@@ -1,0 +1,123 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import {
+  clusterSecretPrefix,
+  env,
+  type FunctionName,
+  type FunctionSpec,
+  type QueueName,
+  queues,
+} from '../lib/topology.ts';
+import { bundling } from './bundling.ts';
+import type { WorkQueues } from './queues.ts';
+import type { CapstanTable } from './table.ts';
+
+/** Topology entries are relative to the repository root, one level above this folder. */
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/** Standard queues only (FIFO mappings cannot batch over time): a little latency for fewer invocations. */
+const MAX_BATCHING_WINDOW = Duration.seconds(1);
+
+export interface CapstanFunctionProps {
+  readonly name: FunctionName;
+  readonly spec: FunctionSpec;
+  readonly table: CapstanTable;
+  readonly queues: WorkQueues;
+}
+
+/**
+ * One Lambda function of lib/topology.ts with exactly what its spec says it touches: the table, the
+ * queues it sends to, its own queue (consume) and DLQ (poison messages), and cluster credentials if it
+ * reads them. Its own role, so no AWS-managed policy and log writes only to its own log group.
+ */
+export class CapstanFunction extends Construct {
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, { name, spec, table, queues: work }: CapstanFunctionProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `capstan ${name} function`,
+    });
+    logGroup.grantWrite(role);
+
+    const urls = new Set<QueueName>([...spec.sendsTo, ...(spec.queue ? [spec.queue] : [])]);
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: join(repoRoot, spec.entry),
+      projectRoot: repoRoot,
+      depsLockFilePath: join(repoRoot, 'package-lock.json'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: spec.memoryMb,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      description: spec.description,
+      role,
+      logGroup,
+      bundling,
+      environment: {
+        [env.table]: table.table.tableName,
+        POWERTOOLS_SERVICE_NAME: 'capstan',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...Object.fromEntries([...urls].map((q) => [env.queueUrl(q), work.get(q).queue.queueUrl])),
+        ...(spec.queue ? { [env.dlqUrl(spec.queue)]: work.get(spec.queue).dlq.queueUrl } : {}),
+      },
+    });
+
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x is chosen over the newer nodejs24.x on purpose: the same handlers run and are tested on the ' +
+        'local Node 20 runtime (capstan up), and 22 is the closest supported Lambda runtime to it. Move to 24.x ' +
+        'together with the local Node version.',
+    });
+
+    table.grantData(this.fn);
+    for (const q of spec.sendsTo) work.get(q).queue.grantSendMessages(this.fn);
+    if (spec.queue) this.consume(spec.queue, spec, work);
+    if (spec.readsClusterCredentials) this.readClusterCredentials(role);
+  }
+
+  private consume(queue: QueueName, spec: FunctionSpec, work: WorkQueues): void {
+    const queueSpec = queues[queue];
+    if (queueSpec.visibilityTimeoutSeconds < spec.timeoutSeconds) {
+      throw new Error(`queue ${queue}: visibility timeout must be at least the consuming function's timeout`);
+    }
+    const { queue: source, dlq } = work.get(queue);
+    // Handlers move poison messages to the DLQ themselves, with the reason, instead of retrying them.
+    dlq.grantSendMessages(this.fn);
+    this.fn.addEventSource(
+      new SqsEventSource(source, {
+        batchSize: queueSpec.batchSize,
+        reportBatchItemFailures: true,
+        ...(queueSpec.fifo ? {} : { maxBatchingWindow: MAX_BATCHING_WINDOW }),
+      }),
+    );
+  }
+
+  private readClusterCredentials(role: Role): void {
+    const resource = Stack.of(this).formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${clusterSecretPrefix}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [resource] }),
+    );
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${clusterSecretPrefix}*]`,
+      reason:
+        'Clusters are registered at run time, each with its own credentials secret created under capstan/clusters/; ' +
+        'the names are data, not known at deploy time. The grant is read-only (GetSecretValue) and bounded by that prefix.',
+    });
+  }
+}

@@ -1,0 +1,301 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../cdk/assembly.ts';
+import {
+  clusterSecretPrefix,
+  env,
+  type FunctionName,
+  type FunctionSpec,
+  functionNames,
+  functions,
+  type QueueName,
+  queueNames,
+  queues,
+  table,
+} from '../../lib/topology.ts';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+
+const spec = (name: FunctionName): FunctionSpec => functions[name];
+const consumers = functionNames.filter((name) => spec(name).queue);
+const scheduled = functionNames.filter((name) => spec(name).scheduleMinutes);
+const routes = functionNames.flatMap((name) => (spec(name).routes ?? []).map((route) => ({ name, ...route })));
+const expectLike = (actual: unknown, pattern: Record<string, unknown>) =>
+  expect(Match.objectLike(pattern).test(actual).toHumanStrings()).toEqual([]);
+const logicalId = (construct: IConstruct) =>
+  Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnResource);
+
+// Bundling is skipped here (empty `aws:cdk:bundling-stacks`); the real synth below bundles with esbuild.
+describe('CDK stack from lib/topology.ts', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'capstan-cdk-'));
+  const { app, stack } = createApp({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  let template: Template;
+  let resources: Record<string, Resource>;
+  const resource = (construct: IConstruct) => resources[logicalId(construct)] as Resource;
+  const fn = (name: FunctionName) => resource(stack.functions.get(name)?.fn as IConstruct);
+  const policyOf = (name: FunctionName) => {
+    const role = stack.functions.get(name)?.fn.role as IConstruct;
+    const policy = role.node.findChild('DefaultPolicy');
+    return (resource(policy).Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] })
+      .Statement;
+  };
+
+  beforeAll(() => {
+    template = Template.fromStack(stack);
+    resources = template.toJSON().Resources;
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('has one on-demand table with the topology keys, GSI1, PITR, TTL and encryption, retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: table.partitionKey, KeyType: 'HASH' },
+          { AttributeName: table.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: table.indexes.map((index) => ({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+    });
+  });
+
+  it.each(queueNames)('queue %s: DLQ redrive, visibility timeout, FIFO as specified, SSE, TLS only', (name) => {
+    const q = queues[name as QueueName];
+    const { queue, dlq } = stack.queues.get(name);
+    const fifo = q.fifo ? { FifoQueue: true, ContentBasedDeduplication: false } : { FifoQueue: Match.absent() };
+    expectLike(resource(queue).Properties, {
+      ...fifo,
+      VisibilityTimeout: q.visibilityTimeoutSeconds,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(dlq), 'Arn'] },
+        maxReceiveCount: q.maxReceiveCount,
+      },
+      SqsManagedSseEnabled: true,
+    });
+    expectLike(resource(dlq).Properties, {
+      ...fifo,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      SqsManagedSseEnabled: true,
+    });
+    for (const target of [queue, dlq]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: logicalId(target) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('has exactly one queue and one DLQ per topology queue', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 2 * queueNames.length);
+  });
+
+  it('has one nodejs22.x arm64 function per topology function, sized from the spec', () => {
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, functionNames.length);
+    for (const name of functionNames) {
+      expectLike(fn(name).Properties, {
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: spec(name).memoryMb,
+        Timeout: spec(name).timeoutSeconds,
+        Description: spec(name).description,
+      });
+    }
+  });
+
+  it.each(functionNames)('function %s gets exactly the capstan variables its spec implies', (name) => {
+    const s = spec(name);
+    const variables = (fn(name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const expected = new Set<string>([env.table]);
+    for (const q of [...s.sendsTo, ...(s.queue ? [s.queue] : [])]) expected.add(env.queueUrl(q));
+    if (s.queue) expected.add(env.dlqUrl(s.queue));
+    if (s.routes?.length) expected.add(env.ingestTokenSecretArn);
+    expect(new Set(Object.keys(variables).filter((key) => key.startsWith('CAPSTAN_')))).toEqual(expected);
+    expect(variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'capstan', NODE_OPTIONS: '--enable-source-maps' });
+    if (s.queue) {
+      expect(variables[env.dlqUrl(s.queue)]).toEqual({ Ref: logicalId(stack.queues.get(s.queue).dlq) });
+    }
+  });
+
+  it.each(functionNames)('function %s: least-privilege grants from its spec', (name) => {
+    const s = spec(name);
+    const statements = policyOf(name);
+    const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
+    const sendTargets = statements
+      .filter((st) => [st.Action].flat().includes('sqs:SendMessage'))
+      .map((st) => st.Resource);
+    const expectedTargets = [
+      ...s.sendsTo.map((q) => arnOf(stack.queues.get(q).queue)),
+      ...(s.queue ? [arnOf(stack.queues.get(s.queue).dlq)] : []),
+    ];
+    expect(sendTargets).toHaveLength(expectedTargets.length);
+    expect(sendTargets).toEqual(expect.arrayContaining(expectedTargets));
+
+    const receives = statements
+      .filter((st) => [st.Action].flat().includes('sqs:ReceiveMessage'))
+      .map((st) => st.Resource);
+    expect(receives).toEqual(s.queue ? [arnOf(stack.queues.get(s.queue).queue)] : []);
+
+    const clusterSecrets = statements.filter((st) =>
+      JSON.stringify(st.Resource).includes(`secret:${clusterSecretPrefix}*`),
+    );
+    expect(clusterSecrets.map((st) => st.Action)).toEqual(
+      s.readsClusterCredentials ? ['secretsmanager:GetSecretValue'] : [],
+    );
+
+    const everything = JSON.stringify(statements);
+    expect(everything).not.toContain('"*"');
+    expect(everything).not.toContain('/index/*');
+    expect(everything).not.toMatch(/dynamodb:(Scan|BatchWriteItem|DeleteTable|\*)/);
+  });
+
+  it('uses no AWS-managed policies', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('maps each queue to its consumer with the batch size and partial batch failures', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', consumers.length);
+    for (const name of consumers) {
+      const q = queues[spec(name).queue as QueueName];
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalId(stack.functions.get(name)?.fn as IConstruct) },
+        EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues.get(spec(name).queue as QueueName).queue), 'Arn'] },
+        BatchSize: q.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        MaximumBatchingWindowInSeconds: q.fifo ? Match.absent() : Match.anyValue(),
+      });
+    }
+  });
+
+  it('runs scheduled functions at their rate', () => {
+    template.resourceCountIs('AWS::Events::Rule', scheduled.length);
+    for (const name of scheduled) {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: `rate(${spec(name).scheduleMinutes} minutes)`,
+        Targets: [
+          Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.functions.get(name)?.fn as IConstruct), 'Arn'] } }),
+        ],
+      });
+    }
+  });
+
+  it('serves each topology route on the HTTP API, throttled and access-logged', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
+    for (const route of routes) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${route.method} ${route.path}` });
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context.requestId') },
+      DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
+    });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+  });
+
+  it('alarms on every DLQ and every function, into one encrypted topic', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', queueNames.length + functionNames.length);
+    template.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      },
+      queueNames.length,
+    );
+    template.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      { MetricName: 'Errors', Threshold: 1, Period: 300, ComparisonOperator: 'GreaterThanOrEqualToThreshold' },
+      functionNames.length,
+    );
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [Match.anyValue()] });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it('outputs the table name, the API URL and the queue URLs', () => {
+    const outputs = Object.keys(template.toJSON().Outputs ?? {});
+    expect(outputs).toEqual(expect.arrayContaining(['TableName', 'HttpApiUrl']));
+    expect(outputs.filter((key) => key.endsWith('QueueUrl'))).toHaveLength(queueNames.length);
+  });
+
+  it('passes cdk-nag AwsSolutions with no unacknowledged finding', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath)}`)).toEqual(
+      [],
+    );
+  });
+
+  it('gives every acknowledged cdk-nag rule a specific reason', () => {
+    const acknowledged: [string, string][] = [];
+    const walk = (construct: IConstruct) => {
+      for (const entry of construct.node.metadata) {
+        if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) {
+          acknowledged.push(...Object.entries(entry.data as Record<string, string>));
+        }
+      }
+      for (const child of construct.node.children) walk(child);
+    };
+    walk(app);
+    // Derived from the topology: L1 per function (runtime pinned to 22.x), IAM5 per credential reader
+    // (capstan/clusters/* prefix), APIG4 per route (the function authenticates), SMG4 once (ingest token).
+    const readers = functionNames.filter((name) => spec(name).readsClusterCredentials);
+    const count = (rule: string) => acknowledged.filter(([id]) => id.includes(rule)).length;
+    expect(count('AwsSolutions-L1')).toBe(functionNames.length);
+    expect(count('AwsSolutions-IAM5[')).toBe(readers.length);
+    expect(count('AwsSolutions-APIG4')).toBe(routes.length);
+    expect(count('AwsSolutions-SMG4')).toBe(1);
+    expect(acknowledged).toHaveLength(functionNames.length + readers.length + routes.length + 1);
+    for (const [id, reason] of acknowledged) {
+      expect(id).toMatch(/AwsSolutions-/);
+      expect(reason.length, id).toBeGreaterThan(80);
+    }
+  });
+});
+
+describe('real synth (esbuild bundling, cdk-nag as validation plugin)', () => {
+  it('bundles every function as ESM with a source map and synthesizes without findings', { timeout: 180_000 }, () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'capstan-cdk-real-'));
+    try {
+      const { app, stack } = createApp({ outdir });
+      const assembly = app.synth();
+      const resources = assembly.getStackArtifact(stack.artifactId).template.Resources as Record<string, Resource>;
+      expect(existsSync(join(outdir, 'validation-report.json'))).toBe(true);
+      for (const name of functionNames) {
+        const code = resources[logicalId(stack.functions.get(name)?.fn as IConstruct)]?.Properties.Code as {
+          S3Key: string;
+        };
+        const assetDir = join(outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+        const bundle = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+        expect(bundle.startsWith('import { createRequire')).toBe(true);
+        expect(existsSync(join(assetDir, 'index.mjs.map'))).toBe(true);
+      }
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
