@@ -30,10 +30,8 @@ export class NotFoundError extends CapstanError {
   readonly code = 'not-found';
 }
 
-/** A cluster could not be reached or answered 5xx/429: try again later. */
-export class ClusterUnavailableError extends CapstanError {
-  readonly retryable = true;
-  readonly code = 'cluster-unavailable';
+/** Something about one cluster; the message always starts with the cluster's name. */
+export abstract class ClusterError extends CapstanError {
   constructor(
     readonly cluster: string,
     message: string,
@@ -43,17 +41,16 @@ export class ClusterUnavailableError extends CapstanError {
   }
 }
 
+/** A cluster could not be reached or answered 5xx/429: try again later. */
+export class ClusterUnavailableError extends ClusterError {
+  readonly retryable = true;
+  readonly code = 'cluster-unavailable';
+}
+
 /** The cluster refused the request for good (4xx other than 409/429): retrying changes nothing. */
-export class ClusterRejectedError extends CapstanError {
+export class ClusterRejectedError extends ClusterError {
   readonly retryable = false;
   readonly code = 'cluster-rejected';
-  constructor(
-    readonly cluster: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(`cluster ${cluster}: ${message}`, options);
-  }
 }
 
 /** Lost a race on a conditional write or lease; the work is retried. */

@@ -4,7 +4,7 @@ import { eventId } from '../../events/index.ts';
 import { CapstanError, messageOf, PartialFailureError } from '../errors.ts';
 import { applyAll, combineOutcomes } from '../kube/apply.ts';
 import { type Cluster, clustersOfEnvironment } from '../store/clusters.ts';
-import { recordHistory } from '../store/history.ts';
+import { type HistoryEntry, recordHistory } from '../store/history.ts';
 import { createRelease, listReleases, type Release, setClusterRelease, setReleaseStatus } from '../store/releases.ts';
 import type { DeployDeps } from './deps.ts';
 import { renderManifests, stampRevision } from './manifests.ts';
@@ -92,14 +92,20 @@ const applyToCluster = async (
   event: DeployRequested,
   deps: DeployDeps,
 ): Promise<ClusterResult> => {
-  const at = event.time;
   const now = () => deps.now().toISOString();
-  const entry = {
-    app: release.app,
-    environment: release.environment,
-    cluster: cluster.name,
-    revision: release.revision,
-  };
+  const record = (entry: Pick<HistoryEntry, 'outcome' | 'reason' | 'details'>) =>
+    recordHistory(deps.db, {
+      app: release.app,
+      environment: release.environment,
+      cluster: cluster.name,
+      revision: release.revision,
+      eventId: event.id,
+      eventType: event.type,
+      action: 'apply',
+      at: event.time,
+      recordedAt: now(),
+      ...entry,
+    });
   try {
     const kube = await deps.connect(cluster);
     const applied = await applyAll(kube, stampRevision(release.manifests as never, release.revision));
@@ -112,16 +118,7 @@ const applyToCluster = async (
       rollout: settled ?? 'progressing',
       updatedAt: now(),
     });
-    await recordHistory(deps.db, {
-      ...entry,
-      eventId: event.id,
-      eventType: event.type,
-      action: 'apply',
-      outcome,
-      at,
-      recordedAt: now(),
-      details: { objects: applied.map((a) => `${a.kind}/${a.name}: ${a.outcome}`) },
-    });
+    await record({ outcome, details: { objects: applied.map((a) => `${a.kind}/${a.name}: ${a.outcome}`) } });
     if (!settled) {
       const generation = applied.find((a) => a.kind === 'Deployment')?.object.metadata?.generation ?? 1;
       await deps.enqueue(rolloutCheck(release, cluster.name, generation, deps), {
@@ -138,16 +135,7 @@ const applyToCluster = async (
       message,
       updatedAt: now(),
     });
-    await recordHistory(deps.db, {
-      ...entry,
-      eventId: event.id,
-      eventType: event.type,
-      action: 'apply',
-      outcome: 'failed',
-      reason: retryable ? `${message} (will retry)` : message,
-      at,
-      recordedAt: now(),
-    });
+    await record({ outcome: 'failed', reason: retryable ? `${message} (will retry)` : message });
     return { cluster: cluster.name, outcome: 'failed', retryable, message };
   }
 };

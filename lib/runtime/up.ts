@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { startClusters } from '../local/cluster.ts';
-import { startEmulators } from '../local/emulators.ts';
 import { putCluster } from '../store/clusters.ts';
 import { createDb } from '../store/db.ts';
 import { ensureTable } from '../store/table.ts';
@@ -64,6 +62,7 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
     const endpoints: RuntimeState['endpoints'] = {};
     if (!usesConfiguredEndpoints(process.env)) {
       o.log('starting DynamoDB Local and ElasticMQ');
+      const { startEmulators } = await import('../local/emulators.ts');
       const emulators = await startEmulators({ dir: join(workDir, 'emulators'), log: o.log });
       cleanups.push(() => emulators.stop());
       process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb = emulators.dynamodbEndpoint;
@@ -174,6 +173,7 @@ const registerClusters = async (
     found = o.existing;
   } else {
     o.log(`starting ${o.clusters} local cluster(s) (etcd, kube-apiserver, controller-manager, scheduler, kwok)`);
+    const { startClusters } = await import('../local/cluster.ts');
     const local = await startClusters(o.clusters, { dir: join(workDir, 'clusters'), log: o.log });
     cleanups.push(() => Promise.all(local.map((c) => c.stop())));
     found = local;

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { NameSchema } from '../../events/envelope.ts';
 import { NotFoundError } from '../errors.ts';
-import { type Db, parseItem, queryAll, withoutKeys } from './db.ts';
+import { type Db, parseItem, queryAll } from './db.ts';
 import { keys } from './keys.ts';
 
 /** Credentials are only ever a reference: a kubeconfig context locally, a Secrets Manager secret on AWS. */
@@ -32,7 +32,7 @@ export const ClusterSchema = z.object({
 export type Cluster = z.infer<typeof ClusterSchema>;
 
 const toItem = (c: Cluster) => ({ ...keys.cluster(c.name), ...keys.clusterIndex(c.environment, c.wave, c.name), ...c });
-const fromItem = (item: Record<string, unknown>) => parseItem(ClusterSchema, withoutKeys(item));
+const fromItem = (item: Record<string, unknown>) => parseItem(ClusterSchema, item);
 
 /** Registers or re-registers a cluster (same name replaces the reference and environment, keeps health). */
 export const putCluster = async (db: Db, cluster: Cluster): Promise<void> => {

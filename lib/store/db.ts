@@ -18,9 +18,12 @@ export const createDb = (table: string, client = new DynamoDBClient({})): Db => 
   table,
 });
 
-/** Items read back are validated: a malformed item is a bug or tampering, never silently used. */
+/**
+ * Items read back are validated (without the table's key attributes): a malformed item is a bug or
+ * tampering, never silently used.
+ */
 export const parseItem = <S extends z.ZodType>(schema: S, item: Record<string, unknown>): z.infer<S> => {
-  const parsed = schema.safeParse(item);
+  const parsed = schema.safeParse(withoutKeys(item));
   if (!parsed.success) {
     throw new Error(`malformed item ${String(item.PK)}/${String(item.SK)}: ${parsed.error.issues[0]?.message}`);
   }
@@ -36,7 +39,7 @@ export const translateConflict = (error: unknown, what: string): never => {
 };
 
 /** Strips the table's key attributes from an item before it is handed to the domain. */
-export const withoutKeys = (item: Record<string, unknown>): Record<string, unknown> => {
+const withoutKeys = (item: Record<string, unknown>): Record<string, unknown> => {
   const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g1s, expiresAt: _ttl, ...rest } = item;
   return rest;
 };

@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { type Db, parseItem, queryAll, withoutKeys } from './db.ts';
+import { type Db, parseItem, queryAll } from './db.ts';
 import { keys } from './keys.ts';
 
 export const OutcomeSchema = z.enum([
@@ -57,7 +57,7 @@ export const recordHistory = async (db: Db, entry: HistoryEntry): Promise<void> 
   );
 };
 
-const fromItem = (item: Record<string, unknown>) => parseItem(HistoryEntrySchema, withoutKeys(item));
+const fromItem = (item: Record<string, unknown>) => parseItem(HistoryEntrySchema, item);
 
 export interface HistoryQuery {
   app?: string;

@@ -2,7 +2,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import { z } from 'zod';
 import { NameSchema } from '../../events/envelope.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { type Db, parseItem, queryAll, translateConflict, withoutKeys } from './db.ts';
+import { type Db, parseItem, queryAll, translateConflict } from './db.ts';
 import { keys } from './keys.ts';
 
 export const ApplyOutcomeSchema = z.enum(['created', 'configured', 'unchanged', 'failed']);
@@ -40,7 +40,7 @@ export const ReleaseSchema = z.object({
 export type Release = z.infer<typeof ReleaseSchema>;
 export type NewRelease = Omit<Release, 'revision' | 'status' | 'clusters'>;
 
-const fromItem = (item: Record<string, unknown>) => parseItem(ReleaseSchema, withoutKeys(item));
+const fromItem = (item: Record<string, unknown>) => parseItem(ReleaseSchema, item);
 
 export const getRelease = async (db: Db, app: string, environment: string, revision: number): Promise<Release> => {
   const { Item } = await db.doc.send(
@@ -142,9 +142,10 @@ export const setClusterRelease = async (
       new UpdateCommand({
         TableName: db.table,
         Key: keys.release(release.app, release.environment, release.revision),
-        UpdateExpression: 'SET clusters.#c = :s',
+        // `clusters` is a DynamoDB reserved word, hence the placeholder.
+        UpdateExpression: 'SET #clusters.#c = :s',
         ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: { '#c': cluster },
+        ExpressionAttributeNames: { '#clusters': 'clusters', '#c': cluster },
         ExpressionAttributeValues: { ':s': state },
       }),
     )

@@ -1,0 +1,179 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cached } from './cache.ts';
+import { formatElapsed, runStep } from './step.ts';
+import { requireTool } from './tools.ts';
+
+/** Pinned versions of every local component; the cache folder names include them, so a bump rebuilds. */
+export const versions = {
+  kubernetes: '1.34.4',
+  etcd: '3.6.6',
+  kwok: '0.8.0',
+  dynamodbLocal: '3.3.1',
+  elasticmq: '1.7.1',
+} as const;
+
+/** Absolute paths of everything the local clusters and emulators run. */
+export interface Components {
+  readonly kubeApiserver: string;
+  readonly kubeControllerManager: string;
+  readonly kubeScheduler: string;
+  readonly kubectl: string;
+  readonly etcd: string;
+  readonly kwok: string;
+  /** Folder with DynamoDB Local's jars and its native SQLite library (classpath and java.library.path). */
+  readonly dynamodbLocal: string;
+  /** Folder with ElasticMQ's jars (classpath). */
+  readonly elasticmq: string;
+}
+
+export interface EnsureOptions {
+  readonly log: (line: string) => void;
+}
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const buildDir = join(repoRoot, 'lib', 'local', 'build');
+
+/** CAPSTAN_CACHE, or `.capstan/cache` in the repository (git-ignored). */
+export const cacheRoot = (): string => process.env.CAPSTAN_CACHE || join(repoRoot, '.capstan', 'cache');
+
+const hasFiles = (dir: string, files: readonly string[]) => files.every((f) => existsSync(join(dir, f)));
+
+// Minimum tool versions: kwok v0.8.0's go.mod says go 1.26.0 and the scripts set GOTOOLCHAIN=local (no
+// toolchain download); Kubernetes 1.34 and etcd 3.6 need 1.24. DynamoDB Local 3.x needs Java 17.
+const goFor = { kubernetes: [1, 24], etcd: [1, 24], kwok: [1, 26] } as const satisfies Record<string, [number, number]>;
+
+interface Component {
+  readonly folder: string;
+  readonly complete: (dir: string) => boolean;
+  readonly build: (tmp: string, log: (line: string) => void) => Promise<void>;
+}
+
+const kubeBinaries = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'] as const;
+
+const goComponent = (
+  key: keyof typeof goFor,
+  script: string,
+  binaries: readonly string[],
+  announce: string,
+): Component => {
+  const version = versions[key];
+  return {
+    folder: `${key}-v${version}`,
+    complete: (dir) => hasFiles(join(dir, 'bin'), binaries),
+    build: async (tmp, log) => {
+      requireTool('go', `to build ${key} v${version} from the Go module proxy`, [...goFor[key]]);
+      log(announce);
+      await runStep({ name: key, command: 'bash', args: [join(buildDir, script), version, join(tmp, 'bin')], log });
+    },
+  };
+};
+
+const mavenComponent = (
+  key: 'dynamodbLocal' | 'elasticmq',
+  folderName: string,
+  pom: string,
+  mainFiles: (version: string) => string[],
+): Component => {
+  const version = versions[key];
+  return {
+    folder: `${folderName}-${version}`,
+    complete: (dir) => hasFiles(join(dir, 'lib'), mainFiles(version)),
+    build: async (tmp, log) => {
+      requireTool('java', `to run ${folderName} ${version}`, [17, 0]);
+      requireTool('mvn', `to fetch ${folderName} ${version} from Maven Central`);
+      log(`fetching ${folderName} ${version} and its dependencies from Maven Central (about a minute when cold)`);
+      const out = join(tmp, 'lib');
+      await runStep({
+        name: folderName,
+        command: 'mvn',
+        args: [
+          '-B',
+          '-q',
+          '-f',
+          join(buildDir, pom),
+          `-Demulator.version=${version}`,
+          'dependency:copy-dependencies',
+          `-DoutputDirectory=${out}`,
+        ],
+        log,
+      });
+      const jars = (await readdir(out)).filter((f) => f.endsWith('.jar'));
+      if (jars.length === 0) throw new Error(`${folderName}: Maven copied no jars into ${out}`);
+    },
+  };
+};
+
+// Maven ones first: they take seconds, so the emulators are usable even if a long Go build is interrupted.
+// Then the Go builds, one at a time: each already uses both cores, and Kubernetes, the longest, goes last.
+const components = {
+  // The native SQLite library is a separate Maven artifact; without it DynamoDB Local fails on first use.
+  dynamodbLocal: mavenComponent('dynamodbLocal', 'dynamodb-local', 'dynamodb-local.pom.xml', (v) => [
+    `DynamoDBLocal-${v}.jar`,
+    'libsqlite4java-linux-amd64-1.0.392.so',
+  ]),
+  elasticmq: mavenComponent('elasticmq', 'elasticmq', 'elasticmq.pom.xml', (v) => [`elasticmq-server_2.13-${v}.jar`]),
+  etcd: goComponent('etcd', 'etcd.sh', ['etcd'], `building etcd v${versions.etcd} (2-4 minutes when cold)`),
+  kwok: goComponent('kwok', 'kwok.sh', ['kwok'], `building kwok v${versions.kwok} (2-4 minutes when cold)`),
+  kubernetes: goComponent(
+    'kubernetes',
+    'kube.sh',
+    kubeBinaries,
+    `building Kubernetes v${versions.kubernetes} (${kubeBinaries.join(', ')}): a cold build takes ` +
+      '10-25 minutes on 2 cores; later runs use the cache',
+  ),
+} satisfies Record<string, Component>;
+
+const ensureAll = async ({ log }: EnsureOptions): Promise<Components> => {
+  const root = cacheRoot();
+  const dirs: Partial<Record<keyof typeof components, string>> = {};
+  const missing = Object.entries(components).filter(([, c]) => !c.complete(join(root, c.folder)));
+  if (missing.length > 0) log(`local components missing from ${root}: ${missing.map(([, c]) => c.folder).join(', ')}`);
+  for (const [key, component] of Object.entries(components) as [keyof typeof components, Component][]) {
+    const started = Date.now();
+    let built = false;
+    dirs[key] = await cached({
+      root,
+      name: component.folder,
+      complete: component.complete,
+      build: (tmp) => {
+        built = true;
+        return component.build(tmp, log);
+      },
+      log,
+    });
+    if (built) log(`${component.folder}: ready in ${formatElapsed(Date.now() - started)}`);
+  }
+  const kube = join(dirs.kubernetes as string, 'bin');
+  return {
+    kubeApiserver: join(kube, 'kube-apiserver'),
+    kubeControllerManager: join(kube, 'kube-controller-manager'),
+    kubeScheduler: join(kube, 'kube-scheduler'),
+    kubectl: join(kube, 'kubectl'),
+    etcd: join(dirs.etcd as string, 'bin', 'etcd'),
+    kwok: join(dirs.kwok as string, 'bin', 'kwok'),
+    dynamodbLocal: join(dirs.dynamodbLocal as string, 'lib'),
+    elasticmq: join(dirs.elasticmq as string, 'lib'),
+  };
+};
+
+// One in-flight ensure per cache root: the emulators and the clusters start in parallel and both ask.
+const inFlight = new Map<string, Promise<Components>>();
+
+/**
+ * Builds or fetches every local component into the cache (see `cacheRoot`) and returns their paths.
+ * Instant when everything is cached. Needs go (1.26+), java (17+) and mvn only for what is missing.
+ */
+export const ensureComponents = (o: EnsureOptions): Promise<Components> => {
+  const root = cacheRoot();
+  let pending = inFlight.get(root);
+  if (!pending) {
+    pending = ensureAll(o);
+    inFlight.set(root, pending);
+    // A failure is not remembered: the next call tries again (after the user installs go, say).
+    pending.catch(() => inFlight.delete(root));
+  }
+  return pending;
+};
