@@ -1,5 +1,6 @@
 import { type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
 import type { ApplyOutcome } from '../store/releases.ts';
+import { changedByApply } from './change.ts';
 import type { KubeClients } from './connect.ts';
 import { isNotFound, translateKubeError } from './errors.ts';
 
@@ -14,8 +15,8 @@ export interface ApplyResult {
 }
 
 /**
- * Server-side apply, idempotent by construction: applying the same object twice leaves the
- * resourceVersion untouched, which is how `unchanged` is told from `configured`.
+ * Server-side apply, idempotent by construction: applying the same object twice changes nothing, and
+ * says `unchanged` (see change.ts for how that is told from `configured`).
  */
 export const applyObject = async (
   kube: KubeClients,
@@ -39,9 +40,9 @@ export const applyObject = async (
     );
     const outcome = !before
       ? 'created'
-      : before.metadata?.resourceVersion === after.metadata?.resourceVersion
-        ? 'unchanged'
-        : 'configured';
+      : changedByApply(object, before, after, FIELD_MANAGER)
+        ? 'configured'
+        : 'unchanged';
     return { kind: object.kind ?? '', name, outcome, object: after };
   } catch (error) {
     return translateKubeError(kube.cluster, error);

@@ -1,6 +1,7 @@
 import type { KubernetesObject, V1PolicyRule } from '@kubernetes/client-node';
 
 export const RBAC_NAME = 'capstan';
+const MANAGED = { 'app.kubernetes.io/managed-by': 'capstan' };
 
 /**
  * What capstan may do in a cluster, and nothing more. Each rule names the code path that needs it; add
@@ -16,18 +17,20 @@ export const capstanRules: readonly V1PolicyRule[] = [
 
 /** ServiceAccount, ClusterRole and binding to install in each cluster (`capstan rbac | kubectl apply -f -`). */
 export const rbacManifests = (namespace = 'capstan-system'): KubernetesObject[] => [
-  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
-  { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: RBAC_NAME, namespace } },
+  // Every object carries a field capstan owns: an applied object owning none gets its managedFields
+  // rewritten by the second apply, which would report `configured` once for no real change.
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: MANAGED } },
+  { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: RBAC_NAME, namespace, labels: MANAGED } },
   {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
-    metadata: { name: RBAC_NAME, labels: { 'app.kubernetes.io/managed-by': 'capstan' } },
+    metadata: { name: RBAC_NAME, labels: MANAGED },
     rules: capstanRules,
   } as KubernetesObject,
   {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
-    metadata: { name: RBAC_NAME },
+    metadata: { name: RBAC_NAME, labels: MANAGED },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: RBAC_NAME },
     subjects: [{ kind: 'ServiceAccount', name: RBAC_NAME, namespace }],
   } as KubernetesObject,

@@ -48,6 +48,8 @@ const goFor = { kubernetes: [1, 24], etcd: [1, 24], kwok: [1, 26] } as const sat
 interface Component {
   readonly folder: string;
   readonly complete: (dir: string) => boolean;
+  /** Throws a clear error if a tool needed to build it is missing. */
+  readonly requires: () => void;
   readonly build: (tmp: string, log: (line: string) => void) => Promise<void>;
 }
 
@@ -63,10 +65,17 @@ const goComponent = (
   return {
     folder: `${key}-v${version}`,
     complete: (dir) => hasFiles(join(dir, 'bin'), binaries),
+    requires: () => requireTool('go', `to build ${key} v${version} from the Go module proxy`, [...goFor[key]]),
     build: async (tmp, log) => {
-      requireTool('go', `to build ${key} v${version} from the Go module proxy`, [...goFor[key]]);
       log(announce);
-      await runStep({ name: key, command: 'bash', args: [join(buildDir, script), version, join(tmp, 'bin')], log });
+      await runStep({
+        name: key,
+        command: 'bash',
+        args: [join(buildDir, script), version, join(tmp, 'bin')],
+        log,
+        // One line per module of go.mod bookkeeping; `go: downloading` lines stay, they show progress.
+        hide: /^go: (added|upgraded|found) /,
+      });
     },
   };
 };
@@ -81,9 +90,11 @@ const mavenComponent = (
   return {
     folder: `${folderName}-${version}`,
     complete: (dir) => hasFiles(join(dir, 'lib'), mainFiles(version)),
-    build: async (tmp, log) => {
+    requires: () => {
       requireTool('java', `to run ${folderName} ${version}`, [17, 0]);
       requireTool('mvn', `to fetch ${folderName} ${version} from Maven Central`);
+    },
+    build: async (tmp, log) => {
       log(`fetching ${folderName} ${version} and its dependencies from Maven Central (about a minute when cold)`);
       const out = join(tmp, 'lib');
       await runStep({
@@ -92,6 +103,7 @@ const mavenComponent = (
         args: [
           '-B',
           '-q',
+          '-Dstyle.color=never',
           '-f',
           join(buildDir, pom),
           `-Demulator.version=${version}`,
@@ -131,6 +143,8 @@ const ensureAll = async ({ log }: EnsureOptions): Promise<Components> => {
   const dirs: Partial<Record<keyof typeof components, string>> = {};
   const missing = Object.entries(components).filter(([, c]) => !c.complete(join(root, c.folder)));
   if (missing.length > 0) log(`local components missing from ${root}: ${missing.map(([, c]) => c.folder).join(', ')}`);
+  // Every missing tool is reported before anything is built, not after ten minutes of other builds.
+  for (const [, c] of missing) c.requires();
   for (const [key, component] of Object.entries(components) as [keyof typeof components, Component][]) {
     const started = Date.now();
     let built = false;

@@ -26,11 +26,39 @@ export interface ManagedProcess {
 
 // Children still running when this Node process exits are killed, so a crashed test run or a forgotten
 // stop() does not leave etcd and apiservers holding ports. ('exit' handlers must be synchronous, and
-// process.kill is.) Ctrl-C needs nothing: the terminal signals the whole process group, children included.
-const live = new Set<ChildProcess>();
+// process.kill is.)
+const live = new Map<ChildProcess, { group: boolean }>();
+const signal = (child: ChildProcess, sig: NodeJS.Signals, group: boolean) => {
+  try {
+    // A negative pid signals the whole process group: a build script's `go build` along with the script.
+    if (group && child.pid) process.kill(-child.pid, sig);
+    else child.kill(sig);
+  } catch {
+    // Already gone.
+  }
+};
 process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
+  for (const [child, { group }] of live) signal(child, 'SIGKILL', group);
 });
+// A terminating signal kills Node without an 'exit' event, which would orphan the children: pass the
+// signal on to them first. If nobody else handles the signal, re-raise it so Node still dies as it would
+// have; if someone does (a CLI shutting down gracefully), it keeps control and its stop() calls simply
+// find the children already on their way out.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    for (const [child, { group }] of live) signal(child, 'SIGTERM', group);
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  });
+}
+
+/**
+ * Makes a child part of the clean-up above; it leaves it when it exits. `group`: the child was spawned
+ * `detached` (its own process group) and the whole group is to be signalled.
+ */
+export const track = (child: ChildProcess, group = false): void => {
+  live.set(child, { group });
+  child.once('exit', () => live.delete(child));
+};
 
 /** Starts a long-running child with its output in a log file; does not wait for it to be ready. */
 export const spawnLogged = (spec: ProcessSpec): ManagedProcess => {
@@ -47,12 +75,11 @@ export const spawnLogged = (spec: ProcessSpec): ManagedProcess => {
     // The child has its own copy of the descriptor.
     closeSync(fd);
   }
-  live.add(child);
+  track(child);
   let done = false;
   const exited = new Promise<number | string>((resolve) => {
     const finish = (result: number | string) => {
       done = true;
-      live.delete(child);
       resolve(result);
     };
     child.once('exit', (code, signal) => finish(code ?? signal ?? 'unknown'));

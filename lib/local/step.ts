@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { track } from './process.ts';
 
 export interface StepOptions {
   /** Prefix of every line, e.g. `kubernetes`. */
@@ -9,6 +10,8 @@ export interface StepOptions {
   readonly log: (line: string) => void;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Lines not worth showing (still kept for the error message), e.g. go's `go: added` bookkeeping. */
+  readonly hide?: RegExp;
   /** How often to say "still running" while the step is silent or not; a cold Kubernetes build is quiet for minutes. */
   readonly heartbeatMs?: number;
 }
@@ -27,15 +30,22 @@ export const runStep = (o: StepOptions): Promise<void> =>
   new Promise((resolve, reject) => {
     const started = Date.now();
     const recent: string[] = [];
+    // Its own process group, tracked: if we are interrupted, the script and the `go build` it runs are
+    // stopped together (bash alone would wait for go to finish first, keeping both cores busy for minutes).
     const child = spawn(o.command, o.args, {
       cwd: o.cwd,
       env: o.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
-    const onLine = (line: string) => {
+    track(child, true);
+    const onLine = (raw: string) => {
+      // Colour codes (mvn prints some even in batch mode) would garble a log file or CI output.
+      const line = raw.replace(/\x1b\[[0-9;]*m/g, '').trimEnd();
+      if (line === '') return;
       recent.push(line);
       if (recent.length > 30) recent.shift();
-      o.log(`${o.name} | ${line}`);
+      if (!o.hide?.test(line)) o.log(`${o.name} | ${line}`);
     };
     createInterface({ input: child.stdout }).on('line', onLine);
     createInterface({ input: child.stderr }).on('line', onLine);

@@ -32,7 +32,7 @@ describe("capstan's least-privilege ClusterRole, on a real kube-apiserver with R
     const { status } = await adminKube.core.createNamespacedServiceAccountToken({
       name: RBAC_NAME,
       namespace: NAMESPACE,
-      body: { spec: { expirationSeconds: 600 } },
+      body: { spec: { audiences: [], expirationSeconds: 600 } },
     });
     const path = kubeconfigWithToken(admin!.credentials as { path: string; context: string }, status!.token);
     const asCapstan = await connector()({
@@ -50,7 +50,7 @@ describe("capstan's least-privilege ClusterRole, on a real kube-apiserver with R
     expect(d.metadata?.name).toBe(app);
 
     const forbidden = async (call: () => Promise<unknown>) => {
-      const error = await call().catch((e) => e);
+      const error = (await call().catch((e: unknown) => e)) as { code?: number };
       expect(() => translateKubeError('as-capstan', error)).toThrow(ClusterRejectedError);
       expect(error.code).toBe(403);
     };

@@ -1,0 +1,151 @@
+import { join } from 'node:path';
+
+/** Where one local cluster keeps its files, and the ports it was given. */
+export interface ClusterLayout {
+  readonly name: string;
+  readonly dir: string;
+  readonly ports: {
+    readonly etcdClient: number;
+    readonly etcdPeer: number;
+    readonly apiserver: number;
+    readonly controllerManager: number;
+    readonly scheduler: number;
+  };
+}
+
+export const paths = (l: ClusterLayout) => ({
+  etcdData: join(l.dir, 'etcd'),
+  apiserverCerts: join(l.dir, 'apiserver-certs'),
+  /** Written by kube-apiserver on first start (self-signed CA + serving cert), reused on restart. */
+  servingCert: join(l.dir, 'apiserver-certs', 'apiserver.crt'),
+  controllerManagerCerts: join(l.dir, 'controller-manager-certs'),
+  schedulerCerts: join(l.dir, 'scheduler-certs'),
+  tokens: join(l.dir, 'tokens.csv'),
+  saKey: join(l.dir, 'sa.key'),
+  saPub: join(l.dir, 'sa.pub'),
+  kubeconfig: join(l.dir, 'kubeconfig'),
+  controllerManagerKubeconfig: join(l.dir, 'controller-manager.kubeconfig'),
+  schedulerKubeconfig: join(l.dir, 'scheduler.kubeconfig'),
+  kwokKubeconfig: join(l.dir, 'kwok.kubeconfig'),
+  kwokConfig: join(l.dir, 'kwok.yaml'),
+  log: (component: string) => join(l.dir, `${component}.log`),
+});
+
+// Address ranges: every cluster is independent and reaches nothing outside itself, so they can share them.
+export const SERVICE_CIDR = '10.96.0.0/16';
+export const POD_CIDR = '10.244.0.0/16';
+
+/**
+ * A one-member etcd on loopback. The peer port is free-chosen too (an unused listener, but etcd always
+ * opens one, and the default 2380 would clash between clusters). --unsafe-no-fsync: a local cluster's
+ * data lives as long as the test run; skipping fsync makes every write several times faster on a
+ * shared disk, and only a machine crash could lose data.
+ */
+export const etcdArgs = (l: ClusterLayout): string[] => {
+  const client = `http://127.0.0.1:${l.ports.etcdClient}`;
+  const peer = `http://127.0.0.1:${l.ports.etcdPeer}`;
+  return [
+    `--name=${l.name}`,
+    `--data-dir=${paths(l).etcdData}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=${l.name}=${peer}`,
+    '--initial-cluster-state=new',
+    '--unsafe-no-fsync=true',
+    '--log-level=warn',
+  ];
+};
+
+/**
+ * kube-apiserver as a production cluster runs it, minus what needs real machines:
+ * - serving on 127.0.0.1 only, its self-signed certificate generated into --cert-dir (SANs include
+ *   127.0.0.1 and localhost); the kubeconfig trusts that certificate's CA, so clients verify TLS;
+ * - static tokens for the admin and the control-plane components (no client-cert PKI to manage);
+ * - Node,RBAC authorization and the NodeRestriction admission plugin on top of the default plugins
+ *   (ServiceAccount included), so permission errors look exactly like on a real cluster;
+ * - a service-account key pair of its own, so bound service-account tokens work (TokenRequest).
+ */
+export const apiserverArgs = (l: ClusterLayout): string[] => {
+  const p = paths(l);
+  return [
+    `--etcd-servers=http://127.0.0.1:${l.ports.etcdClient}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${l.ports.apiserver}`,
+    `--cert-dir=${p.apiserverCerts}`,
+    `--token-auth-file=${p.tokens}`,
+    '--authorization-mode=Node,RBAC',
+    '--enable-admission-plugins=NodeRestriction',
+    `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
+    `--service-account-key-file=${p.saPub}`,
+    `--service-account-signing-key-file=${p.saKey}`,
+    `--service-cluster-ip-range=${SERVICE_CIDR}`,
+    '--allow-privileged=true',
+    '--profiling=false',
+    // The endpoint reconciler would publish the advertise address as the `kubernetes` Service's endpoint,
+    // and Endpoints refuse loopback addresses: it would log an error every 10 s. Nothing in a cluster of
+    // fake Nodes calls the API through that Service, so it is turned off.
+    '--endpoint-reconciler-type=none',
+  ];
+};
+
+/**
+ * Secure serving on its own free loopback port (the defaults, 10257/10259, would clash between
+ * clusters): it is how the harness sees that the component is up (/healthz needs no credentials).
+ * The delegated authn/authz kubeconfigs avoid the "no in-cluster config" warnings at start, and
+ * --authentication-skip-lookup stops a lookup of the extension-apiserver-authentication ConfigMap, which
+ * the apiserver only publishes when it has a client CA (this one uses tokens): it would log an error
+ * several times a second.
+ */
+const servingArgs = (kubeconfig: string, port: number, certDir: string) => [
+  `--kubeconfig=${kubeconfig}`,
+  `--authentication-kubeconfig=${kubeconfig}`,
+  `--authorization-kubeconfig=${kubeconfig}`,
+  '--authentication-skip-lookup=true',
+  '--bind-address=127.0.0.1',
+  `--secure-port=${port}`,
+  `--cert-dir=${certDir}`,
+  // One instance per cluster: nothing to elect, and the election would slow every start by its lease.
+  '--leader-elect=false',
+];
+
+/**
+ * All default controllers (Deployments, ReplicaSets, node lifecycle, namespaces, garbage collection,
+ * service accounts...). Each controller uses its own service account, as on real clusters, which needs
+ * the service-account private key; --root-ca-file is published to every namespace (kube-root-ca.crt).
+ */
+export const controllerManagerArgs = (l: ClusterLayout): string[] => {
+  const p = paths(l);
+  return [
+    ...servingArgs(p.controllerManagerKubeconfig, l.ports.controllerManager, p.controllerManagerCerts),
+    `--cluster-name=${l.name}`,
+    '--controllers=*',
+    '--use-service-account-credentials=true',
+    `--service-account-private-key-file=${p.saKey}`,
+    `--root-ca-file=${p.servingCert}`,
+  ];
+};
+
+export const schedulerArgs = (l: ClusterLayout): string[] => {
+  const p = paths(l);
+  return servingArgs(p.schedulerKubeconfig, l.ports.scheduler, p.schedulerCerts);
+};
+
+/**
+ * The kwok controller, standing in for the kubelet of every fake Node: it manages only Nodes with the
+ * kwok annotation (the harness creates them), renews their Leases every --node-lease-duration-seconds/4
+ * like a kubelet, plays the Stages in --config, and gives Pods IPs from --cidr.
+ */
+export const kwokArgs = (l: ClusterLayout, nodeSelector: string): string[] => {
+  const p = paths(l);
+  return [
+    `--kubeconfig=${p.kwokKubeconfig}`,
+    `--config=${p.kwokConfig}`,
+    '--manage-all-nodes=false',
+    `--manage-nodes-with-annotation-selector=${nodeSelector}`,
+    '--node-lease-duration-seconds=40',
+    `--cidr=${POD_CIDR}`,
+  ];
+};

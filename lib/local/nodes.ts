@@ -1,0 +1,77 @@
+import { type ApiAccess, apiGet, apiRequest } from './kube-http.ts';
+
+/** Selector the kwok controller is started with: it manages these Nodes and no others. */
+export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
+export const KWOK_NODE_SELECTOR = `${KWOK_NODE_ANNOTATION}=fake`;
+
+// A typical worker: 32 cores, 256 GiB, the kubelet's default of 110 pods. Allocatable a bit below
+// capacity as on a real node (system reserved), so QoS and overcommit maths meet realistic numbers.
+const capacity = { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '200Gi' };
+const allocatable = { cpu: '31500m', memory: '250Gi', pods: '110', 'ephemeral-storage': '180Gi' };
+
+/**
+ * A fake worker Node, as a kubelet would register it: well-known labels (hostname, os, arch, zone,
+ * instance type), capacity and addresses in the status. No kwok taint: every Node of a local cluster is
+ * fake, and workloads should schedule without special tolerations.
+ */
+export const fakeNode = (cluster: string, index: number) => {
+  const name = `${cluster}-worker-${index + 1}`;
+  const zones = ['a', 'b', 'c'];
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'node.kubernetes.io/instance-type': 'kwok-32c-256g',
+        'topology.kubernetes.io/region': 'local',
+        'topology.kubernetes.io/zone': `local-${zones[index % zones.length]}`,
+        'node-role.kubernetes.io/worker': '',
+        type: 'kwok',
+      },
+      annotations: { [KWOK_NODE_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+    },
+    spec: {},
+    status: {
+      capacity,
+      allocatable,
+      // Documentation range (RFC 5737): never routable, never clashes with a real network.
+      addresses: [
+        { type: 'InternalIP', address: `192.0.2.${index + 10}` },
+        { type: 'Hostname', address: name },
+      ],
+    },
+  };
+};
+
+/** Creates the fake Nodes; an existing one (409) is fine, so a retry does not fail. */
+export const createFakeNodes = async (access: ApiAccess, cluster: string, count: number): Promise<string[]> => {
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const node = fakeNode(cluster, i);
+    const res = await apiRequest(access, 'POST', '/api/v1/nodes', node);
+    if (res.status !== 201 && res.status !== 409) {
+      throw new Error(`creating Node ${node.metadata.name}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+    }
+    names.push(node.metadata.name);
+  }
+  return names;
+};
+
+interface NodeList {
+  items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
+}
+
+/** True once every named Node reports Ready=True (kwok has picked them up). */
+export const nodesReady = async (access: ApiAccess, names: readonly string[]): Promise<boolean> => {
+  const list = await apiGet<NodeList>(access, '/api/v1/nodes');
+  const ready = new Set(
+    list.items
+      .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+      .map((n) => n.metadata.name),
+  );
+  return names.every((n) => ready.has(n));
+};
