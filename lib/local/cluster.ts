@@ -13,7 +13,7 @@ import { type Components, ensureComponents, versions } from './components.ts';
 import { type ApiAccess, apiRequest, httpHealthy, httpsHealthy } from './kube-http.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { kwokStagesYaml } from './kwok-stages.ts';
-import { createFakeNodes, KWOK_NODE_SELECTOR, nodesReady } from './nodes.ts';
+import { createFakeNodes, KWOK_NODE_SELECTOR, nodesReady, releaseNodeLeases } from './nodes.ts';
 import { randomToken, serviceAccountKeyPair } from './pki.ts';
 import { freePorts } from './ports.ts';
 import { type ManagedProcess, type ProcessSpec, startAndWait } from './process.ts';
@@ -163,6 +163,7 @@ const startCluster = async (
   const startControlPlane = async () => {
     if (api?.running()) return;
     await startApi();
+    await releaseNodeLeases(admin, nodes);
     await startClients();
   };
 

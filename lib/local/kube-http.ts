@@ -17,7 +17,7 @@ export interface ApiResponse {
 // and keep lib/local free of the client library's startup cost and API churn.
 export const apiRequest = (
   access: ApiAccess,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
   timeoutMs = 5_000,

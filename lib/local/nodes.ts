@@ -61,6 +61,25 @@ export const createFakeNodes = async (access: ApiAccess, cluster: string, count:
   return names;
 };
 
+/**
+ * Deletes the Nodes' Leases, before a kwok controller is started again. kwok holds a Lease under an
+ * identity that is random per process (hostname_uuid), so a new kwok would leave the Nodes alone until the
+ * old Leases expired (40 s) and Pods would stay Pending that long; a real kubelet keeps its identity across
+ * restarts. The new kwok recreates the Leases at once.
+ */
+export const releaseNodeLeases = async (access: ApiAccess, names: readonly string[]): Promise<void> => {
+  for (const name of names) {
+    const res = await apiRequest(
+      access,
+      'DELETE',
+      `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`,
+    );
+    if (res.status !== 200 && res.status !== 404) {
+      throw new Error(`deleting the Lease of Node ${name}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+    }
+  }
+};
+
 interface NodeList {
   items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
 }

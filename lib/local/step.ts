@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { stripVTControlCharacters } from 'node:util';
 import { track } from './process.ts';
 
 export interface StepOptions {
@@ -41,7 +42,7 @@ export const runStep = (o: StepOptions): Promise<void> =>
     track(child, true);
     const onLine = (raw: string) => {
       // Colour codes (mvn prints some even in batch mode) would garble a log file or CI output.
-      const line = raw.replace(/\x1b\[[0-9;]*m/g, '').trimEnd();
+      const line = stripVTControlCharacters(raw).trimEnd();
       if (line === '') return;
       recent.push(line);
       if (recent.length > 30) recent.shift();

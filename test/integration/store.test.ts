@@ -28,7 +28,7 @@ const newRelease = (eventId: string, app = 'api'): NewRelease => ({
   app,
   environment: 'staging',
   eventId,
-  image: 'registry.local/acme/api@sha256:' + 'a'.repeat(64),
+  image: `registry.local/acme/api@sha256:${'a'.repeat(64)}`,
   namespace: 'default',
   manifests: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }],
   createdAt: new Date().toISOString(),

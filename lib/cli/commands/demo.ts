@@ -69,7 +69,8 @@ const waitForRelease = async (
       const line = `release #${release.revision}: ${release.status}; ${Object.entries(release.clusters)
         .map(([c, s]) => `${c} ${s.apply}/${s.rollout}`)
         .join(', ')}`;
-      if (line !== last) log((last = line));
+      if (line !== last) log(line);
+      last = line;
       if (release.status === 'succeeded' || release.status === 'failed') return release;
     }
     await sleep(500);
