@@ -39,6 +39,8 @@ export interface ExistingCluster {
 
 export interface Runtime {
   readonly state: RuntimeState;
+  /** Scratch folder of this runtime (cluster data, logs), removed by stop(). */
+  readonly workDir: string;
   stop(): Promise<void>;
 }
 
@@ -155,7 +157,7 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
       await writeState(state);
       cleanups.push(() => removeState());
     }
-    return { state, stop };
+    return { state, workDir, stop };
   } catch (error) {
     await stop();
     throw error;

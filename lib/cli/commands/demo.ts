@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -30,7 +32,11 @@ export const demoCommand = async (o: { timeout: string }) => {
   });
   let failed = false;
   try {
-    await send(SAMPLE, { url: runtime.state.httpUrl, token: runtime.state.ingestToken }, log);
+    // The sample as CI would send it now: the current time and an id of its own.
+    const sample = JSON.parse(await readFile(SAMPLE, 'utf8'));
+    const event = join(runtime.workDir, 'deploy.requested.json');
+    await writeFile(event, JSON.stringify({ ...sample, id: randomUUID(), time: new Date().toISOString() }));
+    await send(event, { url: runtime.state.httpUrl, token: runtime.state.ingestToken }, log);
     const db = createDb(runtime.state.table);
     const release = await waitForRelease(db, 'hello', 'staging', Number(o.timeout) * 1000, log);
     failed = release.status !== 'succeeded';
