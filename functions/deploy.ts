@@ -1,5 +1,5 @@
 import { DeployRequestedEventSchema } from '../events/deploy-requested.ts';
-import { releaseToEnvironment } from '../lib/deploy/release.ts';
+import { failReleaseOfEvent, releaseToEnvironment } from '../lib/deploy/release.ts';
 import { sqsConsumer } from '../lib/lambda/sqs-consumer.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 
@@ -12,4 +12,5 @@ export const handler = sqsConsumer({
   queue: 'deploy',
   schema: DeployRequestedEventSchema,
   handle: (event) => releaseToEnvironment(event, w.deploy),
+  onReject: (event, reason) => failReleaseOfEvent(event, reason, w.deploy),
 });

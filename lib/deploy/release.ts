@@ -5,7 +5,14 @@ import { CapstanError, messageOf, PartialFailureError } from '../errors.ts';
 import { applyAll, combineOutcomes } from '../kube/apply.ts';
 import { type Cluster, clustersOfEnvironment } from '../store/clusters.ts';
 import { type HistoryEntry, recordHistory } from '../store/history.ts';
-import { createRelease, listReleases, type Release, setClusterRelease, setReleaseStatus } from '../store/releases.ts';
+import {
+  createRelease,
+  listReleases,
+  type Release,
+  revisionOfEvent,
+  setClusterRelease,
+  setReleaseStatus,
+} from '../store/releases.ts';
 import type { DeployDeps } from './deps.ts';
 import { renderManifests, stampRevision } from './manifests.ts';
 
@@ -179,4 +186,24 @@ const rolloutCheck = (release: Release, cluster: string, generation: number, dep
       deadline: new Date(deps.now().getTime() + deps.rollout.timeoutSeconds * 1000).toISOString(),
     },
   };
+};
+
+/** A deploy that is given up fails its release (if it made one), so no release stays `applying` forever. */
+export const failReleaseOfEvent = async (event: DeployRequested, reason: string, deps: DeployDeps): Promise<void> => {
+  const { app, environment } = event.data;
+  const revision = await revisionOfEvent(deps.db, app, environment, event.id);
+  if (revision === undefined) return;
+  if (!(await setReleaseStatus(deps.db, { app, environment, revision }, 'failed', ['applying']))) return;
+  await recordHistory(deps.db, {
+    app,
+    environment,
+    revision,
+    eventId: event.id,
+    eventType: event.type,
+    action: 'release',
+    outcome: 'failed',
+    reason,
+    at: event.time,
+    recordedAt: deps.now().toISOString(),
+  });
 };

@@ -38,6 +38,8 @@ export interface ConsumerOptions<S extends z.ZodType<Envelope>> {
   /** Schema of the one event type this consumer accepts. */
   readonly schema: S;
   readonly handle: (event: z.infer<S>) => Promise<unknown>;
+  /** Called when a valid event is given up (refused for good, or out of receives), before it goes to the DLQ. */
+  readonly onReject?: (event: z.infer<S>, reason: string) => Promise<void>;
   readonly ddb: DynamoDBClient;
   readonly db: Db;
   readonly sqs: SQSClient;
@@ -106,9 +108,14 @@ export const sqsConsumer = <S extends z.ZodType<Envelope>>(o: ConsumerOptions<S>
     } catch (error) {
       if (error instanceof IdempotencyAlreadyInProgressError) throw error; // a twin is running: retry later
       const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
-      if (!isRetryable(error)) return reject(record, messageOf(error), parsed.data);
-      if (receives >= spec.maxReceiveCount) {
-        return reject(record, `gave up after ${receives} attempts: ${messageOf(error)}`, parsed.data);
+      const reason = !isRetryable(error)
+        ? messageOf(error)
+        : receives >= spec.maxReceiveCount
+          ? `gave up after ${receives} attempts: ${messageOf(error)}`
+          : undefined;
+      if (reason) {
+        await o.onReject?.(parsed.data, reason);
+        return reject(record, reason, parsed.data);
       }
       o.logger.info('will retry', { messageId: record.messageId, receives, error: messageOf(error) });
       throw error;

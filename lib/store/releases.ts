@@ -123,7 +123,8 @@ export const createRelease = async (db: Db, input: NewRelease): Promise<{ releas
   throw new ConflictError(`could not allocate a revision for ${app}/${environment} after 5 attempts`);
 };
 
-const revisionOfEvent = async (db: Db, app: string, environment: string, eventId: string) => {
+/** The revision an event made, if it made one. */
+export const revisionOfEvent = async (db: Db, app: string, environment: string, eventId: string) => {
   const { Item } = await db.doc.send(
     new GetCommand({ TableName: db.table, Key: keys.eventMarker(app, environment, eventId), ConsistentRead: true }),
   );

@@ -5,6 +5,7 @@ import { REVISION_ANNOTATION, stampRevision } from '../../lib/deploy/manifests.t
 import { applyAll } from '../../lib/kube/apply.ts';
 import type { Runtime } from '../../lib/runtime/up.ts';
 import { up } from '../../lib/runtime/up.ts';
+import { putCluster } from '../../lib/store/clusters.ts';
 import { createDb, type Db } from '../../lib/store/db.ts';
 import { queryHistory } from '../../lib/store/history.ts';
 import { UNROUTED_APP } from '../../lib/store/keys.ts';
@@ -53,6 +54,14 @@ const post = async (body: unknown, token = runtime.state.ingestToken) => {
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+/** Nothing reached any cluster: not even the namespace a release would create first. */
+const expectNoNamespace = async (name: string) => {
+  for (const cluster of clusters) {
+    const error = await (await connect(cluster)).core.readNamespace({ name }).catch((e: { code?: number }) => e);
+    expect(error).toMatchObject({ code: 404 });
+  }
 };
 
 const settled = (app: string, timeoutMs = 120_000) =>
@@ -130,6 +139,7 @@ describe('bad input changes nothing', () => {
     expect(answer.status).toBe(400);
     expect(JSON.stringify(answer.body.issues)).toContain('data.replicas');
     expect(await listReleases(db, app, 'staging')).toHaveLength(0);
+    await expectNoNamespace(app);
   });
 
   it('a request without the right token is refused', async () => {
@@ -171,6 +181,7 @@ describe('bad input changes nothing', () => {
     const unrouted = await queryHistory(db, { app: UNROUTED_APP });
     expect(unrouted.some((e) => e.reason === 'message body is not JSON')).toBe(true);
     expect(await listReleases(db, app, 'staging')).toHaveLength(0);
+    await expectNoNamespace(app);
   });
 });
 
@@ -208,5 +219,44 @@ describe('partial failure', () => {
         .map((e) => e.outcome)
         .sort(),
     ).toEqual(['created', 'failed']);
+  });
+});
+
+describe('a failure that never heals', () => {
+  it('is retried until the receives run out, then lands in the DLQ with its reason and in the history', async () => {
+    const app = uniqueName('doomed');
+    await putCluster(db, {
+      name: uniqueName('gone'),
+      environment: 'doomed',
+      wave: 0,
+      credentials: { kind: 'kubeconfig', path: '/nonexistent/kubeconfig', context: 'gone' },
+      registeredAt: new Date().toISOString(),
+    });
+    expect(
+      (await post({ ...deployEvent(app), data: { ...deployEvent(app).data, environment: 'doomed' } })).status,
+    ).toBe(202);
+    const rejected = await eventually(
+      'the message to give up',
+      async () => (await queryHistory(db, { app })).find((e) => e.outcome === 'rejected'),
+      120_000,
+    );
+    expect(rejected.reason).toMatch(/^gave up after 5 attempts: .*\/nonexistent\/kubeconfig/);
+    const history = await queryHistory(db, { app });
+    expect(history.filter((e) => e.action === 'apply').map((e) => e.outcome)).toEqual(['failed']);
+    expect(history.find((e) => e.action === 'release' && e.outcome === 'failed')?.reason).toBe(rejected.reason);
+    const [release] = await listReleases(db, app, 'doomed');
+    expect(release?.status).toBe('failed');
+    const dead = await eventually('the message in the DLQ', async () => {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: runtime.state.queues.deploy!.dlqUrl,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ['All'],
+          WaitTimeSeconds: 1,
+        }),
+      );
+      return Messages.find((m) => m.Body?.includes(app));
+    });
+    expect(dead.MessageAttributes?.reason?.StringValue).toBe(rejected.reason);
   });
 });
