@@ -25,6 +25,8 @@ export const useEmulatorEnvironment = () => {
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+  // Tests refuse bad input on purpose; the handlers' warnings about it would only bury the test report.
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 };
 
 export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
