@@ -5,6 +5,7 @@ import { HpaThresholdHitEventSchema } from './hpa-threshold-hit.ts';
 import { ImagePushedEventSchema } from './image-pushed.ts';
 import { NodeLostEventSchema } from './node-lost.ts';
 import { RbdLockDetectedEventSchema } from './rbd-lock-detected.ts';
+import { ReleaseAdvanceEventSchema } from './release-advance.ts';
 import { RolloutCheckEventSchema } from './rollout-check.ts';
 
 export type { DeployRequested, DeployRequestedData, Port } from './deploy-requested.ts';
@@ -13,6 +14,7 @@ export type { ImageProducer, ImagePushed, ImagePushedData } from './image-pushed
 export type { ImageRef } from './image-ref.ts';
 export type { NodeLost, NodeLostData } from './node-lost.ts';
 export type { RbdLockDetected, RbdLockDetectedData } from './rbd-lock-detected.ts';
+export type { ReleaseAdvance, ReleaseAdvanceData } from './release-advance.ts';
 export type { RolloutCheck, RolloutCheckData } from './rollout-check.ts';
 
 export const CapstanEventSchema = z.discriminatedUnion('type', [
@@ -22,6 +24,7 @@ export const CapstanEventSchema = z.discriminatedUnion('type', [
   NodeLostEventSchema,
   RbdLockDetectedEventSchema,
   RolloutCheckEventSchema,
+  ReleaseAdvanceEventSchema,
 ]);
 
 export type CapstanEvent = z.infer<typeof CapstanEventSchema>;

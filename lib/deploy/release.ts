@@ -1,12 +1,14 @@
 import { SCHEMA_VERSION } from '../../events/envelope.ts';
-import type { DeployRequested, RolloutCheck } from '../../events/index.ts';
+import type { DeployRequested, ReleaseAdvance, RolloutCheck } from '../../events/index.ts';
 import { eventId } from '../../events/index.ts';
 import { CapstanError, messageOf, PartialFailureError } from '../errors.ts';
 import { applyAll, combineOutcomes } from '../kube/apply.ts';
 import { type Cluster, clustersOfEnvironment } from '../store/clusters.ts';
 import { type HistoryEntry, recordHistory } from '../store/history.ts';
 import {
+  advanceWave,
   createRelease,
+  getRelease,
   listReleases,
   type Release,
   revisionOfEvent,
@@ -15,6 +17,7 @@ import {
 } from '../store/releases.ts';
 import type { DeployDeps } from './deps.ts';
 import { renderManifests, stampRevision } from './manifests.ts';
+import { groupWaves } from './waves.ts';
 
 export interface ReleaseSummary {
   readonly app: string;
@@ -25,22 +28,32 @@ export interface ReleaseSummary {
   readonly clusters: Record<string, string>;
 }
 
+/** The event that caused a step, for the history: its id, type and time key the entries. */
+type Cause = Pick<DeployRequested | ReleaseAdvance, 'id' | 'type' | 'time'>;
+
 /**
- * deploy.requested -> one release, applied to every cluster of the environment. Safe to run again for the
- * same event: the release is found, not duplicated, and applying it again changes nothing. One unreachable
- * cluster does not stop the others; it makes the whole message retry, which re-applies as `unchanged`
- * where it already succeeded.
+ * deploy.requested -> one release of the environment, started on its first wave (the rollout checker
+ * starts each next wave once the one before is healthy). Safe to run again for the same event: the
+ * release is found, not duplicated, and applying it again changes nothing.
  */
 export const releaseToEnvironment = async (event: DeployRequested, deps: DeployDeps): Promise<ReleaseSummary> => {
   const { app, environment } = event.data;
-  const base = { app, environment, eventId: event.id, eventType: event.type, at: event.time };
-  const history = (entry: Omit<Parameters<typeof recordHistory>[1], keyof typeof base | 'recordedAt'>) =>
-    recordHistory(deps.db, { ...base, ...entry, recordedAt: deps.now().toISOString() });
+  const history = (entry: Pick<HistoryEntry, 'outcome' | 'reason' | 'revision' | 'details'>) =>
+    recordHistory(deps.db, {
+      app,
+      environment,
+      eventId: event.id,
+      eventType: event.type,
+      action: 'release',
+      at: event.time,
+      recordedAt: deps.now().toISOString(),
+      ...entry,
+    });
 
   const clusters = await clustersOfEnvironment(deps.db, environment);
   if (clusters.length === 0) {
     const reason = `no clusters are registered in environment ${environment}`;
-    await history({ action: 'release', outcome: 'skipped', reason });
+    await history({ outcome: 'skipped', reason });
     return { app, environment, outcome: 'skipped', reason, clusters: {} };
   }
 
@@ -54,21 +67,76 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
     requestedBy: event.data.requestedBy,
     reason: event.data.reason,
     createdAt: deps.now().toISOString(),
+    waves: groupWaves(clusters),
   });
   const [newest] = await listReleases(deps.db, app, environment, 1);
-  if (!created && (release.status !== 'applying' || (newest && newest.revision > release.revision))) {
+  if (
+    !created &&
+    (release.status !== 'applying' || release.wave > 0 || (newest && newest.revision > release.revision))
+  ) {
     // A redelivery of an event whose release already went out, or was overtaken by a newer one.
     const reason = `release #${release.revision} was already ${newest && newest.revision > release.revision ? `superseded by #${newest.revision}` : release.status}`;
     return { app, environment, revision: release.revision, outcome: 'skipped', reason, clusters: {} };
   }
   await history({
-    action: 'release',
     outcome: 'accepted',
     revision: release.revision,
-    details: { image: release.image, clusters: clusters.map((c) => c.name) },
+    details: { image: release.image, waves: release.waves },
   });
+  return applyWave(release, 0, clusters, event, deps);
+};
 
-  const results = await Promise.all(clusters.map((cluster) => applyToCluster(release, cluster, event, deps)));
+/**
+ * release.advance -> the next wave of a release whose previous wave is healthy. A redelivery re-applies
+ * the same wave (unchanged where done); an advance for a wave already passed, or a settled release, is
+ * skipped.
+ */
+export const advanceRelease = async (event: ReleaseAdvance, deps: DeployDeps): Promise<ReleaseSummary> => {
+  const { app, environment, revision, wave } = event.data;
+  let release = await getRelease(deps.db, app, environment, revision);
+  if (release.wave === wave - 1 && (await advanceWave(deps.db, release, wave - 1))) {
+    release = { ...release, wave, status: 'applying' };
+    await recordHistory(deps.db, {
+      app,
+      environment,
+      revision,
+      eventId: event.id,
+      eventType: event.type,
+      action: 'wave',
+      outcome: 'accepted',
+      reason: `wave ${wave + 1} of ${release.waves.length}: ${release.waves[wave]?.join(', ')}`,
+      at: event.time,
+      recordedAt: deps.now().toISOString(),
+    });
+  }
+  if (release.wave !== wave || release.status === 'succeeded' || release.status === 'failed') {
+    const reason = `release #${revision} is ${release.status} at wave ${release.wave + 1}`;
+    return { app, environment, revision, outcome: 'skipped', reason, clusters: {} };
+  }
+  return applyWave(release, wave, await clustersOfEnvironment(deps.db, environment), event, deps);
+};
+
+/**
+ * Applies one wave to all its clusters at once. One unreachable cluster does not stop the others; it makes
+ * the message retry, which re-applies as `unchanged` where it already succeeded.
+ */
+const applyWave = async (
+  release: Release,
+  wave: number,
+  registered: readonly Cluster[],
+  cause: Cause,
+  deps: DeployDeps,
+): Promise<ReleaseSummary> => {
+  const { app, environment } = release;
+  const names = release.waves[wave] ?? [];
+  const results = await Promise.all(
+    names.map((name) => {
+      const cluster = registered.find((c) => c.name === name);
+      return cluster
+        ? applyToCluster(release, cluster, cause, deps)
+        : { cluster: name, outcome: 'failed', retryable: false, message: `cluster ${name} is no longer registered` };
+    }),
+  );
   const summary = Object.fromEntries(results.map((r) => [r.cluster, r.outcome]));
   const retryable = results.filter((r) => r.outcome === 'failed' && r.retryable);
   if (retryable.length > 0) {
@@ -76,14 +144,28 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
       `release ${app}/${environment}#${release.revision}: ${retryable.map((r) => r.message).join('; ')}`,
     );
   }
-  const failed = results.some((r) => r.outcome === 'failed');
-  // Only from `applying`: the rollout checks of a quick cluster may already have settled the release.
-  await setReleaseStatus(deps.db, release, failed ? 'failed' : 'progressing', ['applying']);
-  if (failed) {
-    const reason = results.flatMap((r) => (r.message ? [r.message] : [])).join('; ');
-    await history({ action: 'release', outcome: 'failed', revision: release.revision, reason });
+  const failed = results.filter((r) => r.outcome === 'failed');
+  if (failed.length === 0) {
+    // Only from `applying`: the rollout checks of a quick cluster may already have moved the release on.
+    await setReleaseStatus(deps.db, release, 'progressing', ['applying']);
+    return { app, environment, revision: release.revision, outcome: 'released', clusters: summary };
   }
-  return { app, environment, revision: release.revision, outcome: failed ? 'failed' : 'released', clusters: summary };
+  const reason = failed.map((r) => r.message).join('; ');
+  if (await setReleaseStatus(deps.db, release, 'failed', ['applying', 'progressing'])) {
+    await recordHistory(deps.db, {
+      app,
+      environment,
+      revision: release.revision,
+      eventId: cause.id,
+      eventType: cause.type,
+      action: 'release',
+      outcome: 'failed',
+      reason,
+      at: cause.time,
+      recordedAt: deps.now().toISOString(),
+    });
+  }
+  return { app, environment, revision: release.revision, outcome: 'failed', reason, clusters: summary };
 };
 
 interface ClusterResult {
@@ -96,7 +178,7 @@ interface ClusterResult {
 const applyToCluster = async (
   release: Release,
   cluster: Cluster,
-  event: DeployRequested,
+  cause: Cause,
   deps: DeployDeps,
 ): Promise<ClusterResult> => {
   const now = () => deps.now().toISOString();
@@ -106,10 +188,10 @@ const applyToCluster = async (
       environment: release.environment,
       cluster: cluster.name,
       revision: release.revision,
-      eventId: event.id,
-      eventType: event.type,
+      eventId: cause.id,
+      eventType: cause.type,
       action: 'apply',
-      at: event.time,
+      at: cause.time,
       recordedAt: now(),
       ...entry,
     });
@@ -188,12 +270,17 @@ const rolloutCheck = (release: Release, cluster: string, generation: number, dep
   };
 };
 
-/** A deploy that is given up fails its release (if it made one), so no release stays `applying` forever. */
-export const failReleaseOfEvent = async (event: DeployRequested, reason: string, deps: DeployDeps): Promise<void> => {
+/** A release step that is given up fails its release (if there is one): none stays `applying` forever. */
+export const failReleaseOfEvent = async (
+  event: DeployRequested | ReleaseAdvance,
+  reason: string,
+  deps: DeployDeps,
+): Promise<void> => {
   const { app, environment } = event.data;
-  const revision = await revisionOfEvent(deps.db, app, environment, event.id);
+  const revision =
+    event.type === 'release.advance' ? event.data.revision : await revisionOfEvent(deps.db, app, environment, event.id);
   if (revision === undefined) return;
-  if (!(await setReleaseStatus(deps.db, { app, environment, revision }, 'failed', ['applying']))) return;
+  if (!(await setReleaseStatus(deps.db, { app, environment, revision }, 'failed', ['applying', 'progressing']))) return;
   await recordHistory(deps.db, {
     app,
     environment,

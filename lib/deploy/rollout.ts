@@ -1,12 +1,15 @@
-import type { RolloutCheck } from '../../events/index.ts';
+import { SCHEMA_VERSION } from '../../events/envelope.ts';
+import type { ReleaseAdvance, RolloutCheck } from '../../events/index.ts';
+import { eventId } from '../../events/index.ts';
 import { translateKubeError } from '../kube/errors.ts';
 import { getCluster } from '../store/clusters.ts';
 import { recordHistory } from '../store/history.ts';
-import { getRelease, listReleases, setClusterRelease, setReleaseStatus } from '../store/releases.ts';
+import { getRelease, type Release, setClusterRelease, setReleaseStatus } from '../store/releases.ts';
 import type { DeployDeps } from './deps.ts';
 import { REVISION_ANNOTATION } from './manifests.ts';
 import { rolloutCheckId } from './release.ts';
 import { rolloutStatus } from './rollout-status.ts';
+import { waveVerdict } from './waves.ts';
 
 export type RolloutCheckOutcome = 'ready' | 'failed' | 'waiting' | 'superseded';
 
@@ -77,19 +80,23 @@ export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promi
 };
 
 /**
- * Marks the release succeeded once every cluster is ready, or failed as soon as one failed. Each check
- * writes its own cluster first and reads the whole release after (consistently), so whichever check
- * finishes last sees every cluster done.
+ * Moves the release on once one of its clusters settled (see waveVerdict): the next wave starts through a
+ * release.advance in the app+environment's FIFO group, the last wave completes it, a failure halts it.
+ * Each check writes its own cluster first and reads the whole release after (consistently), so whichever
+ * check of a wave finishes last sees the whole wave done; a duplicate advance has the same id and is dropped.
  */
 const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
   const release = await getRelease(deps.db, d.app, d.environment, d.revision);
   if (release.status === 'succeeded' || release.status === 'failed') return;
-  const states = Object.values(release.clusters).map((c) => c.rollout);
-  const status = states.includes('failed') ? 'failed' : states.every((s) => s === 'ready') ? 'succeeded' : undefined;
-  if (!status) return;
-  const won = await setReleaseStatus(deps.db, release, status, ['applying', 'progressing']);
-  if (!won) return; // a concurrent check settled it first, and recorded it
-  const [newest] = await listReleases(deps.db, d.app, d.environment, 1);
+  const verdict = waveVerdict(release, (c) => release.clusters[c]?.rollout);
+  if (verdict.next === 'wait') return;
+  if (verdict.next === 'advance') {
+    await deps.enqueue(releaseAdvance(release, verdict.wave, deps));
+    return;
+  }
+  const status = verdict.next;
+  if (!(await setReleaseStatus(deps.db, release, status, ['applying', 'progressing']))) return; // settled by a twin
+  const states = Object.entries(release.clusters).map(([c, s]) => `${c} ${s.rollout}`);
   await recordHistory(deps.db, {
     app: d.app,
     environment: d.environment,
@@ -98,11 +105,22 @@ const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
     eventType: 'release.settled',
     action: 'release',
     outcome: status,
-    reason: `${states.length} cluster(s): ${Object.entries(release.clusters)
-      .map(([c, s]) => `${c} ${s.rollout}`)
-      .join(', ')}`,
+    reason:
+      verdict.next === 'failed'
+        ? `halted at wave ${release.wave + 1} of ${release.waves.length}: ${verdict.clusters.join(', ')} failed`
+        : `${states.length} cluster(s): ${states.join(', ')}`,
     at: deps.now().toISOString(),
     recordedAt: deps.now().toISOString(),
-    details: { newestRevision: newest?.revision },
   });
 };
+
+const releaseAdvance = (release: Release, wave: number, deps: DeployDeps): ReleaseAdvance => ({
+  specversion: '1.0',
+  id: eventId(['release.advance', release.app, release.environment, String(release.revision), String(wave)]),
+  type: 'release.advance',
+  source: 'capstan/rollout',
+  time: deps.now().toISOString(),
+  subject: `${release.app}/${release.environment}#${release.revision}`,
+  schemaversion: SCHEMA_VERSION,
+  data: { app: release.app, environment: release.environment, revision: release.revision, wave },
+});

@@ -39,6 +39,12 @@ export const acceptEvent = async (req: IngestRequest, secret: string, enqueue: E
   if (!route) {
     return { status: 422, body: { error: 'unsupported-type', reason: `no consumer handles ${parsed.event.type} yet` } };
   }
+  if (route.internal) {
+    return {
+      status: 422,
+      body: { error: 'internal-type', reason: `${parsed.event.type} is sent by capstan itself only` },
+    };
+  }
   await enqueue(parsed.event);
   return { status: 202, body: { accepted: parsed.event.id, type: parsed.event.type, queue: route.queue } };
 };

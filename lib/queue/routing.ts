@@ -5,6 +5,8 @@ interface Route {
   readonly queue: QueueName;
   /** FIFO message group: messages of one group are handled one at a time, in order. */
   readonly group?: (event: CapstanEvent) => string;
+  /** Sent only by capstan itself: the HTTP edge refuses it, so no producer can forge a step of a release. */
+  readonly internal?: boolean;
 }
 
 /** Which queue carries each event type that has a consumer today. */
@@ -14,7 +16,13 @@ export const routes: Partial<Record<EventType, Route>> = {
     queue: 'deploy',
     group: (e) => (e.type === 'deploy.requested' ? `${e.data.app}#${e.data.environment}` : e.type),
   },
-  'rollout.check': { queue: 'rollout' },
+  // The next wave of a release: same group as its deploys, so it never interleaves with another release.
+  'release.advance': {
+    queue: 'deploy',
+    internal: true,
+    group: (e) => (e.type === 'release.advance' ? `${e.data.app}#${e.data.environment}` : e.type),
+  },
+  'rollout.check': { queue: 'rollout', internal: true },
 };
 
 export const routeOf = (type: string): Route | undefined => routes[type as EventType];

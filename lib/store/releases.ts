@@ -34,11 +34,15 @@ export const ReleaseSchema = z.object({
   requestedBy: z.string().optional(),
   reason: z.string().optional(),
   createdAt: z.iso.datetime(),
+  /** Cluster names per wave, lowest wave first; a wave starts when the one before is healthy. */
+  waves: z.array(z.array(NameSchema).min(1)).min(1),
+  /** The wave being released now. */
+  wave: z.int().min(0),
   status: ReleaseStatusSchema,
   clusters: z.record(z.string(), ClusterReleaseSchema),
 });
 export type Release = z.infer<typeof ReleaseSchema>;
-export type NewRelease = Omit<Release, 'revision' | 'status' | 'clusters'>;
+export type NewRelease = Omit<Release, 'revision' | 'status' | 'clusters' | 'wave'>;
 
 const fromItem = (item: Record<string, unknown>) => parseItem(ReleaseSchema, item);
 
@@ -79,7 +83,7 @@ export const createRelease = async (db: Db, input: NewRelease): Promise<{ releas
       new GetCommand({ TableName: db.table, Key: keys.releaseHead(app, environment), ConsistentRead: true }),
     );
     const last = typeof head.Item?.revision === 'number' ? head.Item.revision : 0;
-    const release: Release = { ...input, revision: last + 1, status: 'applying', clusters: {} };
+    const release: Release = { ...input, revision: last + 1, wave: 0, status: 'applying', clusters: {} };
     try {
       await db.doc.send(
         new TransactWriteCommand({
@@ -173,6 +177,38 @@ export const setReleaseStatus = async (
         ConditionExpression: `#s IN (${Object.keys(values).join(', ')})`,
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':s': status, ...values },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+};
+
+/**
+ * Moves a release from wave `from` to the next, once: a redelivered or concurrent advance finds the wave
+ * already moved (or the release settled) and says so.
+ */
+export const advanceWave = async (
+  db: Db,
+  release: Pick<Release, 'app' | 'environment' | 'revision'>,
+  from: number,
+): Promise<boolean> => {
+  try {
+    await db.doc.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: keys.release(release.app, release.environment, release.revision),
+        UpdateExpression: 'SET wave = :to, #s = :applying',
+        ConditionExpression: 'wave = :from AND #s IN (:applying, :progressing)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: {
+          ':from': from,
+          ':to': from + 1,
+          ':applying': 'applying',
+          ':progressing': 'progressing',
+        },
       }),
     );
     return true;

@@ -78,7 +78,7 @@ describe('deploy.requested -> release on every cluster of the environment', () =
   const app = uniqueName('hello');
   const event = deployEvent(app);
 
-  it('applies to both clusters, observes the rollout until Ready, and records it all', async () => {
+  it('applies wave by wave, observes each rollout until Ready, and records it all', async () => {
     expect(await post(event)).toEqual({
       status: 202,
       body: { accepted: event.id, type: 'deploy.requested', queue: 'deploy' },
@@ -101,6 +101,7 @@ describe('deploy.requested -> release on every cluster of the environment', () =
     expect(lines).toEqual(
       [
         'release:-:accepted',
+        'wave:-:accepted',
         'release:-:succeeded',
         ...clusters.flatMap((c) => [`apply:${c.name}:created`, `rollout:${c.name}:succeeded`]),
       ].sort(),
@@ -168,6 +169,7 @@ describe('bad input changes nothing', () => {
           MaxNumberOfMessages: 10,
           MessageAttributeNames: ['All'],
           WaitTimeSeconds: 1,
+          VisibilityTimeout: 0, // peek: leave them for the next look
         }),
       );
       seen.push(...Messages.map((m) => m.MessageAttributes?.reason?.StringValue ?? ''));
@@ -186,7 +188,7 @@ describe('bad input changes nothing', () => {
 });
 
 describe('partial failure', () => {
-  it('one cluster down mid-release: the other is done, the down one is retried and completes once back', async () => {
+  it('the second wave down mid-release: the first is done, the second is retried and completes once back', async () => {
     const control = inject('infra').controlUrl;
     const [up0, down] = clusters;
     const app = uniqueName('partial');
@@ -206,13 +208,8 @@ describe('partial failure', () => {
     const release = await settled(app, 180_000);
     expect(release.status).toBe('succeeded');
     const applies = (await queryHistory(db, { app })).filter((e) => e.action === 'apply');
-    // The retry re-applied everywhere: unchanged where it had already succeeded, created where it had not.
-    expect(
-      applies
-        .filter((e) => e.cluster === up0!.name)
-        .map((e) => e.outcome)
-        .sort(),
-    ).toEqual(['created', 'unchanged']);
+    // The first wave was applied once; only the wave that failed was retried.
+    expect(applies.filter((e) => e.cluster === up0!.name).map((e) => e.outcome)).toEqual(['created']);
     expect(
       applies
         .filter((e) => e.cluster === down!.name)
@@ -223,7 +220,7 @@ describe('partial failure', () => {
 });
 
 describe('a failure that never heals', () => {
-  it('is retried until the receives run out, then lands in the DLQ with its reason and in the history', async () => {
+  it('is retried until the receives run out, lands in the DLQ with its reason, and halts later waves', async () => {
     const app = uniqueName('doomed');
     await putCluster(db, {
       name: uniqueName('gone'),
@@ -232,6 +229,8 @@ describe('a failure that never heals', () => {
       credentials: { kind: 'kubeconfig', path: '/nonexistent/kubeconfig', context: 'gone' },
       registeredAt: new Date().toISOString(),
     });
+    // A healthy cluster in the next wave: it must never be touched.
+    await putCluster(db, { ...clusters[0]!, name: uniqueName('later'), environment: 'doomed', wave: 1 });
     expect(
       (await post({ ...deployEvent(app), data: { ...deployEvent(app).data, environment: 'doomed' } })).status,
     ).toBe(202);
@@ -253,10 +252,12 @@ describe('a failure that never heals', () => {
           MaxNumberOfMessages: 10,
           MessageAttributeNames: ['All'],
           WaitTimeSeconds: 1,
+          VisibilityTimeout: 0, // peek: leave them for the next look
         }),
       );
       return Messages.find((m) => m.Body?.includes(app));
     });
     expect(dead.MessageAttributes?.reason?.StringValue).toBe(rejected.reason);
+    await expectNoNamespace(app);
   });
 });

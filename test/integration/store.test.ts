@@ -32,6 +32,7 @@ const newRelease = (eventId: string, app = 'api'): NewRelease => ({
   namespace: 'default',
   manifests: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }],
   createdAt: new Date().toISOString(),
+  waves: [['east', 'west']],
 });
 
 describe('table', () => {
