@@ -43,3 +43,39 @@ export const verifyHmacSignature = (
 
 export const signBody = (secret: string, t: number, rawBody: string): string =>
   createHmac('sha256', secret).update(`${t}.${rawBody}`).digest('hex');
+
+/** Shorter configured secrets are refused outright: an empty or guessable one would let anyone in. */
+export const MIN_SECRET_LENGTH = 16;
+
+/** Checks the configured side before any comparison, so a missing secret never means "accept all". */
+export const configuredSecret = (secret: string): AuthResult =>
+  secret.length >= MIN_SECRET_LENGTH
+    ? OK
+    : fail(`no secret configured (at least ${MIN_SECRET_LENGTH} characters); refusing every request`);
+
+/**
+ * A whole value compared verbatim in constant time: Harbor's policy "Auth Header" (sent as `Authorization`)
+ * and Docker Hub's secret path segment. `what` names the value in the refusal.
+ */
+export const verifyStaticSecret = (presented: string | undefined, secret: string, what: string): AuthResult => {
+  const configured = configuredSecret(secret);
+  if (!configured.ok) return configured;
+  if (presented === undefined || presented.length === 0) return fail(`missing ${what}`);
+  return safeEqual(presented.trim(), secret.trim()) ? OK : fail(`invalid ${what}`);
+};
+
+/**
+ * GitHub's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>`. GitHub signs no timestamp, so there
+ * is no replay window: a replayed delivery carries the same `X-GitHub-Delivery` and is deduplicated on it.
+ */
+export const verifyHubSignature256 = (header: string | undefined, rawBody: string, secret: string): AuthResult => {
+  const configured = configuredSecret(secret);
+  if (!configured.ok) return configured;
+  if (!header) return fail('missing X-Hub-Signature-256 header');
+  const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header.trim());
+  if (!match?.[1]) return fail('X-Hub-Signature-256 must be "sha256=<64 hex>"');
+  return safeEqual(match[1].toLowerCase(), signHubBody(secret, rawBody)) ? OK : fail('invalid signature');
+};
+
+export const signHubBody = (secret: string, rawBody: string): string =>
+  createHmac('sha256', secret).update(rawBody).digest('hex');
