@@ -1,0 +1,140 @@
+import type { Demand } from '../deploy/qos.ts';
+import { formatCpu, formatMemory, parseQuantity } from '../deploy/quantity.ts';
+import { ClusterUnavailableError } from '../errors.ts';
+import type { KubeClients } from './connect.ts';
+import { isNotFound, translateKubeError } from './errors.ts';
+
+/** A ResourceQuota as far as pods go (V1ResourceQuota fits). */
+export interface QuotaLike {
+  readonly metadata?: { readonly name?: string };
+  readonly spec?: {
+    readonly hard?: Readonly<Record<string, string>>;
+    readonly scopes?: readonly string[];
+    readonly scopeSelector?: {
+      readonly matchExpressions?: readonly {
+        readonly scopeName: string;
+        readonly operator: string;
+        readonly values?: readonly string[];
+      }[];
+    };
+  };
+  readonly status?: {
+    readonly hard?: Readonly<Record<string, string>>;
+    readonly used?: Readonly<Record<string, string>>;
+  };
+}
+
+type Kind = 'cpu' | 'memory' | 'count';
+
+/** The quota keys a Deployment's pods consume; `cpu`/`memory` are the API's aliases of the requests. */
+const TRACKED: readonly (readonly [string, keyof Demand, Kind])[] = [
+  ['requests.cpu', 'cpuRequestsMillis', 'cpu'],
+  ['cpu', 'cpuRequestsMillis', 'cpu'],
+  ['requests.memory', 'memoryRequestsBytes', 'memory'],
+  ['memory', 'memoryRequestsBytes', 'memory'],
+  ['limits.cpu', 'cpuLimitsMillis', 'cpu'],
+  ['limits.memory', 'memoryLimitsBytes', 'memory'],
+  ['pods', 'pods', 'count'],
+  ['count/pods', 'pods', 'count'],
+];
+
+const parse = (kind: Kind, text: string) => parseQuantity(text, kind === 'cpu' ? 'millis' : 'units');
+const format = (kind: Kind, n: number) =>
+  kind === 'cpu' ? formatCpu(n) : kind === 'memory' ? formatMemory(n) : String(n);
+
+/**
+ * Does the quota's scope take in capstan's pods? They run without activeDeadlineSeconds (NotTerminating),
+ * without a priority class (assumes no globalDefault PriorityClass) and without cross-namespace affinity;
+ * they are BestEffort only when nothing is requested or limited. Scopes capstan does not know are taken to
+ * apply: better a refusal with a reason than pods the quota admission turns away later.
+ */
+const appliesTo = (quota: QuotaLike, bestEffort: boolean): boolean => {
+  const scope = (name: string, operator = 'Exists', values: readonly string[] = []): boolean => {
+    switch (name) {
+      case 'Terminating':
+        return false;
+      case 'NotTerminating':
+        return true;
+      case 'BestEffort':
+        return bestEffort;
+      case 'NotBestEffort':
+        return !bestEffort;
+      case 'CrossNamespacePodAffinity':
+        return false;
+      case 'PriorityClass':
+        return operator === 'DoesNotExist' || (operator === 'NotIn' && !values.includes(''));
+      default:
+        return true;
+    }
+  };
+  return (
+    (quota.spec?.scopes ?? []).every((s) => scope(s)) &&
+    (quota.spec?.scopeSelector?.matchExpressions ?? []).every((e) => scope(e.scopeName, e.operator, e.values))
+  );
+};
+
+/**
+ * Pure: what a demand would overrun in the given quotas (every quota that applies must have room; status
+ * hard - used is what the quota admission enforces). With `current`, what the workload holds today is
+ * already in `used`, so only the difference must fit (a rolling update replaces pods). `unknown` lists
+ * quotas the controller has not computed yet: the quota admission refuses pods until it has.
+ */
+export const quotaShortfallsIn = (
+  namespace: string,
+  quotas: readonly QuotaLike[],
+  demand: Demand,
+  current?: Demand,
+): { shortfalls: string[]; unknown: string[] } => {
+  const shortfalls: string[] = [];
+  const unknown: string[] = [];
+  const bestEffort =
+    demand.cpuRequestsMillis + demand.memoryRequestsBytes + demand.cpuLimitsMillis + demand.memoryLimitsBytes === 0;
+  for (const quota of [...quotas].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))) {
+    if (!appliesTo(quota, bestEffort)) continue;
+    const name = `ResourceQuota ${namespace}/${quota.metadata?.name ?? '?'}`;
+    const keys = TRACKED.filter(([key]) => quota.spec?.hard?.[key] !== undefined);
+    const hard = quota.status?.hard ?? {};
+    const used = quota.status?.used ?? {};
+    const notYet = keys.filter(([key]) => hard[key] === undefined || used[key] === undefined).map(([key]) => key);
+    if (notYet.length > 0) {
+      unknown.push(`${name} has no usage for ${notYet.join(', ')} yet`);
+      continue;
+    }
+    for (const [key, field, kind] of keys) {
+      const adds = demand[field] - (current?.[field] ?? 0);
+      if (adds <= 0) continue;
+      const h = parse(kind, hard[key] as string);
+      const u = parse(kind, used[key] as string);
+      const room = Math.max(0, h - u);
+      if (adds > room) {
+        shortfalls.push(
+          `${name}: ${key} needs ${format(kind, adds)} more, only ${format(kind, room)} left (hard ${hard[key]}, used ${used[key]})`,
+        );
+      }
+    }
+  }
+  return { shortfalls, unknown };
+};
+
+/**
+ * Reasons the namespace's ResourceQuotas would turn the demand away, empty when it fits. No quota (or no
+ * namespace yet) means no limit. A quota whose usage the controller has not computed yet is a retryable
+ * error: it is a matter of seconds, and the quota admission would refuse pods until then anyway.
+ */
+export const quotaShortfalls = async (
+  kube: KubeClients,
+  namespace: string,
+  demand: Demand,
+  current?: Demand,
+): Promise<string[]> => {
+  let quotas: QuotaLike[];
+  try {
+    quotas = (await kube.core.listNamespacedResourceQuota({ namespace })).items;
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    return translateKubeError(kube.cluster, error);
+  }
+  const { shortfalls, unknown } = quotaShortfallsIn(namespace, quotas, demand, current);
+  if (unknown.length > 0) throw new ClusterUnavailableError(kube.cluster, unknown.join('; '));
+  return shortfalls;
+};

@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import { type AppSpec, AppSpecSchema, ContainerSchema } from '../../lib/apps/spec.ts';
+import { checkPolicy, POLICY_RULES, type PolicyInput } from '../../lib/deploy/policy.ts';
+
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+const PINNED = `registry.local:5000/acme/api@${DIGEST}`;
+const probe = { httpGet: { path: '/healthz', port: 8080 } };
+
+/** A compliant app: every protected rule holds, so each test breaks exactly what it names. */
+const app = (overrides: Record<string, unknown> = {}, container: Record<string, unknown> = {}): AppSpec =>
+  AppSpecSchema.parse({
+    name: 'api',
+    namespace: 'acme',
+    qos: 'standard',
+    containers: [
+      {
+        name: 'api',
+        repository: 'registry.local:5000/acme/api',
+        ports: [{ name: 'http', containerPort: 8080 }],
+        probes: { liveness: probe, readiness: probe },
+        limits: { cpu: '500m', memory: '256Mi' },
+        ...container,
+      },
+    ],
+    environments: { production: {}, dev: {} },
+    ...overrides,
+  });
+
+const input = (over: Partial<PolicyInput> = {}, prod = true): PolicyInput => ({
+  app: app(),
+  environment: prod ? { name: 'production', protected: true } : { name: 'dev', protected: false },
+  image: PINNED,
+  replicas: 3,
+  ...over,
+});
+
+const sidecar = (extra: Record<string, unknown> = {}) => ({
+  name: 'proxy',
+  repository: 'registry.local:5000/acme/proxy',
+  probes: { liveness: probe, readiness: probe },
+  limits: { cpu: '100m', memory: '64Mi' },
+  ...extra,
+});
+const withSidecar = (extra: Record<string, unknown> = {}, qos = 'standard') => {
+  const base = app({ qos });
+  return { ...base, containers: [...base.containers, ContainerSchema.parse(sidecar(extra))] };
+};
+
+describe('checkPolicy: a compliant release passes', () => {
+  it.each([
+    ['protected, standard', input()],
+    ['protected, critical', input({ app: app({ qos: 'critical' }) })],
+    ['protected, back-office', input({ app: app({ qos: 'back-office' }) })],
+    ['protected, tag and digest', input({ image: `registry.local:5000/acme/api:1.2.3@${DIGEST}` })],
+    ['protected, more replicas', input({ replicas: 10 })],
+    ['protected, two containers', input({ app: withSidecar(), images: { proxy: `acme/proxy@${DIGEST}` } })],
+    [
+      'unprotected, anything that can work',
+      input({ image: 'nginx', replicas: 1, app: app({}, { probes: {}, limits: undefined }) }, false),
+    ],
+  ])('%s', (_, i) => {
+    expect(checkPolicy(i)).toEqual([]);
+  });
+});
+
+describe('checkPolicy: each rule alone (protected)', () => {
+  it.each<[string, PolicyInput, string, RegExp]>([
+    [
+      'latest',
+      input({ image: 'registry.local:5000/acme/api:latest' }),
+      'image-digest',
+      /^container "api": image must be pinned by digest \(registry\/repo@sha256:\.\.\.\), got registry\.local:5000\/acme\/api:latest$/,
+    ],
+    [
+      'a tag only',
+      input({ image: 'registry.local:5000/acme/api:1.2.3' }),
+      'image-digest',
+      /pinned by digest .*got registry\.local:5000\/acme\/api:1\.2\.3 \(a tag can move\)$/,
+    ],
+    ['no tag at all', input({ image: 'nginx' }), 'image-digest', /got nginx \(no tag means :latest\)$/],
+    [
+      'two replicas',
+      input({ replicas: 2 }),
+      'replicas',
+      /^replicas must be at least 3 in protected environment "production", got 2$/,
+    ],
+    ['zero replicas', input({ replicas: 0 }), 'replicas', /at least 3 .* got 0$/],
+    [
+      'no liveness probe',
+      input({ app: app({}, { probes: { readiness: probe } }) }),
+      'probes',
+      /^container "api" has no liveness probe; protected environment "production" needs both$/,
+    ],
+    [
+      'no readiness probe',
+      input({ app: app({}, { probes: { liveness: probe } }) }),
+      'probes',
+      /has no readiness probe/,
+    ],
+    [
+      'no probes',
+      input({ app: app({}, { probes: {} }) }),
+      'probes',
+      /^container "api" has no liveness and no readiness probe;/,
+    ],
+    [
+      'critical but a container without limits',
+      input({ app: withSidecar({ limits: undefined }, 'critical'), images: { proxy: `acme/proxy@${DIGEST}` } }),
+      'limits',
+      /^container "proxy" has no limits \(cpu and memory\); protected environment "production" needs them/,
+    ],
+  ])('%s', (_, i, rule, reason) => {
+    const violations = checkPolicy(i);
+    expect(violations.map((v) => v.rule).filter((r) => r !== 'critical-guaranteed')).toEqual([rule]);
+    expect(violations.find((v) => v.rule === rule)?.reason).toMatch(reason);
+  });
+
+  it('a critical app that comes out Burstable is refused, naming the container', () => {
+    const violations = checkPolicy(
+      input({ app: withSidecar({ limits: undefined }, 'critical'), images: { proxy: `acme/proxy@${DIGEST}` } }),
+    );
+    expect(violations).toContainEqual({
+      rule: 'critical-guaranteed',
+      reason:
+        'critical tier must run Guaranteed (requests = limits), would be Burstable: no limits on container "proxy"',
+    });
+  });
+
+  it('no limits anywhere: BestEffort is refused along with the missing limits', () => {
+    expect(checkPolicy(input({ app: app({}, { limits: undefined }) }))).toEqual([
+      {
+        rule: 'limits',
+        reason:
+          'container "api" has no limits (cpu and memory); protected environment "production" needs them on every container',
+      },
+      {
+        rule: 'best-effort',
+        reason:
+          'pods would run BestEffort (no container has limits); protected environment "production" refuses BestEffort',
+      },
+    ]);
+  });
+});
+
+describe('checkPolicy: everywhere, what can never work', () => {
+  it.each<[string, PolicyInput, string, RegExp]>([
+    [
+      'an invalid reference',
+      input({ image: 'Not A Ref' }, false),
+      'image',
+      /^container "api": image "Not A Ref" is invalid \(/,
+    ],
+    ['an empty reference', input({ image: '' }, false), 'image', /image "" is invalid \(empty\)/],
+    [
+      'a second container without an image',
+      input({ app: withSidecar() }, false),
+      'image',
+      /^container "proxy" has no image to deploy \(give it in images\)$/,
+    ],
+    [
+      'an image for a container that does not exist',
+      input({ images: { prxy: 'acme/proxy:1' } }, false),
+      'image',
+      /^images names "prxy", which is not a container of app "api"$/,
+    ],
+    ['negative replicas', input({ replicas: -1 }, false), 'replicas', /whole number from 0 to 1000, got -1$/],
+    ['fractional replicas', input({ replicas: 1.5 }, false), 'replicas', /got 1\.5$/],
+    [
+      'a zero limit',
+      input({ app: app({}, { limits: { cpu: '0', memory: '1Gi' } }) }, false),
+      'resources',
+      /^container "api": CPU limit "0" must be above zero$/,
+    ],
+    [
+      'a port bound twice',
+      input({ app: withSidecar({ ports: [{ containerPort: 8080 }] }), images: { proxy: 'acme/proxy:1' } }, false),
+      'ports',
+      /^port 8080\/TCP is declared twice \(containers "api" and "proxy"\)$/,
+    ],
+    [
+      'a generated port name taken',
+      input({ app: app({}, { ports: [{ name: 'tcp-80', containerPort: 81 }, { containerPort: 80 }] }) }, false),
+      'ports',
+      /^port name "tcp-80" is used twice \(containers "api" and "api"\)$/,
+    ],
+  ])('%s', (_, i, rule, reason) => {
+    const violations = checkPolicy(i);
+    expect(violations).toHaveLength(1);
+    expect(violations[0]?.rule).toBe(rule);
+    expect(violations[0]?.reason).toMatch(reason);
+  });
+});
+
+describe('checkPolicy: every violation at once', () => {
+  it('names all of them, in a stable order', () => {
+    const bad = withSidecar({ probes: {}, limits: undefined, ports: [{ containerPort: 8080 }] }, 'critical');
+    const violations = checkPolicy(input({ app: bad, image: 'acme/api:latest', replicas: 1 }));
+    expect(violations.map((v) => v.rule)).toEqual([
+      'image-digest',
+      'image',
+      'replicas',
+      'ports',
+      'probes',
+      'limits',
+      'critical-guaranteed',
+    ]);
+    expect(violations.every((v) => POLICY_RULES.includes(v.rule))).toBe(true);
+  });
+
+  it('the same request in an unprotected environment is refused only for what can never work', () => {
+    const bad = withSidecar({ probes: {}, limits: undefined, ports: [{ containerPort: 8080 }] }, 'critical');
+    const violations = checkPolicy(input({ app: bad, image: 'acme/api:latest', replicas: 1 }, false));
+    expect(violations.map((v) => v.rule)).toEqual(['image', 'ports']);
+  });
+});
