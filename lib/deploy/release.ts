@@ -1,7 +1,8 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { SCHEMA_VERSION } from '../../events/envelope.ts';
 import type { DeployRequested, ReleaseAdvance, RolloutCheck } from '../../events/index.ts';
 import { eventId } from '../../events/index.ts';
-import { CapstanError, messageOf, PartialFailureError } from '../errors.ts';
+import { CapstanError, isRetryable, messageOf, PartialFailureError } from '../errors.ts';
 import { applyAll, combineOutcomes } from '../kube/apply.ts';
 import { type Cluster, clustersOfEnvironment } from '../store/clusters.ts';
 import { type HistoryEntry, recordHistory } from '../store/history.ts';
@@ -17,13 +18,14 @@ import {
 } from '../store/releases.ts';
 import type { DeployDeps } from './deps.ts';
 import { renderManifests, stampRevision } from './manifests.ts';
+import { quotaGate } from './quota-gate.ts';
 import { groupWaves } from './waves.ts';
 
 export interface ReleaseSummary {
   readonly app: string;
   readonly environment: string;
   readonly revision?: number;
-  readonly outcome: 'released' | 'skipped' | 'failed';
+  readonly outcome: 'released' | 'skipped' | 'refused' | 'failed';
   readonly reason?: string;
   readonly clusters: Record<string, string>;
 }
@@ -129,6 +131,26 @@ const applyWave = async (
 ): Promise<ReleaseSummary> => {
   const { app, environment } = release;
   const names = release.waves[wave] ?? [];
+  const refusals = await gateWave(release, names, registered, deps);
+  if (refusals.length > 0) {
+    const reason = `refused: ${refusals.join('; ')}`;
+    if (await setReleaseStatus(deps.db, release, 'failed', ['applying', 'progressing'])) {
+      await recordHistory(deps.db, {
+        app,
+        environment,
+        revision: release.revision,
+        eventId: cause.id,
+        eventType: cause.type,
+        action: 'release',
+        outcome: 'rejected',
+        reason,
+        at: cause.time,
+        recordedAt: deps.now().toISOString(),
+        details: { wave, reasons: refusals },
+      });
+    }
+    return { app, environment, revision: release.revision, outcome: 'refused', reason, clusters: {} };
+  }
   const results = await Promise.all(
     names.map((name) => {
       const cluster = registered.find((c) => c.name === name);
@@ -166,6 +188,33 @@ const applyWave = async (
     });
   }
   return { app, environment, revision: release.revision, outcome: 'failed', reason, clusters: summary };
+};
+
+/**
+ * The gates a wave must pass in every cluster before any of them is touched, so a refused release
+ * changes nothing. A cluster that cannot be asked now is not a refusal: its apply will fail and retry,
+ * and the gate is asked again then.
+ */
+const gateWave = async (
+  release: Release,
+  names: readonly string[],
+  registered: readonly Cluster[],
+  deps: DeployDeps,
+): Promise<string[]> => {
+  const manifests = release.manifests as KubernetesObject[];
+  const answers = await Promise.all(
+    names.map(async (name) => {
+      const cluster = registered.find((c) => c.name === name);
+      if (!cluster) return [];
+      try {
+        return await quotaGate(await deps.connect(cluster), manifests);
+      } catch (error) {
+        if (isRetryable(error)) return [];
+        return [`cluster ${name}: ${messageOf(error)}`];
+      }
+    }),
+  );
+  return answers.flat();
 };
 
 interface ClusterResult {

@@ -261,3 +261,30 @@ describe('a failure that never heals', () => {
     await expectNoNamespace(app);
   });
 });
+
+describe('gates', () => {
+  it('a release the namespace quota cannot fit is refused with the reason, and nothing is applied', async () => {
+    const app = uniqueName('quota');
+    const [first, second] = clusters;
+    const kube = await connect(first!);
+    await kube.core.createNamespace({ body: { metadata: { name: app } } });
+    await kube.core.createNamespacedResourceQuota({
+      namespace: app,
+      body: { metadata: { name: 'small' }, spec: { hard: { pods: '1' } } },
+    });
+    await eventually('the quota to be counted', async () => {
+      const q = await kube.core.readNamespacedResourceQuota({ name: 'small', namespace: app });
+      return q.status?.used ? q : undefined;
+    });
+
+    expect((await post(deployEvent(app, uniqueName('evt'), 2))).status).toBe(202);
+    const release = await settled(app);
+    expect(release.status).toBe('failed');
+    const refusal = (await queryHistory(db, { app })).find((e) => e.outcome === 'rejected');
+    expect(refusal?.reason).toMatch(new RegExp(`^refused: cluster ${first!.name}: ResourceQuota ${app}/small: pods`));
+    const none = await kube.apps.readNamespacedDeployment({ name: app, namespace: app }).catch((e) => e);
+    expect(none).toMatchObject({ code: 404 });
+    const other = await (await connect(second!)).core.readNamespace({ name: app }).catch((e) => e);
+    expect(other).toMatchObject({ code: 404 });
+  });
+});
