@@ -54,6 +54,8 @@ export const DeployRequestedDataSchema = z.strictObject({
   replicas: z.int().min(0).max(1000).default(1),
   ports: PortsSchema.default([]),
   env: z.record(EnvNameSchema, z.string()).default({}),
+  /** Report what would change in each cluster (server-side dry run) and change nothing. */
+  dryRun: z.boolean().default(false),
   requestedBy: text(256).optional(),
   reason: z.string().max(500).optional(),
 });

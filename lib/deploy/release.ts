@@ -3,7 +3,9 @@ import { SCHEMA_VERSION } from '../../events/envelope.ts';
 import type { DeployRequested, ReleaseAdvance, RolloutCheck } from '../../events/index.ts';
 import { eventId } from '../../events/index.ts';
 import { CapstanError, isRetryable, messageOf, PartialFailureError } from '../errors.ts';
-import { applyAll, combineOutcomes } from '../kube/apply.ts';
+import { applyAll, applyObject, combineOutcomes } from '../kube/apply.ts';
+import type { KubeClients } from '../kube/connect.ts';
+import { diffApplied } from '../kube/diff.ts';
 import { type Cluster, clustersOfEnvironment } from '../store/clusters.ts';
 import { type HistoryEntry, recordHistory } from '../store/history.ts';
 import {
@@ -58,14 +60,16 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
     await history({ outcome: 'skipped', reason });
     return { app, environment, outcome: 'skipped', reason, clusters: {} };
   }
+  const manifests = renderManifests(event.data);
 
+  if (event.data.dryRun) return dryRun(event, manifests, clusters, deps);
   const { release, created } = await createRelease(deps.db, {
     app,
     environment,
     eventId: event.id,
     image: event.data.image,
     namespace: event.data.namespace,
-    manifests: renderManifests(event.data) as Release['manifests'],
+    manifests: manifests as Release['manifests'],
     requestedBy: event.data.requestedBy,
     reason: event.data.reason,
     createdAt: deps.now().toISOString(),
@@ -215,6 +219,67 @@ const gateWave = async (
     }),
   );
   return answers.flat();
+};
+
+/**
+ * dryRun: every cluster of the environment is asked what the release would change (server-side dry run);
+ * the answer, per cluster, goes to the history. No release is made and nothing changes.
+ */
+const dryRun = async (
+  event: DeployRequested,
+  manifests: readonly KubernetesObject[],
+  clusters: readonly Cluster[],
+  deps: DeployDeps,
+): Promise<ReleaseSummary> => {
+  const { app, environment } = event.data;
+  const [newest] = await listReleases(deps.db, app, environment, 1);
+  const objects = stampRevision(manifests, (newest?.revision ?? 0) + 1);
+  const results = await Promise.all(
+    clusters.map(async (cluster) => {
+      let outcome: HistoryEntry['outcome'];
+      let diff: string[] = [];
+      let reason: string | undefined;
+      try {
+        diff = await dryRunDiff(await deps.connect(cluster), objects);
+        outcome = diff.length === 0 ? 'unchanged' : 'configured';
+        reason = diff.length === 0 ? 'would change nothing' : `would change ${diff.length} field(s)`;
+      } catch (error) {
+        outcome = 'failed';
+        reason = messageOf(error);
+      }
+      await recordHistory(deps.db, {
+        app,
+        environment,
+        cluster: cluster.name,
+        eventId: event.id,
+        eventType: event.type,
+        action: 'dry-run',
+        outcome,
+        reason,
+        at: event.time,
+        recordedAt: deps.now().toISOString(),
+        details: { diff },
+      });
+      return [cluster.name, outcome] as const;
+    }),
+  );
+  return { app, environment, outcome: 'skipped', reason: 'dry run', clusters: Object.fromEntries(results) };
+};
+
+/** In a namespace that does not exist yet nothing namespaced can be dry-run: all of it would be created. */
+const dryRunDiff = async (kube: KubeClients, objects: readonly KubernetesObject[]): Promise<string[]> => {
+  const lines: string[] = [];
+  let newNamespace = false;
+  for (const object of objects) {
+    if (newNamespace && object.metadata?.namespace) {
+      lines.push(`${object.kind}/${object.metadata.name}: created`);
+      continue;
+    }
+    const result = await applyObject(kube, object, { dryRun: true });
+    if (object.kind === 'Namespace' && result.outcome === 'created') newNamespace = true;
+    lines.push(...diffApplied(object, result.before, result.object));
+  }
+  return lines;
 };
 
 interface ClusterResult {

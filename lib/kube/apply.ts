@@ -12,6 +12,8 @@ export interface ApplyResult {
   readonly name: string;
   readonly outcome: Exclude<ApplyOutcome, 'failed'>;
   readonly object: KubernetesObject;
+  /** The live object before the apply; absent when it did not exist. */
+  readonly before?: KubernetesObject;
 }
 
 /**
@@ -43,7 +45,7 @@ export const applyObject = async (
       : changedByApply(object, before, after, FIELD_MANAGER)
         ? 'configured'
         : 'unchanged';
-    return { kind: object.kind ?? '', name, outcome, object: after };
+    return { kind: object.kind ?? '', name, outcome, object: after, before };
   } catch (error) {
     return translateKubeError(kube.cluster, error);
   }

@@ -288,3 +288,45 @@ describe('gates', () => {
     expect(other).toMatchObject({ code: 404 });
   });
 });
+
+describe('dry run', () => {
+  it('reports per cluster what would change, and changes nothing', async () => {
+    const app = uniqueName('dry');
+    expect((await post(deployEvent(app))).status).toBe(202);
+    expect((await settled(app)).status).toBe('succeeded');
+
+    const dry = { ...deployEvent(app, uniqueName('evt'), 3), data: { ...deployEvent(app, '', 3).data, dryRun: true } };
+    expect((await post(dry)).status).toBe(202);
+    const entries = await eventually('a dry-run entry per cluster', async () => {
+      const found = (await queryHistory(db, { app })).filter((e) => e.action === 'dry-run');
+      return found.length === clusters.length ? found : undefined;
+    });
+    for (const entry of entries) {
+      expect(entry.outcome).toBe('configured');
+      expect(entry.details?.diff).toContain('Deployment/' + app + ' spec.replicas: 2 -> 3');
+    }
+    expect(await listReleases(db, app, 'staging')).toHaveLength(1);
+    for (const cluster of clusters) {
+      const d = await (await connect(cluster)).apps.readNamespacedDeployment({ name: app, namespace: app });
+      expect(d.spec?.replicas).toBe(2);
+    }
+  });
+
+  it('for an app not yet anywhere, says it would be created, and creates nothing', async () => {
+    const app = uniqueName('drynew');
+    const dry = { ...deployEvent(app), data: { ...deployEvent(app).data, dryRun: true } };
+    expect((await post(dry)).status).toBe(202);
+    const entries = await eventually('a dry-run entry per cluster', async () => {
+      const found = (await queryHistory(db, { app })).filter((e) => e.action === 'dry-run');
+      return found.length === clusters.length ? found : undefined;
+    });
+    for (const entry of entries) {
+      expect(entry.details?.diff).toEqual([
+        `Namespace/${app}: created`,
+        `Deployment/${app}: created`,
+        `Service/${app}: created`,
+      ]);
+    }
+    await expectNoNamespace(app);
+  });
+});
