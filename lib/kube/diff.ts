@@ -25,7 +25,7 @@ const walk = (a: unknown, b: unknown, path: string, emit: (path: string, from: u
   const bothArrays = Array.isArray(a) && Array.isArray(b) && a.length === b.length;
   const bothObjects = isObject(a) && isObject(b);
   if (bothArrays) {
-    a.forEach((item, i) => walk(item, (b as unknown[])[i], `${path}[${i}]`, emit));
+    for (const [i, item] of a.entries()) walk(item, (b as unknown[])[i], `${path}[${i}]`, emit);
   } else if (bothObjects) {
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
       walk(a[key], b[key], path ? `${path}.${key}` : key, emit);
