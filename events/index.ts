@@ -6,6 +6,7 @@ import { ImagePushedEventSchema } from './image-pushed.ts';
 import { NodeLostEventSchema } from './node-lost.ts';
 import { RbdLockDetectedEventSchema } from './rbd-lock-detected.ts';
 import { ReleaseAdvanceEventSchema } from './release-advance.ts';
+import { RollbackRequestedEventSchema } from './rollback-requested.ts';
 import { RolloutCheckEventSchema } from './rollout-check.ts';
 
 export type { DeployRequested, DeployRequestedData, Port } from './deploy-requested.ts';
@@ -15,6 +16,7 @@ export type { ImageRef } from './image-ref.ts';
 export type { NodeLost, NodeLostData } from './node-lost.ts';
 export type { RbdLockDetected, RbdLockDetectedData } from './rbd-lock-detected.ts';
 export type { ReleaseAdvance, ReleaseAdvanceData } from './release-advance.ts';
+export type { RollbackRequested, RollbackRequestedData } from './rollback-requested.ts';
 export type { RolloutCheck, RolloutCheckData } from './rollout-check.ts';
 
 export const CapstanEventSchema = z.discriminatedUnion('type', [
@@ -25,6 +27,7 @@ export const CapstanEventSchema = z.discriminatedUnion('type', [
   RbdLockDetectedEventSchema,
   RolloutCheckEventSchema,
   ReleaseAdvanceEventSchema,
+  RollbackRequestedEventSchema,
 ]);
 
 export type CapstanEvent = z.infer<typeof CapstanEventSchema>;

@@ -9,6 +9,8 @@ export interface DeployDeps {
   readonly enqueue: Enqueue;
   readonly now: () => Date;
   readonly rollout: RolloutTiming;
+  /** Roll an environment back to its last successful release when a rollout fails. */
+  readonly autoRollback: boolean;
 }
 
 export interface RolloutTiming {

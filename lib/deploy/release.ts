@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { SCHEMA_VERSION } from '../../events/envelope.ts';
-import type { DeployRequested, ReleaseAdvance, RolloutCheck } from '../../events/index.ts';
+import type { DeployRequested, ReleaseAdvance, RollbackRequested, RolloutCheck } from '../../events/index.ts';
 import { eventId } from '../../events/index.ts';
 import { CapstanError, isRetryable, messageOf, PartialFailureError } from '../errors.ts';
 import { applyAll, applyObject, combineOutcomes } from '../kube/apply.ts';
@@ -13,6 +13,7 @@ import {
   createRelease,
   getRelease,
   listReleases,
+  type NewRelease,
   type Release,
   revisionOfEvent,
   setClusterRelease,
@@ -33,7 +34,7 @@ export interface ReleaseSummary {
 }
 
 /** The event that caused a step, for the history: its id, type and time key the entries. */
-type Cause = Pick<DeployRequested | ReleaseAdvance, 'id' | 'type' | 'time'>;
+type Cause = Pick<DeployRequested | ReleaseAdvance | RollbackRequested, 'id' | 'type' | 'time'>;
 
 /**
  * deploy.requested -> one release of the environment, started on its first wave (the rollout checker
@@ -63,18 +64,88 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
   const manifests = renderManifests(event.data);
 
   if (event.data.dryRun) return dryRun(event, manifests, clusters, deps);
-  const { release, created } = await createRelease(deps.db, {
-    app,
-    environment,
-    eventId: event.id,
-    image: event.data.image,
-    namespace: event.data.namespace,
-    manifests: manifests as Release['manifests'],
-    requestedBy: event.data.requestedBy,
-    reason: event.data.reason,
-    createdAt: deps.now().toISOString(),
-    waves: groupWaves(clusters),
-  });
+  return startRelease(
+    {
+      app,
+      environment,
+      eventId: event.id,
+      image: event.data.image,
+      namespace: event.data.namespace,
+      manifests: manifests as Release['manifests'],
+      requestedBy: event.data.requestedBy,
+      reason: event.data.reason,
+      createdAt: deps.now().toISOString(),
+      waves: groupWaves(clusters),
+    },
+    clusters,
+    event,
+    deps,
+  );
+};
+
+/**
+ * rollback.requested -> a new release that re-applies exactly what a past release applied (its stored
+ * manifests), so it works long after Kubernetes' ReplicaSet history dropped that version. Without a
+ * target, the newest release that succeeded before the current (or the failed) one is brought back.
+ */
+export const rollbackRelease = async (event: RollbackRequested, deps: DeployDeps): Promise<ReleaseSummary> => {
+  const { app, environment, toRevision, failedRevision } = event.data;
+  const skip = async (reason: string): Promise<ReleaseSummary> => {
+    await recordHistory(deps.db, {
+      app,
+      environment,
+      eventId: event.id,
+      eventType: event.type,
+      action: 'rollback',
+      outcome: 'skipped',
+      reason,
+      at: event.time,
+      recordedAt: deps.now().toISOString(),
+    });
+    return { app, environment, outcome: 'skipped', reason, clusters: {} };
+  };
+  const releases = await listReleases(deps.db, app, environment, 500);
+  const [newest] = releases;
+  if (!newest) return skip(`${app} has no release in ${environment}`);
+  if (failedRevision && newest.revision > failedRevision && newest.eventId !== event.id) {
+    return skip(`release #${failedRevision} failed, but #${newest.revision} has superseded it since`);
+  }
+  const before = failedRevision ?? newest.revision;
+  const target = toRevision
+    ? await getRelease(deps.db, app, environment, toRevision)
+    : releases.find((r) => r.status === 'succeeded' && r.revision < before);
+  if (!target) return skip(`no release of ${app} in ${environment} succeeded before #${before}`);
+  const clusters = await clustersOfEnvironment(deps.db, environment);
+  if (clusters.length === 0) return skip(`no clusters are registered in environment ${environment}`);
+  return startRelease(
+    {
+      app,
+      environment,
+      eventId: event.id,
+      image: target.image,
+      namespace: target.namespace,
+      manifests: target.manifests,
+      requestedBy: event.data.requestedBy,
+      reason: `rollback to #${target.revision}${event.data.reason ? `: ${event.data.reason}` : ''}`,
+      createdAt: deps.now().toISOString(),
+      waves: groupWaves(clusters),
+      rollbackOf: target.revision,
+    },
+    clusters,
+    event,
+    deps,
+  );
+};
+
+/** Creates the release (once per event id) and starts its first wave. */
+const startRelease = async (
+  input: NewRelease,
+  clusters: readonly Cluster[],
+  cause: Cause,
+  deps: DeployDeps,
+): Promise<ReleaseSummary> => {
+  const { app, environment } = input;
+  const { release, created } = await createRelease(deps.db, input);
   const [newest] = await listReleases(deps.db, app, environment, 1);
   if (
     !created &&
@@ -84,12 +155,20 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
     const reason = `release #${release.revision} was already ${newest && newest.revision > release.revision ? `superseded by #${newest.revision}` : release.status}`;
     return { app, environment, revision: release.revision, outcome: 'skipped', reason, clusters: {} };
   }
-  await history({
-    outcome: 'accepted',
+  await recordHistory(deps.db, {
+    app,
+    environment,
     revision: release.revision,
+    eventId: cause.id,
+    eventType: cause.type,
+    action: 'release',
+    outcome: 'accepted',
+    reason: release.rollbackOf ? release.reason : undefined,
+    at: cause.time,
+    recordedAt: deps.now().toISOString(),
     details: { image: release.image, waves: release.waves },
   });
-  return applyWave(release, 0, clusters, event, deps);
+  return applyWave(release, 0, clusters, cause, deps);
 };
 
 /**
@@ -386,7 +465,7 @@ const rolloutCheck = (release: Release, cluster: string, generation: number, dep
 
 /** A release step that is given up fails its release (if there is one): none stays `applying` forever. */
 export const failReleaseOfEvent = async (
-  event: DeployRequested | ReleaseAdvance,
+  event: DeployRequested | ReleaseAdvance | RollbackRequested,
   reason: string,
   deps: DeployDeps,
 ): Promise<void> => {

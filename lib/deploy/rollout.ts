@@ -1,5 +1,5 @@
 import { SCHEMA_VERSION } from '../../events/envelope.ts';
-import type { ReleaseAdvance, RolloutCheck } from '../../events/index.ts';
+import type { ReleaseAdvance, RollbackRequested, RolloutCheck } from '../../events/index.ts';
 import { eventId } from '../../events/index.ts';
 import { translateKubeError } from '../kube/errors.ts';
 import { getCluster } from '../store/clusters.ts';
@@ -96,6 +96,10 @@ const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
   }
   const status = verdict.next;
   if (!(await setReleaseStatus(deps.db, release, status, ['applying', 'progressing']))) return; // settled by a twin
+  // A failed rollback is not rolled back again: that could loop between two bad releases.
+  if (status === 'failed' && deps.autoRollback && release.rollbackOf === undefined) {
+    await deps.enqueue(automaticRollback(release, verdict.clusters, deps));
+  }
   const states = Object.entries(release.clusters).map(([c, s]) => `${c} ${s.rollout}`);
   await recordHistory(deps.db, {
     app: d.app,
@@ -123,4 +127,21 @@ const releaseAdvance = (release: Release, wave: number, deps: DeployDeps): Relea
   subject: `${release.app}/${release.environment}#${release.revision}`,
   schemaversion: SCHEMA_VERSION,
   data: { app: release.app, environment: release.environment, revision: release.revision, wave },
+});
+
+const automaticRollback = (release: Release, failed: readonly string[], deps: DeployDeps): RollbackRequested => ({
+  specversion: '1.0',
+  id: eventId(['rollback.requested', release.app, release.environment, String(release.revision)]),
+  type: 'rollback.requested',
+  source: 'capstan/rollout',
+  time: deps.now().toISOString(),
+  subject: `${release.app}/${release.environment}#${release.revision}`,
+  schemaversion: SCHEMA_VERSION,
+  data: {
+    app: release.app,
+    environment: release.environment,
+    failedRevision: release.revision,
+    requestedBy: 'capstan',
+    reason: `automatic: the rollout of #${release.revision} failed in ${failed.join(', ')}`,
+  },
 });

@@ -26,6 +26,7 @@ export const wire = () => {
     enqueue: enqueuer(sqs, config),
     now: () => new Date(),
     rollout: rolloutTimingFromEnv(),
+    autoRollback: process.env.CAPSTAN_AUTO_ROLLBACK !== 'false',
   };
   return { config, ddb, sqs, secrets, db, logger, deploy };
 };

@@ -22,6 +22,10 @@ export const routes: Partial<Record<EventType, Route>> = {
     internal: true,
     group: (e) => (e.type === 'release.advance' ? `${e.data.app}#${e.data.environment}` : e.type),
   },
+  'rollback.requested': {
+    queue: 'deploy',
+    group: (e) => (e.type === 'rollback.requested' ? `${e.data.app}#${e.data.environment}` : e.type),
+  },
   'rollout.check': { queue: 'rollout', internal: true },
 };
 

@@ -34,6 +34,8 @@ export const ReleaseSchema = z.object({
   requestedBy: z.string().optional(),
   reason: z.string().optional(),
   createdAt: z.iso.datetime(),
+  /** Set on a rollback: the release whose manifests this one re-applies. */
+  rollbackOf: z.int().min(1).optional(),
   /** Cluster names per wave, lowest wave first; a wave starts when the one before is healthy. */
   waves: z.array(z.array(NameSchema).min(1)).min(1),
   /** The wave being released now. */

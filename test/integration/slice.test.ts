@@ -1,4 +1,5 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
 import { REVISION_ANNOTATION, stampRevision } from '../../lib/deploy/manifests.ts';
@@ -24,6 +25,8 @@ beforeAll(async () => {
   useEmulatorEnvironment();
   process.env.CAPSTAN_ROLLOUT_FIRST_CHECK_SECONDS = '1';
   process.env.CAPSTAN_ROLLOUT_MAX_INTERVAL_SECONDS = '2';
+  // Rollouts here take 1-3 s; 30 s lets the never-ready rollout below time out in a test's time.
+  process.env.CAPSTAN_ROLLOUT_TIMEOUT_SECONDS = '30';
   runtime = await up({
     clusters: 0,
     existing: inject('infra').clusters,
@@ -328,5 +331,90 @@ describe('dry run', () => {
       ]);
     }
     await expectNoNamespace(app);
+  });
+});
+
+describe('rollback', () => {
+  const imageB = `registry.local:5000/acme/hello@sha256:${'c'.repeat(64)}`;
+  const release = (app: string, image: string) => ({
+    ...deployEvent(app),
+    data: { ...deployEvent(app).data, image },
+  });
+  const untilRevision = (app: string, revision: number) =>
+    eventually(
+      `release #${revision} of ${app} to settle`,
+      async () => {
+        const found = (await listReleases(db, app, 'staging', 10)).find((r) => r.revision === revision);
+        return found && (found.status === 'succeeded' || found.status === 'failed') ? found : undefined;
+      },
+      120_000,
+    );
+  const templates = async (app: string) =>
+    Promise.all(
+      clusters.map(async (c) => {
+        const d = await (await connect(c)).apps.readNamespacedDeployment({ name: app, namespace: app });
+        return d.spec?.template.spec?.containers[0]?.image;
+      }),
+    );
+
+  it('re-applies exactly a past release, even with every ReplicaSet of it gone', async () => {
+    const app = uniqueName('back');
+    expect((await post(release(app, sample.data.image))).status).toBe(202);
+    const first = await untilRevision(app, 1);
+    expect((await post(release(app, imageB))).status).toBe(202);
+    expect((await untilRevision(app, 2)).status).toBe('succeeded');
+    expect(await templates(app)).toEqual(clusters.map(() => imageB));
+    // Kubernetes' own history is gone: capstan must not need it.
+    for (const c of clusters) {
+      await (await connect(c)).apps.deleteCollectionNamespacedReplicaSet({ namespace: app });
+    }
+
+    const rollback = {
+      ...sample,
+      id: uniqueName('rb'),
+      type: 'rollback.requested',
+      time: new Date().toISOString(),
+      data: { app, environment: 'staging', toRevision: 1, requestedBy: 'test', reason: 'bad #2' },
+    };
+    expect((await post(rollback)).status).toBe(202);
+    const third = await untilRevision(app, 3);
+    expect(third).toMatchObject({ status: 'succeeded', rollbackOf: 1, image: sample.data.image });
+    expect(third.manifests).toEqual(first.manifests);
+    expect(await templates(app)).toEqual(clusters.map(() => sample.data.image));
+  });
+
+  it('a rollout that never becomes ready fails, halts, and rolls back on its own', async () => {
+    const app = uniqueName('auto');
+    expect((await post(release(app, sample.data.image))).status).toBe(202);
+    expect((await untilRevision(app, 1)).status).toBe('succeeded');
+    // No node of the first wave takes new pods: the new version can never become ready there.
+    const kube = await connect(clusters[0]!);
+    const nodes = (await kube.core.listNode()).items.map((n) => n.metadata?.name ?? '');
+    const cordon = (unschedulable: boolean) =>
+      Promise.all(
+        nodes.map((name) =>
+          kube.core.patchNode(
+            { name, body: { spec: { unschedulable } } },
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          ),
+        ),
+      );
+    await cordon(true);
+    try {
+      expect((await post(release(app, imageB))).status).toBe(202);
+      const failed = await untilRevision(app, 2);
+      expect(failed.status).toBe('failed');
+      // Halted: the second wave never got the new version.
+      expect(failed.clusters[clusters[1]!.name]).toBeUndefined();
+      const back = await untilRevision(app, 3);
+      expect(back).toMatchObject({ status: 'succeeded', rollbackOf: 1, requestedBy: 'capstan' });
+      expect(await templates(app)).toEqual(clusters.map(() => sample.data.image));
+      const history = await queryHistory(db, { app });
+      expect(
+        history.find((e) => e.revision === 2 && e.outcome === 'failed' && e.action === 'rollout')?.reason,
+      ).toContain('timed out');
+    } finally {
+      await cordon(false);
+    }
   });
 });
