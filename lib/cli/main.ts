@@ -8,6 +8,7 @@ const commands = {
   history: () => import('./commands/history.ts'),
   install: () => import('./commands/install.ts'),
   rbac: () => import('./commands/rbac.ts'),
+  releases: () => import('./commands/releases.ts'),
   send: () => import('./commands/send.ts'),
   up: () => import('./commands/up.ts'),
 };
@@ -65,6 +66,26 @@ program
   .addOption(new Option('--limit <n>', 'at most this many entries').default(50).argParser(Number))
   .option('--json', 'machine-readable output')
   .action(async (app, o) => (await commands.history()).history(app, o, out));
+
+program
+  .command('releases')
+  .description("an app's releases in an environment, newest first: status, image, clusters")
+  .argument('<app>', 'app name')
+  .requiredOption('--env <env>', 'environment')
+  .addOption(new Option('--limit <n>', 'at most this many releases').default(20).argParser(Number))
+  .option('--json', 'machine-readable output')
+  .action(async (app, o) => (await commands.releases()).releasesCommand(app, o, out));
+
+program
+  .command('rollback')
+  .description('release a past release again, exactly as it was applied (default: the last one that succeeded)')
+  .argument('<app>', 'app name')
+  .requiredOption('--env <env>', 'environment')
+  .option('--to <release>', 'release number to bring back, e.g. 3')
+  .option('--reason <text>', 'why, for the history')
+  .option('--url <url>', 'capstan HTTP endpoint (default: the local `capstan up`)')
+  .option('--token <token>', 'ingest bearer token (default: $CAPSTAN_INGEST_TOKEN or the local runtime)')
+  .action(async (app, o) => (await commands.releases()).rollbackCommand(app, o, out));
 
 program
   .command('rbac')

@@ -30,14 +30,22 @@ const file = (name: string, content: unknown) => {
 };
 
 describe('capstan CLI', () => {
-  it.each(['up', 'send', 'clusters list', 'clusters add', 'history', 'rbac', 'install', 'demo'])(
-    '%s --help',
-    async (command) => {
-      const { code, stdout } = await capstan(...command.split(' '), '--help');
-      expect(code).toBe(0);
-      expect(stdout).toContain(`Usage: capstan ${command}`);
-    },
-  );
+  it.each([
+    'up',
+    'send',
+    'clusters list',
+    'clusters add',
+    'history',
+    'releases',
+    'rollback',
+    'rbac',
+    'install',
+    'demo',
+  ])('%s --help', async (command) => {
+    const { code, stdout } = await capstan(...command.split(' '), '--help');
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Usage: capstan ${command}`);
+  });
 
   it('send refuses an invalid event, naming the bad field, before anything is sent', async () => {
     const bad = file('bad.json', { ...sample, data: { ...sample.data, replicas: -1 } });
@@ -70,6 +78,18 @@ describe('capstan CLI', () => {
     );
     expect(code).toBe(1);
     expect(stderr).toContain('capstan is not running here: start it with `capstan up`');
+  });
+
+  it('rollback refuses a release number that is not one', async () => {
+    const { code, stderr } = await capstan('rollback', 'hello', '--env', 'staging', '--to', 'yesterday');
+    expect(code).toBe(2);
+    expect(stderr).toContain('--to "yesterday" must be a release number');
+  });
+
+  it('rollback refuses an invalid app name, naming the field', async () => {
+    const { code, stderr } = await capstan('rollback', 'Hello!', '--env', 'staging');
+    expect(code).toBe(2);
+    expect(stderr).toContain('data.app');
   });
 
   it('clusters add refuses a secret outside the prefix the functions may read', async () => {

@@ -30,6 +30,12 @@ export const send = async (file: string, o: SendOptions, out: (line: string) => 
     out(`${file}: valid ${parsed.event.type} event ${parsed.event.id}`);
     return;
   }
+  const answer = await postEvent(text, o);
+  out(`accepted ${parsed.event.type} ${answer.accepted} -> queue ${answer.queue}`);
+};
+
+/** POSTs an event to capstan's HTTP edge (the local runtime's unless --url), authenticated by bearer token. */
+export const postEvent = async (body: string, o: Pick<SendOptions, 'url' | 'token'>) => {
   const state = o.url ? undefined : await readState();
   const url = o.url ?? state?.httpUrl;
   const token = o.token ?? process.env[env.ingestToken] ?? state?.ingestToken;
@@ -38,10 +44,9 @@ export const send = async (file: string, o: SendOptions, out: (line: string) => 
   const response = await fetch(new URL('/events', url), {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: text,
+    body,
   });
-  const body = await response.text();
-  if (!response.ok) throw new Error(`capstan refused the event (HTTP ${response.status}): ${body}`);
-  const answer = JSON.parse(body) as { accepted: string; queue: string };
-  out(`accepted ${parsed.event.type} ${answer.accepted} -> queue ${answer.queue}`);
+  const answer = await response.text();
+  if (!response.ok) throw new Error(`capstan refused the event (HTTP ${response.status}): ${answer}`);
+  return JSON.parse(answer) as { accepted: string; queue: string };
 };
