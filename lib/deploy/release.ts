@@ -64,6 +64,13 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
   const manifests = renderManifests(event.data);
 
   if (event.data.dryRun) return dryRun(event, manifests, clusters, deps);
+  const [newest] = await listReleases(deps.db, app, environment, 1);
+  if (newest?.requestedAt && Date.parse(newest.requestedAt) > Date.parse(event.time) && newest.eventId !== event.id) {
+    // A late, older request never overwrites a newer release.
+    const reason = `stale: release #${newest.revision} was requested later (${newest.requestedAt}) than this request (${event.time})`;
+    await history({ outcome: 'skipped', reason });
+    return { app, environment, outcome: 'skipped', reason, clusters: {} };
+  }
   return startRelease(
     {
       app,
@@ -75,6 +82,7 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
       requestedBy: event.data.requestedBy,
       reason: event.data.reason,
       createdAt: deps.now().toISOString(),
+      requestedAt: event.time,
       waves: groupWaves(clusters),
     },
     clusters,
@@ -128,6 +136,7 @@ export const rollbackRelease = async (event: RollbackRequested, deps: DeployDeps
       requestedBy: event.data.requestedBy,
       reason: `rollback to #${target.revision}${event.data.reason ? `: ${event.data.reason}` : ''}`,
       createdAt: deps.now().toISOString(),
+      requestedAt: event.time,
       waves: groupWaves(clusters),
       rollbackOf: target.revision,
     },
@@ -135,6 +144,31 @@ export const rollbackRelease = async (event: RollbackRequested, deps: DeployDeps
     event,
     deps,
   );
+};
+
+/**
+ * One release at a time per app and environment: a new release stops the older ones still in flight
+ * (their pending waves and rollout checks find them superseded), instead of both rolling out.
+ */
+const supersedeOlder = async (release: Release, cause: Cause, deps: DeployDeps) => {
+  const older = (await listReleases(deps.db, release.app, release.environment, 10)).filter(
+    (r) => r.revision < release.revision && (r.status === 'applying' || r.status === 'progressing'),
+  );
+  for (const r of older) {
+    if (!(await setReleaseStatus(deps.db, r, 'superseded', ['applying', 'progressing']))) continue;
+    await recordHistory(deps.db, {
+      app: r.app,
+      environment: r.environment,
+      revision: r.revision,
+      eventId: cause.id,
+      eventType: cause.type,
+      action: 'release',
+      outcome: 'superseded',
+      reason: `superseded by #${release.revision}`,
+      at: cause.time,
+      recordedAt: deps.now().toISOString(),
+    });
+  }
 };
 
 /** Creates the release (once per event id) and starts its first wave. */
@@ -155,6 +189,7 @@ const startRelease = async (
     const reason = `release #${release.revision} was already ${newest && newest.revision > release.revision ? `superseded by #${newest.revision}` : release.status}`;
     return { app, environment, revision: release.revision, outcome: 'skipped', reason, clusters: {} };
   }
+  await supersedeOlder(release, cause, deps);
   await recordHistory(deps.db, {
     app,
     environment,
@@ -194,7 +229,7 @@ export const advanceRelease = async (event: ReleaseAdvance, deps: DeployDeps): P
       recordedAt: deps.now().toISOString(),
     });
   }
-  if (release.wave !== wave || release.status === 'succeeded' || release.status === 'failed') {
+  if (release.wave !== wave || !['applying', 'progressing'].includes(release.status)) {
     const reason = `release #${revision} is ${release.status} at wave ${release.wave + 1}`;
     return { app, environment, revision, outcome: 'skipped', reason, clusters: {} };
   }

@@ -19,6 +19,8 @@ export type RolloutCheckOutcome = 'ready' | 'failed' | 'waiting' | 'superseded';
  */
 export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promise<RolloutCheckOutcome> => {
   const d = event.data;
+  const { status } = await getRelease(deps.db, d.app, d.environment, d.revision);
+  if (status !== 'applying' && status !== 'progressing') return 'superseded'; // nothing left to watch
   const cluster = await getCluster(deps.db, d.cluster);
   const kube = await deps.connect(cluster);
   const deployment = await kube.apps
@@ -87,7 +89,7 @@ export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promi
  */
 const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
   const release = await getRelease(deps.db, d.app, d.environment, d.revision);
-  if (release.status === 'succeeded' || release.status === 'failed') return;
+  if (release.status !== 'applying' && release.status !== 'progressing') return; // settled or superseded
   const verdict = waveVerdict(release, (c) => release.clusters[c]?.rollout);
   if (verdict.next === 'wait') return;
   if (verdict.next === 'advance') {

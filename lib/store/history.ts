@@ -13,6 +13,7 @@ export const OutcomeSchema = z.enum([
   'succeeded',
   'failed',
   'rejected',
+  'superseded',
 ]);
 export type Outcome = z.infer<typeof OutcomeSchema>;
 

@@ -19,7 +19,8 @@ export const ClusterReleaseSchema = z.object({
 });
 export type ClusterRelease = z.infer<typeof ClusterReleaseSchema>;
 
-export const ReleaseStatusSchema = z.enum(['applying', 'progressing', 'succeeded', 'failed']);
+/** `superseded`: a newer release of the same app and environment started before this one finished. */
+export const ReleaseStatusSchema = z.enum(['applying', 'progressing', 'succeeded', 'failed', 'superseded']);
 export type ReleaseStatus = z.infer<typeof ReleaseStatusSchema>;
 
 /** Enough to re-apply a release exactly, long after Kubernetes' own ReplicaSet history dropped it. */
@@ -34,6 +35,8 @@ export const ReleaseSchema = z.object({
   requestedBy: z.string().optional(),
   reason: z.string().optional(),
   createdAt: z.iso.datetime(),
+  /** When it was asked for (the request's event time): a request older than the newest release's is stale. */
+  requestedAt: z.iso.datetime({ offset: true }).optional(),
   /** Set on a rollback: the release whose manifests this one re-applies. */
   rollbackOf: z.int().min(1).optional(),
   /** Cluster names per wave, lowest wave first; a wave starts when the one before is healthy. */

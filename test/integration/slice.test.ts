@@ -418,3 +418,38 @@ describe('rollback', () => {
     }
   });
 });
+
+describe('order', () => {
+  it('a late, older request is skipped and never overwrites the newer release', async () => {
+    const app = uniqueName('late');
+    const newer = { ...deployEvent(app), time: new Date().toISOString() };
+    expect((await post(newer)).status).toBe(202);
+    expect((await settled(app)).status).toBe('succeeded');
+    const older = { ...deployEvent(app, uniqueName('evt'), 3), time: new Date(Date.now() - 3600_000).toISOString() };
+    expect((await post(older)).status).toBe(202);
+    const skipped = await eventually('the stale request to be recorded', async () =>
+      (await queryHistory(db, { app })).find((e) => e.eventId === older.id && e.outcome === 'skipped'),
+    );
+    expect(skipped.reason).toMatch(/^stale: release #1 was requested later/);
+    expect(await listReleases(db, app, 'staging')).toHaveLength(1);
+    const d = await (await connect(clusters[0]!)).apps.readNamespacedDeployment({ name: app, namespace: app });
+    expect(d.spec?.replicas).toBe(2);
+  });
+
+  it('a newer request supersedes one still rolling out instead of both rolling out', async () => {
+    const app = uniqueName('super');
+    expect((await post(deployEvent(app, uniqueName('evt'), 2))).status).toBe(202);
+    expect((await post(deployEvent(app, uniqueName('evt'), 3))).status).toBe(202);
+    const latest = await eventually('release #2 to settle', async () => {
+      const [r] = await listReleases(db, app, 'staging', 1);
+      return r?.revision === 2 && r.status === 'succeeded' ? r : undefined;
+    });
+    expect(latest.status).toBe('succeeded');
+    const [, first] = await listReleases(db, app, 'staging');
+    expect(first?.status).toBe('superseded');
+    for (const cluster of clusters) {
+      const d = await (await connect(cluster)).apps.readNamespacedDeployment({ name: app, namespace: app });
+      expect(d.spec?.replicas).toBe(3);
+    }
+  });
+});
