@@ -3,6 +3,7 @@ import { InvalidInputError } from '../errors.ts';
 
 // Commands are loaded when run, so `--help` and quick commands never load the Kubernetes or AWS clients.
 const commands = {
+  bench: () => import('./commands/bench.ts'),
   clusters: () => import('./commands/clusters.ts'),
   demo: () => import('./commands/demo.ts'),
   history: () => import('./commands/history.ts'),
@@ -92,6 +93,14 @@ program
   .description("print the least-privilege ServiceAccount, ClusterRole and binding for capstan's identity in a cluster")
   .option('--namespace <ns>', 'namespace of the ServiceAccount', 'capstan-system')
   .action(async (o) => (await commands.rbac()).rbacCommand(o, out));
+
+program
+  .command('bench')
+  .description('measure releases through capstan next to a bare client on local clusters, and print the figures')
+  .option('--clusters <n>', 'local clusters', '2')
+  .option('--samples <n>', 'releases timed one at a time, per path', '20')
+  .option('--burst <n>', 'releases sent at once for throughput', '30')
+  .action(async (o) => (await commands.bench()).benchCommand(o));
 
 program
   .command('install')
