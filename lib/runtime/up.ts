@@ -44,6 +44,8 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
+const POLLERS_PER_QUEUE = 4;
+
 const usesConfiguredEndpoints = (source: NodeJS.ProcessEnv) =>
   Boolean(source.AWS_ENDPOINT_URL || source.AWS_ENDPOINT_URL_DYNAMODB || source.AWS_ENDPOINT_URL_SQS);
 
@@ -110,19 +112,23 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
       if (spec.queue) {
         const handler = await loadHandler<SqsHandler>(name);
         const queue = spec.queue;
-        pollers.push(
-          startPoller({
-            name,
-            sqs,
-            queue: queueUrls[queue],
-            spec: queues[queue],
-            handler,
-            context,
-            region,
-            retryDelaySeconds: o.retryDelaySeconds,
-            onError: (line) => o.log(`poller ${line}`),
-          }),
-        );
+        // Several batches at once, as Lambda runs them: SQS never hands one FIFO message group to two
+        // receivers at a time, so order within an app+environment holds.
+        for (let i = 0; i < POLLERS_PER_QUEUE; i++) {
+          pollers.push(
+            startPoller({
+              name,
+              sqs,
+              queue: queueUrls[queue],
+              spec: queues[queue],
+              handler,
+              context,
+              region,
+              retryDelaySeconds: o.retryDelaySeconds,
+              onError: (line) => o.log(`poller ${line}`),
+            }),
+          );
+        }
       }
       for (const route of spec.routes ?? []) {
         routes.push({ ...route, handler: await loadHandler<HttpHandler>(name), context });
