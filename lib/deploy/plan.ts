@@ -1,0 +1,62 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { DeployRequested } from '../../events/index.ts';
+import type { AppSpec } from '../apps/spec.ts';
+import { messageOf } from '../errors.ts';
+import { renderManifests } from './manifests.ts';
+import { checkPolicy } from './policy.ts';
+import { renderApp } from './render-app.ts';
+
+export interface EnvironmentPolicy {
+  readonly name: string;
+  readonly protected: boolean;
+}
+
+export type ReleasePlan =
+  | {
+      readonly ok: true;
+      readonly manifests: KubernetesObject[];
+      readonly namespace: string;
+      /** `app`: rendered from the registered spec; `request`: from the request's inline workload. */
+      readonly source: 'app' | 'request';
+    }
+  | { readonly ok: false; readonly reasons: readonly string[] };
+
+/**
+ * What a deploy request would apply, or every reason it may not. A registered app is rendered from its
+ * spec and must pass the policy gates (the request's inline workload fields are then ignored: the spec is
+ * the source of truth). An unregistered app may be released from the request alone, but never into a
+ * protected environment, which takes only apps whose spec declares probes, limits and a QoS tier.
+ */
+export const planRelease = (
+  request: DeployRequested['data'],
+  app: AppSpec | undefined,
+  environment: EnvironmentPolicy,
+): ReleasePlan => {
+  if (!app) {
+    if (environment.protected) {
+      return {
+        ok: false,
+        reasons: [
+          `${environment.name} is protected: only apps registered with \`capstan apps add\` (probes, limits, QoS tier) are released there`,
+        ],
+      };
+    }
+    return { ok: true, manifests: renderManifests(request), namespace: request.namespace, source: 'request' };
+  }
+  const settings = app.environments[environment.name];
+  if (!settings) {
+    return {
+      ok: false,
+      reasons: [`app ${app.name} has no environment ${environment.name} in its spec (add it under environments)`],
+    };
+  }
+  const replicas = settings.replicas ?? app.replicas;
+  const violations = checkPolicy({ app, environment, image: request.image, replicas });
+  if (violations.length > 0) return { ok: false, reasons: violations.map((v) => `${v.rule}: ${v.reason}`) };
+  try {
+    const manifests = renderApp({ app, environment: environment.name, image: request.image, replicas });
+    return { ok: true, manifests, namespace: app.namespace, source: 'app' };
+  } catch (error) {
+    return { ok: false, reasons: [messageOf(error)] };
+  }
+};

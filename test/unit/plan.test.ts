@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseEvent } from '../../events/index.ts';
+import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
+import { type AppSpec, AppSpecSchema } from '../../lib/apps/spec.ts';
+import { planRelease } from '../../lib/deploy/plan.ts';
+
+const DIGEST = `registry.local:5000/acme/hello@sha256:${'b'.repeat(64)}`;
+
+const request = (data: Record<string, unknown> = {}) => {
+  const parsed = parseEvent({ ...sample, data: { ...sample.data, ...data } });
+  if (!parsed.ok || parsed.event.type !== 'deploy.requested') throw new Error(JSON.stringify(parsed));
+  return parsed.event.data;
+};
+
+const app = (patch: (a: AppSpec) => AppSpec = (a) => a): AppSpec =>
+  patch(
+    AppSpecSchema.parse({
+      name: 'hello',
+      namespace: 'demo',
+      replicas: 3,
+      containers: [
+        {
+          name: 'hello',
+          repository: 'registry.local:5000/acme/hello',
+          ports: [{ name: 'http', containerPort: 8080 }],
+          probes: {
+            liveness: { httpGet: { path: '/healthz', port: 8080 } },
+            readiness: { httpGet: { path: '/ready', port: 8080 } },
+          },
+          limits: { cpu: '500m', memory: '256Mi' },
+        },
+      ],
+      environments: { staging: {}, production: {} },
+    }),
+  );
+
+const staging = { name: 'staging', protected: false };
+const production = { name: 'production', protected: true };
+
+describe('planRelease', () => {
+  it('renders a registered app from its spec, with QoS resources, passing the gates', () => {
+    const plan = planRelease(request({ image: DIGEST }), app(), production);
+    expect(plan.ok).toBe(true);
+    if (!plan.ok) return;
+    expect(plan.source).toBe('app');
+    expect(plan.namespace).toBe('demo');
+    const deployment = plan.manifests.find((m) => m.kind === 'Deployment') as unknown as Record<string, any>;
+    expect(deployment.spec.replicas).toBe(3);
+    expect(deployment.spec.template.spec.containers[0].resources).toEqual({
+      requests: { cpu: '250m', memory: '170Mi' },
+      limits: { cpu: '500m', memory: '256Mi' },
+    });
+  });
+
+  it('refuses a protected release with every reason at once', () => {
+    const weak = app((a) => ({
+      ...a,
+      replicas: 1,
+      containers: a.containers.map((c) => ({ ...c, probes: {}, limits: undefined })),
+    }));
+    const plan = planRelease(request({ image: 'registry.local:5000/acme/hello:latest' }), weak, production);
+    expect(plan.ok).toBe(false);
+    if (plan.ok) return;
+    const text = plan.reasons.join('\n');
+    for (const expected of ['pinned by digest', 'replicas must be at least 3', 'liveness', 'readiness', 'BestEffort']) {
+      expect(text).toContain(expected);
+    }
+  });
+
+  it('lets an unregistered app through an unprotected environment only', () => {
+    expect(planRelease(request(), undefined, staging)).toMatchObject({
+      ok: true,
+      source: 'request',
+      namespace: 'demo',
+    });
+    const refused = planRelease(request(), undefined, production);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.reasons[0]).toContain('production is protected');
+  });
+
+  it('refuses an environment the app does not declare', () => {
+    const plan = planRelease(request({ environment: 'qa' }), app(), { name: 'qa', protected: false });
+    expect(plan).toEqual({
+      ok: false,
+      reasons: ['app hello has no environment qa in its spec (add it under environments)'],
+    });
+  });
+
+  it('the example app passes the gates of a protected environment', () => {
+    const example = AppSpecSchema.parse(
+      parse(readFileSync(join(import.meta.dirname, '../../lib/apps/examples/hello.yaml'), 'utf8')),
+    );
+    expect(planRelease(request({ image: DIGEST, environment: 'production' }), example, production).ok).toBe(true);
+  });
+});
