@@ -1,5 +1,4 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { SCHEMA_VERSION } from '../../events/envelope.ts';
 import type { DeployRequested, ReleaseAdvance, RollbackRequested, RolloutCheck } from '../../events/index.ts';
 import { eventId } from '../../events/index.ts';
 import { CapstanError, isRetryable, messageOf, PartialFailureError } from '../errors.ts';
@@ -7,7 +6,7 @@ import { applyAll, applyObject, combineOutcomes } from '../kube/apply.ts';
 import type { KubeClients } from '../kube/connect.ts';
 import { diffApplied } from '../kube/diff.ts';
 import { type Cluster, clustersOfEnvironment } from '../store/clusters.ts';
-import { type HistoryEntry, recordHistory } from '../store/history.ts';
+import type { HistoryEntry } from '../store/history.ts';
 import {
   advanceWave,
   createRelease,
@@ -22,6 +21,7 @@ import {
 import type { DeployDeps } from './deps.ts';
 import { renderManifests, stampRevision } from './manifests.ts';
 import { quotaGate } from './quota-gate.ts';
+import { type Cause, internalEvent, recordStep } from './record.ts';
 import { groupWaves } from './waves.ts';
 
 export interface ReleaseSummary {
@@ -33,9 +33,6 @@ export interface ReleaseSummary {
   readonly clusters: Record<string, string>;
 }
 
-/** The event that caused a step, for the history: its id, type and time key the entries. */
-type Cause = Pick<DeployRequested | ReleaseAdvance | RollbackRequested, 'id' | 'type' | 'time'>;
-
 /**
  * deploy.requested -> one release of the environment, started on its first wave (the rollout checker
  * starts each next wave once the one before is healthy). Safe to run again for the same event: the
@@ -43,17 +40,8 @@ type Cause = Pick<DeployRequested | ReleaseAdvance | RollbackRequested, 'id' | '
  */
 export const releaseToEnvironment = async (event: DeployRequested, deps: DeployDeps): Promise<ReleaseSummary> => {
   const { app, environment } = event.data;
-  const history = (entry: Pick<HistoryEntry, 'outcome' | 'reason' | 'revision' | 'details'>) =>
-    recordHistory(deps.db, {
-      app,
-      environment,
-      eventId: event.id,
-      eventType: event.type,
-      action: 'release',
-      at: event.time,
-      recordedAt: deps.now().toISOString(),
-      ...entry,
-    });
+  const history = (entry: Pick<HistoryEntry, 'outcome' | 'reason' | 'details'>) =>
+    recordStep(deps, event, { app, environment }, { action: 'release', ...entry });
 
   const clusters = await clustersOfEnvironment(deps.db, environment);
   if (clusters.length === 0) {
@@ -99,17 +87,7 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
 export const rollbackRelease = async (event: RollbackRequested, deps: DeployDeps): Promise<ReleaseSummary> => {
   const { app, environment, toRevision, failedRevision } = event.data;
   const skip = async (reason: string): Promise<ReleaseSummary> => {
-    await recordHistory(deps.db, {
-      app,
-      environment,
-      eventId: event.id,
-      eventType: event.type,
-      action: 'rollback',
-      outcome: 'skipped',
-      reason,
-      at: event.time,
-      recordedAt: deps.now().toISOString(),
-    });
+    await recordStep(deps, event, { app, environment }, { action: 'rollback', outcome: 'skipped', reason });
     return { app, environment, outcome: 'skipped', reason, clusters: {} };
   };
   const releases = await listReleases(deps.db, app, environment, 500);
@@ -156,18 +134,12 @@ const supersedeOlder = async (release: Release, cause: Cause, deps: DeployDeps) 
   );
   for (const r of older) {
     if (!(await setReleaseStatus(deps.db, r, 'superseded', ['applying', 'progressing']))) continue;
-    await recordHistory(deps.db, {
-      app: r.app,
-      environment: r.environment,
-      revision: r.revision,
-      eventId: cause.id,
-      eventType: cause.type,
-      action: 'release',
-      outcome: 'superseded',
-      reason: `superseded by #${release.revision}`,
-      at: cause.time,
-      recordedAt: deps.now().toISOString(),
-    });
+    await recordStep(
+      deps,
+      cause,
+      { app: r.app, environment: r.environment, revision: r.revision },
+      { action: 'release', outcome: 'superseded', reason: `superseded by #${release.revision}` },
+    );
   }
 };
 
@@ -190,19 +162,17 @@ const startRelease = async (
     return { app, environment, revision: release.revision, outcome: 'skipped', reason, clusters: {} };
   }
   await supersedeOlder(release, cause, deps);
-  await recordHistory(deps.db, {
-    app,
-    environment,
-    revision: release.revision,
-    eventId: cause.id,
-    eventType: cause.type,
-    action: 'release',
-    outcome: 'accepted',
-    reason: release.rollbackOf ? release.reason : undefined,
-    at: cause.time,
-    recordedAt: deps.now().toISOString(),
-    details: { image: release.image, waves: release.waves },
-  });
+  await recordStep(
+    deps,
+    cause,
+    { app, environment, revision: release.revision },
+    {
+      action: 'release',
+      outcome: 'accepted',
+      reason: release.rollbackOf ? release.reason : undefined,
+      details: { image: release.image, waves: release.waves },
+    },
+  );
   return applyWave(release, 0, clusters, cause, deps);
 };
 
@@ -216,18 +186,16 @@ export const advanceRelease = async (event: ReleaseAdvance, deps: DeployDeps): P
   let release = await getRelease(deps.db, app, environment, revision);
   if (release.wave === wave - 1 && (await advanceWave(deps.db, release, wave - 1))) {
     release = { ...release, wave, status: 'applying' };
-    await recordHistory(deps.db, {
-      app,
-      environment,
-      revision,
-      eventId: event.id,
-      eventType: event.type,
-      action: 'wave',
-      outcome: 'accepted',
-      reason: `wave ${wave + 1} of ${release.waves.length}: ${release.waves[wave]?.join(', ')}`,
-      at: event.time,
-      recordedAt: deps.now().toISOString(),
-    });
+    await recordStep(
+      deps,
+      event,
+      { app, environment, revision },
+      {
+        action: 'wave',
+        outcome: 'accepted',
+        reason: `wave ${wave + 1} of ${release.waves.length}: ${release.waves[wave]?.join(', ')}`,
+      },
+    );
   }
   if (release.wave !== wave || !['applying', 'progressing'].includes(release.status)) {
     const reason = `release #${revision} is ${release.status} at wave ${release.wave + 1}`;
@@ -253,19 +221,12 @@ const applyWave = async (
   if (refusals.length > 0) {
     const reason = `refused: ${refusals.join('; ')}`;
     if (await setReleaseStatus(deps.db, release, 'failed', ['applying', 'progressing'])) {
-      await recordHistory(deps.db, {
-        app,
-        environment,
-        revision: release.revision,
-        eventId: cause.id,
-        eventType: cause.type,
-        action: 'release',
-        outcome: 'rejected',
-        reason,
-        at: cause.time,
-        recordedAt: deps.now().toISOString(),
-        details: { wave, reasons: refusals },
-      });
+      await recordStep(
+        deps,
+        cause,
+        { app, environment, revision: release.revision },
+        { action: 'release', outcome: 'rejected', reason, details: { wave, reasons: refusals } },
+      );
     }
     return { app, environment, revision: release.revision, outcome: 'refused', reason, clusters: {} };
   }
@@ -292,18 +253,12 @@ const applyWave = async (
   }
   const reason = failed.map((r) => r.message).join('; ');
   if (await setReleaseStatus(deps.db, release, 'failed', ['applying', 'progressing'])) {
-    await recordHistory(deps.db, {
-      app,
-      environment,
-      revision: release.revision,
-      eventId: cause.id,
-      eventType: cause.type,
-      action: 'release',
-      outcome: 'failed',
-      reason,
-      at: cause.time,
-      recordedAt: deps.now().toISOString(),
-    });
+    await recordStep(
+      deps,
+      cause,
+      { app, environment, revision: release.revision },
+      { action: 'release', outcome: 'failed', reason },
+    );
   }
   return { app, environment, revision: release.revision, outcome: 'failed', reason, clusters: summary };
 };
@@ -361,19 +316,12 @@ const dryRun = async (
         outcome = 'failed';
         reason = messageOf(error);
       }
-      await recordHistory(deps.db, {
-        app,
-        environment,
-        cluster: cluster.name,
-        eventId: event.id,
-        eventType: event.type,
-        action: 'dry-run',
-        outcome,
-        reason,
-        at: event.time,
-        recordedAt: deps.now().toISOString(),
-        details: { diff },
-      });
+      await recordStep(
+        deps,
+        event,
+        { app, environment, cluster: cluster.name },
+        { action: 'dry-run', outcome, reason, details: { diff } },
+      );
       return [cluster.name, outcome] as const;
     }),
   );
@@ -410,19 +358,14 @@ const applyToCluster = async (
   deps: DeployDeps,
 ): Promise<ClusterResult> => {
   const now = () => deps.now().toISOString();
+  const subject = {
+    app: release.app,
+    environment: release.environment,
+    cluster: cluster.name,
+    revision: release.revision,
+  };
   const record = (entry: Pick<HistoryEntry, 'outcome' | 'reason' | 'details'>) =>
-    recordHistory(deps.db, {
-      app: release.app,
-      environment: release.environment,
-      cluster: cluster.name,
-      revision: release.revision,
-      eventId: cause.id,
-      eventType: cause.type,
-      action: 'apply',
-      at: cause.time,
-      recordedAt: now(),
-      ...entry,
-    });
+    recordStep(deps, cause, subject, { action: 'apply', ...entry });
   try {
     const kube = await deps.connect(cluster);
     const applied = await applyAll(kube, stampRevision(release.manifests as never, release.revision));
@@ -463,39 +406,31 @@ type CheckKey = Pick<RolloutCheck['data'], 'app' | 'environment' | 'revision' | 
  * A check's id names the release, cluster, Deployment generation and attempt: a duplicate first check for
  * the same generation is dropped by idempotency, while a changed Deployment gets checks of its own.
  */
-export const rolloutCheckId = (k: CheckKey) =>
-  eventId([
-    'rollout.check',
-    k.app,
-    k.environment,
-    String(k.revision),
-    k.cluster,
-    String(k.generation),
-    String(k.attempt),
-  ]);
+export const rolloutCheckId = (k: CheckKey) => eventId(['rollout.check', ...checkIdParts(k)]);
+
+const checkIdParts = (k: CheckKey) => [
+  k.app,
+  k.environment,
+  String(k.revision),
+  k.cluster,
+  String(k.generation),
+  String(k.attempt),
+];
 
 const rolloutCheck = (release: Release, cluster: string, generation: number, deps: DeployDeps): RolloutCheck => {
   const deployment = release.manifests.find((m) => m.kind === 'Deployment') as { metadata: { name: string } };
-  return {
-    specversion: '1.0',
-    id: rolloutCheckId({ ...release, cluster, generation, attempt: 0 }),
-    type: 'rollout.check',
-    source: 'capstan/deploy',
-    time: deps.now().toISOString(),
-    subject: `${release.app}/${release.environment}#${release.revision}`,
-    schemaversion: SCHEMA_VERSION,
-    data: {
-      app: release.app,
-      environment: release.environment,
-      revision: release.revision,
-      cluster,
-      namespace: release.namespace,
-      deployment: deployment.metadata.name,
-      generation,
-      attempt: 0,
-      deadline: new Date(deps.now().getTime() + deps.rollout.timeoutSeconds * 1000).toISOString(),
-    },
+  const data = {
+    app: release.app,
+    environment: release.environment,
+    revision: release.revision,
+    cluster,
+    namespace: release.namespace,
+    deployment: deployment.metadata.name,
+    generation,
+    attempt: 0,
+    deadline: new Date(deps.now().getTime() + deps.rollout.timeoutSeconds * 1000).toISOString(),
   };
+  return internalEvent<RolloutCheck>('rollout.check', checkIdParts(data), data, deps.now());
 };
 
 /** A release step that is given up fails its release (if there is one): none stays `applying` forever. */
@@ -509,16 +444,5 @@ export const failReleaseOfEvent = async (
     event.type === 'release.advance' ? event.data.revision : await revisionOfEvent(deps.db, app, environment, event.id);
   if (revision === undefined) return;
   if (!(await setReleaseStatus(deps.db, { app, environment, revision }, 'failed', ['applying', 'progressing']))) return;
-  await recordHistory(deps.db, {
-    app,
-    environment,
-    revision,
-    eventId: event.id,
-    eventType: event.type,
-    action: 'release',
-    outcome: 'failed',
-    reason,
-    at: event.time,
-    recordedAt: deps.now().toISOString(),
-  });
+  await recordStep(deps, event, { app, environment, revision }, { action: 'release', outcome: 'failed', reason });
 };

@@ -1,12 +1,10 @@
-import { SCHEMA_VERSION } from '../../events/envelope.ts';
 import type { ReleaseAdvance, RollbackRequested, RolloutCheck } from '../../events/index.ts';
-import { eventId } from '../../events/index.ts';
 import { translateKubeError } from '../kube/errors.ts';
 import { getCluster } from '../store/clusters.ts';
-import { recordHistory } from '../store/history.ts';
 import { getRelease, type Release, setClusterRelease, setReleaseStatus } from '../store/releases.ts';
 import type { DeployDeps } from './deps.ts';
 import { REVISION_ANNOTATION } from './manifests.ts';
+import { internalEvent, recordStep } from './record.ts';
 import { rolloutCheckId } from './release.ts';
 import { rolloutStatus } from './rollout-status.ts';
 import { waveVerdict } from './waves.ts';
@@ -28,19 +26,12 @@ export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promi
     .catch((error) => translateKubeError(d.cluster, error));
   const now = deps.now();
   const history = (outcome: 'succeeded' | 'failed' | 'skipped', reason: string) =>
-    recordHistory(deps.db, {
-      app: d.app,
-      environment: d.environment,
-      cluster: d.cluster,
-      revision: d.revision,
-      eventId: event.id,
-      eventType: event.type,
-      action: 'rollout',
-      outcome,
-      reason,
-      at: event.time,
-      recordedAt: now.toISOString(),
-    });
+    recordStep(
+      deps,
+      event,
+      { app: d.app, environment: d.environment, cluster: d.cluster, revision: d.revision },
+      { action: 'rollout', outcome, reason },
+    );
 
   const running = Number(deployment.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
   if (running > d.revision) {
@@ -103,47 +94,43 @@ const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
     await deps.enqueue(automaticRollback(release, verdict.clusters, deps));
   }
   const states = Object.entries(release.clusters).map(([c, s]) => `${c} ${s.rollout}`);
-  await recordHistory(deps.db, {
-    app: d.app,
-    environment: d.environment,
-    revision: d.revision,
-    eventId: `release-${d.revision}`,
-    eventType: 'release.settled',
-    action: 'release',
-    outcome: status,
-    reason:
-      verdict.next === 'failed'
-        ? `halted at wave ${release.wave + 1} of ${release.waves.length}: ${verdict.clusters.join(', ')} failed`
-        : `${states.length} cluster(s): ${states.join(', ')}`,
-    at: deps.now().toISOString(),
-    recordedAt: deps.now().toISOString(),
-  });
+  await recordStep(
+    deps,
+    { id: `release-${d.revision}`, type: 'release.settled', time: deps.now().toISOString() },
+    { app: d.app, environment: d.environment, revision: d.revision },
+    {
+      action: 'release',
+      outcome: status,
+      reason:
+        verdict.next === 'failed'
+          ? `halted at wave ${release.wave + 1} of ${release.waves.length}: ${verdict.clusters.join(', ')} failed`
+          : `${states.length} cluster(s): ${states.join(', ')}`,
+    },
+  );
 };
 
-const releaseAdvance = (release: Release, wave: number, deps: DeployDeps): ReleaseAdvance => ({
-  specversion: '1.0',
-  id: eventId(['release.advance', release.app, release.environment, String(release.revision), String(wave)]),
-  type: 'release.advance',
-  source: 'capstan/rollout',
-  time: deps.now().toISOString(),
-  subject: `${release.app}/${release.environment}#${release.revision}`,
-  schemaversion: SCHEMA_VERSION,
-  data: { app: release.app, environment: release.environment, revision: release.revision, wave },
-});
+const releaseAdvance = (release: Release, wave: number, deps: DeployDeps): ReleaseAdvance => {
+  const { app, environment, revision } = release;
+  return internalEvent<ReleaseAdvance>(
+    'release.advance',
+    [app, environment, String(revision), String(wave)],
+    { app, environment, revision, wave },
+    deps.now(),
+  );
+};
 
-const automaticRollback = (release: Release, failed: readonly string[], deps: DeployDeps): RollbackRequested => ({
-  specversion: '1.0',
-  id: eventId(['rollback.requested', release.app, release.environment, String(release.revision)]),
-  type: 'rollback.requested',
-  source: 'capstan/rollout',
-  time: deps.now().toISOString(),
-  subject: `${release.app}/${release.environment}#${release.revision}`,
-  schemaversion: SCHEMA_VERSION,
-  data: {
-    app: release.app,
-    environment: release.environment,
-    failedRevision: release.revision,
-    requestedBy: 'capstan',
-    reason: `automatic: the rollout of #${release.revision} failed in ${failed.join(', ')}`,
-  },
-});
+const automaticRollback = (release: Release, failed: readonly string[], deps: DeployDeps): RollbackRequested => {
+  const { app, environment, revision } = release;
+  return internalEvent<RollbackRequested>(
+    'rollback.requested',
+    [app, environment, String(revision)],
+    {
+      app,
+      environment,
+      failedRevision: revision,
+      requestedBy: 'capstan',
+      reason: `automatic: the rollout of #${revision} failed in ${failed.join(', ')}`,
+    },
+    deps.now(),
+  );
+};
