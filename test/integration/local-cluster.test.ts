@@ -3,6 +3,7 @@ import { AppsV1Api, CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client
 import { describe, expect, inject, it } from 'vitest';
 import { startApiServer, stopApiServer } from '../harness/control.ts';
 import type { InfraCluster } from '../harness/infra.ts';
+import { eventually } from '../support/kube.ts';
 
 // The harness's own promise: real control planes with kwok nodes that run workloads, and an apiserver
 // that can be taken down and brought back. Everything else in the integration suite builds on this.
@@ -16,22 +17,6 @@ const clients = (c: InfraCluster) => {
     core: kc.makeApiClient(CoreV1Api),
     version: kc.makeApiClient(VersionApi),
   };
-};
-
-/** Polls until `check` returns a value; on timeout, fails with the last value or error seen. */
-const poll = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
 };
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -69,10 +54,14 @@ const rollOut = async (c: InfraCluster, replicas: number) => {
   // (the ReplicaSet controller retries), which is part of what is measured here.
   const started = Date.now();
   await apps.createNamespacedDeployment({ namespace, body: deployment(name, replicas) });
-  const status = await poll(`${c.name}: ${replicas} available replicas of ${namespace}/${name}`, async () => {
-    const d = await apps.readNamespacedDeployment({ name, namespace });
-    return d.status?.availableReplicas === replicas && d.status.updatedReplicas === replicas ? d.status : undefined;
-  });
+  const status = await eventually(
+    `${c.name}: ${replicas} available replicas of ${namespace}/${name}`,
+    async () => {
+      const d = await apps.readNamespacedDeployment({ name, namespace });
+      return d.status?.availableReplicas === replicas && d.status.updatedReplicas === replicas ? d.status : undefined;
+    },
+    60_000,
+  );
   return { namespace, name, status, seconds: (Date.now() - started) / 1000 };
 };
 
