@@ -38,6 +38,17 @@ export const translateConflict = (error: unknown, what: string): never => {
   throw error;
 };
 
+/** A conditional write: true if it was made, false if its condition did not hold (anything else throws). */
+export const conditionally = async (write: Promise<unknown>): Promise<boolean> => {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+};
+
 /** Strips the table's key attributes from an item before it is handed to the domain. */
 const withoutKeys = (item: Record<string, unknown>): Record<string, unknown> => {
   const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g1s, expiresAt: _ttl, ...rest } = item;

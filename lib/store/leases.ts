@@ -1,5 +1,5 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type Db, translateConflict } from './db.ts';
+import { conditionally, type Db, translateConflict } from './db.ts';
 import { keys } from './keys.ts';
 
 /**
@@ -23,17 +23,14 @@ export const acquireLease = async (db: Db, name: string, holder: string, ttlSeco
 
 /** Releases only a lease we hold; releasing one we no longer hold is a no-op, not an error. */
 export const releaseLease = async (db: Db, name: string, holder: string): Promise<void> => {
-  await db.doc
-    .send(
+  await conditionally(
+    db.doc.send(
       new DeleteCommand({
         TableName: db.table,
         Key: keys.lease(name),
         ConditionExpression: 'holder = :h',
         ExpressionAttributeValues: { ':h': holder },
       }),
-    )
-    .catch((error) => {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return;
-      throw error;
-    });
+    ),
+  );
 };

@@ -2,7 +2,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import { z } from 'zod';
 import { NameSchema } from '../../events/envelope.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { type Db, parseItem, queryAll, translateConflict } from './db.ts';
+import { conditionally, type Db, parseItem, queryAll, translateConflict } from './db.ts';
 import { keys } from './keys.ts';
 
 export const ApplyOutcomeSchema = z.enum(['created', 'configured', 'unchanged', 'failed']);
@@ -173,8 +173,8 @@ export const setReleaseStatus = async (
   from: readonly ReleaseStatus[],
 ): Promise<boolean> => {
   const values = Object.fromEntries(from.map((f, i) => [`:from${i}`, f]));
-  try {
-    await db.doc.send(
+  return conditionally(
+    db.doc.send(
       new UpdateCommand({
         TableName: db.table,
         Key: keys.release(release.app, release.environment, release.revision),
@@ -183,12 +183,8 @@ export const setReleaseStatus = async (
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':s': status, ...values },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
-    throw error;
-  }
+    ),
+  );
 };
 
 /**
@@ -200,8 +196,8 @@ export const advanceWave = async (
   release: Pick<Release, 'app' | 'environment' | 'revision'>,
   from: number,
 ): Promise<boolean> => {
-  try {
-    await db.doc.send(
+  return conditionally(
+    db.doc.send(
       new UpdateCommand({
         TableName: db.table,
         Key: keys.release(release.app, release.environment, release.revision),
@@ -215,10 +211,6 @@ export const advanceWave = async (
           ':progressing': 'progressing',
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
-    throw error;
-  }
+    ),
+  );
 };

@@ -59,6 +59,20 @@ const post = async (body: unknown, token = runtime.state.ingestToken) => {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
 
+/** Up to 10 messages of the deploy DLQ, left visible for the next look. */
+const peekDeadLetters = async () => {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: runtime.state.queues.deploy!.dlqUrl,
+      MaxNumberOfMessages: 10,
+      MessageAttributeNames: ['All'],
+      WaitTimeSeconds: 1,
+      VisibilityTimeout: 0,
+    }),
+  );
+  return Messages;
+};
+
 /** Nothing reached any cluster: not even the namespace a release would create first. */
 const expectNoNamespace = async (name: string) => {
   for (const cluster of clusters) {
@@ -166,15 +180,7 @@ describe('bad input changes nothing', () => {
     }
     const seen = new Map<string, string>(); // by message id: peeking may show a message twice
     const reasons = await eventually('both messages in the DLQ', async () => {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: runtime.state.queues.deploy!.dlqUrl,
-          MaxNumberOfMessages: 10,
-          MessageAttributeNames: ['All'],
-          WaitTimeSeconds: 1,
-          VisibilityTimeout: 0, // peek: leave them for the next look
-        }),
-      );
+      const Messages = await peekDeadLetters();
       for (const m of Messages) seen.set(m.MessageId ?? '', m.MessageAttributes?.reason?.StringValue ?? '');
       return seen.size >= 2 ? [...seen.values()] : undefined;
     });
@@ -249,15 +255,7 @@ describe('a failure that never heals', () => {
     const [release] = await listReleases(db, app, 'doomed');
     expect(release?.status).toBe('failed');
     const dead = await eventually('the message in the DLQ', async () => {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: runtime.state.queues.deploy!.dlqUrl,
-          MaxNumberOfMessages: 10,
-          MessageAttributeNames: ['All'],
-          WaitTimeSeconds: 1,
-          VisibilityTimeout: 0, // peek: leave them for the next look
-        }),
-      );
+      const Messages = await peekDeadLetters();
       return Messages.find((m) => m.Body?.includes(app));
     });
     expect(dead.MessageAttributes?.reason?.StringValue).toBe(rejected.reason);
