@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { DeployRequestedEventSchema } from '../events/deploy-requested.ts';
+import { ImagePushedEventSchema } from '../events/image-pushed.ts';
 import { ReleaseAdvanceEventSchema } from '../events/release-advance.ts';
 import { RollbackRequestedEventSchema } from '../events/rollback-requested.ts';
+import { onImagePushed } from '../lib/deploy/push.ts';
 import { advanceRelease, failReleaseOfEvent, releaseToEnvironment, rollbackRelease } from '../lib/deploy/release.ts';
 import { sqsConsumer } from '../lib/lambda/sqs-consumer.ts';
 import { wire } from '../lib/lambda/wiring.ts';
@@ -10,7 +12,8 @@ const w = wire();
 
 /**
  * deploy.requested -> a release of the environment, first wave; release.advance -> its next wave;
- * rollback.requested -> a release re-applying a past one. All in the app+environment's FIFO group.
+ * rollback.requested -> a release re-applying a past one (all three in the app+environment's FIFO group);
+ * image.pushed -> deploy requests for the apps tracking the repository (in the repository's group).
  */
 export const handler = sqsConsumer({
   ...w,
@@ -20,11 +23,14 @@ export const handler = sqsConsumer({
     DeployRequestedEventSchema,
     ReleaseAdvanceEventSchema,
     RollbackRequestedEventSchema,
+    ImagePushedEventSchema,
   ]),
   handle: (event) => {
     if (event.type === 'deploy.requested') return releaseToEnvironment(event, w.deploy);
     if (event.type === 'release.advance') return advanceRelease(event, w.deploy);
+    if (event.type === 'image.pushed') return onImagePushed(event, w.deploy);
     return rollbackRelease(event, w.deploy);
   },
-  onReject: (event, reason) => failReleaseOfEvent(event, reason, w.deploy),
+  onReject: (event, reason) =>
+    event.type === 'image.pushed' ? Promise.resolve() : failReleaseOfEvent(event, reason, w.deploy),
 });

@@ -44,16 +44,23 @@ export interface FunctionSpec {
 export const functions = {
   ingest: {
     entry: 'functions/ingest.ts',
-    description: 'HTTP edge: authenticates, validates and enqueues capstan events',
+    description: 'HTTP edge: authenticates, validates and enqueues capstan events and registry webhooks',
     timeoutSeconds: 10,
     memoryMb: 256,
-    routes: [{ method: 'POST', path: '/events' }],
+    // Registry webhooks: one route per producer of lib/sources (a unit test keeps the two lists equal).
+    routes: [
+      { method: 'POST', path: '/events' },
+      { method: 'POST', path: '/hooks/distribution' },
+      { method: 'POST', path: '/hooks/harbor' },
+      { method: 'POST', path: '/hooks/dockerhub/{secret}' },
+      { method: 'POST', path: '/hooks/ghcr' },
+    ],
     sendsTo: ['deploy', 'rollout'],
     readsClusterCredentials: false,
   },
   deploy: {
     entry: 'functions/deploy.ts',
-    description: 'deploy.requested: server-side apply of the release to every cluster of the environment',
+    description: 'Releases: image pushes, deploy and rollback requests, applied wave by wave to every cluster',
     timeoutSeconds: 60,
     memoryMb: 512,
     queue: 'deploy',

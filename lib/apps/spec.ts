@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { PortSchema } from '../../events/deploy-requested.ts';
 import { NameSchema } from '../../events/envelope.ts';
+import { tagPolicyProblem } from '../deploy/tag-policy.ts';
+import { repositoryProblem } from './repository.ts';
 
 /**
  * An app as capstan manages it: what to run (containers, probes, resources), how much of it, and, per
@@ -31,7 +33,14 @@ export type Probe = z.infer<typeof ProbeSchema>;
 export const ContainerSchema = z.strictObject({
   name: NameSchema,
   /** Image repository without tag or digest, e.g. `registry.local:5000/acme/api`; releases pin a digest. */
-  repository: z.string().min(1).max(255),
+  repository: z
+    .string()
+    .min(1)
+    .max(255)
+    .superRefine((value, ctx) => {
+      const problem = repositoryProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   ports: z.array(PortSchema).max(16).default([]),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
   probes: z.strictObject({ liveness: ProbeSchema.optional(), readiness: ProbeSchema.optional() }).default({}),
@@ -41,11 +50,16 @@ export const ContainerSchema = z.strictObject({
 export type Container = z.infer<typeof ContainerSchema>;
 
 /** Which tags of the tracked repository an environment takes. */
-export const TagPolicySchema = z.union([
-  z.strictObject({ semver: z.string().min(1) }),
-  z.strictObject({ glob: z.string().min(1) }),
-  z.strictObject({ regex: z.string().min(1) }),
-]);
+export const TagPolicySchema = z
+  .union([
+    z.strictObject({ semver: z.string().min(1) }),
+    z.strictObject({ glob: z.string().min(1) }),
+    z.strictObject({ regex: z.string().min(1) }),
+  ])
+  .superRefine((policy, ctx) => {
+    const problem = tagPolicyProblem(policy);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 export type TagPolicy = z.infer<typeof TagPolicySchema>;
 
 export const AppEnvironmentSchema = z.strictObject({
@@ -56,6 +70,11 @@ export const AppEnvironmentSchema = z.strictObject({
   replicas: z.int().min(0).max(1000).optional(),
   /** Roll back to the last successful release when a rollout fails. */
   autoRollback: z.boolean().default(true),
+  /**
+   * An HorizontalPodAutoscaler owns the replica count here: releases leave `replicas` out of the Deployment.
+   * Set it once the HPA exists and has scaled the Deployment (see render-app.ts for why).
+   */
+  autoscaled: z.boolean().default(false),
 });
 export type AppEnvironment = z.infer<typeof AppEnvironmentSchema>;
 

@@ -18,6 +18,8 @@ export type ReleasePlan =
       readonly namespace: string;
       /** `app`: rendered from the registered spec; `request`: from the request's inline workload. */
       readonly source: 'app' | 'request';
+      /** Whether a failed rollout of this release brings back the last good one (the app's setting). */
+      readonly autoRollback: boolean;
     }
   | { readonly ok: false; readonly reasons: readonly string[] };
 
@@ -41,7 +43,13 @@ export const planRelease = (
         ],
       };
     }
-    return { ok: true, manifests: renderManifests(request), namespace: request.namespace, source: 'request' };
+    return {
+      ok: true,
+      manifests: renderManifests(request),
+      namespace: request.namespace,
+      source: 'request',
+      autoRollback: true,
+    };
   }
   const settings = app.environments[environment.name];
   if (!settings) {
@@ -54,8 +62,14 @@ export const planRelease = (
   const violations = checkPolicy({ app, environment, image: request.image, replicas });
   if (violations.length > 0) return { ok: false, reasons: violations.map((v) => `${v.rule}: ${v.reason}`) };
   try {
-    const manifests = renderApp({ app, environment: environment.name, image: request.image, replicas });
-    return { ok: true, manifests, namespace: app.namespace, source: 'app' };
+    const manifests = renderApp({
+      app,
+      environment: environment.name,
+      image: request.image,
+      replicas,
+      hpaManaged: settings.autoscaled,
+    });
+    return { ok: true, manifests, namespace: app.namespace, source: 'app', autoRollback: settings.autoRollback };
   } catch (error) {
     return { ok: false, reasons: [messageOf(error)] };
   }

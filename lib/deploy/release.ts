@@ -1,11 +1,15 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { parseImageRef } from '../../events/image-ref.ts';
 import type { DeployRequested, ReleaseAdvance, RollbackRequested, RolloutCheck } from '../../events/index.ts';
 import { eventId } from '../../events/index.ts';
+import type { AppSpec } from '../apps/spec.ts';
 import { CapstanError, isRetryable, messageOf, PartialFailureError } from '../errors.ts';
 import { applyAll, applyObject, combineOutcomes } from '../kube/apply.ts';
 import type { KubeClients } from '../kube/connect.ts';
 import { diffApplied } from '../kube/diff.ts';
+import { findApp } from '../store/apps.ts';
 import { type Cluster, clustersOfEnvironment } from '../store/clusters.ts';
+import { environmentPolicy } from '../store/environments.ts';
 import type { HistoryEntry } from '../store/history.ts';
 import {
   advanceWave,
@@ -19,9 +23,12 @@ import {
   setReleaseStatus,
 } from '../store/releases.ts';
 import type { DeployDeps } from './deps.ts';
-import { renderManifests, stampRevision } from './manifests.ts';
+import { stampRevision } from './manifests.ts';
+import { planRelease } from './plan.ts';
 import { quotaGate } from './quota-gate.ts';
 import { type Cause, internalEvent, recordStep } from './record.ts';
+import { shouldAdvance } from './tag-policy.ts';
+import { runningImage } from './track.ts';
 import { groupWaves } from './waves.ts';
 
 export interface ReleaseSummary {
@@ -49,15 +56,21 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
     await history({ outcome: 'skipped', reason });
     return { app, environment, outcome: 'skipped', reason, clusters: {} };
   }
-  const manifests = renderManifests(event.data);
+  const registered = (await findApp(deps.db, app))?.spec;
+  const plan = planRelease(event.data, registered, await environmentPolicy(deps.db, environment));
+  if (!plan.ok) {
+    // Refused before anything is created or applied: the history names every reason.
+    const reason = `refused: ${plan.reasons.join('; ')}`;
+    await history({ outcome: 'rejected', reason, details: { reasons: plan.reasons } });
+    return { app, environment, outcome: 'refused', reason, clusters: {} };
+  }
 
-  if (event.data.dryRun) return dryRun(event, manifests, clusters, deps);
+  if (event.data.dryRun) return dryRun(event, plan.manifests, clusters, deps);
   const [newest] = await listReleases(deps.db, app, environment, 1);
-  if (newest?.requestedAt && Date.parse(newest.requestedAt) > Date.parse(event.time) && newest.eventId !== event.id) {
-    // A late, older request never overwrites a newer release.
-    const reason = `stale: release #${newest.revision} was requested later (${newest.requestedAt}) than this request (${event.time})`;
-    await history({ outcome: 'skipped', reason });
-    return { app, environment, outcome: 'skipped', reason, clusters: {} };
+  const backwards = newest?.eventId === event.id ? undefined : staleness(event, registered, newest);
+  if (backwards) {
+    await history({ outcome: 'skipped', reason: backwards });
+    return { app, environment, outcome: 'skipped', reason: backwards, clusters: {} };
   }
   return startRelease(
     {
@@ -65,8 +78,9 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
       environment,
       eventId: event.id,
       image: event.data.image,
-      namespace: event.data.namespace,
-      manifests: manifests as Release['manifests'],
+      namespace: plan.namespace,
+      manifests: plan.manifests as Release['manifests'],
+      autoRollback: plan.autoRollback,
       requestedBy: event.data.requestedBy,
       reason: event.data.reason,
       createdAt: deps.now().toISOString(),
@@ -77,6 +91,31 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
     event,
     deps,
   );
+};
+
+/**
+ * Why a request may not replace the newest release, if it may not: it was asked for before that release
+ * (a late delivery), or, for an app that tracks tags, its image is not newer than what runs (an
+ * environment never moves back; going back is what `capstan rollback` is for).
+ */
+const staleness = (
+  event: DeployRequested,
+  app: AppSpec | undefined,
+  newest: Release | undefined,
+): string | undefined => {
+  if (!newest) return undefined;
+  if (newest.requestedAt && Date.parse(newest.requestedAt) > Date.parse(event.time)) {
+    return `stale: release #${newest.revision} was requested later (${newest.requestedAt}) than this request (${event.time})`;
+  }
+  const policy = app?.environments[event.data.environment]?.track?.tags;
+  const tag = parseImageRef(event.data.image)?.tag;
+  const running = runningImage(newest);
+  if (!policy || !tag || !running) return undefined;
+  const candidate = { tag, digest: parseImageRef(event.data.image)?.digest, pushedAt: event.time };
+  const verdict = shouldAdvance(policy, candidate, running);
+  return verdict.advance
+    ? undefined
+    : `${verdict.reason} (release #${newest.revision}); use \`capstan rollback\` to go back`;
 };
 
 /**
@@ -117,6 +156,7 @@ export const rollbackRelease = async (event: RollbackRequested, deps: DeployDeps
       requestedAt: event.time,
       waves: groupWaves(clusters),
       rollbackOf: target.revision,
+      autoRollback: false,
     },
     clusters,
     event,

@@ -90,7 +90,7 @@ const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
   const status = verdict.next;
   if (!(await setReleaseStatus(deps.db, release, status, ['applying', 'progressing']))) return; // settled by a twin
   // A failed rollback is not rolled back again: that could loop between two bad releases.
-  if (status === 'failed' && deps.autoRollback && release.rollbackOf === undefined) {
+  if (status === 'failed' && deps.autoRollback && release.autoRollback !== false && release.rollbackOf === undefined) {
     await deps.enqueue(automaticRollback(release, verdict.clusters, deps));
   }
   const states = Object.entries(release.clusters).map(([c, s]) => `${c} ${s.rollout}`);

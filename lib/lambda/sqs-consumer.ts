@@ -29,8 +29,11 @@ interface Envelope {
   readonly id: string;
   readonly type: string;
   readonly time: string;
-  readonly data: { readonly app?: string; readonly environment?: string; readonly cluster?: string };
+  /** Events about an app name it (and its environment or cluster); others, such as image.pushed, do not. */
+  readonly data: object;
 }
+
+type Subject = { readonly app?: string; readonly environment?: string; readonly cluster?: string };
 
 export interface ConsumerOptions<S extends z.ZodType<Envelope>> {
   readonly name: FunctionName;
@@ -75,10 +78,11 @@ export const sqsConsumer = <S extends z.ZodType<Envelope>>(o: ConsumerOptions<S>
 
   const reject = async (record: SQSRecord, reason: string, event?: Envelope) => {
     o.logger.warn('message rejected to the dead-letter queue', { messageId: record.messageId, reason });
+    const subject = (event?.data ?? {}) as Subject;
     await recordHistory(o.db, {
-      app: event?.data.app ?? UNROUTED_APP,
-      environment: event?.data.environment,
-      cluster: event?.data.cluster,
+      app: subject.app ?? UNROUTED_APP,
+      environment: subject.environment,
+      cluster: subject.cluster,
       eventId: event?.id ?? `sqs-${record.messageId}`,
       eventType: event?.type ?? 'unknown',
       action: 'receive',

@@ -27,6 +27,11 @@ export const routes: Partial<Record<EventType, Route>> = {
     group: (e) => (e.type === 'rollback.requested' ? `${e.data.app}#${e.data.environment}` : e.type),
   },
   'rollout.check': { queue: 'rollout', internal: true },
+  // Pushes of one repository in order, so the second of two quick pushes sees the first's deploy request.
+  'image.pushed': {
+    queue: 'deploy',
+    group: (e) => (e.type === 'image.pushed' ? `image#${e.data.registry}/${e.data.repository}` : e.type),
+  },
 };
 
 export const routeOf = (type: string): Route | undefined => routes[type as EventType];

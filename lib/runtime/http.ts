@@ -24,7 +24,10 @@ const MAX_BODY = 1024 * 1024;
 export const serveRoutes = async (routes: readonly HttpRoute[], port: number, host = '127.0.0.1') => {
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
-    const route = routes.find((r) => r.method === req.method && r.path === url.pathname);
+    const match = routes
+      .map((r) => ({ route: r, params: r.method === req.method ? matchPath(r.path, url.pathname) : undefined }))
+      .find((m) => m.params !== undefined);
+    const route = match?.route;
     const reply = (status: number, body: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(body);
@@ -33,7 +36,7 @@ export const serveRoutes = async (routes: readonly HttpRoute[], port: number, ho
       return reply(404, JSON.stringify({ error: 'not-found', reason: `no route ${req.method} ${url.pathname}` }));
     try {
       const body = await readBody(req);
-      const result = await route.handler(toEvent(req, url, body, route), route.context());
+      const result = await route.handler(toEvent(req, url, body, route, match?.params ?? {}), route.context());
       reply(result.statusCode ?? 200, result.body ?? '', (result.headers ?? {}) as Record<string, string>);
     } catch (error) {
       reply(500, JSON.stringify({ error: 'internal', reason: messageOf(error) }));
@@ -61,7 +64,32 @@ const readBody = async (req: IncomingMessage): Promise<string> => {
   return Buffer.concat(chunks).toString('utf8');
 };
 
-const toEvent = (req: IncomingMessage, url: URL, body: string, route: RouteSpec): APIGatewayProxyEventV2 => {
+/** API Gateway path templates: `/hooks/dockerhub/{secret}` matches one segment as `secret`. */
+export const matchPath = (template: string, path: string): Record<string, string> | undefined => {
+  const want = template.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [i, part] of want.entries()) {
+    const value = got[i] ?? '';
+    const name = /^\{(\w+)\}$/.exec(part)?.[1];
+    if (name && value !== '') params[name] = value;
+    else if (part !== value) return undefined;
+  }
+  try {
+    return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, decodeURIComponent(v)]));
+  } catch {
+    return undefined; // a malformed %-escape is no match, hence a 404
+  }
+};
+
+const toEvent = (
+  req: IncomingMessage,
+  url: URL,
+  body: string,
+  route: RouteSpec,
+  pathParameters: Record<string, string>,
+): APIGatewayProxyEventV2 => {
   const headers = Object.fromEntries(
     Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
   );
@@ -90,6 +118,7 @@ const toEvent = (req: IncomingMessage, url: URL, body: string, route: RouteSpec)
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
+    ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
     body,
     isBase64Encoded: false,
   };

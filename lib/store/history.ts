@@ -5,6 +5,7 @@ import { keys } from './keys.ts';
 
 export const OutcomeSchema = z.enum([
   'accepted',
+  'pending',
   'created',
   'configured',
   'unchanged',

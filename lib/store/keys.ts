@@ -6,6 +6,10 @@
  *   event marker   PK=REL#<app>#<env>          SK=EVENT#<eventId>     (which revision an event made)
  *   history        PK=HIST#APP#<app>           SK=<at>#<entryId>      GSI1: HIST#CLUSTER#<c> / <at>#<entryId>
  *   lease          PK=LEASE#<name>             SK=LEASE               (TTL)
+ *   app            PK=APPS                     SK=APP#<name>
+ *   tracking       PK=TRACK#<host/repository>  SK=APP#<name>          (which apps an image push concerns)
+ *   environment    PK=ENVS                     SK=ENV#<name>          (protected or not)
+ *   approval       PK=REL#<app>#<env>          SK=PENDING             (a push waiting for `capstan approve`)
  *   idempotency    PK=IDEMPOTENCY              SK=<function>#<hash>   (Powertools, TTL)
  */
 export const keys = {
@@ -31,6 +35,13 @@ export const keys = {
   clusterHistory: (cluster: string) => ({ GSI1PK: `HIST#CLUSTER#${cluster}` }),
   lease: (name: string) => ({ PK: `LEASE#${name}`, SK: 'LEASE' }),
   idempotency: { PK: 'IDEMPOTENCY' },
+  apps: { PK: 'APPS' },
+  app: (name: string) => ({ PK: 'APPS', SK: `APP#${name}` }),
+  tracking: (repository: string) => ({ PK: `TRACK#${repository}` }),
+  tracker: (repository: string, app: string) => ({ PK: `TRACK#${repository}`, SK: `APP#${app}` }),
+  environments: { PK: 'ENVS' },
+  environmentSettings: (name: string) => ({ PK: 'ENVS', SK: `ENV#${name}` }),
+  approval: (app: string, environment: string) => ({ PK: `REL#${app}#${environment}`, SK: 'PENDING' }),
 } as const;
 
 /** History of events that never reached an app (malformed messages) lives under this pseudo-app. */

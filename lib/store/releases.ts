@@ -37,6 +37,8 @@ export const ReleaseSchema = z.object({
   createdAt: z.iso.datetime(),
   /** When it was asked for (the request's event time): a request older than the newest release's is stale. */
   requestedAt: z.iso.datetime({ offset: true }).optional(),
+  /** Whether a failed rollout brings back the last good release (the app's setting; never on a rollback). */
+  autoRollback: z.boolean().optional(),
   /** Set on a rollback: the release whose manifests this one re-applies. */
   rollbackOf: z.int().min(1).optional(),
   /** Cluster names per wave, lowest wave first; a wave starts when the one before is healthy. */

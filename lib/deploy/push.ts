@@ -1,0 +1,112 @@
+import { SCHEMA_VERSION } from '../../events/envelope.ts';
+import { type DeployRequested, eventId, type ImagePushed } from '../../events/index.ts';
+import { canonicalRepository } from '../apps/repository.ts';
+import { offerApproval } from '../store/approvals.ts';
+import { appsTracking } from '../store/apps.ts';
+import type { HistoryEntry } from '../store/history.ts';
+import { UNROUTED_APP } from '../store/keys.ts';
+import { listReleases } from '../store/releases.ts';
+import type { DeployDeps } from './deps.ts';
+import { recordStep } from './record.ts';
+import { decidePush, type PushDecision } from './track.ts';
+
+export interface PushSummary {
+  readonly repository: string;
+  readonly decisions: readonly (PushDecision & { readonly app: string })[];
+  readonly reason?: string;
+}
+
+/**
+ * image.pushed -> for every app tracking the repository, each environment whose tag policy takes the tag
+ * gets a deploy request (pinned by digest), or a pending approval; the rest is recorded as skipped with
+ * its reason. The deploy request's id derives from the push's, so a redelivered push requests nothing new.
+ */
+export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promise<PushSummary> => {
+  const { registry, repository: path, tag, digest } = event.data;
+  const repository = canonicalRepository(registry, path);
+  const unrouted = async (reason: string): Promise<PushSummary> => {
+    await record({ app: UNROUTED_APP }, { outcome: 'skipped', reason, details: { repository, tag, digest } });
+    return { repository, decisions: [], reason };
+  };
+  const record = (
+    subject: { app: string; environment?: string },
+    step: Pick<HistoryEntry, 'outcome' | 'reason' | 'details'>,
+  ) => recordStep(deps, event, subject, { action: 'track', ...step });
+
+  if (tag === undefined) return unrouted(`push of ${repository}@${digest} carries no tag: capstan deploys tags`);
+  if (digest === undefined) {
+    return unrouted(
+      `push of ${repository}:${tag} carries no digest (Docker Hub sends none): capstan deploys by digest only`,
+    );
+  }
+  const apps = await appsTracking(deps.db, repository);
+  if (apps.length === 0) return unrouted(`no registered app runs ${repository}`);
+
+  const pushedAt = new Date(event.data.pushedAt ?? event.time).toISOString();
+  const image = `${repository}:${tag}@${digest}`;
+  const decisions: (PushDecision & { app: string })[] = [];
+  for (const { spec } of apps) {
+    const newest = new Map(
+      await Promise.all(
+        Object.keys(spec.environments).map(
+          async (env) => [env, (await listReleases(deps.db, spec.name, env, 1))[0]] as const,
+        ),
+      ),
+    );
+    for (const decision of decidePush({ tag, digest, pushedAt }, spec, (env) => newest.get(env))) {
+      const subject = { app: spec.name, environment: decision.environment };
+      const details = { image, producer: event.data.producer };
+      if (decision.action === 'deploy') {
+        await deps.enqueue(deployRequest(event, spec.name, decision.environment, image, pushedAt));
+        await record(subject, { outcome: 'accepted', reason: decision.reason, details });
+      } else if (decision.action === 'await-approval') {
+        const offered = await offerApproval(deps.db, {
+          ...subject,
+          image,
+          tag,
+          pushedAt,
+          eventId: event.id,
+          pushedBy: event.data.pushedBy,
+        });
+        await record(subject, {
+          outcome: offered ? 'pending' : 'skipped',
+          reason: offered ? decision.reason : 'a newer push already waits for approval',
+          details,
+        });
+      } else {
+        await record(subject, { outcome: 'skipped', reason: decision.reason, details });
+      }
+      decisions.push({ ...decision, app: spec.name });
+    }
+  }
+  return { repository, decisions };
+};
+
+/** The deploy request a push makes for one environment; its id and time derive from the push. */
+export const deployRequest = (
+  push: ImagePushed,
+  app: string,
+  environment: string,
+  image: string,
+  pushedAt: string,
+): DeployRequested => ({
+  specversion: '1.0',
+  id: eventId(['deploy.requested', push.id, app, environment]),
+  type: 'deploy.requested',
+  source: 'capstan/track',
+  time: pushedAt,
+  subject: `${app}/${environment}`,
+  schemaversion: SCHEMA_VERSION,
+  data: {
+    app,
+    environment,
+    image,
+    namespace: 'default',
+    replicas: 1,
+    ports: [],
+    env: {},
+    dryRun: false,
+    requestedBy: `${push.data.producer}${push.data.pushedBy ? `:${push.data.pushedBy}` : ''}`.slice(0, 256),
+    reason: `push of ${push.data.tag}`,
+  },
+});

@@ -1,0 +1,104 @@
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { canonicalOf } from '../apps/repository.ts';
+import { type AppSpec, AppSpecSchema } from '../apps/spec.ts';
+import { NotFoundError } from '../errors.ts';
+import { type Db, parseItem, queryAll } from './db.ts';
+import { keys } from './keys.ts';
+
+export const AppRecordSchema = z.object({
+  spec: AppSpecSchema,
+  /** Bumped on every change, so `capstan apps add` can say whether anything changed. */
+  generation: z.int().min(1),
+  registeredAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type AppRecord = z.infer<typeof AppRecordSchema>;
+
+/** The repositories an app's containers run, canonical (`docker.io/library/nginx`): what its tracking items key. */
+export const trackedRepositories = (spec: AppSpec): string[] => [
+  ...new Set(spec.containers.map((c) => canonicalOf(c.repository))),
+];
+
+/**
+ * Registers an app or replaces its spec. The app item and one tracking item per repository (what an
+ * image push looks up) are written in one transaction, dropping tracking items of repositories the new
+ * spec no longer uses; an identical spec writes nothing.
+ */
+export const putApp = async (
+  db: Db,
+  spec: AppSpec,
+  now: Date,
+): Promise<{ record: AppRecord; change: 'created' | 'configured' | 'unchanged' }> => {
+  const existing = await findApp(db, spec.name);
+  if (existing && JSON.stringify(existing.spec) === JSON.stringify(spec)) {
+    return { record: existing, change: 'unchanged' };
+  }
+  const at = now.toISOString();
+  const record: AppRecord = {
+    spec,
+    generation: (existing?.generation ?? 0) + 1,
+    registeredAt: existing?.registeredAt ?? at,
+    updatedAt: at,
+  };
+  const repositories = trackedRepositories(spec);
+  const dropped = existing ? trackedRepositories(existing.spec).filter((r) => !repositories.includes(r)) : [];
+  await db.doc.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: db.table,
+            Item: { ...keys.app(spec.name), ...record },
+            // Two concurrent `apps add` of one app: the second fails rather than mixing tracking items.
+            ConditionExpression: existing ? '#g = :g' : 'attribute_not_exists(PK)',
+            ...(existing
+              ? {
+                  ExpressionAttributeNames: { '#g': 'generation' },
+                  ExpressionAttributeValues: { ':g': existing.generation },
+                }
+              : {}),
+          },
+        },
+        ...repositories.map((repository) => ({
+          Put: { TableName: db.table, Item: { ...keys.tracker(repository, spec.name), app: spec.name, repository } },
+        })),
+        ...dropped.map((repository) => ({
+          Delete: { TableName: db.table, Key: keys.tracker(repository, spec.name) },
+        })),
+      ],
+    }),
+  );
+  return { record, change: existing ? 'configured' : 'created' };
+};
+
+export const findApp = async (db: Db, name: string): Promise<AppRecord | undefined> => {
+  const { Item } = await db.doc.send(
+    new GetCommand({ TableName: db.table, Key: keys.app(name), ConsistentRead: true }),
+  );
+  return Item ? parseItem(AppRecordSchema, Item) : undefined;
+};
+
+export const getApp = async (db: Db, name: string): Promise<AppRecord> => {
+  const record = await findApp(db, name);
+  if (!record) throw new NotFoundError(`app ${name} is not registered: add it with \`capstan apps add <file>\``);
+  return record;
+};
+
+export const listApps = async (db: Db): Promise<AppRecord[]> => {
+  const items = await queryAll(db, {
+    KeyConditionExpression: 'PK = :pk',
+    ExpressionAttributeValues: { ':pk': keys.apps.PK },
+  });
+  return items.map((item) => parseItem(AppRecordSchema, item));
+};
+
+/** The apps whose containers run `repository` (canonical, see canonicalRepository). */
+export const appsTracking = async (db: Db, repository: string): Promise<AppRecord[]> => {
+  const items = await queryAll(db, {
+    KeyConditionExpression: 'PK = :pk',
+    ExpressionAttributeValues: { ':pk': keys.tracking(repository).PK },
+  });
+  const records = await Promise.all(items.map((item) => findApp(db, String(item.app))));
+  return records.filter((r): r is AppRecord => r !== undefined);
+};

@@ -1,0 +1,44 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { NameSchema } from '../../events/envelope.ts';
+import { type Db, parseItem, queryAll } from './db.ts';
+import { keys } from './keys.ts';
+
+export const EnvironmentSettingsSchema = z.object({
+  name: NameSchema,
+  /** Production rules apply: pinned digests, 3+ replicas, probes, limits, QoS (lib/deploy/policy.ts). */
+  protected: z.boolean(),
+  updatedAt: z.iso.datetime(),
+});
+export type EnvironmentSettings = z.infer<typeof EnvironmentSettingsSchema>;
+
+/**
+ * Safe by default: an environment nobody configured is protected when its name says production, so a
+ * forgotten `capstan env set production --protected` never lets `latest` into production.
+ */
+export const protectedByDefault = (name: string): boolean => /^prod(uction)?(-|$)/.test(name);
+
+export const setEnvironment = async (db: Db, settings: EnvironmentSettings): Promise<void> => {
+  await db.doc.send(
+    new PutCommand({ TableName: db.table, Item: { ...keys.environmentSettings(settings.name), ...settings } }),
+  );
+};
+
+/** Configured settings, or the defaults (`configured: false`) for an environment nobody set. */
+export const environmentPolicy = async (
+  db: Db,
+  name: string,
+): Promise<{ name: string; protected: boolean; configured: boolean }> => {
+  const { Item } = await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.environmentSettings(name) }));
+  if (!Item) return { name, protected: protectedByDefault(name), configured: false };
+  const settings = parseItem(EnvironmentSettingsSchema, Item);
+  return { name, protected: settings.protected, configured: true };
+};
+
+export const listEnvironments = async (db: Db): Promise<EnvironmentSettings[]> => {
+  const items = await queryAll(db, {
+    KeyConditionExpression: 'PK = :pk',
+    ExpressionAttributeValues: { ':pk': keys.environments.PK },
+  });
+  return items.map((item) => parseItem(EnvironmentSettingsSchema, item));
+};
