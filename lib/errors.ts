@@ -17,10 +17,10 @@ export class InvalidInputError extends CapstanError {
   readonly retryable = false;
   readonly code = 'invalid-input';
   constructor(
-    message: string,
+    readonly summary: string,
     readonly issues: readonly string[] = [],
   ) {
-    super(issues.length ? `${message}: ${issues.join('; ')}` : message);
+    super(issues.length ? `${summary}: ${issues.join('; ')}` : summary);
   }
 }
 

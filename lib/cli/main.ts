@@ -3,6 +3,10 @@ import { InvalidInputError } from '../errors.ts';
 
 // Commands are loaded when run, so `--help` and quick commands never load the Kubernetes or AWS clients.
 const commands = {
+  apps: () => import('./commands/apps.ts'),
+  env: () => import('./commands/env.ts'),
+  promote: () => import('./commands/promote.ts'),
+  status: () => import('./commands/status.ts'),
   bench: () => import('./commands/bench.ts'),
   clusters: () => import('./commands/clusters.ts'),
   demo: () => import('./commands/demo.ts'),
@@ -57,6 +61,67 @@ clusters
   .option('--kubeconfig <path>', 'kubeconfig file holding --context')
   .option('--secret <arn>', 'Secrets Manager secret holding a kubeconfig (on AWS)')
   .action(async (name, o) => (await commands.clusters()).addClusterCommand(name, o, out));
+
+const apps = program.command('apps').description('apps capstan releases, and what they track');
+apps
+  .command('add')
+  .description('register an app from a YAML or JSON spec, or update it (see lib/apps/examples/hello.yaml)')
+  .argument('<file>', 'app spec: name, namespace, containers, QoS tier, replicas, environments')
+  .option('--dry-run', 'validate the file and stop')
+  .action(async (file, o) => (await commands.apps()).addAppCommand(file, o, out));
+apps
+  .command('list')
+  .description('list registered apps')
+  .option('--json', 'machine-readable output')
+  .action(async (o) => (await commands.apps()).listAppsCommand(o, out));
+apps
+  .command('show')
+  .description("print an app's registered spec")
+  .argument('<name>', 'app name')
+  .option('--json', 'machine-readable output')
+  .action(async (name, o) => (await commands.apps()).showAppCommand(name, o, out));
+
+const envs = program.command('env').description('environments: protected ones take production rules');
+envs
+  .command('set')
+  .description('mark an environment protected (pinned digest, 3+ replicas, probes, limits, QoS, quota) or not')
+  .argument('<name>', 'environment name')
+  .option('--protected', 'production rules apply')
+  .option('--unprotected', 'production rules do not apply')
+  .action(async (name, o) => (await commands.env()).setEnvCommand(name, o, out));
+envs
+  .command('list')
+  .description('environments set explicitly (unset ones named like production are protected)')
+  .option('--json', 'machine-readable output')
+  .action(async (o) => (await commands.env()).listEnvCommand(o, out));
+
+program
+  .command('status')
+  .description('what runs where: per cluster, the release applied and what the cluster says now (exit 3 if unhealthy)')
+  .argument('<app>', 'app name')
+  .option('--env <env>', 'only this environment (required for an app that is not registered)')
+  .option('--json', 'machine-readable output')
+  .action(async (app, o) => (await commands.status()).statusCommand(app, o, out));
+
+program
+  .command('promote')
+  .description('release the digest that succeeded in one environment to another')
+  .argument('<app>', 'app name (registered)')
+  .requiredOption('--from <env>', 'environment whose newest successful release is promoted')
+  .requiredOption('--to <env>', 'environment to release it to')
+  .option('--reason <text>', 'why, for the history')
+  .option('--url <url>', 'capstan HTTP endpoint (default: the local `capstan up`)')
+  .option('--token <token>', 'ingest bearer token (default: $CAPSTAN_INGEST_TOKEN or the local runtime)')
+  .action(async (app, o) => (await commands.promote()).promoteCommand(app, o, out));
+
+program
+  .command('approve')
+  .description('release the image push waiting for approval in an environment (apps with autoDeploy: false)')
+  .argument('<app>', 'app name')
+  .requiredOption('--env <env>', 'environment')
+  .option('--url <url>', 'capstan HTTP endpoint (default: the local `capstan up`)')
+  .option('--token <token>', 'ingest bearer token (default: $CAPSTAN_INGEST_TOKEN or the local runtime)')
+  .action(async (app, o) => (await commands.promote()).approveCommand(app, o, out));
 
 program
   .command('history')
@@ -116,7 +181,13 @@ program
 try {
   await program.parseAsync();
 } catch (error) {
-  const message = error instanceof Error ? error.message : String(error);
+  // Several problems at once (a spec file with three mistakes) read best one per line.
+  const message =
+    error instanceof InvalidInputError && error.issues.length > 1
+      ? `${error.summary}:\n${error.issues.map((i) => `  - ${i}`).join('\n')}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
   process.stderr.write(`capstan: ${message}\n`);
   // 2: the input was refused (nothing was done); 1: anything else went wrong.
   process.exitCode = error instanceof InvalidInputError ? 2 : 1;

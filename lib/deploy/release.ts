@@ -67,7 +67,7 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
 
   if (event.data.dryRun) return dryRun(event, plan.manifests, clusters, deps);
   const [newest] = await listReleases(deps.db, app, environment, 1);
-  const backwards = newest?.eventId === event.id ? undefined : staleness(event, registered, newest);
+  const backwards = newest?.eventId === event.id ? undefined : staleness(event, registered, newest, plan.manifests);
   if (backwards) {
     await history({ outcome: 'skipped', reason: backwards });
     return { app, environment, outcome: 'skipped', reason: backwards, clusters: {} };
@@ -95,17 +95,27 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
 
 /**
  * Why a request may not replace the newest release, if it may not: it was asked for before that release
- * (a late delivery), or, for an app that tracks tags, its image is not newer than what runs (an
- * environment never moves back; going back is what `capstan rollback` is for).
+ * (a late delivery), it asks for exactly what that release applies (a duplicate), or, for an app that
+ * tracks tags, its image is not newer than what runs (an environment never moves back; going back is
+ * what `capstan rollback` is for).
  */
 const staleness = (
   event: DeployRequested,
   app: AppSpec | undefined,
   newest: Release | undefined,
+  manifests: readonly KubernetesObject[],
 ): string | undefined => {
   if (!newest) return undefined;
   if (newest.requestedAt && Date.parse(newest.requestedAt) > Date.parse(event.time)) {
     return `stale: release #${newest.revision} was requested later (${newest.requestedAt}) than this request (${event.time})`;
+  }
+  // Several requests for one version (CI retries, a double click) make one release, whatever their ids.
+  if (
+    newest.status !== 'failed' &&
+    newest.status !== 'superseded' &&
+    JSON.stringify(newest.manifests) === JSON.stringify(manifests)
+  ) {
+    return `release #${newest.revision} (${newest.status}) already applies exactly this`;
   }
   const policy = app?.environments[event.data.environment]?.track?.tags;
   const tag = parseImageRef(event.data.image)?.tag;

@@ -1,11 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { SCHEMA_VERSION } from '../../../events/envelope.ts';
-import { parseEvent } from '../../../events/index.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { listReleases } from '../../store/releases.ts';
 import { openDb } from '../connect.ts';
 import { renderTable, since } from '../format.ts';
-import { postEvent } from './send.ts';
+import { requestEvent } from '../request.ts';
 
 /** `capstan releases <app> --env <env>`: every release, newest first, with where it went. */
 export const releasesCommand = async (
@@ -51,24 +48,21 @@ export const rollbackCommand = async (app: string, o: RollbackOptions, out: (lin
   if (o.to !== undefined && !/^\d+$/.test(o.to.replace(/^#/, ''))) {
     throw new InvalidInputError('cannot roll back', [`--to "${o.to}" must be a release number such as 3 or #3`]);
   }
-  const parsed = parseEvent({
-    specversion: '1.0',
-    id: randomUUID(),
-    type: 'rollback.requested',
-    source: 'capstan/cli',
-    time: new Date().toISOString(),
-    subject: `${app}/${o.env}`,
-    schemaversion: SCHEMA_VERSION,
-    data: {
-      app,
-      environment: o.env,
-      ...(o.to ? { toRevision: Number(o.to.replace(/^#/, '')) } : {}),
-      requestedBy: process.env.USER ?? 'cli',
-      ...(o.reason ? { reason: o.reason } : {}),
+  const to = o.to?.replace(/^#/, '');
+  const answer = await requestEvent(
+    'roll back',
+    {
+      type: 'rollback.requested',
+      subject: `${app}/${o.env}`,
+      data: {
+        app,
+        environment: o.env,
+        ...(to ? { toRevision: Number(to) } : {}),
+        ...(o.reason ? { reason: o.reason } : {}),
+      },
     },
-  });
-  if (!parsed.ok) throw new InvalidInputError('cannot roll back', parsed.issues);
-  const answer = await postEvent(JSON.stringify(parsed.event), o);
+    o,
+  );
   out(
     `rollback of ${app} in ${o.env}${o.to ? ` to #${o.to.replace(/^#/, '')}` : ''} requested (${answer.accepted}); follow it with \`capstan releases ${app} --env ${o.env}\``,
   );
