@@ -15,10 +15,13 @@ export const AppRecordSchema = z.object({
 });
 export type AppRecord = z.infer<typeof AppRecordSchema>;
 
-/** The repositories an app's containers run, canonical (`docker.io/library/nginx`): what its tracking items key. */
-export const trackedRepositories = (spec: AppSpec): string[] => [
-  ...new Set(spec.containers.map((c) => canonicalOf(c.repository))),
-];
+/**
+ * The repository a push must be of to release the app, canonical (`docker.io/library/nginx`): its first
+ * container's. A release sets the first container's image; other containers (sidecars) are not released
+ * by pushes.
+ */
+export const trackedRepositories = (spec: AppSpec): string[] =>
+  spec.containers.slice(0, 1).map((c) => canonicalOf(c.repository));
 
 /**
  * Registers an app or replaces its spec. The app item and one tracking item per repository (what an

@@ -41,6 +41,15 @@ describe('capstan CLI', () => {
     'rbac',
     'install',
     'demo',
+    'apps add',
+    'apps list',
+    'apps show',
+    'env set',
+    'env list',
+    'status',
+    'promote',
+    'approve',
+    'bench',
   ])('%s --help', async (command) => {
     const { code, stdout } = await capstan(...command.split(' '), '--help');
     expect(code).toBe(0);
@@ -111,5 +120,48 @@ describe('capstan CLI', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('must be a DNS-1123 label');
     expect(stderr).toContain('give exactly one of --context');
+  });
+
+  it('apps add refuses a bad spec with every problem on its own line, before touching the table', async () => {
+    const path = file(
+      'bad-app.yaml',
+      'name: web\nnamespace: web\ncontainers: [{ name: web, repository: "nginx:latest" }]\nenvironments: { staging: { track: { tags: { glob: "[" } } } }\nextra: 1\n',
+    );
+    const { code, stderr } = await capstan('apps', 'add', path);
+    expect(code).toBe(2);
+    expect(stderr).toContain('bad-app.yaml is not a valid app:\n');
+    expect(stderr).toContain('  - containers[0].repository: must name the repository only');
+    expect(stderr).toContain('  - (root): Unrecognized key: "extra"');
+  });
+
+  it('apps add --dry-run validates the shipped example without a running capstan', async () => {
+    const { code, stdout } = await capstan(
+      'apps',
+      'add',
+      join(import.meta.dirname, '../../lib/apps/examples/hello.yaml'),
+      '--dry-run',
+    );
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      'app hello is valid (staging: tracks semver >=1.0.0, auto; production: tracks semver >=1.0.0, approval)',
+    );
+  });
+
+  it('apps add names a file that cannot be read', async () => {
+    const { code, stderr } = await capstan('apps', 'add', join(dir, 'missing.yaml'));
+    expect(code).toBe(2);
+    expect(stderr).toContain('cannot read');
+  });
+
+  it('env set wants exactly one of --protected or --unprotected', async () => {
+    const { code, stderr } = await capstan('env', 'set', 'production');
+    expect(code).toBe(2);
+    expect(stderr).toContain('give exactly one of --protected or --unprotected');
+  });
+
+  it('promote refuses promoting an environment onto itself', async () => {
+    const { code, stderr } = await capstan('promote', 'web', '--from', 'staging', '--to', 'staging');
+    expect(code).toBe(2);
+    expect(stderr).toContain('--from and --to must differ');
   });
 });

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { CapstanEvent } from '../../events/index.ts';
+import { acceptHook } from '../../lib/ingest/hook.ts';
+import { matchPath } from '../../lib/runtime/http.ts';
+import { imageSource, imageSources } from '../../lib/sources/index.ts';
+import { functions } from '../../lib/topology.ts';
+import { digestOf, distributionEnvelope } from '../support/registry.ts';
+
+const SECRET = 'k3XbV9qLw2Rr7TzN4pYd-hook';
+const distribution = imageSource('distribution')!;
+const dockerhub = imageSource('dockerhub')!;
+const headers = {
+  authorization: `Bearer ${SECRET}`,
+  'content-type': 'application/vnd.docker.distribution.events.v2+json',
+};
+
+/** The queue side of the edge: what it enqueued, in order. */
+const collect = () => {
+  const sent: CapstanEvent[] = [];
+  return { sent, enqueue: async (e: CapstanEvent) => void sent.push(e) };
+};
+
+const body = (push: Parameters<typeof distributionEnvelope>[2]) =>
+  JSON.stringify(distributionEnvelope('registry.local:5000', 'acme/api', push));
+
+describe('POST /hooks/<registry>', () => {
+  it('turns a tag push into one image.pushed event, pinned by digest', async () => {
+    const { sent, enqueue } = collect();
+    const answer = await acceptHook(
+      distribution,
+      { rawBody: body({ tag: '1.2.0', digest: digestOf('1.2.0') }), headers },
+      SECRET,
+      enqueue,
+    );
+    expect(answer.status).toBe(202);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      type: 'image.pushed',
+      data: { registry: 'registry.local:5000', repository: 'acme/api', tag: '1.2.0', digest: digestOf('1.2.0') },
+    });
+  });
+
+  it('answers a blob upload and a digest-only push as ignored, with the reason, and enqueues nothing', async () => {
+    const { sent, enqueue } = collect();
+    const blob = await acceptHook(
+      distribution,
+      { rawBody: body({ digest: digestOf('layer'), blob: true }), headers },
+      SECRET,
+      enqueue,
+    );
+    const untagged = await acceptHook(
+      distribution,
+      { rawBody: body({ digest: digestOf('child') }), headers },
+      SECRET,
+      enqueue,
+    );
+    expect(blob).toMatchObject({
+      status: 202,
+      body: { accepted: [], ignored: [expect.stringMatching(/^events\[0\]: /)] },
+    });
+    expect(untagged).toMatchObject({ status: 202, body: { accepted: [], ignored: [expect.any(String)] } });
+    expect(sent).toEqual([]);
+  });
+
+  it('refuses a wrong token (401), another content type (415) and a bad payload (400), enqueueing nothing', async () => {
+    const { sent, enqueue } = collect();
+    const rawBody = body({ tag: '1.2.0', digest: digestOf('1.2.0') });
+    const wrong = await acceptHook(
+      distribution,
+      { rawBody, headers: { ...headers, authorization: 'Bearer nope-nope-nope-nope' } },
+      SECRET,
+      enqueue,
+    );
+    const type = await acceptHook(
+      distribution,
+      { rawBody, headers: { ...headers, 'content-type': 'text/plain' } },
+      SECRET,
+      enqueue,
+    );
+    const bad = await acceptHook(distribution, { rawBody: '{"events":[{"action":"push"}]}', headers }, SECRET, enqueue);
+    expect([wrong.status, type.status, bad.status]).toEqual([401, 415, 400]);
+    expect(sent).toEqual([]);
+  });
+
+  it('verifies Docker Hub by the secret path segment, which never reaches the answer', async () => {
+    const { enqueue } = collect();
+    const rawBody = readFileSync(new URL('../fixtures/sources/dockerhub-push.json', import.meta.url), 'utf8');
+    const json = { 'content-type': 'application/json' };
+    const ok = await acceptHook(dockerhub, { rawBody, headers: json, pathSecret: SECRET }, SECRET, enqueue);
+    const wrong = await acceptHook(dockerhub, { rawBody, headers: json, pathSecret: 'x'.repeat(30) }, SECRET, enqueue);
+    expect(ok.status).toBe(202);
+    expect(wrong.status).toBe(401);
+    expect(JSON.stringify(wrong.body)).not.toContain('x'.repeat(30));
+  });
+});
+
+describe('routes', () => {
+  it('the topology serves exactly one hook route per HTTP registry source', () => {
+    const hooks = functions.ingest.routes.map((r) => r.path).filter((p) => p.startsWith('/hooks/'));
+    expect(hooks.sort()).toEqual(imageSources.flatMap((s) => (s.route ? [s.route] : [])).sort());
+  });
+
+  it('matches API Gateway path templates as the local server serves them', () => {
+    expect(matchPath('/hooks/dockerhub/{secret}', '/hooks/dockerhub/s3cr%2Bt')).toEqual({ secret: 's3cr+t' });
+    expect(matchPath('/hooks/dockerhub/{secret}', '/hooks/dockerhub/')).toBeUndefined();
+    expect(matchPath('/hooks/dockerhub/{secret}', '/hooks/dockerhub/a/b')).toBeUndefined();
+    expect(matchPath('/hooks/dockerhub/{secret}', '/hooks/dockerhub/%E0%A4%A')).toBeUndefined();
+    expect(matchPath('/events', '/events')).toEqual({});
+    expect(matchPath('/events', '/events/x')).toBeUndefined();
+  });
+});

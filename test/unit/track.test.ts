@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { type AppSpec, AppSpecSchema } from '../../lib/apps/spec.ts';
+import { decidePush } from '../../lib/deploy/track.ts';
+import type { Release } from '../../lib/store/releases.ts';
+import { digestOf } from '../support/registry.ts';
+
+const app = (environments: Record<string, unknown>): AppSpec =>
+  AppSpecSchema.parse({
+    name: 'api',
+    namespace: 'api',
+    containers: [{ name: 'api', repository: 'registry.local:5000/acme/api' }],
+    environments,
+  });
+
+const release = (tag: string, requestedAt: string): Release => ({
+  app: 'api',
+  environment: 'staging',
+  revision: 4,
+  eventId: 'e',
+  image: `registry.local:5000/acme/api:${tag}@${digestOf(tag)}`,
+  namespace: 'api',
+  manifests: [],
+  createdAt: requestedAt,
+  requestedAt,
+  waves: [['a']],
+  wave: 0,
+  status: 'succeeded',
+  clusters: {},
+});
+
+const push = (tag: string, pushedAt = '2026-11-22T10:00:00.000Z') => ({ tag, digest: digestOf(tag), pushedAt });
+
+describe('decidePush', () => {
+  const spec = app({
+    staging: { track: { tags: { semver: '>=1.0.0' } }, autoDeploy: true },
+    production: { track: { tags: { semver: '>=1.0.0' } }, autoDeploy: false },
+    qa: { track: { tags: { glob: 'main-*' } }, autoDeploy: true },
+    manual: {},
+  });
+
+  it('deploys where a matching tag is newer, waits for approval where the app says so, skips the rest', () => {
+    const decisions = decidePush(push('1.2.0'), spec, () => undefined);
+    expect(decisions).toEqual([
+      { environment: 'staging', action: 'deploy', reason: '1.2.0 is the first release' },
+      {
+        environment: 'production',
+        action: 'await-approval',
+        reason: '1.2.0 is the first release; waiting for `capstan approve api --env production`',
+      },
+      { environment: 'qa', action: 'skip', reason: 'tag 1.2.0 does not match glob main-*' },
+    ]);
+  });
+
+  it('never moves an environment back: an older version than the running one is skipped with the reason', () => {
+    const running = release('1.3.0', '2026-11-22T09:00:00.000Z');
+    const [staging] = decidePush(push('1.2.0', '2026-11-22T11:00:00.000Z'), spec, () => running);
+    expect(staging).toEqual({
+      environment: 'staging',
+      action: 'skip',
+      reason: '1.2.0 is older than running 1.3.0 (by version); an environment never moves back',
+    });
+  });
+
+  it('skips the digest that already runs, and takes a newer version', () => {
+    const running = release('1.2.0', '2026-11-22T09:00:00.000Z');
+    expect(decidePush(push('1.2.0'), spec, () => running)[0]?.action).toBe('skip');
+    expect(decidePush(push('1.2.1'), spec, () => running)[0]).toMatchObject({ action: 'deploy' });
+  });
+
+  it('orders glob-tracked tags by push time: a late delivery of an earlier push is skipped', () => {
+    const running = release('main-bbb', '2026-11-22T10:00:00.000Z');
+    const [, , qa] = decidePush(push('main-aaa', '2026-11-22T09:59:00.000Z'), spec, () => running);
+    expect(qa?.action).toBe('skip');
+    const [, , later] = decidePush(push('main-ccc', '2026-11-22T10:01:00.000Z'), spec, () => running);
+    expect(later?.action).toBe('deploy');
+  });
+});
