@@ -27,6 +27,7 @@ import { stampRevision } from './manifests.ts';
 import { planRelease } from './plan.ts';
 import { quotaGate } from './quota-gate.ts';
 import { type Cause, internalEvent, recordStep } from './record.ts';
+import { sameJson } from './same.ts';
 import { shouldAdvance } from './tag-policy.ts';
 import { runningImage } from './track.ts';
 import { groupWaves } from './waves.ts';
@@ -110,11 +111,7 @@ const staleness = (
     return `stale: release #${newest.revision} was requested later (${newest.requestedAt}) than this request (${event.time})`;
   }
   // Several requests for one version (CI retries, a double click) make one release, whatever their ids.
-  if (
-    newest.status !== 'failed' &&
-    newest.status !== 'superseded' &&
-    JSON.stringify(newest.manifests) === JSON.stringify(manifests)
-  ) {
+  if (newest.status !== 'failed' && newest.status !== 'superseded' && sameJson(newest.manifests, manifests)) {
     return `release #${newest.revision} (${newest.status}) already applies exactly this`;
   }
   const policy = app?.environments[event.data.environment]?.track?.tags;

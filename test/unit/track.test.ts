@@ -75,3 +75,13 @@ describe('decidePush', () => {
     expect(later?.action).toBe('deploy');
   });
 });
+
+describe('sameJson', () => {
+  it('ignores object key order, not array order or values', async () => {
+    const { sameJson } = await import('../../lib/deploy/same.ts');
+    expect(sameJson({ a: 1, b: { c: [1, 2], d: 'x' } }, { b: { d: 'x', c: [1, 2] }, a: 1 })).toBe(true);
+    expect(sameJson({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
+    expect(sameJson({ a: 1 }, { a: 1, b: undefined })).toBe(true);
+    expect(sameJson({ a: 1 }, { a: '1' })).toBe(false);
+  });
+});

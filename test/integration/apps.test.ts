@@ -1,0 +1,362 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { AppSpec } from '../../lib/apps/spec.ts';
+import { AppSpecSchema } from '../../lib/apps/spec.ts';
+import { approveCommand, promoteCommand } from '../../lib/cli/commands/promote.ts';
+import { REVISION_ANNOTATION } from '../../lib/deploy/manifests.ts';
+import { appStatus } from '../../lib/deploy/status.ts';
+import type { Runtime } from '../../lib/runtime/up.ts';
+import { up } from '../../lib/runtime/up.ts';
+import { offerApproval, pendingApproval } from '../../lib/store/approvals.ts';
+import { appsTracking, findApp, putApp } from '../../lib/store/apps.ts';
+import { putCluster } from '../../lib/store/clusters.ts';
+import { createDb, type Db } from '../../lib/store/db.ts';
+import { environmentPolicy, setEnvironment } from '../../lib/store/environments.ts';
+import { queryHistory } from '../../lib/store/history.ts';
+import { UNROUTED_APP } from '../../lib/store/keys.ts';
+import { listReleases, type Release } from '../../lib/store/releases.ts';
+import { env } from '../../lib/topology.ts';
+import { uniqueName, useEmulatorEnvironment } from '../support/aws.ts';
+import { connect, eventually, localClusters } from '../support/kube.ts';
+import { digestOf, distributionEnvelope } from '../support/registry.ts';
+
+// Registered apps end to end, on real parts only: registry webhooks through the HTTP edge, ElasticMQ,
+// DynamoDB Local, and two real kube-apiservers with controller-manager, scheduler and kwok nodes.
+// `staging` spans both clusters (waves 1 and 2); `qa` is the first cluster and the protected `live` the
+// second, so an app released to qa and live never shares a Deployment.
+let runtime: Runtime;
+let db: Db;
+const clusters = localClusters();
+const REGISTRY = 'registry.local:5000';
+
+beforeAll(async () => {
+  useEmulatorEnvironment();
+  process.env.CAPSTAN_ROLLOUT_FIRST_CHECK_SECONDS = '1';
+  process.env.CAPSTAN_ROLLOUT_MAX_INTERVAL_SECONDS = '2';
+  runtime = await up({
+    clusters: 0,
+    existing: inject('infra').clusters,
+    environment: 'staging',
+    port: 0,
+    prefix: uniqueName('apps'),
+    retryDelaySeconds: 1,
+    writeState: false,
+    log: () => {},
+  });
+  db = createDb(runtime.state.table);
+  const [first, second] = clusters;
+  await putCluster(db, { ...first!, name: `${first!.name}-qa`, environment: 'qa', wave: 0 });
+  await putCluster(db, { ...second!, name: `${second!.name}-live`, environment: 'live', wave: 0 });
+  await setEnvironment(db, { name: 'live', protected: true, updatedAt: new Date().toISOString() });
+});
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+/** An app as production rules want it, tracking its own repository (unique per test). */
+const appSpec = (name: string, environments: Record<string, unknown>, patch: Record<string, unknown> = {}): AppSpec =>
+  AppSpecSchema.parse({
+    name,
+    namespace: name,
+    replicas: 3,
+    containers: [
+      {
+        name: 'web',
+        repository: `${REGISTRY}/acme/${name}`,
+        ports: [{ name: 'http', containerPort: 8080 }],
+        probes: {
+          liveness: { httpGet: { path: '/healthz', port: 8080 } },
+          readiness: { httpGet: { path: '/ready', port: 8080 } },
+        },
+        limits: { cpu: '200m', memory: '64Mi' },
+      },
+    ],
+    environments,
+    ...patch,
+  });
+
+const register = async (spec: AppSpec) => (await putApp(db, spec, new Date())).change;
+
+const hook = async (app: string, push: Parameters<typeof distributionEnvelope>[2], body?: string) => {
+  const response = await fetch(`${runtime.state.httpUrl}/hooks/distribution`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${runtime.state.ingestToken}`,
+      'content-type': 'application/vnd.docker.distribution.events.v2+json',
+    },
+    body: body ?? JSON.stringify(distributionEnvelope(REGISTRY, `acme/${app}`, push)),
+  });
+  return { status: response.status, body: (await response.json()) as { accepted: string[]; ignored: string[] } };
+};
+
+const post = async (event: unknown) => {
+  const response = await fetch(`${runtime.state.httpUrl}/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${runtime.state.ingestToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+const deployRequest = (app: string, environment: string, image: string) => ({
+  specversion: '1.0',
+  id: uniqueName('req'),
+  type: 'deploy.requested',
+  source: 'ci/test',
+  time: new Date().toISOString(),
+  schemaversion: '1',
+  data: { app, environment, image },
+});
+
+const ref = (app: string, tag: string) => `${REGISTRY}/acme/${app}:${tag}@${digestOf(`${app}:${tag}`)}`;
+
+/** The newest release once it has settled (succeeded or failed). */
+const settled = (app: string, environment: string, revision?: number) =>
+  eventually(
+    `release of ${app} in ${environment} to settle`,
+    async (): Promise<Release | undefined> => {
+      const [release] = await listReleases(db, app, environment, 1);
+      if (!release || (revision !== undefined && release.revision !== revision)) return undefined;
+      return release.status === 'succeeded' || release.status === 'failed' ? release : undefined;
+    },
+    120_000,
+  );
+
+const imageIn = async (cluster: (typeof clusters)[number], app: string) => {
+  const d = await (await connect(cluster)).apps.readNamespacedDeployment({ name: app, namespace: app });
+  return {
+    image: d.spec?.template.spec?.containers[0]?.image,
+    revision: d.metadata?.annotations?.[REVISION_ANNOTATION],
+  };
+};
+
+/** Lets the queues drain: what a test says "changes nothing" must have had its chance to change something. */
+const quiet = () => new Promise((r) => setTimeout(r, 4000));
+
+describe('apps in the table', () => {
+  it('registers, leaves an identical spec unchanged, and moves tracking with the repository', async () => {
+    const name = uniqueName('store');
+    const spec = appSpec(name, { staging: {} });
+    expect(await register(spec)).toBe('created');
+    expect(await register(spec)).toBe('unchanged');
+    const moved = { ...spec, containers: [{ ...spec.containers[0]!, repository: `${REGISTRY}/acme/${name}-v2` }] };
+    expect(await register(moved)).toBe('configured');
+    expect((await findApp(db, name))?.generation).toBe(2);
+    expect(await appsTracking(db, `${REGISTRY}/acme/${name}`)).toEqual([]);
+    expect((await appsTracking(db, `${REGISTRY}/acme/${name}-v2`)).map((a) => a.spec.name)).toEqual([name]);
+  });
+
+  it('environments: explicit settings win, unset ones named like production are protected', async () => {
+    expect(await environmentPolicy(db, 'live')).toEqual({ name: 'live', protected: true, configured: true });
+    expect((await environmentPolicy(db, 'production')).protected).toBe(true);
+    expect((await environmentPolicy(db, 'staging')).protected).toBe(false);
+  });
+
+  it('a pending approval keeps the newer push when an older one arrives late', async () => {
+    const app = uniqueName('pending');
+    const offer = (tag: string, pushedAt: string) =>
+      offerApproval(db, { app, environment: 'live', image: ref(app, tag), tag, pushedAt, eventId: tag });
+    expect(await offer('1.1.0', '2026-11-22T10:00:00.000Z')).toBe(true);
+    expect(await offer('1.0.0', '2026-11-22T09:00:00.000Z')).toBe(false);
+    expect((await pendingApproval(db, app, 'live'))?.tag).toBe('1.1.0');
+  });
+});
+
+describe('image.pushed -> release by digest', () => {
+  const app = uniqueName('pushed');
+
+  beforeAll(async () => {
+    await register(appSpec(app, { staging: { track: { tags: { semver: '^1.0.0' } }, autoDeploy: true, replicas: 2 } }));
+  });
+
+  it('a matching tag deploys by digest to every cluster of the environment, wave by wave', async () => {
+    const answer = await hook(app, { tag: '1.2.0', digest: digestOf(`${app}:1.2.0`) });
+    expect(answer).toMatchObject({ status: 202, body: { accepted: [expect.any(String)], ignored: [] } });
+    const release = await settled(app, 'staging');
+    expect(release).toMatchObject({ status: 'succeeded', revision: 1, image: ref(app, '1.2.0') });
+    expect(release.waves).toEqual(clusters.map((c) => [c.name]));
+    for (const cluster of clusters)
+      expect(await imageIn(cluster, app)).toEqual({ image: ref(app, '1.2.0'), revision: '1' });
+
+    // Wave 2 was applied only after wave 1's rollout had succeeded.
+    const history = await queryHistory(db, { app });
+    const at = (action: string, cluster: string, outcome: string) =>
+      history.find((e) => e.action === action && e.cluster === cluster && e.outcome === outcome)?.recordedAt ?? '';
+    const [first, second] = clusters;
+    expect(at('apply', second!.name, 'created') > at('rollout', first!.name, 'succeeded')).toBe(true);
+    expect(history.find((e) => e.action === 'track')).toMatchObject({
+      outcome: 'accepted',
+      environment: 'staging',
+      reason: '1.2.0 is the first release',
+    });
+  });
+
+  it('a non-matching tag, an untagged push and a blob upload change nothing', async () => {
+    const before = await queryHistory(db, { app });
+    expect((await hook(app, { tag: '2.0.0', digest: digestOf(`${app}:2.0.0`) })).status).toBe(202);
+    expect((await hook(app, { tag: 'latest', digest: digestOf(`${app}:latest`) })).status).toBe(202);
+    const untagged = await hook(app, { digest: digestOf(`${app}:child`) });
+    const blob = await hook(app, { digest: digestOf(`${app}:layer`), blob: true });
+    expect(untagged.body).toMatchObject({ accepted: [], ignored: [expect.any(String)] });
+    expect(blob.body).toMatchObject({ accepted: [], ignored: [expect.any(String)] });
+    await quiet();
+    expect(await listReleases(db, app, 'staging')).toHaveLength(1);
+    const skipped = (await queryHistory(db, { app })).filter((e) => !before.some((b) => b.eventId === e.eventId));
+    expect(skipped.map((e) => e.reason).sort()).toEqual([
+      'tag 2.0.0 does not match semver ^1.0.0',
+      'tag latest does not match semver ^1.0.0',
+    ]);
+    for (const cluster of clusters) expect((await imageIn(cluster, app)).image).toBe(ref(app, '1.2.0'));
+  });
+
+  it('the same push delivered twice makes one release', async () => {
+    const body = JSON.stringify(
+      distributionEnvelope(REGISTRY, `acme/${app}`, { tag: '1.3.0', digest: digestOf(`${app}:1.3.0`) }),
+    );
+    expect((await hook(app, { digest: '' }, body)).status).toBe(202);
+    expect((await hook(app, { digest: '' }, body)).status).toBe(202);
+    const release = await settled(app, 'staging', 2);
+    expect(release).toMatchObject({ status: 'succeeded', image: ref(app, '1.3.0') });
+    await quiet();
+    expect(await listReleases(db, app, 'staging')).toHaveLength(2);
+  });
+
+  it('an older version arriving after a newer one is skipped with the reason', async () => {
+    const late = await hook(app, { tag: '1.2.5', digest: digestOf(`${app}:1.2.5`) });
+    expect(late.status).toBe(202);
+    const entry = await eventually('the skipped push in the history', async () =>
+      (await queryHistory(db, { app })).find((e) => e.action === 'track' && e.reason?.startsWith('1.2.5')),
+    );
+    expect(entry).toMatchObject({
+      outcome: 'skipped',
+      reason: '1.2.5 is older than running 1.3.0 (by version); an environment never moves back',
+    });
+    await quiet();
+    expect(await listReleases(db, app, 'staging')).toHaveLength(2);
+    for (const cluster of clusters) expect((await imageIn(cluster, app)).image).toBe(ref(app, '1.3.0'));
+  });
+});
+
+describe('deploy.requested for a registered app', () => {
+  it('three concurrent requests for one version make one release; the newer of two versions ends up everywhere', async () => {
+    const app = uniqueName('dup');
+    await register(appSpec(app, { staging: { replicas: 2 } }));
+    const answers = await Promise.all([1, 2, 3].map(() => post(deployRequest(app, 'staging', ref(app, '1.0.0')))));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+    await settled(app, 'staging');
+    await quiet();
+    expect(await listReleases(db, app, 'staging')).toHaveLength(1);
+
+    await post(deployRequest(app, 'staging', ref(app, '1.1.0')));
+    await post(deployRequest(app, 'staging', ref(app, '1.2.0')));
+    const last = await eventually(
+      'the newer version to succeed',
+      async () => {
+        const [newest] = await listReleases(db, app, 'staging', 1);
+        return newest?.image === ref(app, '1.2.0') && newest.status === 'succeeded' ? newest : undefined;
+      },
+      120_000,
+    );
+    for (const cluster of clusters) {
+      expect(await imageIn(cluster, app)).toEqual({ image: ref(app, '1.2.0'), revision: String(last.revision) });
+    }
+    const status = await appStatus(db, connect, app, ['staging']);
+    expect(status.map((s) => [s.cluster, s.release, s.healthy])).toEqual(
+      clusters.map((c) => [c.name, last.revision, true]),
+    );
+  });
+
+  it('a protected environment refuses each policy violation with its reason, and applies nothing', async () => {
+    const app = uniqueName('weak');
+    const weak = appSpec(app, { live: {} }, { replicas: 1, qos: 'critical' });
+    weak.containers[0] = { ...weak.containers[0]!, probes: {}, limits: undefined };
+    await register(weak);
+    const answer = await post(deployRequest(app, 'live', `${REGISTRY}/acme/${app}:latest`));
+    expect(answer.status).toBe(202);
+    const refused = await eventually('the refusal in the history', async () =>
+      (await queryHistory(db, { app })).find((e) => e.outcome === 'rejected'),
+    );
+    const reasons = (refused.details!.reasons as string[]).map((r) => r.split(':')[0]).sort();
+    expect(reasons).toEqual(expect.arrayContaining(['image-digest', 'replicas', 'probes', 'limits']));
+    expect(refused.reason).toMatch(/^refused: /);
+    expect(await listReleases(db, app, 'live')).toEqual([]);
+    const error = await (await connect(clusters[1]!)).core.readNamespace({ name: app }).catch((e) => e);
+    expect(error).toMatchObject({ code: 404 });
+  });
+
+  it('an unregistered app is kept out of a protected environment', async () => {
+    const app = uniqueName('stray');
+    await post(deployRequest(app, 'live', ref(app, '1.0.0')));
+    const refused = await eventually('the refusal in the history', async () =>
+      (await queryHistory(db, { app })).find((e) => e.outcome === 'rejected'),
+    );
+    expect(refused.reason).toContain('live is protected: only apps registered with `capstan apps add`');
+  });
+});
+
+describe('approval and promotion', () => {
+  const app = uniqueName('shop');
+  const endpoint = () => ({ url: runtime.state.httpUrl, token: runtime.state.ingestToken });
+  const lines: string[] = [];
+  const out = (line: string) => void lines.push(line);
+
+  beforeAll(async () => {
+    process.env[env.table] = runtime.state.table; // the CLI commands reach this runtime's table
+    await register(
+      appSpec(app, {
+        qa: { track: { tags: { semver: '>=1.0.0' } }, autoDeploy: true },
+        live: { track: { tags: { semver: '>=1.0.0' } }, autoDeploy: false },
+      }),
+    );
+  });
+  afterAll(() => {
+    delete process.env[env.table];
+  });
+
+  it('a push deploys to qa at once and waits for approval in live; approving releases it', async () => {
+    await hook(app, { tag: '1.0.0', digest: digestOf(`${app}:1.0.0`) });
+    expect(await settled(app, 'qa')).toMatchObject({ status: 'succeeded', image: ref(app, '1.0.0') });
+    const waiting = await eventually('the pending approval', () => pendingApproval(db, app, 'live'));
+    expect(waiting.image).toBe(ref(app, '1.0.0'));
+    expect(await listReleases(db, app, 'live')).toEqual([]);
+
+    await approveCommand(app, { env: 'live', ...endpoint() }, out);
+    expect(await settled(app, 'live')).toMatchObject({ status: 'succeeded', image: ref(app, '1.0.0') });
+    expect(await pendingApproval(db, app, 'live')).toBeUndefined();
+    expect(await imageIn(clusters[1]!, app)).toMatchObject({ image: ref(app, '1.0.0') });
+  });
+
+  it('promote releases the digest that succeeded in qa to live', async () => {
+    await hook(app, { tag: '1.1.0', digest: digestOf(`${app}:1.1.0`) });
+    await eventually(
+      '1.1.0 to succeed in qa',
+      async () => {
+        const [r] = await listReleases(db, app, 'qa', 1);
+        return r?.image === ref(app, '1.1.0') && r.status === 'succeeded' ? r : undefined;
+      },
+      120_000,
+    );
+    await promoteCommand(app, { from: 'qa', to: 'live', ...endpoint() }, out);
+    const promoted = await eventually(
+      '1.1.0 to succeed in live',
+      async () => {
+        const [r] = await listReleases(db, app, 'live', 1);
+        return r?.image === ref(app, '1.1.0') && r.status === 'succeeded' ? r : undefined;
+      },
+      120_000,
+    );
+    expect(promoted.reason).toMatch(/^promoted from qa #2/);
+    expect(await imageIn(clusters[1]!, app)).toEqual({ image: ref(app, '1.1.0'), revision: String(promoted.revision) });
+    expect(lines.join('\n')).toContain(`promoting ${app} ${ref(app, '1.1.0')} from qa #2 to live`);
+  });
+});
+
+describe('pushes nobody tracks', () => {
+  it('are recorded as skipped with the reason, never lost', async () => {
+    const repo = uniqueName('orphan');
+    await hook(repo, { tag: '1.0.0', digest: digestOf(repo) });
+    const entry = await eventually('the unrouted push', async () =>
+      (await queryHistory(db, { app: UNROUTED_APP })).find((e) => e.reason?.includes(repo)),
+    );
+    expect(entry).toMatchObject({ outcome: 'skipped', reason: `no registered app runs ${REGISTRY}/acme/${repo}` });
+  });
+});
