@@ -1,11 +1,12 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { type FunctionName, type FunctionSpec, functionNames, functions } from '../lib/topology.ts';
+import { ecrPushRule, type FunctionName, type FunctionSpec, functionNames, functions } from '../lib/topology.ts';
 import { Alarms } from './alarms.ts';
 import { CapstanFunction } from './functions.ts';
 import { IngestApi } from './http-api.ts';
 import { pascal } from './names.ts';
 import { WorkQueues } from './queues.ts';
+import { RegistryEvents } from './registry-events.ts';
 import { ScheduledFunction } from './schedules.ts';
 import { CapstanTable } from './table.ts';
 
@@ -43,6 +44,8 @@ export class CapstanStack extends Stack {
         new ScheduledFunction(this, `${pascal(name)}Schedule`, { fn: fn(name), everyMinutes: spec.scheduleMinutes });
       }
     }
+
+    new RegistryEvents(this, 'RegistryEvents', { queue: this.queues.get(ecrPushRule.queue).queue });
 
     this.alarms = new Alarms(this, 'Alarms');
     for (const [name, { dlq }] of this.queues.entries())

@@ -17,6 +17,8 @@ export interface QueueSpec {
 export const queues = {
   deploy: { fifo: true, batchSize: 10, visibilityTimeoutSeconds: 360, maxReceiveCount: 5 },
   rollout: { fifo: false, batchSize: 10, visibilityTimeoutSeconds: 180, maxReceiveCount: 5 },
+  /** ECR pushes from an EventBridge rule (the raw EventBridge event as the body, not a capstan event). */
+  registry: { fifo: false, batchSize: 10, visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
 } as const satisfies Record<string, QueueSpec>;
 
 export type QueueName = keyof typeof queues;
@@ -76,6 +78,15 @@ export const functions = {
     sendsTo: ['rollout'],
     readsClusterCredentials: true,
   },
+  registry: {
+    entry: 'functions/registry.ts',
+    description: 'ECR pushes from EventBridge: normalized into image.pushed events on the deploy queue',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    queue: 'registry',
+    sendsTo: ['deploy'],
+    readsClusterCredentials: false,
+  },
   sweep: {
     entry: 'functions/sweep.ts',
     description: 'Periodic sweep: probes every registered cluster and records its health',
@@ -88,6 +99,19 @@ export const functions = {
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;
+
+/**
+ * ECR emits no webhook: an EventBridge rule sends its successful pushes to the `registry` queue (IAM is the
+ * authentication: only that rule may send there).
+ */
+export const ecrPushRule = {
+  queue: 'registry',
+  pattern: {
+    source: ['aws.ecr'],
+    detailType: ['ECR Image Action'],
+    detail: { 'action-type': ['PUSH'], result: ['SUCCESS'] },
+  },
+} as const satisfies { queue: QueueName; pattern: Record<string, unknown> };
 
 /** The single table: generic key names so one table serves every entity (see lib/store/keys.ts). */
 export const table = {

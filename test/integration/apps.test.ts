@@ -1,3 +1,4 @@
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppSpec } from '../../lib/apps/spec.ts';
 import { AppSpecSchema } from '../../lib/apps/spec.ts';
@@ -15,7 +16,7 @@ import { queryHistory } from '../../lib/store/history.ts';
 import { UNROUTED_APP } from '../../lib/store/keys.ts';
 import { listReleases, type Release } from '../../lib/store/releases.ts';
 import { env } from '../../lib/topology.ts';
-import { uniqueName, useEmulatorEnvironment } from '../support/aws.ts';
+import { awsClients, uniqueName, useEmulatorEnvironment } from '../support/aws.ts';
 import { connect, eventually, localClusters } from '../support/kube.ts';
 import { digestOf, distributionEnvelope } from '../support/registry.ts';
 
@@ -26,6 +27,7 @@ import { digestOf, distributionEnvelope } from '../support/registry.ts';
 let runtime: Runtime;
 let db: Db;
 const clusters = localClusters();
+const { sqs } = awsClients();
 const REGISTRY = 'registry.local:5000';
 
 beforeAll(async () => {
@@ -347,6 +349,47 @@ describe('approval and promotion', () => {
     expect(promoted.reason).toMatch(/^promoted from qa #2/);
     expect(await imageIn(clusters[1]!, app)).toEqual({ image: ref(app, '1.1.0'), revision: String(promoted.revision) });
     expect(lines.join('\n')).toContain(`promoting ${app} ${ref(app, '1.1.0')} from qa #2 to live`);
+  });
+});
+
+describe('ECR through EventBridge -> SQS', () => {
+  it('a push on the registry queue releases the app tracking that ECR repository; a bad body goes to the DLQ', async () => {
+    const app = uniqueName('ecr');
+    const host = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+    const spec = appSpec(app, { staging: { track: { tags: { semver: '>=1.0.0' } }, autoDeploy: true, replicas: 1 } });
+    spec.containers[0] = { ...spec.containers[0]!, repository: `${host}/shop/${app}` };
+    await register(spec);
+    const digest = digestOf(`${app}:2.3.1`);
+    const eventBridge = {
+      version: '0',
+      id: uniqueName('eb'),
+      'detail-type': 'ECR Image Action',
+      source: 'aws.ecr',
+      account: '123456789012',
+      time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      region: 'eu-west-1',
+      resources: [],
+      detail: {
+        result: 'SUCCESS',
+        'repository-name': `shop/${app}`,
+        'image-digest': digest,
+        'action-type': 'PUSH',
+        'image-tag': '2.3.1',
+        'manifest-media-type': 'application/vnd.oci.image.manifest.v1+json',
+      },
+    };
+    const queue = runtime.state.queues.registry!;
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: JSON.stringify(eventBridge) }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: '{"source":"aws.s3"}' }));
+    const release = await settled(app, 'staging');
+    expect(release).toMatchObject({ status: 'succeeded', image: `${host}/shop/${app}:2.3.1@${digest}` });
+    const dead = await eventually('the bad body in the DLQ', async () => {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queue.dlqUrl, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }),
+      );
+      return Messages.find((m) => m.Body?.includes('aws.s3'));
+    });
+    expect(dead.MessageAttributes?.reason?.StringValue).toContain('ecr payload is invalid');
   });
 });
 

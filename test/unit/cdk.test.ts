@@ -193,7 +193,7 @@ describe('CDK stack from lib/topology.ts', () => {
   });
 
   it('runs scheduled functions at their rate', () => {
-    template.resourceCountIs('AWS::Events::Rule', scheduled.length);
+    template.resourceCountIs('AWS::Events::Rule', scheduled.length + 1); // + the ECR push rule
     for (const name of scheduled) {
       template.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: `rate(${spec(name).scheduleMinutes} minutes)`,
@@ -202,6 +202,29 @@ describe('CDK stack from lib/topology.ts', () => {
         ],
       });
     }
+  });
+
+  it('sends successful ECR pushes to the registry queue, which only that rule may send to', () => {
+    const queue = logicalId(stack.queues.get('registry').queue);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ecr'],
+        'detail-type': ['ECR Image Action'],
+        detail: { 'action-type': ['PUSH'], result: ['SUCCESS'] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [queue, 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
   });
 
   it('serves each topology route on the HTTP API, throttled and access-logged', () => {
