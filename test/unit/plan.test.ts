@@ -95,4 +95,21 @@ describe('planRelease', () => {
     );
     expect(planRelease(request({ image: DIGEST, environment: 'production' }), example, production).ok).toBe(true);
   });
+
+  it('leaves replicas to the HPA where the app is autoscaled, and carries the autoRollback setting', () => {
+    const scaled = app((a) => ({
+      ...a,
+      environments: {
+        ...a.environments,
+        staging: { ...a.environments.staging!, autoscaled: true, autoRollback: false },
+      },
+    }));
+    const plan = planRelease(request({ image: DIGEST }), scaled, staging);
+    expect(plan).toMatchObject({ ok: true, autoRollback: false });
+    if (!plan.ok) return;
+    const deployment = plan.manifests.find((m) => m.kind === 'Deployment') as unknown as Record<string, any>;
+    expect(deployment.spec).not.toHaveProperty('replicas');
+    const fixed = planRelease(request({ image: DIGEST }), app(), staging);
+    expect(fixed).toMatchObject({ ok: true, autoRollback: true });
+  });
 });
