@@ -49,7 +49,15 @@ const PortsSchema = z
 export const DeployRequestedDataSchema = z.strictObject({
   app: NameSchema,
   environment: NameSchema,
+  /** The image for `container` (by default the app's first container). */
   image: ImageRefSchema,
+  /** Which container of a registered app `image` is for: pushes of a sidecar's repository name it. */
+  container: NameSchema.optional(),
+  /**
+   * Images of a registered app's other containers, by name. A container named neither here nor by
+   * `container` keeps the image the environment's current release runs (see lib/deploy/images.ts).
+   */
+  images: z.record(NameSchema, ImageRefSchema).optional(),
   namespace: NameSchema.default('default'),
   replicas: z.int().min(0).max(1000).default(1),
   ports: PortsSchema.default([]),

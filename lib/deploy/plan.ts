@@ -2,6 +2,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { DeployRequested } from '../../events/index.ts';
 import type { AppSpec } from '../apps/spec.ts';
 import { messageOf } from '../errors.ts';
+import type { Release } from '../store/releases.ts';
+import { requestedImages } from './images.ts';
 import { renderManifests } from './manifests.ts';
 import { checkPolicy } from './policy.ts';
 import { renderApp } from './render-app.ts';
@@ -28,11 +30,13 @@ export type ReleasePlan =
  * spec and must pass the policy gates (the request's inline workload fields are then ignored: the spec is
  * the source of truth). An unregistered app may be released from the request alone, but never into a
  * protected environment, which takes only apps whose spec declares probes, limits and a QoS tier.
+ * Containers the request gives no image for keep the one `current` (the release it builds on) runs.
  */
 export const planRelease = (
   request: DeployRequested['data'],
   app: AppSpec | undefined,
   environment: EnvironmentPolicy,
+  current?: Pick<Release, 'manifests'>,
 ): ReleasePlan => {
   if (!app) {
     if (environment.protected) {
@@ -41,6 +45,12 @@ export const planRelease = (
         reasons: [
           `${environment.name} is protected: only apps registered with \`capstan apps add\` (probes, limits, QoS tier) are released there`,
         ],
+      };
+    }
+    if (request.container !== undefined || request.images !== undefined) {
+      return {
+        ok: false,
+        reasons: [`container and images name containers of a registered app; ${request.app} is not registered`],
       };
     }
     return {
@@ -58,14 +68,20 @@ export const planRelease = (
       reasons: [`app ${app.name} has no environment ${environment.name} in its spec (add it under environments)`],
     };
   }
+  if (request.container !== undefined && !app.containers.some((c) => c.name === request.container)) {
+    return { ok: false, reasons: [`image: app ${app.name} has no container "${request.container}"`] };
+  }
   const replicas = settings.replicas ?? app.replicas;
-  const violations = checkPolicy({ app, environment, image: request.image, replicas });
+  const images = requestedImages(request, app, current);
+  const image = images[app.containers[0]?.name as string];
+  const violations = checkPolicy({ app, environment, image, images, replicas });
   if (violations.length > 0) return { ok: false, reasons: violations.map((v) => `${v.rule}: ${v.reason}`) };
   try {
     const manifests = renderApp({
       app,
       environment: environment.name,
-      image: request.image,
+      image,
+      images,
       replicas,
       hpaManaged: settings.autoscaled,
     });

@@ -28,7 +28,7 @@ export interface PolicyInput {
   readonly app: AppSpec;
   readonly environment: { readonly name: string; readonly protected: boolean };
   /** The reference to deploy for the first container. */
-  readonly image: string;
+  readonly image?: string;
   /** References for the other containers, by name (as renderApp takes them). */
   readonly images?: Readonly<Record<string, string>>;
   readonly replicas: number;

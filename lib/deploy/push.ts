@@ -12,7 +12,7 @@ import { decidePush, type PushDecision } from './track.ts';
 
 export interface PushSummary {
   readonly repository: string;
-  readonly decisions: readonly (PushDecision & { readonly app: string })[];
+  readonly decisions: readonly (PushDecision & { readonly app: string; readonly container: string })[];
   readonly reason?: string;
 }
 
@@ -44,8 +44,9 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
 
   const pushedAt = new Date(event.data.pushedAt ?? event.time).toISOString();
   const image = `${repository}:${tag}@${digest}`;
-  const decisions: (PushDecision & { app: string })[] = [];
-  for (const { spec } of apps) {
+  const decisions: (PushDecision & { app: string; container: string })[] = [];
+  for (const { record: app, containers } of apps) {
+    const { spec } = app;
     const newest = new Map(
       await Promise.all(
         Object.keys(spec.environments).map(
@@ -53,60 +54,64 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
         ),
       ),
     );
-    for (const decision of decidePush({ tag, digest, pushedAt }, spec, (env) => newest.get(env))) {
-      const subject = { app: spec.name, environment: decision.environment };
-      const details = { image, producer: event.data.producer };
-      if (decision.action === 'deploy') {
-        await deps.enqueue(deployRequest(event, spec.name, decision.environment, image, pushedAt));
-        await record(subject, { outcome: 'accepted', reason: decision.reason, details });
-      } else if (decision.action === 'await-approval') {
-        const offered = await offerApproval(deps.db, {
-          ...subject,
-          image,
-          tag,
-          pushedAt,
-          eventId: event.id,
-          pushedBy: event.data.pushedBy,
-        });
-        await record(subject, {
-          outcome: offered ? 'pending' : 'skipped',
-          reason: offered ? decision.reason : 'a newer push already waits for approval',
-          details,
-        });
-      } else {
-        await record(subject, { outcome: 'skipped', reason: decision.reason, details });
+    for (const container of containers) {
+      for (const decision of decidePush({ tag, digest, pushedAt }, spec, container, (env) => newest.get(env))) {
+        const subject = { app: spec.name, environment: decision.environment };
+        const details = { image, container, producer: event.data.producer };
+        if (decision.action === 'deploy') {
+          await deps.enqueue(deployRequest(event, { ...subject, container, image, pushedAt }));
+          await record(subject, { outcome: 'accepted', reason: decision.reason, details });
+        } else if (decision.action === 'await-approval') {
+          const offered = await offerApproval(deps.db, {
+            ...subject,
+            container,
+            image,
+            tag,
+            pushedAt,
+            eventId: event.id,
+            pushedBy: event.data.pushedBy,
+          });
+          await record(subject, {
+            outcome: offered ? 'pending' : 'skipped',
+            reason: offered ? decision.reason : 'a newer push already waits for approval',
+            details,
+          });
+        } else {
+          await record(subject, { outcome: 'skipped', reason: decision.reason, details });
+        }
+        decisions.push({ ...decision, app: spec.name, container });
       }
-      decisions.push({ ...decision, app: spec.name });
     }
   }
   return { repository, decisions };
 };
 
-/** The deploy request a push makes for one environment; its id and time derive from the push. */
+/** The deploy request a push makes for one container of an app in one environment; id and time derive from the push. */
 export const deployRequest = (
   push: ImagePushed,
-  app: string,
-  environment: string,
-  image: string,
-  pushedAt: string,
-): DeployRequested => ({
-  specversion: '1.0',
-  id: eventId(['deploy.requested', push.id, app, environment]),
-  type: 'deploy.requested',
-  source: 'capstan/track',
-  time: pushedAt,
-  subject: `${app}/${environment}`,
-  schemaversion: SCHEMA_VERSION,
-  data: {
-    app,
-    environment,
-    image,
-    namespace: 'default',
-    replicas: 1,
-    ports: [],
-    env: {},
-    dryRun: false,
-    requestedBy: `${push.data.producer}${push.data.pushedBy ? `:${push.data.pushedBy}` : ''}`.slice(0, 256),
-    reason: `push of ${push.data.tag}`,
-  },
-});
+  target: { app: string; environment: string; container: string; image: string; pushedAt: string },
+): DeployRequested => {
+  const { app, environment, container, image, pushedAt } = target;
+  return {
+    specversion: '1.0',
+    id: eventId(['deploy.requested', push.id, app, environment, container]),
+    type: 'deploy.requested',
+    source: 'capstan/track',
+    time: pushedAt,
+    subject: `${app}/${environment}`,
+    schemaversion: SCHEMA_VERSION,
+    data: {
+      app,
+      environment,
+      image,
+      container,
+      namespace: 'default',
+      replicas: 1,
+      ports: [],
+      env: {},
+      dryRun: false,
+      requestedBy: `${push.data.producer}${push.data.pushedBy ? `:${push.data.pushedBy}` : ''}`.slice(0, 256),
+      reason: `push of ${push.data.tag}`,
+    },
+  };
+};

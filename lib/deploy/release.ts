@@ -23,6 +23,7 @@ import {
   setReleaseStatus,
 } from '../store/releases.ts';
 import type { DeployDeps } from './deps.ts';
+import { currentRelease, targetContainer } from './images.ts';
 import { stampRevision } from './manifests.ts';
 import { planRelease } from './plan.ts';
 import { quotaGate } from './quota-gate.ts';
@@ -57,8 +58,13 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
     await history({ outcome: 'skipped', reason });
     return { app, environment, outcome: 'skipped', reason, clusters: {} };
   }
-  const registered = (await findApp(deps.db, app))?.spec;
-  const plan = planRelease(event.data, registered, await environmentPolicy(deps.db, environment));
+  const [registered, policy, recent] = await Promise.all([
+    findApp(deps.db, app).then((record) => record?.spec),
+    environmentPolicy(deps.db, environment),
+    listReleases(deps.db, app, environment, 20),
+  ]);
+  const [newest] = recent;
+  const plan = planRelease(event.data, registered, policy, currentRelease(recent));
   if (!plan.ok) {
     // Refused before anything is created or applied: the history names every reason.
     const reason = `refused: ${plan.reasons.join('; ')}`;
@@ -67,7 +73,6 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
   }
 
   if (event.data.dryRun) return dryRun(event, plan.manifests, clusters, deps);
-  const [newest] = await listReleases(deps.db, app, environment, 1);
   const backwards = newest?.eventId === event.id ? undefined : staleness(event, registered, newest, plan.manifests);
   if (backwards) {
     await history({ outcome: 'skipped', reason: backwards });
@@ -116,7 +121,7 @@ const staleness = (
   }
   const policy = app?.environments[event.data.environment]?.track?.tags;
   const tag = parseImageRef(event.data.image)?.tag;
-  const running = runningImage(newest);
+  const running = runningImage(newest, app && targetContainer(event.data, app));
   if (!policy || !tag || !running) return undefined;
   const candidate = { tag, digest: parseImageRef(event.data.image)?.digest, pushedAt: event.time };
   const verdict = shouldAdvance(policy, candidate, running);

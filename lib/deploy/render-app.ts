@@ -17,7 +17,7 @@ export interface RenderAppInput {
   readonly app: AppSpec;
   readonly environment: string;
   /** The reference to deploy (a digest reference in protected environments) for the first container. */
-  readonly image: string;
+  readonly image?: string;
   /** References for the other containers, by container name (may also override the first one's). */
   readonly images?: Readonly<Record<string, string>>;
   /** Defaults to the environment's replicas, then the app's. */
@@ -32,7 +32,7 @@ export interface RenderAppInput {
  */
 export const containerImages = (
   app: AppSpec,
-  image: string,
+  image: string | undefined,
   images: Readonly<Record<string, string>> = {},
 ): (string | undefined)[] => app.containers.map((c, i) => images[c.name] ?? (i === 0 ? image : undefined));
 

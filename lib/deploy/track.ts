@@ -1,6 +1,7 @@
 import { parseImageRef } from '../../events/image-ref.ts';
 import type { AppSpec, TagPolicy } from '../apps/spec.ts';
 import type { Release } from '../store/releases.ts';
+import { releaseImages } from './images.ts';
 import { matchesTag, shouldAdvance, type TaggedImage } from './tag-policy.ts';
 
 /** What a push means for one environment of one app that tracks its repository. */
@@ -8,10 +9,14 @@ export type PushDecision =
   | { readonly environment: string; readonly action: 'deploy' | 'await-approval'; readonly reason: string }
   | { readonly environment: string; readonly action: 'skip'; readonly reason: string };
 
-/** The image a release runs, as tag policies compare images; undefined when its reference carries no tag. */
-export const runningImage = (release: Release | undefined): TaggedImage | undefined => {
+/**
+ * The image a release runs in `container` (or its requested image, for apps without a spec), as tag
+ * policies compare images; undefined when there is none or its reference carries no tag.
+ */
+export const runningImage = (release: Release | undefined, container?: string): TaggedImage | undefined => {
   if (!release) return undefined;
-  const ref = parseImageRef(release.image);
+  const image = container === undefined ? release.image : releaseImages(release)[container];
+  const ref = image === undefined ? undefined : parseImageRef(image);
   if (!ref?.tag) return undefined;
   return { tag: ref.tag, digest: ref.digest, pushedAt: release.requestedAt ?? release.createdAt };
 };
@@ -24,11 +29,13 @@ export const describePolicy = (policy: TagPolicy): string =>
 /**
  * For each environment of the app that tracks tags: deploy now, wait for approval, or skip (with the reason
  * the history records). Environments without a `track` rule take only explicit deploy requests and are not
- * listed. `newest` is each environment's newest release: a push never moves an environment back.
+ * listed. `newest` is each environment's newest release: a push never moves an environment back, compared
+ * with what `container` (the one running the pushed repository) runs there.
  */
 export const decidePush = (
   push: TaggedImage & { readonly digest: string },
   app: AppSpec,
+  container: string,
   newest: (environment: string) => Release | undefined,
 ): PushDecision[] =>
   Object.entries(app.environments).flatMap(([environment, settings]): PushDecision[] => {
@@ -37,7 +44,7 @@ export const decidePush = (
     if (!matchesTag(policy, push.tag)) {
       return [{ environment, action: 'skip', reason: `tag ${push.tag} does not match ${describePolicy(policy)}` }];
     }
-    const verdict = shouldAdvance(policy, push, runningImage(newest(environment)));
+    const verdict = shouldAdvance(policy, push, runningImage(newest(environment), container));
     if (!verdict.advance) return [{ environment, action: 'skip', reason: verdict.reason }];
     return settings.autoDeploy
       ? [{ environment, action: 'deploy', reason: verdict.reason }]

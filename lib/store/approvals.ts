@@ -1,15 +1,18 @@
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { conditionally, type Db, parseItem } from './db.ts';
+import { conditionally, type Db, parseItem, queryAll } from './db.ts';
 import { keys } from './keys.ts';
 
 /**
  * A push an environment took (its tag matched) but that waits for `capstan approve`, because the app does
- * not deploy there automatically. One per app and environment: a newer push replaces an older one.
+ * not deploy there automatically. One per app, environment and container: a newer push of the same
+ * container's repository replaces an older one; pushes for different containers wait side by side.
  */
 export const PendingApprovalSchema = z.object({
   app: z.string(),
   environment: z.string(),
+  /** The container of the app that runs the pushed repository. */
+  container: z.string(),
   /** Pinned by digest: what approving releases, whatever the tag points at by then. */
   image: z.string(),
   tag: z.string(),
@@ -25,29 +28,36 @@ export const offerApproval = async (db: Db, pending: PendingApproval): Promise<b
     db.doc.send(
       new PutCommand({
         TableName: db.table,
-        Item: { ...keys.approval(pending.app, pending.environment), ...pending },
+        Item: { ...keys.approval(pending.app, pending.environment, pending.container), ...pending },
         ConditionExpression: 'attribute_not_exists(PK) OR pushedAt <= :at',
         ExpressionAttributeValues: { ':at': pending.pushedAt },
       }),
     ),
   );
 
-export const pendingApproval = async (db: Db, app: string, environment: string) => {
-  const { Item } = await db.doc.send(
-    new GetCommand({ TableName: db.table, Key: keys.approval(app, environment), ConsistentRead: true }),
-  );
-  return Item ? parseItem(PendingApprovalSchema, Item) : undefined;
+/** Every push waiting in an environment of the app, one per container. */
+export const pendingApprovals = async (db: Db, app: string, environment: string): Promise<PendingApproval[]> => {
+  const { PK, SKPrefix } = keys.approvals(app, environment);
+  const items = await queryAll(db, {
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :sk)',
+    ExpressionAttributeValues: { ':pk': PK, ':sk': SKPrefix },
+    ConsistentRead: true,
+  });
+  return items.map((item) => parseItem(PendingApprovalSchema, item));
 };
 
-/** Removes the waiting push, only if it is still the one that was approved. */
-export const clearApproval = async (db: Db, app: string, environment: string, eventId: string) =>
+/** Removes a waiting push, only if it is still the one that was approved. */
+export const clearApproval = async (
+  db: Db,
+  approved: Pick<PendingApproval, 'app' | 'environment' | 'container' | 'eventId'>,
+) =>
   conditionally(
     db.doc.send(
       new DeleteCommand({
         TableName: db.table,
-        Key: keys.approval(app, environment),
+        Key: keys.approval(approved.app, approved.environment, approved.container),
         ConditionExpression: 'eventId = :id',
-        ExpressionAttributeValues: { ':id': eventId },
+        ExpressionAttributeValues: { ':id': approved.eventId },
       }),
     ),
   );

@@ -16,12 +16,17 @@ export const AppRecordSchema = z.object({
 export type AppRecord = z.infer<typeof AppRecordSchema>;
 
 /**
- * The repository a push must be of to release the app, canonical (`docker.io/library/nginx`): its first
- * container's. A release sets the first container's image; other containers (sidecars) are not released
- * by pushes.
+ * The repositories a push must be of to release the app, canonical (`docker.io/library/nginx`), each with
+ * the containers that run it: a push of a sidecar's repository releases that sidecar.
  */
-export const trackedRepositories = (spec: AppSpec): string[] =>
-  spec.containers.slice(0, 1).map((c) => canonicalOf(c.repository));
+export const trackedRepositories = (spec: AppSpec): Map<string, string[]> => {
+  const tracked = new Map<string, string[]>();
+  for (const c of spec.containers) {
+    const repository = canonicalOf(c.repository);
+    tracked.set(repository, [...(tracked.get(repository) ?? []), c.name]);
+  }
+  return tracked;
+};
 
 /**
  * Registers an app or replaces its spec. The app item and one tracking item per repository (what an
@@ -44,8 +49,8 @@ export const putApp = async (
     registeredAt: existing?.registeredAt ?? at,
     updatedAt: at,
   };
-  const repositories = trackedRepositories(spec);
-  const dropped = existing ? trackedRepositories(existing.spec).filter((r) => !repositories.includes(r)) : [];
+  const tracked = trackedRepositories(spec);
+  const dropped = existing ? [...trackedRepositories(existing.spec).keys()].filter((r) => !tracked.has(r)) : [];
   await db.doc.send(
     new TransactWriteCommand({
       TransactItems: [
@@ -63,8 +68,11 @@ export const putApp = async (
               : {}),
           },
         },
-        ...repositories.map((repository) => ({
-          Put: { TableName: db.table, Item: { ...keys.tracker(repository, spec.name), app: spec.name, repository } },
+        ...[...tracked].map(([repository, containers]) => ({
+          Put: {
+            TableName: db.table,
+            Item: { ...keys.tracker(repository, spec.name), app: spec.name, repository, containers },
+          },
         })),
         ...dropped.map((repository) => ({
           Delete: { TableName: db.table, Key: keys.tracker(repository, spec.name) },
@@ -96,12 +104,23 @@ export const listApps = async (db: Db): Promise<AppRecord[]> => {
   return items.map((item) => parseItem(AppRecordSchema, item));
 };
 
-/** The apps whose containers run `repository` (canonical, see canonicalRepository). */
-export const appsTracking = async (db: Db, repository: string): Promise<AppRecord[]> => {
+const TrackerSchema = z.object({ app: z.string(), containers: z.array(z.string()).min(1) });
+
+/** The apps whose containers run `repository` (canonical, see canonicalRepository), with those containers. */
+export const appsTracking = async (
+  db: Db,
+  repository: string,
+): Promise<{ record: AppRecord; containers: string[] }[]> => {
   const items = await queryAll(db, {
     KeyConditionExpression: 'PK = :pk',
     ExpressionAttributeValues: { ':pk': keys.tracking(repository).PK },
   });
-  const records = await Promise.all(items.map((item) => findApp(db, String(item.app))));
-  return records.filter((r): r is AppRecord => r !== undefined);
+  const found = await Promise.all(
+    items.map(async (item) => {
+      const { app, containers } = parseItem(TrackerSchema, item);
+      const record = await findApp(db, app);
+      return record ? [{ record, containers }] : [];
+    }),
+  );
+  return found.flat();
 };

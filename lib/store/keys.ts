@@ -7,9 +7,9 @@
  *   history        PK=HIST#APP#<app>           SK=<at>#<entryId>      GSI1: HIST#CLUSTER#<c> / <at>#<entryId>
  *   lease          PK=LEASE#<name>             SK=LEASE               (TTL)
  *   app            PK=APPS                     SK=APP#<name>
- *   tracking       PK=TRACK#<host/repository>  SK=APP#<name>          (which apps an image push concerns)
+ *   tracking       PK=TRACK#<host/repository>  SK=APP#<name>          (which apps, and containers, a push concerns)
  *   environment    PK=ENVS                     SK=ENV#<name>          (protected or not)
- *   approval       PK=REL#<app>#<env>          SK=PENDING             (a push waiting for `capstan approve`)
+ *   approval       PK=REL#<app>#<env>          SK=PENDING#<container> (a push waiting for `capstan approve`)
  *   idempotency    PK=IDEMPOTENCY              SK=<function>#<hash>   (Powertools, TTL)
  */
 export const keys = {
@@ -41,7 +41,11 @@ export const keys = {
   tracker: (repository: string, app: string) => ({ PK: `TRACK#${repository}`, SK: `APP#${app}` }),
   environments: { PK: 'ENVS' },
   environmentSettings: (name: string) => ({ PK: 'ENVS', SK: `ENV#${name}` }),
-  approval: (app: string, environment: string) => ({ PK: `REL#${app}#${environment}`, SK: 'PENDING' }),
+  approvals: (app: string, environment: string) => ({ PK: `REL#${app}#${environment}`, SKPrefix: 'PENDING#' }),
+  approval: (app: string, environment: string, container: string) => ({
+    PK: `REL#${app}#${environment}`,
+    SK: `PENDING#${container}`,
+  }),
 } as const;
 
 /** History of events that never reached an app (malformed messages) lives under this pseudo-app. */

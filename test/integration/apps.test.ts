@@ -7,7 +7,7 @@ import { REVISION_ANNOTATION } from '../../lib/deploy/manifests.ts';
 import { appStatus } from '../../lib/deploy/status.ts';
 import type { Runtime } from '../../lib/runtime/up.ts';
 import { up } from '../../lib/runtime/up.ts';
-import { offerApproval, pendingApproval } from '../../lib/store/approvals.ts';
+import { offerApproval, pendingApprovals } from '../../lib/store/approvals.ts';
 import { appsTracking, findApp, putApp } from '../../lib/store/apps.ts';
 import { putCluster } from '../../lib/store/clusters.ts';
 import { createDb, type Db } from '../../lib/store/db.ts';
@@ -144,7 +144,9 @@ describe('apps in the table', () => {
     expect(await register(moved)).toBe('configured');
     expect((await findApp(db, name))?.generation).toBe(2);
     expect(await appsTracking(db, `${REGISTRY}/acme/${name}`)).toEqual([]);
-    expect((await appsTracking(db, `${REGISTRY}/acme/${name}-v2`)).map((a) => a.spec.name)).toEqual([name]);
+    expect(
+      (await appsTracking(db, `${REGISTRY}/acme/${name}-v2`)).map((a) => [a.record.spec.name, a.containers]),
+    ).toEqual([[name, [name]]]);
   });
 
   it('environments: explicit settings win, unset ones named like production are protected', async () => {
@@ -156,10 +158,18 @@ describe('apps in the table', () => {
   it('a pending approval keeps the newer push when an older one arrives late', async () => {
     const app = uniqueName('pending');
     const offer = (tag: string, pushedAt: string) =>
-      offerApproval(db, { app, environment: 'live', image: ref(app, tag), tag, pushedAt, eventId: tag });
+      offerApproval(db, {
+        app,
+        environment: 'live',
+        container: app,
+        image: ref(app, tag),
+        tag,
+        pushedAt,
+        eventId: tag,
+      });
     expect(await offer('1.1.0', '2026-11-22T10:00:00.000Z')).toBe(true);
     expect(await offer('1.0.0', '2026-11-22T09:00:00.000Z')).toBe(false);
-    expect((await pendingApproval(db, app, 'live'))?.tag).toBe('1.1.0');
+    expect((await pendingApprovals(db, app, 'live')).map((p) => p.tag)).toEqual(['1.1.0']);
   });
 });
 
@@ -317,13 +327,13 @@ describe('approval and promotion', () => {
   it('a push deploys to qa at once and waits for approval in live; approving releases it', async () => {
     await hook(app, { tag: '1.0.0', digest: digestOf(`${app}:1.0.0`) });
     expect(await settled(app, 'qa')).toMatchObject({ status: 'succeeded', image: ref(app, '1.0.0') });
-    const waiting = await eventually('the pending approval', () => pendingApproval(db, app, 'live'));
+    const waiting = await eventually('the pending approval', async () => (await pendingApprovals(db, app, 'live'))[0]);
     expect(waiting.image).toBe(ref(app, '1.0.0'));
     expect(await listReleases(db, app, 'live')).toEqual([]);
 
     await approveCommand(app, { env: 'live', ...endpoint() }, out);
     expect(await settled(app, 'live')).toMatchObject({ status: 'succeeded', image: ref(app, '1.0.0') });
-    expect(await pendingApproval(db, app, 'live')).toBeUndefined();
+    expect(await pendingApprovals(db, app, 'live')).toEqual([]);
     expect(await imageIn(clusters[1]!, app)).toMatchObject({ image: ref(app, '1.0.0') });
   });
 

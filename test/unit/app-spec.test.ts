@@ -76,8 +76,21 @@ describe('repositories compare in one spelling', () => {
     expect(canonicalRepository('registry.local:5000', 'acme/api')).toBe('registry.local:5000/acme/api');
   });
 
-  it('an app is found by the repository of its first container', () => {
+  it('an app is found by the repository of each container, with the containers that run it', () => {
     const spec = parseAppSpec(example.replace('registry.local:5000/acme/hello', 'nginx'), 'hello.yaml');
-    expect(trackedRepositories(spec)).toEqual(['docker.io/library/nginx']);
+    const withSidecars = {
+      ...spec,
+      containers: [
+        ...spec.containers,
+        { ...spec.containers[0]!, name: 'proxy', repository: 'ghcr.io/acme/proxy', ports: [] },
+        { ...spec.containers[0]!, name: 'nginx-twin', ports: [] },
+      ],
+    };
+    expect(trackedRepositories(withSidecars)).toEqual(
+      new Map([
+        ['docker.io/library/nginx', ['hello', 'nginx-twin']],
+        ['ghcr.io/acme/proxy', ['proxy']],
+      ]),
+    );
   });
 });

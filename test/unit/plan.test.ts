@@ -113,3 +113,57 @@ describe('planRelease', () => {
     expect(fixed).toMatchObject({ ok: true, autoRollback: true });
   });
 });
+
+describe('planRelease with sidecars', () => {
+  const PROXY = `ghcr.io/acme/proxy@sha256:${'c'.repeat(64)}`;
+  const NEW_PROXY = `ghcr.io/acme/proxy@sha256:${'d'.repeat(64)}`;
+  const withProxy = app((a) => ({
+    ...a,
+    containers: [...a.containers, { ...a.containers[0]!, name: 'proxy', repository: 'ghcr.io/acme/proxy', ports: [] }],
+  }));
+  const imagesOf = (plan: ReturnType<typeof planRelease>) => {
+    if (!plan.ok) throw new Error(plan.reasons.join('; '));
+    const deployment = plan.manifests.find((m) => m.kind === 'Deployment') as unknown as Record<string, any>;
+    return deployment.spec.template.spec.containers.map((c: { name: string; image: string }) => [c.name, c.image]);
+  };
+
+  it('a first release needs every container image, and names the one missing', () => {
+    const plan = planRelease(request({ image: DIGEST }), withProxy, staging);
+    expect(plan).toEqual({
+      ok: false,
+      reasons: ['image: container "proxy" has no image to deploy (give it in images)'],
+    });
+    expect(imagesOf(planRelease(request({ image: DIGEST, images: { proxy: PROXY } }), withProxy, staging))).toEqual([
+      ['hello', DIGEST],
+      ['proxy', PROXY],
+    ]);
+  });
+
+  it('an image for one container keeps the others as the current release runs them', () => {
+    const current = planRelease(request({ image: DIGEST, images: { proxy: PROXY } }), withProxy, staging);
+    if (!current.ok) throw new Error('setup');
+    const next = planRelease(request({ image: NEW_PROXY, container: 'proxy' }), withProxy, staging, current);
+    expect(imagesOf(next)).toEqual([
+      ['hello', DIGEST],
+      ['proxy', NEW_PROXY],
+    ]);
+  });
+
+  it('refuses containers the app does not have, and container/images for unregistered apps', () => {
+    expect(planRelease(request({ image: PROXY, container: 'envoy' }), withProxy, staging)).toEqual({
+      ok: false,
+      reasons: ['image: app hello has no container "envoy"'],
+    });
+    expect(planRelease(request({ image: DIGEST, images: { envoy: PROXY } }), withProxy, staging)).toMatchObject({
+      ok: false,
+      reasons: [
+        'image: images names "envoy", which is not a container of app "hello"',
+        'image: container "proxy" has no image to deploy (give it in images)',
+      ],
+    });
+    expect(planRelease(request({ image: DIGEST, container: 'web' }), undefined, staging)).toMatchObject({
+      ok: false,
+      reasons: [expect.stringContaining('is not registered')],
+    });
+  });
+});

@@ -19,7 +19,17 @@ const release = (tag: string, requestedAt: string): Release => ({
   eventId: 'e',
   image: `registry.local:5000/acme/api:${tag}@${digestOf(tag)}`,
   namespace: 'api',
-  manifests: [],
+  manifests: [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      spec: {
+        template: {
+          spec: { containers: [{ name: 'api', image: `registry.local:5000/acme/api:${tag}@${digestOf(tag)}` }] },
+        },
+      },
+    } as Release['manifests'][number],
+  ],
   createdAt: requestedAt,
   requestedAt,
   waves: [['a']],
@@ -39,7 +49,7 @@ describe('decidePush', () => {
   });
 
   it('deploys where a matching tag is newer, waits for approval where the app says so, skips the rest', () => {
-    const decisions = decidePush(push('1.2.0'), spec, () => undefined);
+    const decisions = decidePush(push('1.2.0'), spec, 'api', () => undefined);
     expect(decisions).toEqual([
       { environment: 'staging', action: 'deploy', reason: '1.2.0 is the first release' },
       {
@@ -53,7 +63,7 @@ describe('decidePush', () => {
 
   it('never moves an environment back: an older version than the running one is skipped with the reason', () => {
     const running = release('1.3.0', '2026-11-22T09:00:00.000Z');
-    const [staging] = decidePush(push('1.2.0', '2026-11-22T11:00:00.000Z'), spec, () => running);
+    const [staging] = decidePush(push('1.2.0', '2026-11-22T11:00:00.000Z'), spec, 'api', () => running);
     expect(staging).toEqual({
       environment: 'staging',
       action: 'skip',
@@ -63,15 +73,15 @@ describe('decidePush', () => {
 
   it('skips the digest that already runs, and takes a newer version', () => {
     const running = release('1.2.0', '2026-11-22T09:00:00.000Z');
-    expect(decidePush(push('1.2.0'), spec, () => running)[0]?.action).toBe('skip');
-    expect(decidePush(push('1.2.1'), spec, () => running)[0]).toMatchObject({ action: 'deploy' });
+    expect(decidePush(push('1.2.0'), spec, 'api', () => running)[0]?.action).toBe('skip');
+    expect(decidePush(push('1.2.1'), spec, 'api', () => running)[0]).toMatchObject({ action: 'deploy' });
   });
 
   it('orders glob-tracked tags by push time: a late delivery of an earlier push is skipped', () => {
     const running = release('main-bbb', '2026-11-22T10:00:00.000Z');
-    const [, , qa] = decidePush(push('main-aaa', '2026-11-22T09:59:00.000Z'), spec, () => running);
+    const [, , qa] = decidePush(push('main-aaa', '2026-11-22T09:59:00.000Z'), spec, 'api', () => running);
     expect(qa?.action).toBe('skip');
-    const [, , later] = decidePush(push('main-ccc', '2026-11-22T10:01:00.000Z'), spec, () => running);
+    const [, , later] = decidePush(push('main-ccc', '2026-11-22T10:01:00.000Z'), spec, 'api', () => running);
     expect(later?.action).toBe('deploy');
   });
 });

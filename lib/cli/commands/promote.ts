@@ -1,6 +1,7 @@
 import { eventId } from '../../../events/index.ts';
+import { releaseImages } from '../../deploy/images.ts';
 import { InvalidInputError } from '../../errors.ts';
-import { clearApproval, pendingApproval } from '../../store/approvals.ts';
+import { clearApproval, pendingApprovals } from '../../store/approvals.ts';
 import { findApp } from '../../store/apps.ts';
 import { listReleases } from '../../store/releases.ts';
 import { openDb } from '../connect.ts';
@@ -19,18 +20,32 @@ export const promoteCommand = async (
   if (o.from === o.to) throw new InvalidInputError('cannot promote', ['--from and --to must differ']);
   const { db, close } = await openDb();
   try {
-    if (!(await findApp(db, app))) {
+    const registered = await findApp(db, app);
+    if (!registered) {
       throw new InvalidInputError('cannot promote', [
         `app ${app} is not registered: promotion renders the app from its spec (\`capstan apps add\`)`,
       ]);
     }
     const source = (await listReleases(db, app, o.from, 100)).find((r) => r.status === 'succeeded');
     if (!source) throw new InvalidInputError('cannot promote', [`no release of ${app} succeeded in ${o.from}`]);
-    if (!source.image.includes('@sha256:')) {
-      throw new InvalidInputError('cannot promote', [
-        `release #${source.revision} in ${o.from} runs ${source.image}, not pinned by digest: promote only what is pinned`,
-      ]);
+    // Every container's image, as the source release runs them (containers the spec has since dropped aside).
+    const running = releaseImages(source);
+    const images = Object.fromEntries(
+      registered.spec.containers.flatMap((c) => (running[c.name] ? [[c.name, running[c.name] as string]] : [])),
+    );
+    const unpinned = Object.entries(images).filter(([, image]) => !image.includes('@sha256:'));
+    if (unpinned.length > 0 || Object.keys(images).length === 0) {
+      throw new InvalidInputError(
+        'cannot promote',
+        unpinned.length > 0
+          ? unpinned.map(
+              ([c, image]) =>
+                `release #${source.revision} in ${o.from} runs ${image} in container ${c}, not pinned by digest: promote only what is pinned`,
+            )
+          : [`release #${source.revision} in ${o.from} runs none of ${app}'s containers`],
+      );
     }
+    const [[container, image]] = Object.entries(images) as [[string, string]];
     const answer = await requestEvent(
       'promote',
       {
@@ -39,14 +54,16 @@ export const promoteCommand = async (
         data: {
           app,
           environment: o.to,
-          image: source.image,
+          image,
+          container,
+          images,
           reason: o.reason ?? `promoted from ${o.from} #${source.revision}`,
         },
       },
       o,
     );
     out(
-      `promoting ${app} ${source.image} from ${o.from} #${source.revision} to ${o.to} (${answer.accepted}); follow it with \`capstan status ${app}\``,
+      `promoting ${app} ${Object.values(images).join(', ')} from ${o.from} #${source.revision} to ${o.to} (${answer.accepted}); follow it with \`capstan status ${app}\``,
     );
   } finally {
     close();
@@ -61,21 +78,32 @@ export const approveCommand = async (
 ) => {
   const { db, close } = await openDb();
   try {
-    const pending = await pendingApproval(db, app, o.env);
-    if (!pending) throw new InvalidInputError('nothing to approve', [`no push of ${app} waits in ${o.env}`]);
+    const pending = await pendingApprovals(db, app, o.env);
+    const [first] = pending;
+    if (!first) throw new InvalidInputError('nothing to approve', [`no push of ${app} waits in ${o.env}`]);
+    // One release for everything waiting (a push per container at most), its id derived from those pushes:
+    // approving twice makes one release.
     const answer = await requestEvent(
       'approve',
       {
-        // Derived from the push: approving twice makes one release.
-        id: eventId(['approve', pending.eventId, app, o.env]),
+        id: eventId(['approve', ...pending.map((p) => p.eventId).sort(), app, o.env]),
         type: 'deploy.requested',
         subject: `${app}/${o.env}`,
-        data: { app, environment: o.env, image: pending.image, reason: `approved push of ${pending.tag}` },
+        data: {
+          app,
+          environment: o.env,
+          image: first.image,
+          container: first.container,
+          images: Object.fromEntries(pending.map((p) => [p.container, p.image])),
+          reason: `approved push of ${pending.map((p) => p.tag).join(', ')}`,
+        },
       },
       o,
     );
-    await clearApproval(db, app, o.env, pending.eventId);
-    out(`approved ${app} ${pending.image} for ${o.env} (${answer.accepted}); follow it with \`capstan status ${app}\``);
+    await Promise.all(pending.map((p) => clearApproval(db, p)));
+    out(
+      `approved ${app} ${pending.map((p) => p.image).join(', ')} for ${o.env} (${answer.accepted}); follow it with \`capstan status ${app}\``,
+    );
   } finally {
     close();
   }
