@@ -9,11 +9,16 @@ import type { Release } from '../store/releases.ts';
  * what promotion and approval carry over, without a second copy of the images to keep in step.
  */
 
+/** What a release applied (or a plan would apply). */
+export interface Applied {
+  readonly manifests: readonly KubernetesObject[] | Release['manifests'];
+}
+
 /** Container name -> image of the release's Deployment (empty when it applied none). */
-export const releaseImages = (release: Pick<Release, 'manifests'> | undefined): Record<string, string> => {
-  const deployment = release?.manifests.find((o: KubernetesObject) => o.kind === 'Deployment') as
-    | V1Deployment
-    | undefined;
+export const releaseImages = (release: Applied | undefined): Record<string, string> => {
+  const deployment = (release?.manifests as readonly KubernetesObject[] | undefined)?.find(
+    (o) => o.kind === 'Deployment',
+  ) as V1Deployment | undefined;
   const containers = deployment?.spec?.template?.spec?.containers ?? [];
   return Object.fromEntries(containers.filter((c) => c.image).map((c) => [c.name, c.image as string]));
 };
@@ -37,7 +42,7 @@ export const targetContainer = (request: Pick<DeployRequested['data'], 'containe
 export const requestedImages = (
   request: Pick<DeployRequested['data'], 'image' | 'container' | 'images'>,
   app: AppSpec,
-  current: Pick<Release, 'manifests'> | undefined,
+  current: Applied | undefined,
 ): Record<string, string> => {
   const running = releaseImages(current);
   const kept = Object.fromEntries(

@@ -2,8 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { DeployRequested } from '../../events/index.ts';
 import type { AppSpec } from '../apps/spec.ts';
 import { messageOf } from '../errors.ts';
-import type { Release } from '../store/releases.ts';
-import { requestedImages } from './images.ts';
+import { type Applied, requestedImages } from './images.ts';
 import { renderManifests } from './manifests.ts';
 import { checkPolicy } from './policy.ts';
 import { renderApp } from './render-app.ts';
@@ -36,7 +35,7 @@ export const planRelease = (
   request: DeployRequested['data'],
   app: AppSpec | undefined,
   environment: EnvironmentPolicy,
-  current?: Pick<Release, 'manifests'>,
+  current?: Applied,
 ): ReleasePlan => {
   if (!app) {
     if (environment.protected) {

@@ -89,8 +89,8 @@ const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
   }
   const status = verdict.next;
   if (!(await setReleaseStatus(deps.db, release, status, ['applying', 'progressing']))) return; // settled by a twin
-  // A failed rollback is not rolled back again: that could loop between two bad releases.
-  if (status === 'failed' && deps.autoRollback && release.autoRollback !== false && release.rollbackOf === undefined) {
+  const rollback = verdict.next === 'failed' ? rollbackDecision(release, deps) : undefined;
+  if (verdict.next === 'failed' && rollback?.start) {
     await deps.enqueue(automaticRollback(release, verdict.clusters, deps));
   }
   const states = Object.entries(release.clusters).map(([c, s]) => `${c} ${s.rollout}`);
@@ -103,10 +103,24 @@ const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
       outcome: status,
       reason:
         verdict.next === 'failed'
-          ? `halted at wave ${release.wave + 1} of ${release.waves.length}: ${verdict.clusters.join(', ')} failed`
+          ? `halted at wave ${release.wave + 1} of ${release.waves.length}: ${verdict.clusters.join(', ')} failed; ${rollback?.why}`
           : `${states.length} cluster(s): ${states.join(', ')}`,
     },
   );
+};
+
+/** Whether a failed release brings back the last good one, and the words the history gives for it. */
+const rollbackDecision = (release: Release, deps: DeployDeps): { start: boolean; why: string } => {
+  // A failed rollback is not rolled back again: that could loop between two bad releases.
+  if (release.rollbackOf !== undefined) return { start: false, why: 'a failed rollback is not rolled back again' };
+  if (!deps.autoRollback) return { start: false, why: 'automatic rollback is off (CAPSTAN_AUTO_ROLLBACK=false)' };
+  if (release.autoRollback === false) {
+    return {
+      start: false,
+      why: `automatic rollback is off for ${release.app} in ${release.environment} (autoRollback: false)`,
+    };
+  }
+  return { start: true, why: 'rolling back to the last successful release' };
 };
 
 const releaseAdvance = (release: Release, wave: number, deps: DeployDeps): ReleaseAdvance => {

@@ -34,6 +34,7 @@ beforeAll(async () => {
   useEmulatorEnvironment();
   process.env.CAPSTAN_ROLLOUT_FIRST_CHECK_SECONDS = '1';
   process.env.CAPSTAN_ROLLOUT_MAX_INTERVAL_SECONDS = '2';
+  process.env.CAPSTAN_ROLLOUT_TIMEOUT_SECONDS = '30'; // rollouts here finish in seconds, or never
   runtime = await up({
     clusters: 0,
     existing: inject('infra').clusters,
@@ -99,14 +100,14 @@ const post = async (event: unknown) => {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
 
-const deployRequest = (app: string, environment: string, image: string) => ({
+const deployRequest = (app: string, environment: string, image: string, more: Record<string, unknown> = {}) => ({
   specversion: '1.0',
   id: uniqueName('req'),
   type: 'deploy.requested',
   source: 'ci/test',
   time: new Date().toISOString(),
   schemaversion: '1',
-  data: { app, environment, image },
+  data: { app, environment, image, ...more },
 });
 
 const ref = (app: string, tag: string) => `${REGISTRY}/acme/${app}:${tag}@${digestOf(`${app}:${tag}`)}`;
@@ -131,6 +132,12 @@ const imageIn = async (cluster: (typeof clusters)[number], app: string) => {
   };
 };
 
+/** Container name -> image of the app's Deployment in a cluster. */
+const imagesIn = async (cluster: (typeof clusters)[number], app: string) => {
+  const d = await (await connect(cluster)).apps.readNamespacedDeployment({ name: app, namespace: app });
+  return Object.fromEntries((d.spec?.template.spec?.containers ?? []).map((c) => [c.name, c.image]));
+};
+
 /** Lets the queues drain: what a test says "changes nothing" must have had its chance to change something. */
 const quiet = () => new Promise((r) => setTimeout(r, 4000));
 
@@ -146,7 +153,7 @@ describe('apps in the table', () => {
     expect(await appsTracking(db, `${REGISTRY}/acme/${name}`)).toEqual([]);
     expect(
       (await appsTracking(db, `${REGISTRY}/acme/${name}-v2`)).map((a) => [a.record.spec.name, a.containers]),
-    ).toEqual([[name, [name]]]);
+    ).toEqual([[name, ['web']]]);
   });
 
   it('environments: explicit settings win, unset ones named like production are protected', async () => {
@@ -359,6 +366,78 @@ describe('approval and promotion', () => {
     expect(promoted.reason).toMatch(/^promoted from qa #2/);
     expect(await imageIn(clusters[1]!, app)).toEqual({ image: ref(app, '1.1.0'), revision: String(promoted.revision) });
     expect(lines.join('\n')).toContain(`promoting ${app} ${ref(app, '1.1.0')} from qa #2 to live`);
+  });
+});
+
+describe('an app with a sidecar', () => {
+  const app = uniqueName('sidecar');
+  const proxy = `${app}-proxy`;
+  const push = (repository: string, tag: string) => hook(repository, { tag, digest: digestOf(`${repository}:${tag}`) });
+  const newest = (revision: number) => settled(app, 'qa', revision);
+
+  beforeAll(async () => {
+    const spec = appSpec(app, { qa: { track: { tags: { semver: '>=1.0.0' } }, autoDeploy: true, replicas: 1 } });
+    spec.containers.push({ ...spec.containers[0]!, name: 'proxy', repository: `${REGISTRY}/acme/${proxy}`, ports: [] });
+    await register(spec);
+  });
+
+  it('a push of either repository releases that container and keeps the other as it runs', async () => {
+    // The first release names both images; a push alone could not, and is refused with the reason.
+    await push(app, '1.0.0');
+    const refused = await eventually('the refusal of a first release without the proxy image', async () =>
+      (await queryHistory(db, { app })).find((e) => e.outcome === 'rejected'),
+    );
+    expect(refused.reason).toContain('container "proxy" has no image to deploy');
+    await post(deployRequest(app, 'qa', ref(app, '1.0.0'), { images: { proxy: ref(proxy, '1.0.0') } }));
+    expect(await newest(1)).toMatchObject({ status: 'succeeded' });
+    expect(await imagesIn(clusters[0]!, app)).toEqual({ web: ref(app, '1.0.0'), proxy: ref(proxy, '1.0.0') });
+
+    await push(proxy, '1.1.0');
+    expect(await newest(2)).toMatchObject({ status: 'succeeded', image: ref(proxy, '1.1.0') });
+    expect(await imagesIn(clusters[0]!, app)).toEqual({ web: ref(app, '1.0.0'), proxy: ref(proxy, '1.1.0') });
+
+    await push(app, '1.2.0');
+    expect(await newest(3)).toMatchObject({ status: 'succeeded', image: ref(app, '1.2.0') });
+    expect(await imagesIn(clusters[0]!, app)).toEqual({ web: ref(app, '1.2.0'), proxy: ref(proxy, '1.1.0') });
+  });
+
+  it('a late push of an older sidecar version is compared with the sidecar, and skipped', async () => {
+    await push(proxy, '1.0.5');
+    const entry = await eventually('the skipped sidecar push', async () =>
+      (await queryHistory(db, { app })).find((e) => e.action === 'track' && e.reason?.startsWith('1.0.5')),
+    );
+    expect(entry).toMatchObject({
+      outcome: 'skipped',
+      reason: '1.0.5 is older than running 1.1.0 (by version); an environment never moves back',
+      details: expect.objectContaining({ container: 'proxy' }),
+    });
+    await quiet();
+    expect(await listReleases(db, app, 'qa')).toHaveLength(3);
+  });
+});
+
+describe('a failed rollout where the app says autoRollback: false', () => {
+  it('stays failed and is not rolled back, and the history says why', async () => {
+    const app = uniqueName('keep');
+    const spec = appSpec(app, {
+      qa: { track: { tags: { semver: '>=1.0.0' } }, autoDeploy: true, replicas: 1, autoRollback: false },
+    });
+    await register(spec);
+    await hook(app, { tag: '1.0.0', digest: digestOf(`${app}:1.0.0`) });
+    expect(await settled(app, 'qa', 1)).toMatchObject({ status: 'succeeded' });
+
+    // The next version asks for more CPU than any node has: its pods never schedule, its rollout never ends.
+    spec.containers[0] = { ...spec.containers[0]!, limits: { cpu: '64', memory: '64Mi' } };
+    expect(await register(spec)).toBe('configured');
+    await hook(app, { tag: '1.1.0', digest: digestOf(`${app}:1.1.0`) });
+    expect(await settled(app, 'qa', 2)).toMatchObject({ status: 'failed', autoRollback: false });
+    await quiet();
+    expect((await listReleases(db, app, 'qa')).map((r) => r.revision)).toEqual([2, 1]);
+    const settledEntry = (await queryHistory(db, { app })).find(
+      (e) => e.revision === 2 && e.outcome === 'failed' && e.action === 'release',
+    );
+    expect(settledEntry?.reason).toContain(`automatic rollback is off for ${app} in qa (autoRollback: false)`);
+    expect(await imageIn(clusters[0]!, app)).toMatchObject({ image: ref(app, '1.1.0'), revision: '2' });
   });
 });
 

@@ -304,7 +304,7 @@ describe('dry run', () => {
     });
     for (const entry of entries) {
       expect(entry.outcome).toBe('configured');
-      expect(entry.details?.diff).toContain('Deployment/' + app + ' spec.replicas: 2 -> 3');
+      expect(entry.details?.diff).toContain(`Deployment/${app} spec.replicas: 2 -> 3`);
     }
     expect(await listReleases(db, app, 'staging')).toHaveLength(1);
     for (const cluster of clusters) {
