@@ -1,6 +1,8 @@
 import { SCHEMA_VERSION } from '../../events/envelope.ts';
 import { type DeployRequested, eventId, type ImagePushed } from '../../events/index.ts';
 import { canonicalRepository } from '../apps/repository.ts';
+import { ResolveError } from '../registry/resolve.ts';
+import { DOCKER_HUB_REGISTRY } from '../sources/dockerhub.ts';
 import { offerApproval } from '../store/approvals.ts';
 import { appsTracking } from '../store/apps.ts';
 import type { HistoryEntry } from '../store/history.ts';
@@ -22,9 +24,9 @@ export interface PushSummary {
  * its reason. The deploy request's id derives from the push's, so a redelivered push requests nothing new.
  */
 export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promise<PushSummary> => {
-  const { registry, repository: path, tag, digest } = event.data;
+  const { registry, repository: path, tag } = event.data;
   const repository = canonicalRepository(registry, path);
-  const unrouted = async (reason: string): Promise<PushSummary> => {
+  const unrouted = async (reason: string, digest = event.data.digest): Promise<PushSummary> => {
     await record({ app: UNROUTED_APP }, { outcome: 'skipped', reason, details: { repository, tag, digest } });
     return { repository, decisions: [], reason };
   };
@@ -33,14 +35,14 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
     step: Pick<HistoryEntry, 'outcome' | 'reason' | 'details'>,
   ) => recordStep(deps, event, subject, { action: 'track', ...step });
 
-  if (tag === undefined) return unrouted(`push of ${repository}@${digest} carries no tag: capstan deploys tags`);
-  if (digest === undefined) {
-    return unrouted(
-      `push of ${repository}:${tag} carries no digest (Docker Hub sends none): capstan deploys by digest only`,
-    );
+  if (tag === undefined) {
+    return unrouted(`push of ${repository}@${event.data.digest} carries no tag: capstan deploys tags`);
   }
   const apps = await appsTracking(deps.db, repository);
   if (apps.length === 0) return unrouted(`no registered app runs ${repository}`);
+  const found = await pushedDigest(event, deps);
+  if (!found.digest) return unrouted(`push of ${repository}:${tag} carries no digest, and ${found.why}`);
+  const { digest } = found;
 
   const pushedAt = new Date(event.data.pushedAt ?? event.time).toISOString();
   const image = `${repository}:${tag}@${digest}`;
@@ -84,6 +86,28 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
     }
   }
   return { repository, decisions };
+};
+
+/**
+ * The digest of the pushed manifest: the event's own, or, for Docker Hub (whose webhook sends none), what
+ * the tag points at when asked. A registry's "no" is recorded; a registry that cannot be reached throws,
+ * so the message is retried. Only Docker Hub is ever asked: a push cannot make capstan call another host.
+ */
+const pushedDigest = async (
+  event: ImagePushed,
+  deps: DeployDeps,
+): Promise<{ digest: string; why?: undefined } | { digest?: undefined; why: string }> => {
+  const { registry, repository, tag, digest } = event.data;
+  if (digest !== undefined) return { digest };
+  if (registry !== DOCKER_HUB_REGISTRY || tag === undefined || !deps.dockerHubDigest) {
+    return { why: 'capstan deploys by digest only' };
+  }
+  try {
+    return { digest: await deps.dockerHubDigest(repository, tag) };
+  } catch (error) {
+    if (error instanceof ResolveError) return { why: `Docker Hub could not resolve it: ${error.message}` };
+    throw error;
+  }
 };
 
 /** The deploy request a push makes for one container of an app in one environment; id and time derive from the push. */

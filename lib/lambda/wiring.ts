@@ -3,9 +3,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadConfig } from '../config.ts';
-import { type DeployDeps, rolloutTimingFromEnv } from '../deploy/deps.ts';
+import { type DeployDeps, DOCKER_HUB_API, rolloutTimingFromEnv } from '../deploy/deps.ts';
 import { connector } from '../kube/connect.ts';
 import { enqueuer } from '../queue/send.ts';
+import { resolveTag } from '../registry/resolve.ts';
 import { createDb } from '../store/db.ts';
 
 /**
@@ -27,6 +28,8 @@ export const wire = () => {
     now: () => new Date(),
     rollout: rolloutTimingFromEnv(),
     autoRollback: process.env.CAPSTAN_AUTO_ROLLBACK !== 'false',
+    dockerHubDigest: (repository, tag) =>
+      resolveTag(process.env.CAPSTAN_DOCKERHUB_REGISTRY_URL || DOCKER_HUB_API, repository, tag),
   };
   return { config, ddb, sqs, secrets, db, logger, deploy };
 };

@@ -11,6 +11,7 @@ export const versions = {
   kubernetes: '1.34.4',
   etcd: '3.6.6',
   kwok: '0.8.0',
+  registry: '3.1.2',
   dynamodbLocal: '3.3.1',
   elasticmq: '1.7.1',
 } as const;
@@ -23,6 +24,8 @@ export interface Components {
   readonly kubectl: string;
   readonly etcd: string;
   readonly kwok: string;
+  /** The CNCF Distribution registry, a real source of push notifications. */
+  readonly registry: string;
   /** Folder with DynamoDB Local's jars and its native SQLite library (classpath and java.library.path). */
   readonly dynamodbLocal: string;
   /** Folder with ElasticMQ's jars (classpath). */
@@ -41,9 +44,13 @@ export const cacheRoot = (): string => process.env.CAPSTAN_CACHE || join(repoRoo
 
 const hasFiles = (dir: string, files: readonly string[]) => files.every((f) => existsSync(join(dir, f)));
 
-// Minimum tool versions: kwok v0.8.0's go.mod says go 1.26.0 and the scripts set GOTOOLCHAIN=local (no
-// toolchain download); Kubernetes 1.34 and etcd 3.6 need 1.24. DynamoDB Local 3.x needs Java 17.
-const goFor = { kubernetes: [1, 24], etcd: [1, 24], kwok: [1, 26] } as const satisfies Record<string, [number, number]>;
+// Minimum tool versions: kwok v0.8.0's and the Distribution registry v3.1.2's go.mod say go 1.26.0 and
+// the scripts set GOTOOLCHAIN=local (no toolchain download); Kubernetes 1.34 and etcd 3.6 need 1.24.
+// DynamoDB Local 3.x needs Java 17.
+const goFor = { kubernetes: [1, 24], etcd: [1, 24], kwok: [1, 26], registry: [1, 26] } as const satisfies Record<
+  string,
+  [number, number]
+>;
 
 interface Component {
   readonly folder: string;
@@ -129,6 +136,12 @@ const components = {
   elasticmq: mavenComponent('elasticmq', 'elasticmq', 'elasticmq.pom.xml', (v) => [`elasticmq-server_2.13-${v}.jar`]),
   etcd: goComponent('etcd', 'etcd.sh', ['etcd'], `building etcd v${versions.etcd} (2-4 minutes when cold)`),
   kwok: goComponent('kwok', 'kwok.sh', ['kwok'], `building kwok v${versions.kwok} (2-4 minutes when cold)`),
+  registry: goComponent(
+    'registry',
+    'registry.sh',
+    ['registry'],
+    `building the Distribution registry v${versions.registry} (2-4 minutes when cold)`,
+  ),
   kubernetes: goComponent(
     'kubernetes',
     'kube.sh',
@@ -168,6 +181,7 @@ const ensureAll = async ({ log }: EnsureOptions): Promise<Components> => {
     kubectl: join(kube, 'kubectl'),
     etcd: join(dirs.etcd as string, 'bin', 'etcd'),
     kwok: join(dirs.kwok as string, 'bin', 'kwok'),
+    registry: join(dirs.registry as string, 'bin', 'registry'),
     dynamodbLocal: join(dirs.dynamodbLocal as string, 'lib'),
     elasticmq: join(dirs.elasticmq as string, 'lib'),
   };

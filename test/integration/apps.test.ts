@@ -1,12 +1,11 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppSpec } from '../../lib/apps/spec.ts';
 import { AppSpecSchema } from '../../lib/apps/spec.ts';
 import { approveCommand, promoteCommand } from '../../lib/cli/commands/promote.ts';
 import { REVISION_ANNOTATION } from '../../lib/deploy/manifests.ts';
 import { appStatus } from '../../lib/deploy/status.ts';
 import type { Runtime } from '../../lib/runtime/up.ts';
-import { up } from '../../lib/runtime/up.ts';
 import { offerApproval, pendingApprovals } from '../../lib/store/approvals.ts';
 import { appsTracking, findApp, putApp } from '../../lib/store/apps.ts';
 import { putCluster } from '../../lib/store/clusters.ts';
@@ -16,9 +15,10 @@ import { queryHistory } from '../../lib/store/history.ts';
 import { UNROUTED_APP } from '../../lib/store/keys.ts';
 import { listReleases, type Release } from '../../lib/store/releases.ts';
 import { env } from '../../lib/topology.ts';
-import { awsClients, uniqueName, useEmulatorEnvironment } from '../support/aws.ts';
+import { awsClients, uniqueName } from '../support/aws.ts';
 import { connect, eventually, localClusters } from '../support/kube.ts';
 import { digestOf, distributionEnvelope } from '../support/registry.ts';
+import { startTestRuntime } from '../support/runtime.ts';
 
 // Registered apps end to end, on real parts only: registry webhooks through the HTTP edge, ElasticMQ,
 // DynamoDB Local, and two real kube-apiservers with controller-manager, scheduler and kwok nodes.
@@ -31,20 +31,7 @@ const { sqs } = awsClients();
 const REGISTRY = 'registry.local:5000';
 
 beforeAll(async () => {
-  useEmulatorEnvironment();
-  process.env.CAPSTAN_ROLLOUT_FIRST_CHECK_SECONDS = '1';
-  process.env.CAPSTAN_ROLLOUT_MAX_INTERVAL_SECONDS = '2';
-  process.env.CAPSTAN_ROLLOUT_TIMEOUT_SECONDS = '30'; // rollouts here finish in seconds, or never
-  runtime = await up({
-    clusters: 0,
-    existing: inject('infra').clusters,
-    environment: 'staging',
-    port: 0,
-    prefix: uniqueName('apps'),
-    retryDelaySeconds: 1,
-    writeState: false,
-    log: () => {},
-  });
+  runtime = await startTestRuntime('apps');
   db = createDb(runtime.state.table);
   const [first, second] = clusters;
   await putCluster(db, { ...first!, name: `${first!.name}-qa`, environment: 'qa', wave: 0 });

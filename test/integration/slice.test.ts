@@ -5,14 +5,14 @@ import sample from '../../events/samples/deploy.requested.json' with { type: 'js
 import { REVISION_ANNOTATION, stampRevision } from '../../lib/deploy/manifests.ts';
 import { applyAll } from '../../lib/kube/apply.ts';
 import type { Runtime } from '../../lib/runtime/up.ts';
-import { up } from '../../lib/runtime/up.ts';
 import { putCluster } from '../../lib/store/clusters.ts';
 import { createDb, type Db } from '../../lib/store/db.ts';
 import { queryHistory } from '../../lib/store/history.ts';
 import { UNROUTED_APP } from '../../lib/store/keys.ts';
 import { listReleases, type Release } from '../../lib/store/releases.ts';
-import { awsClients, uniqueName, useEmulatorEnvironment } from '../support/aws.ts';
+import { awsClients, uniqueName } from '../support/aws.ts';
 import { connect, eventually, localClusters } from '../support/kube.ts';
+import { startTestRuntime } from '../support/runtime.ts';
 
 // The thin slice end to end, on real parts only: the HTTP edge, ElasticMQ queues, the deploy and rollout
 // handlers, DynamoDB Local, and two real kube-apiservers with controller-manager, scheduler and kwok nodes.
@@ -22,21 +22,7 @@ const clusters = localClusters();
 const { sqs } = awsClients();
 
 beforeAll(async () => {
-  useEmulatorEnvironment();
-  process.env.CAPSTAN_ROLLOUT_FIRST_CHECK_SECONDS = '1';
-  process.env.CAPSTAN_ROLLOUT_MAX_INTERVAL_SECONDS = '2';
-  // Rollouts here take 1-3 s; 30 s lets the never-ready rollout below time out in a test's time.
-  process.env.CAPSTAN_ROLLOUT_TIMEOUT_SECONDS = '30';
-  runtime = await up({
-    clusters: 0,
-    existing: inject('infra').clusters,
-    environment: 'staging',
-    port: 0,
-    prefix: uniqueName('slice'),
-    retryDelaySeconds: 1,
-    writeState: false,
-    log: () => {},
-  });
+  runtime = await startTestRuntime('slice');
   db = createDb(runtime.state.table);
 });
 afterAll(async () => {

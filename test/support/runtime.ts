@@ -1,0 +1,25 @@
+import { inject } from 'vitest';
+import { type Runtime, up } from '../../lib/runtime/up.ts';
+import { uniqueName, useEmulatorEnvironment } from './aws.ts';
+
+/**
+ * A capstan runtime (table, queues, pollers, HTTP edge) of its own for one test file, on the run's shared
+ * emulators and clusters, which it registers in `staging`. Rollout checks are fast (first after 1 s, at
+ * most every 2 s) and a rollout not ready in 30 s fails: rollouts here take seconds, or never finish.
+ */
+export const startTestRuntime = async (name: string): Promise<Runtime> => {
+  useEmulatorEnvironment();
+  process.env.CAPSTAN_ROLLOUT_FIRST_CHECK_SECONDS = '1';
+  process.env.CAPSTAN_ROLLOUT_MAX_INTERVAL_SECONDS = '2';
+  process.env.CAPSTAN_ROLLOUT_TIMEOUT_SECONDS = '30';
+  return up({
+    clusters: 0,
+    existing: inject('infra').clusters,
+    environment: 'staging',
+    port: 0,
+    prefix: uniqueName(name),
+    retryDelaySeconds: 1,
+    writeState: false,
+    log: () => {},
+  });
+};
