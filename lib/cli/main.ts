@@ -174,7 +174,9 @@ program
 
 program
   .command('demo')
-  .description('bring everything up, release the sample app to two local clusters, print its history, shut down')
+  .description(
+    'bring everything up, push two images of the example app to a local registry and watch each release to two clusters, roll back, print status and history, shut down',
+  )
   .option('--timeout <seconds>', 'give up waiting for the rollout after this long', '300')
   .action(async (o) => (await commands.demo()).demoCommand(o));
 

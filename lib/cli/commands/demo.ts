@@ -1,78 +1,108 @@
-import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { parseAppSpec } from '../../apps/load.ts';
+import { appStatus } from '../../deploy/status.ts';
+import { connector } from '../../kube/connect.ts';
+import { pushImage } from '../../local/push-image.ts';
+import { startRegistry } from '../../local/registry.ts';
 import { repoRoot } from '../../runtime/state.ts';
 import { up } from '../../runtime/up.ts';
-import { createDb } from '../../store/db.ts';
+import { putApp } from '../../store/apps.ts';
+import { createDb, type Db } from '../../store/db.ts';
 import { queryHistory } from '../../store/history.ts';
 import { listReleases, type Release } from '../../store/releases.ts';
 import { progress } from '../log.ts';
+import { requestEvent } from '../request.ts';
 import { renderHistory } from './history.ts';
-import { send } from './send.ts';
+import { renderStatus } from './status.ts';
 
-const SAMPLE = join(repoRoot, 'events/samples/deploy.requested.json');
+const EXAMPLE = join(repoRoot, 'lib/apps/examples/hello.yaml');
+const APP = 'hello';
+const ENV = 'staging';
 
 /**
- * `capstan demo` (npm run demo): the whole flow on a fresh machine. Emulators, two local clusters and
- * the runtime come up, the sample deploy goes in through the HTTP edge, the release rolls out on both
- * clusters, the history is printed, and everything is stopped again.
+ * `capstan demo` (npm run demo): the main job on a fresh machine, on real parts only. Emulators, two
+ * local clusters, the runtime and a Distribution registry come up; the example app is registered to
+ * track its repository in that registry; two images are pushed, each becoming a release by digest on
+ * both clusters, wave by wave; release #1 is brought back with a rollback; then the status table and the
+ * history are printed and everything is stopped again.
  */
 export const demoCommand = async (o: { timeout: string }) => {
   const log = progress('demo');
+  const timeoutMs = Number(o.timeout) * 1000;
   const runtime = await up({
     clusters: 2,
-    environment: 'staging',
+    environment: ENV,
     port: 0,
     prefix: 'capstan-demo',
     retryDelaySeconds: 1,
     writeState: false,
     log,
   });
+  const endpoint = { url: runtime.state.httpUrl, token: runtime.state.ingestToken };
+  const registry = await startRegistry({
+    dir: join(runtime.workDir, 'registry'),
+    log,
+    notify: { url: `${runtime.state.httpUrl}/hooks/distribution`, token: runtime.state.ingestToken },
+  }).catch(async (error) => {
+    await runtime.stop();
+    throw error;
+  });
+  const db = createDb(runtime.state.table);
   let failed = false;
   try {
-    // The sample as CI would send it now: the current time and an id of its own.
-    const sample = JSON.parse(await readFile(SAMPLE, 'utf8'));
-    const event = join(runtime.workDir, 'deploy.requested.json');
-    await writeFile(event, JSON.stringify({ ...sample, id: randomUUID(), time: new Date().toISOString() }));
-    await send(event, { url: runtime.state.httpUrl, token: runtime.state.ingestToken }, log);
-    const db = createDb(runtime.state.table);
-    const release = await waitForRelease(db, 'hello', 'staging', Number(o.timeout) * 1000, log);
-    failed = release.status !== 'succeeded';
-    log(`release #${release.revision} ${release.status}`);
-    for (const c of runtime.state.clusters) {
-      const kc = new KubeConfig();
-      kc.loadFromFile(c.kubeconfigPath);
-      kc.setCurrentContext(c.context);
-      const d = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'hello', namespace: 'demo' });
-      const image = d.spec?.template.spec?.containers[0]?.image;
-      log(`${c.name}: deployment demo/hello ${d.status?.readyReplicas ?? 0}/${d.spec?.replicas} ready, image ${image}`);
+    const example = parseAppSpec(await readFile(EXAMPLE, 'utf8'), EXAMPLE);
+    const repository = `${registry.host}/acme/${APP}`;
+    const spec = { ...example, containers: example.containers.map((c) => ({ ...c, repository })) };
+    await putApp(db, spec, new Date());
+    log(`registered app ${APP} (${EXAMPLE}): ${ENV} deploys pushes of ${repository} matching semver >=1.0.0`);
+
+    for (const [revision, tag] of [
+      [1, '1.0.0'],
+      [2, '1.1.0'],
+    ] as const) {
+      const pushed = await pushImage(registry.url, `acme/${APP}`, tag);
+      log(`pushed ${repository}:${tag} (${pushed.digest.slice(0, 19)}...); the registry notifies capstan`);
+      failed ||= (await waitForRelease(db, revision, timeoutMs, log)).status !== 'succeeded';
     }
-    process.stdout.write(
-      `\nHistory of hello (newest first):\n${renderHistory(await queryHistory(db, { app: 'hello' }))}\n\n`,
+    await requestEvent(
+      'roll back',
+      {
+        type: 'rollback.requested',
+        subject: `${APP}/${ENV}`,
+        data: { app: APP, environment: ENV, toRevision: 1, reason: 'demo' },
+      },
+      endpoint,
     );
+    log('asked for a rollback to release #1 (`capstan rollback hello --env staging --to 1`)');
+    failed ||= (await waitForRelease(db, 3, timeoutMs, log)).status !== 'succeeded';
+
+    process.stdout.write(`\nStatus of ${APP}:\n${renderStatus(await appStatus(db, connector(), APP, [ENV]))}\n`);
+    const history = await queryHistory(db, { app: APP });
+    process.stdout.write(`\nHistory of ${APP} (newest first):\n${renderHistory(history)}\n\n`);
   } finally {
     log('shutting down');
+    await registry.stop();
     await runtime.stop();
     log('stopped cleanly');
   }
   if (failed) process.exitCode = 1;
 };
 
+/** Waits for release `revision` to settle, printing each change of its per-cluster progress. */
 const waitForRelease = async (
-  db: ReturnType<typeof createDb>,
-  app: string,
-  environment: string,
+  db: Db,
+  revision: number,
   timeoutMs: number,
   log: (line: string) => void,
 ): Promise<Release> => {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const [release] = await listReleases(db, app, environment, 1);
-    if (release) {
-      const line = `release #${release.revision}: ${release.status}; ${Object.entries(release.clusters)
+    const [release] = await listReleases(db, APP, ENV, 1);
+    if (release?.revision === revision) {
+      const line = `release #${release.revision} ${release.status}: ${Object.entries(release.clusters)
         .map(([c, s]) => `${c} ${s.apply}/${s.rollout}`)
         .join(', ')}`;
       if (line !== last) log(line);
@@ -81,5 +111,5 @@ const waitForRelease = async (
     }
     await sleep(500);
   }
-  throw new Error(`release of ${app} to ${environment} did not finish within ${timeoutMs / 1000}s`);
+  throw new Error(`release #${revision} of ${APP} in ${ENV} did not finish within ${timeoutMs / 1000}s`);
 };

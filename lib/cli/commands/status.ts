@@ -1,4 +1,4 @@
-import { appStatus } from '../../deploy/status.ts';
+import { appStatus, type ClusterStatus } from '../../deploy/status.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { connector } from '../../kube/connect.ts';
 import { findApp } from '../../store/apps.ts';
@@ -19,22 +19,24 @@ export const statusCommand = async (app: string, o: { env?: string; json?: boole
     const rows = await appStatus(db, connector(), app, environments);
     if (o.json) return out(JSON.stringify(rows, null, 2));
     if (rows.length === 0) return out(`no clusters are registered in ${environments.join(', ')}`);
-    out(
-      renderTable(
-        ['ENV', 'CLUSTER', 'RELEASE', 'IMAGE', 'LIVE', 'HEALTHY'],
-        rows.map((r) => [
-          r.environment,
-          r.cluster,
-          r.release ? `#${r.release} ${r.releaseStatus}` : '-',
-          r.image ?? '-',
-          `${r.live.revision ? `#${r.live.revision} ` : ''}${r.live.state}: ${r.live.message}`,
-          r.healthy ? 'yes' : 'no',
-        ]),
-      ),
-    );
+    out(renderStatus(rows));
     const unhealthy = rows.filter((r) => !r.healthy).length;
     if (unhealthy > 0) process.exitCode = 3; // scripts can tell "not healthy" from "could not ask"
   } finally {
     close();
   }
 };
+
+/** What runs where, one row per environment and cluster. */
+export const renderStatus = (rows: readonly ClusterStatus[]): string =>
+  renderTable(
+    ['ENV', 'CLUSTER', 'RELEASE', 'IMAGE', 'LIVE', 'HEALTHY'],
+    rows.map((r) => [
+      r.environment,
+      r.cluster,
+      r.release ? `#${r.release} ${r.releaseStatus}` : '-',
+      r.image ?? '-',
+      `${r.live.revision ? `#${r.live.revision} ` : ''}${r.live.state}: ${r.live.message}`,
+      r.healthy ? 'yes' : 'no',
+    ]),
+  );
