@@ -80,6 +80,11 @@ apps
   .argument('<name>', 'app name')
   .option('--json', 'machine-readable output')
   .action(async (name, o) => (await commands.apps()).showAppCommand(name, o, out));
+apps
+  .command('remove')
+  .description('unregister an app: pushes stop releasing it; clusters, releases and history are left as they are')
+  .argument('<name>', 'app name')
+  .action(async (name) => (await commands.apps()).removeAppCommand(name, out));
 
 const envs = program.command('env').description('environments: protected ones take production rules');
 envs

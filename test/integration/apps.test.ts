@@ -7,7 +7,7 @@ import { REVISION_ANNOTATION } from '../../lib/deploy/manifests.ts';
 import { appStatus } from '../../lib/deploy/status.ts';
 import type { Runtime } from '../../lib/runtime/up.ts';
 import { offerApproval, pendingApprovals } from '../../lib/store/approvals.ts';
-import { appsTracking, findApp, putApp } from '../../lib/store/apps.ts';
+import { appsTracking, findApp, putApp, removeApp } from '../../lib/store/apps.ts';
 import { putCluster } from '../../lib/store/clusters.ts';
 import { createDb, type Db } from '../../lib/store/db.ts';
 import { environmentPolicy, setEnvironment } from '../../lib/store/environments.ts';
@@ -141,6 +141,18 @@ describe('apps in the table', () => {
     expect(
       (await appsTracking(db, `${REGISTRY}/acme/${name}-v2`)).map((a) => [a.record.spec.name, a.containers]),
     ).toEqual([[name, ['web']]]);
+  });
+
+  it('removing an app drops its tracking and waiting approvals, keeps its history, and is refused twice', async () => {
+    const name = uniqueName('gone');
+    await register(appSpec(name, { live: {} }));
+    const waiting = { app: name, environment: 'live', container: 'web', image: ref(name, '1.0.0'), tag: '1.0.0' };
+    await offerApproval(db, { ...waiting, pushedAt: new Date().toISOString(), eventId: name });
+    expect((await removeApp(db, name)).spec.name).toBe(name);
+    expect(await findApp(db, name)).toBeUndefined();
+    expect(await appsTracking(db, `${REGISTRY}/acme/${name}`)).toEqual([]);
+    expect(await pendingApprovals(db, name, 'live')).toEqual([]);
+    await expect(removeApp(db, name)).rejects.toThrow(`app ${name} is not registered`);
   });
 
   it('environments: explicit settings win, unset ones named like production are protected', async () => {

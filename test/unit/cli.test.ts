@@ -44,6 +44,7 @@ describe('capstan CLI', () => {
     'apps add',
     'apps list',
     'apps show',
+    'apps remove',
     'env set',
     'env list',
     'status',

@@ -4,7 +4,7 @@ import { parseAppSpec } from '../../apps/load.ts';
 import type { AppSpec } from '../../apps/spec.ts';
 import { describePolicy } from '../../deploy/track.ts';
 import { InvalidInputError, messageOf } from '../../errors.ts';
-import { getApp, listApps, putApp } from '../../store/apps.ts';
+import { getApp, listApps, putApp, removeApp } from '../../store/apps.ts';
 import { openDb } from '../connect.ts';
 import { renderTable, since } from '../format.ts';
 
@@ -23,6 +23,20 @@ export const addAppCommand = async (file: string, o: { dryRun?: boolean }, out: 
     const { record, change } = await putApp(db, spec, new Date());
     const what = { created: 'registered', configured: 'updated', unchanged: 'unchanged' }[change];
     out(`app ${spec.name} ${what} (generation ${record.generation}; ${environmentsOf(spec)})`);
+  } finally {
+    close();
+  }
+};
+
+/** `capstan apps remove <name>`: capstan stops releasing the app; clusters, releases and history stay. */
+export const removeAppCommand = async (name: string, out: (line: string) => void) => {
+  const { db, close } = await openDb();
+  try {
+    const record = await removeApp(db, name);
+    out(
+      `app ${name} removed (was generation ${record.generation}): pushes no longer release it; what runs in the ` +
+        'clusters, its releases and its history are left as they are',
+    );
   } finally {
     close();
   }
