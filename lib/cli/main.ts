@@ -140,9 +140,9 @@ program
 
 program
   .command('releases')
-  .description("an app's releases in an environment, newest first: status, image, clusters")
+  .description("an app's releases, newest first: environment, status, image, clusters")
   .argument('<app>', 'app name')
-  .requiredOption('--env <env>', 'environment')
+  .option('--env <env>', 'only this environment (default: all)')
   .addOption(new Option('--limit <n>', 'at most this many releases').default(20).argParser(Number))
   .option('--json', 'machine-readable output')
   .action(async (app, o) => (await commands.releases()).releasesCommand(app, o, out));

@@ -52,17 +52,18 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
   const history = (entry: Pick<HistoryEntry, 'outcome' | 'reason' | 'details'>) =>
     recordStep(deps, event, { app, environment }, { action: 'release', ...entry });
 
-  const clusters = await clustersOfEnvironment(deps.db, environment);
+  // Independent reads, at once: each is a round trip to the table on the way to the first apply.
+  const [clusters, registered, policy, recent] = await Promise.all([
+    clustersOfEnvironment(deps.db, environment),
+    findApp(deps.db, app).then((record) => record?.spec),
+    environmentPolicy(deps.db, environment),
+    listReleases(deps.db, app, environment, 20),
+  ]);
   if (clusters.length === 0) {
     const reason = `no clusters are registered in environment ${environment}`;
     await history({ outcome: 'skipped', reason });
     return { app, environment, outcome: 'skipped', reason, clusters: {} };
   }
-  const [registered, policy, recent] = await Promise.all([
-    findApp(deps.db, app).then((record) => record?.spec),
-    environmentPolicy(deps.db, environment),
-    listReleases(deps.db, app, environment, 20),
-  ]);
   const [newest] = recent;
   const plan = planRelease(event.data, registered, policy, currentRelease(recent));
   if (!plan.ok) {
@@ -204,27 +205,28 @@ const startRelease = async (
 ): Promise<ReleaseSummary> => {
   const { app, environment } = input;
   const { release, created } = await createRelease(deps.db, input);
-  const [newest] = await listReleases(deps.db, app, environment, 1);
-  if (
-    !created &&
-    (release.status !== 'applying' || release.wave > 0 || (newest && newest.revision > release.revision))
-  ) {
-    // A redelivery of an event whose release already went out, or was overtaken by a newer one.
-    const reason = `release #${release.revision} was already ${newest && newest.revision > release.revision ? `superseded by #${newest.revision}` : release.status}`;
-    return { app, environment, revision: release.revision, outcome: 'skipped', reason, clusters: {} };
+  if (!created) {
+    const [newest] = await listReleases(deps.db, app, environment, 1);
+    if (release.status !== 'applying' || release.wave > 0 || (newest && newest.revision > release.revision)) {
+      // A redelivery of an event whose release already went out, or was overtaken by a newer one.
+      const reason = `release #${release.revision} was already ${newest && newest.revision > release.revision ? `superseded by #${newest.revision}` : release.status}`;
+      return { app, environment, revision: release.revision, outcome: 'skipped', reason, clusters: {} };
+    }
   }
-  await supersedeOlder(release, cause, deps);
-  await recordStep(
-    deps,
-    cause,
-    { app, environment, revision: release.revision },
-    {
-      action: 'release',
-      outcome: 'accepted',
-      reason: release.rollbackOf ? release.reason : undefined,
-      details: { image: release.image, waves: release.waves },
-    },
-  );
+  await Promise.all([
+    supersedeOlder(release, cause, deps),
+    recordStep(
+      deps,
+      cause,
+      { app, environment, revision: release.revision },
+      {
+        action: 'release',
+        outcome: 'accepted',
+        reason: release.rollbackOf ? release.reason : undefined,
+        details: { image: release.image, waves: release.waves },
+      },
+    ),
+  ]);
   return applyWave(release, 0, clusters, cause, deps);
 };
 
@@ -425,18 +427,21 @@ const applyToCluster = async (
     // A retry re-applies clusters that already succeeded: unchanged there, so their rollout stands as it was.
     const previous = release.clusters[cluster.name]?.rollout;
     const settled = outcome === 'unchanged' && (previous === 'ready' || previous === 'failed') ? previous : undefined;
-    await setClusterRelease(deps.db, release, cluster.name, {
-      apply: outcome,
-      rollout: settled ?? 'progressing',
-      updatedAt: now(),
-    });
-    await record({ outcome, details: { objects: applied.map((a) => `${a.kind}/${a.name}: ${a.outcome}`) } });
-    if (!settled) {
-      const generation = applied.find((a) => a.kind === 'Deployment')?.object.metadata?.generation ?? 1;
-      await deps.enqueue(rolloutCheck(release, cluster.name, generation, deps), {
-        delaySeconds: deps.rollout.firstCheckSeconds,
-      });
-    }
+    const generation = applied.find((a) => a.kind === 'Deployment')?.object.metadata?.generation ?? 1;
+    // Three independent writes; a failure of any fails the message, and its retry re-applies as unchanged.
+    await Promise.all([
+      setClusterRelease(deps.db, release, cluster.name, {
+        apply: outcome,
+        rollout: settled ?? 'progressing',
+        updatedAt: now(),
+      }),
+      record({ outcome, details: { objects: applied.map((a) => `${a.kind}/${a.name}: ${a.outcome}`) } }),
+      settled
+        ? undefined
+        : deps.enqueue(rolloutCheck(release, cluster.name, generation, deps), {
+            delaySeconds: deps.rollout.firstCheckSeconds,
+          }),
+    ]);
     return { cluster: cluster.name, outcome };
   } catch (error) {
     const retryable = !(error instanceof CapstanError) || error.retryable;

@@ -51,11 +51,24 @@ export const applyObject = async (
   }
 };
 
-/** Applies objects in order (a Service after its Deployment is fine; a namespace must come first). */
-export const applyAll = async (kube: KubeClients, objects: readonly KubernetesObject[], options = {}) => {
-  const results: ApplyResult[] = [];
-  for (const object of objects) results.push(await applyObject(kube, object, options));
-  return results;
+/**
+ * Applies objects, results in the order given: cluster-scoped ones (a Namespace) first, one by one, since
+ * the others may live in them; then the namespaced ones all at once (a Deployment and its Service do not
+ * depend on each other), which saves a round trip per object on every cluster of every release.
+ */
+export const applyAll = async (
+  kube: KubeClients,
+  objects: readonly KubernetesObject[],
+  options = {},
+): Promise<ApplyResult[]> => {
+  const results = new Map<KubernetesObject, ApplyResult>();
+  for (const object of objects.filter((o) => !o.metadata?.namespace)) {
+    results.set(object, await applyObject(kube, object, options));
+  }
+  const namespaced = objects.filter((o) => o.metadata?.namespace);
+  const applied = await Promise.all(namespaced.map((object) => applyObject(kube, object, options)));
+  for (const [i, object] of namespaced.entries()) results.set(object, applied[i] as ApplyResult);
+  return objects.map((object) => results.get(object) as ApplyResult);
 };
 
 /** The strongest change among several applies: created > configured > unchanged. */

@@ -69,6 +69,23 @@ export const listReleases = async (db: Db, app: string, environment: string, lim
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :rev)',
       ExpressionAttributeValues: { ':pk': keys.releases(app, environment).PK, ':rev': 'REV#' },
       ScanIndexForward: false,
+      // What the next release builds on and is compared with: never a read from before the last write.
+      ConsistentRead: true,
+    },
+    limit,
+  );
+  return items.map(fromItem);
+};
+
+/** An app's releases in every environment, newest first (the app index; for people, eventually consistent). */
+export const listAppReleases = async (db: Db, app: string, limit = 50): Promise<Release[]> => {
+  const items = await queryAll(
+    db,
+    {
+      IndexName: 'GSI1',
+      KeyConditionExpression: 'GSI1PK = :pk AND begins_with(GSI1SK, :rel)',
+      ExpressionAttributeValues: { ':pk': keys.releaseIndex(app, '').GSI1PK, ':rel': 'REL#' },
+      ScanIndexForward: false,
     },
     limit,
   );

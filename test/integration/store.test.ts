@@ -9,6 +9,7 @@ import { acquireLease, releaseLease } from '../../lib/store/leases.ts';
 import {
   createRelease,
   getRelease,
+  listAppReleases,
   listReleases,
   type NewRelease,
   setClusterRelease,
@@ -62,6 +63,19 @@ describe('releases', () => {
     const results = await Promise.all(['a', 'b', 'c'].map((id) => createRelease(db, newRelease(`evt-${id}`, 'jobs'))));
     expect(results.map((r) => r.release.revision).sort()).toEqual([1, 2, 3]);
     expect((await listReleases(db, 'jobs', 'staging')).map((r) => r.revision)).toEqual([3, 2, 1]);
+  });
+
+  it("lists an app's releases across environments, newest first", async () => {
+    const at = (minute: number) => `2026-11-30T10:0${minute}:00.000Z`;
+    await createRelease(db, { ...newRelease('evt-s1', 'multi'), createdAt: at(1) });
+    await createRelease(db, { ...newRelease('evt-p1', 'multi'), environment: 'production', createdAt: at(2) });
+    await createRelease(db, { ...newRelease('evt-s2', 'multi'), createdAt: at(3) });
+    expect((await listAppReleases(db, 'multi')).map((r) => `${r.environment}#${r.revision}`)).toEqual([
+      'staging#2',
+      'production#1',
+      'staging#1',
+    ]);
+    expect(await listAppReleases(db, 'multi', 1)).toHaveLength(1);
   });
 
   it('records each cluster separately within a release', async () => {

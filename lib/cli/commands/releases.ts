@@ -1,24 +1,25 @@
 import { InvalidInputError } from '../../errors.ts';
-import { listReleases } from '../../store/releases.ts';
+import { listAppReleases, listReleases } from '../../store/releases.ts';
 import { openDb } from '../connect.ts';
 import { renderTable, since } from '../format.ts';
 import { requestEvent } from '../request.ts';
 
-/** `capstan releases <app> --env <env>`: every release, newest first, with where it went. */
+/** `capstan releases <app> [--env <env>]`: every release, newest first, with where it went. */
 export const releasesCommand = async (
   app: string,
-  o: { env: string; limit: number; json?: boolean },
+  o: { env?: string; limit: number; json?: boolean },
   out: (line: string) => void,
 ) => {
   const { db, close } = await openDb();
   try {
-    const releases = await listReleases(db, app, o.env, o.limit);
+    const releases = o.env ? await listReleases(db, app, o.env, o.limit) : await listAppReleases(db, app, o.limit);
     if (o.json) return out(JSON.stringify(releases, null, 2));
-    if (releases.length === 0) return out(`no releases of ${app} in ${o.env}`);
+    if (releases.length === 0) return out(`no releases of ${app}${o.env ? ` in ${o.env}` : ''}`);
     out(
       renderTable(
-        ['REV', 'STATUS', 'CREATED', 'IMAGE', 'CLUSTERS', 'NOTE'],
+        ['ENV', 'REV', 'STATUS', 'CREATED', 'IMAGE', 'CLUSTERS', 'NOTE'],
         releases.map((r) => [
+          r.environment,
           `#${r.revision}`,
           r.status,
           since(r.createdAt),
