@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { acceptEvent } from '../lib/ingest/accept.ts';
 import { acceptHook } from '../lib/ingest/hook.ts';
+import { hookSecret } from '../lib/ingest/hook-secret.ts';
 import { ingestSecret } from '../lib/ingest/secret.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 import { imageSources } from '../lib/sources/index.ts';
@@ -12,7 +13,8 @@ const secret = ingestSecret(w.secrets);
 
 /**
  * POST /events: authenticated, validated events from CI, bots and automation go onto their queue.
- * POST /hooks/<registry>: a registry's own webhook, verified its way, becomes image.pushed events.
+ * POST /hooks/<registry>: a registry's own webhook, verified its way with its own secret (hook-secret.ts),
+ * becomes image.pushed events.
  */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const rawBody = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
@@ -21,7 +23,7 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
     ? await acceptHook(
         source,
         { rawBody, headers: event.headers, pathSecret: event.pathParameters?.secret },
-        await secret(),
+        hookSecret(await secret(), source.name),
         w.deploy.enqueue,
       )
     : await acceptEvent({ rawBody, headers: event.headers }, await secret(), w.deploy.enqueue);

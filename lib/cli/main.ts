@@ -11,6 +11,7 @@ const commands = {
   clusters: () => import('./commands/clusters.ts'),
   demo: () => import('./commands/demo.ts'),
   history: () => import('./commands/history.ts'),
+  hooks: () => import('./commands/hooks.ts'),
   install: () => import('./commands/install.ts'),
   rbac: () => import('./commands/rbac.ts'),
   releases: () => import('./commands/releases.ts'),
@@ -99,6 +100,13 @@ envs
   .description('environments set explicitly (unset ones named like production are protected)')
   .option('--json', 'machine-readable output')
   .action(async (o) => (await commands.env()).listEnvCommand(o, out));
+
+program
+  .command('hooks')
+  .description("each registry's webhook URL and its own secret, to paste into the registry's settings")
+  .option('--url <url>', 'the API base URL of a deployed stack (default: the local `capstan up`)')
+  .option('--json', 'machine-readable output')
+  .action(async (o) => (await commands.hooks()).hooksCommand(o, out));
 
 program
   .command('status')

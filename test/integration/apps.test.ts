@@ -5,6 +5,7 @@ import { AppSpecSchema } from '../../lib/apps/spec.ts';
 import { approveCommand, promoteCommand } from '../../lib/cli/commands/promote.ts';
 import { REVISION_ANNOTATION } from '../../lib/deploy/manifests.ts';
 import { appStatus } from '../../lib/deploy/status.ts';
+import { hookSecret } from '../../lib/ingest/hook-secret.ts';
 import type { Runtime } from '../../lib/runtime/up.ts';
 import { offerApproval, pendingApprovals } from '../../lib/store/approvals.ts';
 import { appsTracking, findApp, putApp, removeApp } from '../../lib/store/apps.ts';
@@ -70,7 +71,7 @@ const hook = async (app: string, push: Parameters<typeof distributionEnvelope>[2
   const response = await fetch(`${runtime.state.httpUrl}/hooks/distribution`, {
     method: 'POST',
     headers: {
-      authorization: `Bearer ${runtime.state.ingestToken}`,
+      authorization: `Bearer ${hookSecret(runtime.state.ingestToken, 'distribution')}`,
       'content-type': 'application/vnd.docker.distribution.events.v2+json',
     },
     body: body ?? JSON.stringify(distributionEnvelope(REGISTRY, `acme/${app}`, push)),

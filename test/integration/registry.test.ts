@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppSpecSchema } from '../../lib/apps/spec.ts';
+import { hookSecret } from '../../lib/ingest/hook-secret.ts';
 import { pushImage } from '../../lib/local/push-image.ts';
 import { type LocalRegistry, startRegistry } from '../../lib/local/registry.ts';
 import type { Runtime } from '../../lib/runtime/up.ts';
@@ -28,7 +29,10 @@ beforeAll(async () => {
   registry = await startRegistry({
     dir: join(runtime.workDir, 'registry'),
     log: () => {},
-    notify: { url: `${runtime.state.httpUrl}/hooks/distribution`, token: runtime.state.ingestToken },
+    notify: {
+      url: `${runtime.state.httpUrl}/hooks/distribution`,
+      token: hookSecret(runtime.state.ingestToken, 'distribution'),
+    },
   });
   process.env.CAPSTAN_DOCKERHUB_REGISTRY_URL = registry.url;
 });
@@ -112,8 +116,8 @@ describe('a real Distribution registry', () => {
 });
 
 describe('Docker Hub pushes (no digest in the webhook)', () => {
-  const dockerHub = (repository: string, tag: string) =>
-    fetch(`${runtime.state.httpUrl}/hooks/dockerhub/${runtime.state.ingestToken}`, {
+  const dockerHub = (repository: string, tag: string, secret = hookSecret(runtime.state.ingestToken, 'dockerhub')) =>
+    fetch(`${runtime.state.httpUrl}/hooks/dockerhub/${secret}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -142,5 +146,29 @@ describe('Docker Hub pushes (no digest in the webhook)', () => {
       reason: `push of docker.io/acme/${app}:2.1.0 carries no digest, and Docker Hub could not resolve it: acme/${app}:2.1.0 is not in ${registry.host}`,
     });
     expect(await listReleases(db, app, 'staging')).toHaveLength(1);
+  });
+
+  it("refuse the ingest token itself and another registry's secret in the path", async () => {
+    const app = uniqueName('hub');
+    const wrong = [runtime.state.ingestToken, hookSecret(runtime.state.ingestToken, 'distribution')];
+    for (const secret of wrong) expect((await dockerHub(`acme/${app}`, '1.0.0', secret)).status).toBe(401);
+  });
+});
+
+describe('each registry has its own secret', () => {
+  it("a Distribution notification with the ingest token, or with Harbor's secret, is refused", async () => {
+    const body = JSON.stringify({ events: [] });
+    const post = (token: string) =>
+      fetch(`${runtime.state.httpUrl}/hooks/distribution`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/vnd.docker.distribution.events.v2+json',
+        },
+        body,
+      });
+    expect((await post(runtime.state.ingestToken)).status).toBe(401);
+    expect((await post(hookSecret(runtime.state.ingestToken, 'harbor'))).status).toBe(401);
+    expect((await post(hookSecret(runtime.state.ingestToken, 'distribution'))).status).toBe(202);
   });
 });

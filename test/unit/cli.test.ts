@@ -11,10 +11,12 @@ const bin = join(import.meta.dirname, '../../lib/cli/bin.js');
 const dir = mkdtempSync(join(tmpdir(), 'capstan-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const capstan = async (...args: string[]) => {
+const capstan = async (...args: string[]) => capstanWith({}, ...args);
+
+const capstanWith = async (extraEnv: NodeJS.ProcessEnv, ...args: string[]) => {
   try {
     const { stdout, stderr } = await run('node', [bin, ...args], {
-      env: { ...process.env, CAPSTAN_STATE: join(dir, 'none.json') },
+      env: { ...process.env, CAPSTAN_STATE: join(dir, 'none.json'), ...extraEnv },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -50,11 +52,36 @@ describe('capstan CLI', () => {
     'status',
     'promote',
     'approve',
+    'hooks',
     'bench',
   ])('%s --help', async (command) => {
     const { code, stdout } = await capstan(...command.split(' '), '--help');
     expect(code).toBe(0);
     expect(stdout).toContain(`Usage: capstan ${command}`);
+  });
+
+  it("hooks prints each registry's URL and its own secret, derived from the ingest token", async () => {
+    const token = 'a-long-enough-ingest-token-for-tests';
+    const { code, stdout } = await capstanWith(
+      { CAPSTAN_INGEST_TOKEN: token },
+      'hooks',
+      '--url',
+      'https://api.example.com/',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout) as { producer: string; url: string; configure: string }[];
+    expect(rows.map((r) => r.producer)).toEqual(['distribution', 'harbor', 'dockerhub', 'ghcr']);
+    const { hookSecret } = await import('../../lib/ingest/hook-secret.ts');
+    expect(rows[0]?.configure).toContain(`Bearer ${hookSecret(token, 'distribution')}`);
+    expect(rows[2]?.url).toBe(`https://api.example.com/hooks/dockerhub/${hookSecret(token, 'dockerhub')}`);
+    expect(stdout).not.toContain(token);
+  });
+
+  it('hooks without a running capstan or a token says what to do', async () => {
+    const { code, stderr } = await capstan('hooks');
+    expect(code).toBe(1);
+    expect(stderr).toContain('capstan is not running here');
   });
 
   it('send refuses an invalid event, naming the bad field, before anything is sent', async () => {

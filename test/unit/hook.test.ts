@@ -110,3 +110,16 @@ describe('routes', () => {
     expect(matchPath('/events', '/events/x')).toBeUndefined();
   });
 });
+
+describe('hookSecret', () => {
+  it('gives each registry a secret of its own, stable for one ingest token, never the token itself', async () => {
+    const { hookSecret } = await import('../../lib/ingest/hook-secret.ts');
+    const token = 'k3XbV9qLw2Rr7TzN4pYd-ingest';
+    const secrets = imageSources.map((s) => hookSecret(token, s.name));
+    expect(new Set(secrets).size).toBe(imageSources.length);
+    expect(secrets).not.toContain(token);
+    expect(hookSecret(token, 'harbor')).toBe(hookSecret(token, 'harbor'));
+    expect(hookSecret(`${token}-rotated`, 'harbor')).not.toBe(hookSecret(token, 'harbor'));
+    expect(hookSecret(token, 'dockerhub')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});

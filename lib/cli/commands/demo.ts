@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAppSpec } from '../../apps/load.ts';
 import { appStatus } from '../../deploy/status.ts';
+import { hookSecret } from '../../ingest/hook-secret.ts';
 import { connector } from '../../kube/connect.ts';
 import { pushImage } from '../../local/push-image.ts';
 import { startRegistry } from '../../local/registry.ts';
@@ -44,7 +45,10 @@ export const demoCommand = async (o: { timeout: string }) => {
   const registry = await startRegistry({
     dir: join(runtime.workDir, 'registry'),
     log,
-    notify: { url: `${runtime.state.httpUrl}/hooks/distribution`, token: runtime.state.ingestToken },
+    notify: {
+      url: `${runtime.state.httpUrl}/hooks/distribution`,
+      token: hookSecret(runtime.state.ingestToken, 'distribution'),
+    },
   }).catch(async (error) => {
     await runtime.stop();
     throw error;

@@ -1,0 +1,11 @@
+import { createHmac } from 'node:crypto';
+import type { ImageSource } from '../sources/index.ts';
+
+/**
+ * The secret one registry's webhook is verified with: derived from the ingest token (HMAC-SHA256 keyed
+ * by it, over the producer's name), so each producer holds a credential of its own while there is still
+ * one secret to store and rotate. A Docker Hub URL that leaks (its secret is in the path, and Hub shows it
+ * to every admin of the repository) opens neither `/events` nor another registry's route.
+ */
+export const hookSecret = (ingestToken: string, producer: ImageSource['name']): string =>
+  createHmac('sha256', ingestToken).update(`capstan/hooks/${producer}`).digest('base64url');
