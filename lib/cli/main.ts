@@ -118,7 +118,7 @@ program
 
 program
   .command('promote')
-  .description('release the digest that succeeded in one environment to another')
+  .description("release what succeeded in one environment (every container's image, by digest) to another")
   .argument('<app>', 'app name (registered)')
   .requiredOption('--from <env>', 'environment whose newest successful release is promoted')
   .requiredOption('--to <env>', 'environment to release it to')
@@ -129,7 +129,7 @@ program
 
 program
   .command('approve')
-  .description('release the image push waiting for approval in an environment (apps with autoDeploy: false)')
+  .description('release the pushes waiting for approval in an environment, one per container, as one release')
   .argument('<app>', 'app name')
   .requiredOption('--env <env>', 'environment')
   .option('--url <url>', 'capstan HTTP endpoint (default: the local `capstan up`)')

@@ -34,6 +34,12 @@ export const currentRelease = (newestFirst: readonly Release[]): Release | undef
 export const targetContainer = (request: Pick<DeployRequested['data'], 'container'>, app: AppSpec): string =>
   request.container ?? (app.containers[0]?.name as string);
 
+/** The containers a request for a registered app sets an image for: its `container`, then those in `images`. */
+export const requestedContainers = (
+  request: Pick<DeployRequested['data'], 'container' | 'images'>,
+  app: AppSpec,
+): string[] => [...new Set([targetContainer(request, app), ...Object.keys(request.images ?? {})])];
+
 /**
  * Every image a request for a registered app deploys, by container: the current release's (for
  * containers still in the spec), then the request's `images`, then its `image` for its container. Names

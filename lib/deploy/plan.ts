@@ -72,14 +72,12 @@ export const planRelease = (
   }
   const replicas = settings.replicas ?? app.replicas;
   const images = requestedImages(request, app, current);
-  const image = images[app.containers[0]?.name as string];
-  const violations = checkPolicy({ app, environment, image, images, replicas });
+  const violations = checkPolicy({ app, environment, images, replicas });
   if (violations.length > 0) return { ok: false, reasons: violations.map((v) => `${v.rule}: ${v.reason}`) };
   try {
     const manifests = renderApp({
       app,
       environment: environment.name,
-      image,
       images,
       replicas,
       hpaManaged: settings.autoscaled,

@@ -20,29 +20,37 @@ export interface PushSummary {
 
 /**
  * image.pushed -> for every app tracking the repository, each environment whose tag policy takes the tag
- * gets a deploy request (pinned by digest), or a pending approval; the rest is recorded as skipped with
- * its reason. The deploy request's id derives from the push's, so a redelivered push requests nothing new.
+ * gets one deploy request (pinned by digest) for the containers that run the repository, or a pending
+ * approval per container; the rest is recorded as skipped with its reason. The deploy request's id
+ * derives from the push's, so a redelivered push requests nothing new.
  */
 export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promise<PushSummary> => {
   const { registry, repository: path, tag } = event.data;
   const repository = canonicalRepository(registry, path);
-  const unrouted = async (reason: string, digest = event.data.digest): Promise<PushSummary> => {
-    await record({ app: UNROUTED_APP }, { outcome: 'skipped', reason, details: { repository, tag, digest } });
-    return { repository, decisions: [], reason };
-  };
   const record = (
     subject: { app: string; environment?: string },
     step: Pick<HistoryEntry, 'outcome' | 'reason' | 'details'>,
   ) => recordStep(deps, event, subject, { action: 'track', ...step });
+  const skipAll = async (apps: readonly string[], reason: string): Promise<PushSummary> => {
+    const details = { repository, tag, digest: event.data.digest };
+    for (const app of apps) await record({ app }, { outcome: 'skipped', reason, details });
+    return { repository, decisions: [], reason };
+  };
 
   if (tag === undefined) {
-    return unrouted(`push of ${repository}@${event.data.digest} carries no tag: capstan deploys tags`);
+    return skipAll([UNROUTED_APP], `push of ${repository}@${event.data.digest} carries no tag: capstan deploys tags`);
   }
   const apps = await appsTracking(deps.db, repository);
-  if (apps.length === 0) return unrouted(`no registered app runs ${repository}`);
-  const found = await pushedDigest(event, deps);
-  if (!found.digest) return unrouted(`push of ${repository}:${tag} carries no digest, and ${found.why}`);
-  const { digest } = found;
+  if (apps.length === 0) return skipAll([UNROUTED_APP], `no registered app runs ${repository}`);
+  const found = await pushedDigest(event, tag, deps);
+  if (!found.digest) {
+    const reason = `push of ${repository}:${tag} carries no digest, and ${found.why}`;
+    return skipAll(
+      apps.map((a) => a.record.spec.name),
+      reason,
+    );
+  }
+  const digest = found.digest;
 
   const pushedAt = new Date(event.data.pushedAt ?? event.time).toISOString();
   const image = `${repository}:${tag}@${digest}`;
@@ -56,33 +64,42 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
         ),
       ),
     );
-    for (const container of containers) {
-      for (const decision of decidePush({ tag, digest, pushedAt }, spec, container, (env) => newest.get(env))) {
-        const subject = { app: spec.name, environment: decision.environment };
-        const details = { image, container, producer: event.data.producer };
-        if (decision.action === 'deploy') {
-          await deps.enqueue(deployRequest(event, { ...subject, container, image, pushedAt }));
-          await record(subject, { outcome: 'accepted', reason: decision.reason, details });
-        } else if (decision.action === 'await-approval') {
-          const offered = await offerApproval(deps.db, {
-            ...subject,
-            container,
-            image,
-            tag,
-            pushedAt,
-            eventId: event.id,
-            pushedBy: event.data.pushedBy,
-          });
-          await record(subject, {
-            outcome: offered ? 'pending' : 'skipped',
-            reason: offered ? decision.reason : 'a newer push already waits for approval',
-            details,
-          });
-        } else {
-          await record(subject, { outcome: 'skipped', reason: decision.reason, details });
-        }
-        decisions.push({ ...decision, app: spec.name, container });
+    const pushed = { tag, digest, pushedAt };
+    const decided = containers.flatMap((container) =>
+      decidePush(pushed, spec, container, (env) => newest.get(env)).map((d) => ({ ...d, container })),
+    );
+    // One request per environment, for every container the push changes there (two may run one repository).
+    const deploys = new Map<string, string[]>();
+    for (const d of decided.filter((d) => d.action === 'deploy')) {
+      deploys.set(d.environment, [...(deploys.get(d.environment) ?? []), d.container]);
+    }
+    for (const [environment, names] of deploys) {
+      await deps.enqueue(deployRequest(event, { app: spec.name, environment, containers: names, image, pushedAt }));
+    }
+    for (const decision of decided) {
+      const subject = { app: spec.name, environment: decision.environment };
+      const details = { image, container: decision.container, producer: event.data.producer };
+      if (decision.action === 'deploy') {
+        await record(subject, { outcome: 'accepted', reason: decision.reason, details });
+      } else if (decision.action === 'await-approval') {
+        const offered = await offerApproval(deps.db, {
+          ...subject,
+          container: decision.container,
+          image,
+          tag,
+          pushedAt,
+          eventId: event.id,
+          pushedBy: event.data.pushedBy,
+        });
+        await record(subject, {
+          outcome: offered ? 'pending' : 'skipped',
+          reason: offered ? decision.reason : 'a newer push already waits for approval',
+          details,
+        });
+      } else {
+        await record(subject, { outcome: 'skipped', reason: decision.reason, details });
       }
+      decisions.push({ ...decision, app: spec.name });
     }
   }
   return { repository, decisions };
@@ -90,18 +107,18 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
 
 /**
  * The digest of the pushed manifest: the event's own, or, for Docker Hub (whose webhook sends none), what
- * the tag points at when asked. A registry's "no" is recorded; a registry that cannot be reached throws,
- * so the message is retried. Only Docker Hub is ever asked: a push cannot make capstan call another host.
+ * the tag points at when asked. A registry's "no" is recorded; a registry that cannot answer now throws
+ * (RegistryUnavailableError), so the message is retried. Only Docker Hub is ever asked: a push cannot
+ * make capstan call another host.
  */
 const pushedDigest = async (
   event: ImagePushed,
+  tag: string,
   deps: DeployDeps,
 ): Promise<{ digest: string; why?: undefined } | { digest?: undefined; why: string }> => {
-  const { registry, repository, tag, digest } = event.data;
+  const { registry, repository, digest } = event.data;
   if (digest !== undefined) return { digest };
-  if (registry !== DOCKER_HUB_REGISTRY || tag === undefined || !deps.dockerHubDigest) {
-    return { why: 'capstan deploys by digest only' };
-  }
+  if (registry !== DOCKER_HUB_REGISTRY || !deps.dockerHubDigest) return { why: 'capstan deploys by digest only' };
   try {
     return { digest: await deps.dockerHubDigest(repository, tag) };
   } catch (error) {
@@ -110,15 +127,19 @@ const pushedDigest = async (
   }
 };
 
-/** The deploy request a push makes for one container of an app in one environment; id and time derive from the push. */
+/**
+ * The deploy request a push makes in one environment of an app, for the containers that run the pushed
+ * repository (`image` for the first, `images` naming them all when there are several); its id and time
+ * derive from the push.
+ */
 export const deployRequest = (
   push: ImagePushed,
-  target: { app: string; environment: string; container: string; image: string; pushedAt: string },
+  target: { app: string; environment: string; containers: readonly string[]; image: string; pushedAt: string },
 ): DeployRequested => {
-  const { app, environment, container, image, pushedAt } = target;
+  const { app, environment, containers, image, pushedAt } = target;
   return {
     specversion: '1.0',
-    id: eventId(['deploy.requested', push.id, app, environment, container]),
+    id: eventId(['deploy.requested', push.id, app, environment]),
     type: 'deploy.requested',
     source: 'capstan/track',
     time: pushedAt,
@@ -128,7 +149,8 @@ export const deployRequest = (
       app,
       environment,
       image,
-      container,
+      container: containers[0],
+      ...(containers.length > 1 ? { images: Object.fromEntries(containers.map((c) => [c, image])) } : {}),
       namespace: 'default',
       replicas: 1,
       ports: [],

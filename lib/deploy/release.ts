@@ -23,7 +23,7 @@ import {
   setReleaseStatus,
 } from '../store/releases.ts';
 import type { DeployDeps } from './deps.ts';
-import { currentRelease, targetContainer } from './images.ts';
+import { currentRelease, requestedContainers, targetContainer } from './images.ts';
 import { stampRevision } from './manifests.ts';
 import { planRelease } from './plan.ts';
 import { quotaGate } from './quota-gate.ts';
@@ -74,7 +74,9 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
   }
 
   if (event.data.dryRun) return dryRun(event, plan.manifests, clusters, deps);
-  const backwards = newest?.eventId === event.id ? undefined : staleness(event, registered, newest, plan.manifests);
+  const containers = registered ? requestedContainers(event.data, registered) : undefined;
+  const backwards =
+    newest?.eventId === event.id ? undefined : staleness(event, registered, containers, recent, plan.manifests);
   if (backwards) {
     await history({ outcome: 'skipped', reason: backwards });
     return { app, environment, outcome: 'skipped', reason: backwards, clusters: {} };
@@ -87,6 +89,7 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
       image: event.data.image,
       namespace: plan.namespace,
       manifests: plan.manifests as Release['manifests'],
+      containers,
       autoRollback: plan.autoRollback,
       requestedBy: event.data.requestedBy,
       reason: event.data.reason,
@@ -101,20 +104,25 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
 };
 
 /**
- * Why a request may not replace the newest release, if it may not: it was asked for before that release
- * (a late delivery), it asks for exactly what that release applies (a duplicate), or, for an app that
- * tracks tags, its image is not newer than what runs (an environment never moves back; going back is
- * what `capstan rollback` is for).
+ * Why a request may not replace the newest release, if it may not: it was asked for before a release that
+ * set the same containers (a late delivery), it asks for exactly what the newest release applies (a
+ * duplicate), or, for an app that tracks tags, its image is not newer than what runs (an environment
+ * never moves back; going back is what `capstan rollback` is for). `recent` is newest first.
  */
 const staleness = (
   event: DeployRequested,
   app: AppSpec | undefined,
-  newest: Release | undefined,
+  containers: readonly string[] | undefined,
+  recent: readonly Release[],
   manifests: readonly KubernetesObject[],
 ): string | undefined => {
+  const [newest] = recent;
   if (!newest) return undefined;
-  if (newest.requestedAt && Date.parse(newest.requestedAt) > Date.parse(event.time)) {
-    return `stale: release #${newest.revision} was requested later (${newest.requestedAt}) than this request (${event.time})`;
+  // A later release of another container (a sidecar pushed after the main image) does not make this late.
+  const overlaps = (r: Release) => !containers || !r.containers || r.containers.some((c) => containers.includes(c));
+  const later = recent.find((r) => r.requestedAt && Date.parse(r.requestedAt) > Date.parse(event.time) && overlaps(r));
+  if (later) {
+    return `stale: release #${later.revision} was requested later (${later.requestedAt}) than this request (${event.time})`;
   }
   // Several requests for one version (CI retries, a double click) make one release, whatever their ids.
   if (newest.status !== 'failed' && newest.status !== 'superseded' && sameJson(newest.manifests, manifests)) {
@@ -428,13 +436,13 @@ const applyToCluster = async (
     const previous = release.clusters[cluster.name]?.rollout;
     const settled = outcome === 'unchanged' && (previous === 'ready' || previous === 'failed') ? previous : undefined;
     const generation = applied.find((a) => a.kind === 'Deployment')?.object.metadata?.generation ?? 1;
-    // Three independent writes; a failure of any fails the message, and its retry re-applies as unchanged.
+    // The cluster's state first: the rollout check must never find it older than itself and overwrite it.
+    await setClusterRelease(deps.db, release, cluster.name, {
+      apply: outcome,
+      rollout: settled ?? 'progressing',
+      updatedAt: now(),
+    });
     await Promise.all([
-      setClusterRelease(deps.db, release, cluster.name, {
-        apply: outcome,
-        rollout: settled ?? 'progressing',
-        updatedAt: now(),
-      }),
       record({ outcome, details: { objects: applied.map((a) => `${a.kind}/${a.name}: ${a.outcome}`) } }),
       settled
         ? undefined

@@ -90,9 +90,8 @@ const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
   const status = verdict.next;
   if (!(await setReleaseStatus(deps.db, release, status, ['applying', 'progressing']))) return; // settled by a twin
   const rollback = verdict.next === 'failed' ? rollbackDecision(release, deps) : undefined;
-  if (verdict.next === 'failed' && rollback?.start) {
+  if (rollback?.start && verdict.next === 'failed')
     await deps.enqueue(automaticRollback(release, verdict.clusters, deps));
-  }
   const states = Object.entries(release.clusters).map(([c, s]) => `${c} ${s.rollout}`);
   await recordStep(
     deps,
@@ -120,7 +119,7 @@ const rollbackDecision = (release: Release, deps: DeployDeps): { start: boolean;
       why: `automatic rollback is off for ${release.app} in ${release.environment} (autoRollback: false)`,
     };
   }
-  return { start: true, why: 'rolling back to the last successful release' };
+  return { start: true, why: 'asking for a rollback to the last successful release' };
 };
 
 const releaseAdvance = (release: Release, wave: number, deps: DeployDeps): ReleaseAdvance => {

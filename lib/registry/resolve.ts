@@ -22,6 +22,12 @@ export class ResolveError extends CapstanError {
   readonly code = 'unresolved';
 }
 
+/** The registry did not answer usefully now (rate limit, 5xx, a bad token answer): worth asking again later. */
+export class RegistryUnavailableError extends CapstanError {
+  readonly retryable = true;
+  readonly code = 'registry-unavailable';
+}
+
 export type Fetch = typeof fetch;
 
 /** The parameters of a `Bearer` challenge, or undefined for any other scheme. */
@@ -43,16 +49,21 @@ const anonymousToken = async (challenge: Record<string, string>, fetchFn: Fetch,
   if (challenge.service) url.searchParams.set('service', challenge.service);
   if (challenge.scope) url.searchParams.set('scope', challenge.scope);
   const response = await fetchFn(url, { signal });
-  if (!response.ok) throw new ResolveError(`token request to ${url.origin} answered ${response.status}`);
-  const body = (await response.json()) as { token?: unknown; access_token?: unknown };
+  if (!response.ok) {
+    throw new RegistryUnavailableError(`token request to ${url.origin} answered ${response.status}`);
+  }
+  const body = (await response.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown };
   const token = body.token ?? body.access_token;
-  if (typeof token !== 'string' || token === '') throw new ResolveError(`token response of ${url.origin} has no token`);
+  if (typeof token !== 'string' || token === '') {
+    throw new RegistryUnavailableError(`token response of ${url.origin} has no token`);
+  }
   return token;
 };
 
 /**
  * The digest `repository:tag` points at in the registry at `baseUrl` (e.g. https://registry-1.docker.io).
- * Throws ResolveError naming what went wrong: unknown tag, credentials needed, no digest in the answer.
+ * Throws ResolveError when the answer is no (unknown tag, credentials needed, no digest in the answer), and
+ * RegistryUnavailableError (retryable) when there is no answer worth keeping yet (429, 5xx).
  */
 export const resolveTag = async (
   baseUrl: string,
@@ -71,6 +82,10 @@ export const resolveTag = async (
   if (response.status === 404) throw new ResolveError(`${repository}:${tag} is not in ${new URL(url).host}`);
   if (response.status === 401 || response.status === 403) {
     throw new ResolveError(`${new URL(url).host} refuses anonymous reads of ${repository} (a private repository?)`);
+  }
+  // 429 (Docker Hub's pull limits) and 5xx pass; any other answer will not change on its own.
+  if (response.status === 429 || response.status >= 500) {
+    throw new RegistryUnavailableError(`HEAD ${url} answered ${response.status}`);
   }
   if (!response.ok) throw new ResolveError(`HEAD ${url} answered ${response.status}`);
   const digest = response.headers.get('docker-content-digest');

@@ -69,11 +69,8 @@ export const putApp = async (
               : {}),
           },
         },
-        ...[...tracked].map(([repository, containers]) => ({
-          Put: {
-            TableName: db.table,
-            Item: { ...keys.tracker(repository, spec.name), app: spec.name, repository, containers },
-          },
+        ...[...tracked.keys()].map((repository) => ({
+          Put: { TableName: db.table, Item: { ...keys.tracker(repository, spec.name), app: spec.name, repository } },
         })),
         ...dropped.map((repository) => ({
           Delete: { TableName: db.table, Key: keys.tracker(repository, spec.name) },
@@ -140,8 +137,6 @@ export const listApps = async (db: Db): Promise<AppRecord[]> => {
   return items.map((item) => parseItem(AppRecordSchema, item));
 };
 
-const TrackerSchema = z.object({ app: z.string(), containers: z.array(z.string()).min(1) });
-
 /** The apps whose containers run `repository` (canonical, see canonicalRepository), with those containers. */
 export const appsTracking = async (
   db: Db,
@@ -153,9 +148,10 @@ export const appsTracking = async (
   });
   const found = await Promise.all(
     items.map(async (item) => {
-      const { app, containers } = parseItem(TrackerSchema, item);
-      const record = await findApp(db, app);
-      return record ? [{ record, containers }] : [];
+      const record = await findApp(db, String(item.app));
+      // Which containers, from the spec itself: the tracking item only says where to look.
+      const containers = record ? trackedRepositories(record.spec).get(repository) : undefined;
+      return record && containers ? [{ record, containers }] : [];
     }),
   );
   return found.flat();

@@ -62,7 +62,11 @@ export const queryAll = async (db: Db, input: QueryInput, limit = Number.POSITIV
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await db.doc.send(new QueryCommand({ ...input, TableName: db.table, ExclusiveStartKey: start }));
+    // A page of at most what is still wanted: a release carries its manifests, so pages are not cheap.
+    const remaining = Number.isFinite(limit) ? { Limit: limit - items.length } : {};
+    const page = await db.doc.send(
+      new QueryCommand({ ...input, ...remaining, TableName: db.table, ExclusiveStartKey: start }),
+    );
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start && items.length < limit);

@@ -37,6 +37,11 @@ export const ReleaseSchema = z.object({
   createdAt: z.iso.datetime(),
   /** When it was asked for (the request's event time): a request older than the newest release's is stale. */
   requestedAt: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * The containers whose image the request set (a push of a sidecar's repository: that sidecar); absent
+   * when it set the whole app (an app without a spec, a rollback). Lateness is judged per container.
+   */
+  containers: z.array(NameSchema).min(1).optional(),
   /** Whether a failed rollout brings back the last good release (the app's setting; never on a rollback). */
   autoRollback: z.boolean().optional(),
   /** Set on a rollback: the release whose manifests this one re-applies. */

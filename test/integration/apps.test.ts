@@ -414,6 +414,30 @@ describe('an app with a sidecar', () => {
     await quiet();
     expect(await listReleases(db, app, 'qa')).toHaveLength(3);
   });
+
+  it('a main-image push delivered after a later sidecar release is not stale: lateness is per container', async () => {
+    await push(proxy, '1.2.0');
+    expect(await newest(4)).toMatchObject({ status: 'succeeded', image: ref(proxy, '1.2.0') });
+    // Pushed after the web release #3 was asked for, before the sidecar release #4 was.
+    const [fourth, third] = await listReleases(db, app, 'qa', 2);
+    const between = new Date(Date.parse(third!.requestedAt!) + 1).toISOString();
+    expect(between < fourth!.requestedAt!).toBe(true);
+    await hook(app, { tag: '1.3.0', digest: digestOf(`${app}:1.3.0`), timestamp: between });
+    expect(await newest(5)).toMatchObject({ status: 'succeeded', image: ref(app, '1.3.0') });
+    expect(await imagesIn(clusters[0]!, app)).toEqual({ web: ref(app, '1.3.0'), proxy: ref(proxy, '1.2.0') });
+  });
+
+  it('two containers running one repository are released together by one push, in one release', async () => {
+    const twin = uniqueName('twin');
+    const spec = appSpec(twin, { qa: { track: { tags: { semver: '>=1.0.0' } }, autoDeploy: true, replicas: 1 } });
+    spec.containers.push({ ...spec.containers[0]!, name: 'worker', ports: [] });
+    await register(spec);
+    await hook(twin, { tag: '1.0.0', digest: digestOf(`${twin}:1.0.0`) });
+    expect(await settled(twin, 'qa', 1)).toMatchObject({ status: 'succeeded', containers: ['web', 'worker'] });
+    expect(await imagesIn(clusters[0]!, twin)).toEqual({ web: ref(twin, '1.0.0'), worker: ref(twin, '1.0.0') });
+    await quiet();
+    expect(await listReleases(db, twin, 'qa')).toHaveLength(1);
+  });
 });
 
 describe('a failed rollout where the app says autoRollback: false', () => {

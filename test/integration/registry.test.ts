@@ -8,7 +8,6 @@ import type { Runtime } from '../../lib/runtime/up.ts';
 import { putApp } from '../../lib/store/apps.ts';
 import { createDb, type Db } from '../../lib/store/db.ts';
 import { queryHistory } from '../../lib/store/history.ts';
-import { UNROUTED_APP } from '../../lib/store/keys.ts';
 import { listReleases, type Release } from '../../lib/store/releases.ts';
 import { uniqueName } from '../support/aws.ts';
 import { connect, eventually, localClusters } from '../support/kube.ts';
@@ -138,8 +137,8 @@ describe('Docker Hub pushes (no digest in the webhook)', () => {
     expect(await imagesIn(app)).toEqual(clusters.map(() => release.image));
 
     expect((await dockerHub(`acme/${app}`, '2.1.0')).status).toBe(202);
-    const unresolved = await eventually('the unresolved push', async () =>
-      (await queryHistory(db, { app: UNROUTED_APP })).find((e) => e.reason?.includes(`acme/${app}:2.1.0`)),
+    const unresolved = await eventually('the unresolved push in the app history', async () =>
+      (await queryHistory(db, { app })).find((e) => e.reason?.includes(`acme/${app}:2.1.0`)),
     );
     expect(unresolved).toMatchObject({
       outcome: 'skipped',

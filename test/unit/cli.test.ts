@@ -78,6 +78,26 @@ describe('capstan CLI', () => {
     expect(stdout).not.toContain(token);
   });
 
+  it("hooks refuses to pair the local runtime's token with another stack's URL", async () => {
+    const state = file('runtime.json', {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      httpUrl: 'http://127.0.0.1:8787',
+      region: 'us-east-1',
+      table: 'capstan',
+      endpoints: {},
+      queues: {},
+      ingestToken: 'a-long-enough-local-ingest-token',
+      clusters: [],
+    });
+    const local = await capstanWith({ CAPSTAN_STATE: state }, 'hooks', '--json');
+    expect(local.code).toBe(0);
+    expect(JSON.parse(local.stdout)[0].url).toBe('http://127.0.0.1:8787/hooks/distribution');
+    const other = await capstanWith({ CAPSTAN_STATE: state }, 'hooks', '--url', 'https://api.example.com');
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('CAPSTAN_INGEST_TOKEN');
+  });
+
   it('hooks without a running capstan or a token says what to do', async () => {
     const { code, stderr } = await capstan('hooks');
     expect(code).toBe(1);

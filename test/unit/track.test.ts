@@ -95,3 +95,20 @@ describe('sameJson', () => {
     expect(sameJson({ a: 1 }, { a: '1' })).toBe(false);
   });
 });
+
+describe('deployRequest', () => {
+  it('names the pushed container, and every container when several run the repository; its id derives from the push', async () => {
+    const { deployRequest } = await import('../../lib/deploy/push.ts');
+    const { default: sample } = await import('../../events/samples/image.pushed.json', { with: { type: 'json' } });
+    const push = sample as Parameters<typeof deployRequest>[0];
+    const image = `registry.local:5000/acme/api:1.2.0@${digestOf('1.2.0')}`;
+    const target = { app: 'api', environment: 'staging', image, pushedAt: '2026-11-22T10:00:00.000Z' };
+    const one = deployRequest(push, { ...target, containers: ['api'] });
+    expect(one.data).toMatchObject({ image, container: 'api' });
+    expect(one.data.images).toBeUndefined();
+    const two = deployRequest(push, { ...target, containers: ['api', 'worker'] });
+    expect(two.data).toMatchObject({ image, container: 'api', images: { api: image, worker: image } });
+    expect(two.id).toBe(one.id);
+    expect(deployRequest({ ...push, id: 'another' }, { ...target, containers: ['api'] }).id).not.toBe(one.id);
+  });
+});

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAppSpec } from '../../apps/load.ts';
 import { appStatus } from '../../deploy/status.ts';
+import { describePolicy } from '../../deploy/track.ts';
 import { hookSecret } from '../../ingest/hook-secret.ts';
 import { connector } from '../../kube/connect.ts';
 import { pushImage } from '../../local/push-image.ts';
@@ -14,8 +15,8 @@ import { createDb, type Db } from '../../store/db.ts';
 import { queryHistory } from '../../store/history.ts';
 import { listReleases, type Release } from '../../store/releases.ts';
 import { progress } from '../log.ts';
-import { requestEvent } from '../request.ts';
 import { renderHistory } from './history.ts';
+import { rollbackCommand } from './releases.ts';
 import { renderStatus } from './status.ts';
 
 const EXAMPLE = join(repoRoot, 'lib/apps/examples/hello.yaml');
@@ -60,7 +61,10 @@ export const demoCommand = async (o: { timeout: string }) => {
     const repository = `${registry.host}/acme/${APP}`;
     const spec = { ...example, containers: example.containers.map((c) => ({ ...c, repository })) };
     await putApp(db, spec, new Date());
-    log(`registered app ${APP} (${EXAMPLE}): ${ENV} deploys pushes of ${repository} matching semver >=1.0.0`);
+    const policy = spec.environments[ENV]?.track?.tags;
+    log(
+      `registered app ${APP} (${EXAMPLE}): ${ENV} deploys pushes of ${repository}${policy ? ` matching ${describePolicy(policy)}` : ''}`,
+    );
 
     for (const [revision, tag] of [
       [1, '1.0.0'],
@@ -70,16 +74,7 @@ export const demoCommand = async (o: { timeout: string }) => {
       log(`pushed ${repository}:${tag} (${pushed.digest.slice(0, 19)}...); the registry notifies capstan`);
       failed ||= (await waitForRelease(db, revision, timeoutMs, log)).status !== 'succeeded';
     }
-    await requestEvent(
-      'roll back',
-      {
-        type: 'rollback.requested',
-        subject: `${APP}/${ENV}`,
-        data: { app: APP, environment: ENV, toRevision: 1, reason: 'demo' },
-      },
-      endpoint,
-    );
-    log('asked for a rollback to release #1 (`capstan rollback hello --env staging --to 1`)');
+    await rollbackCommand(APP, { env: ENV, to: '1', reason: 'demo', ...endpoint }, log);
     failed ||= (await waitForRelease(db, 3, timeoutMs, log)).status !== 'succeeded';
 
     process.stdout.write(`\nStatus of ${APP}:\n${renderStatus(await appStatus(db, connector(), APP, [ENV]))}\n`);

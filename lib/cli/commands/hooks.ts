@@ -1,4 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { InvalidInputError } from '../../errors.ts';
 import { hookSecret } from '../../ingest/hook-secret.ts';
 import { ingestSecret } from '../../ingest/secret.ts';
 import { readState } from '../../runtime/state.ts';
@@ -29,6 +30,12 @@ export const hooksCommand = async (o: { url?: string; json?: boolean }, out: (li
     throw new Error(
       `capstan is not running here: start it with \`capstan up\`, or set ${env.ingestToken} or ${env.ingestTokenSecretArn} (with --url) for a deployed stack`,
     );
+  }
+  if (local && o.url && o.url.replace(/\/+$/, '') !== state?.httpUrl) {
+    // The local token with a deployed stack's URL would print secrets that stack refuses.
+    throw new InvalidInputError('cannot derive the secrets of that stack', [
+      `set ${env.ingestToken} or ${env.ingestTokenSecretArn} to the ingest token of ${o.url}`,
+    ]);
   }
   const token = local
     ? (state?.ingestToken as string)

@@ -8,8 +8,8 @@ import { openDb } from '../connect.ts';
 import { type EndpointOptions, requestEvent } from '../request.ts';
 
 /**
- * `capstan promote <app> --from <env> --to <env>`: the image (by digest) of the newest release that
- * succeeded in one environment, released to the next. The target renders it from the app's spec and its
+ * `capstan promote <app> --from <env> --to <env>`: the images (by digest, every container's) of the newest
+ * release that succeeded in one environment, released to the next. The target renders it from the app's spec and its
  * own gates, so promoting into production passes the production rules or is refused with every reason.
  */
 export const promoteCommand = async (
@@ -70,7 +70,7 @@ export const promoteCommand = async (
   }
 };
 
-/** `capstan approve <app> --env <env>`: releases the push waiting for approval there. */
+/** `capstan approve <app> --env <env>`: releases, in one release, every push waiting for approval there. */
 export const approveCommand = async (
   app: string,
   o: EndpointOptions & { env: string },
@@ -78,7 +78,11 @@ export const approveCommand = async (
 ) => {
   const { db, close } = await openDb();
   try {
-    const pending = await pendingApprovals(db, app, o.env);
+    // In the spec's container order, so the request's `image` is the main container's where it waits.
+    const order = (await findApp(db, app))?.spec.containers.map((c) => c.name) ?? [];
+    const pending = (await pendingApprovals(db, app, o.env)).sort(
+      (a, b) => order.indexOf(a.container) - order.indexOf(b.container),
+    );
     const [first] = pending;
     if (!first) throw new InvalidInputError('nothing to approve', [`no push of ${app} waits in ${o.env}`]);
     // One release for everything waiting (a push per container at most), its id derived from those pushes:
