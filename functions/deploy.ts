@@ -3,8 +3,9 @@ import { DeployRequestedEventSchema } from '../events/deploy-requested.ts';
 import { ImagePushedEventSchema } from '../events/image-pushed.ts';
 import { ReleaseAdvanceEventSchema } from '../events/release-advance.ts';
 import { RollbackRequestedEventSchema } from '../events/rollback-requested.ts';
+import { advanceRelease } from '../lib/deploy/apply-wave.ts';
 import { onImagePushed } from '../lib/deploy/push.ts';
-import { advanceRelease, failReleaseOfEvent, releaseToEnvironment, rollbackRelease } from '../lib/deploy/release.ts';
+import { failReleaseOfEvent, releaseToEnvironment, rollbackRelease } from '../lib/deploy/release.ts';
 import { sqsConsumer } from '../lib/lambda/sqs-consumer.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 

@@ -2,10 +2,10 @@ import type { ReleaseAdvance, RollbackRequested, RolloutCheck } from '../../even
 import { translateKubeError } from '../kube/errors.ts';
 import { getCluster } from '../store/clusters.ts';
 import { getRelease, type Release, setClusterRelease, setReleaseStatus } from '../store/releases.ts';
+import { rolloutCheckId } from './apply-wave.ts';
 import type { DeployDeps } from './deps.ts';
 import { REVISION_ANNOTATION } from './manifests.ts';
 import { internalEvent, recordStep } from './record.ts';
-import { rolloutCheckId } from './release.ts';
 import { rolloutStatus } from './rollout-status.ts';
 import { waveVerdict } from './waves.ts';
 
