@@ -54,6 +54,8 @@ export class CapstanStack extends Stack {
 
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'HttpApiUrl', { value: this.api.url });
+    // Where `capstan hooks` reads the token that every registry's webhook secret derives from.
+    new CfnOutput(this, 'IngestTokenSecretArn', { value: this.api.tokenSecret.secretArn });
     for (const [name, { queue, dlq }] of this.queues.entries()) {
       new CfnOutput(this, `${pascal(name)}QueueUrl`, { value: queue.queueUrl });
       new CfnOutput(this, `${pascal(name)}DlqUrl`, { value: dlq.queueUrl });

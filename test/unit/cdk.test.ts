@@ -260,9 +260,9 @@ describe('CDK stack from lib/topology.ts', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
 
-  it('outputs the table name, the API URL and the queue URLs', () => {
+  it('outputs the table name, the API URL, the ingest token secret and the queue URLs', () => {
     const outputs = Object.keys(template.toJSON().Outputs ?? {});
-    expect(outputs).toEqual(expect.arrayContaining(['TableName', 'HttpApiUrl']));
+    expect(outputs).toEqual(expect.arrayContaining(['TableName', 'HttpApiUrl', 'IngestTokenSecretArn']));
     expect(outputs.filter((key) => key.endsWith('QueueUrl'))).toHaveLength(queueNames.length);
   });
 
