@@ -31,6 +31,7 @@ export const upCommand = async (o: UpCommandOptions) => {
   });
   log(`capstan is up: ${runtime.state.httpUrl} (clusters: ${runtime.state.clusters.map((c) => c.name).join(', ')})`);
   log('send an event with `capstan send events/samples/deploy.requested.json`; Ctrl-C stops everything');
+  log('register an app with `capstan apps add lib/apps/examples/hello.yaml`; `capstan hooks` shows registry webhooks');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
