@@ -23,6 +23,14 @@ export const releaseImages = (release: Applied | undefined): Record<string, stri
   return Object.fromEntries(containers.filter((c) => c.image).map((c) => [c.name, c.image as string]));
 };
 
+/** The images a release runs in the containers the app's spec still has, by container name. */
+export const specImages = (app: AppSpec, release: Applied | undefined): Record<string, string> => {
+  const running = releaseImages(release);
+  return Object.fromEntries(
+    app.containers.flatMap((c) => (running[c.name] ? [[c.name, running[c.name] as string]] : [])),
+  );
+};
+
 /**
  * The release an environment's next release builds on: the newest one that did not fail or get
  * superseded. Its images are what containers a request does not name keep running.
@@ -50,9 +58,5 @@ export const requestedImages = (
   app: AppSpec,
   current: Applied | undefined,
 ): Record<string, string> => {
-  const running = releaseImages(current);
-  const kept = Object.fromEntries(
-    app.containers.filter((c) => running[c.name] !== undefined).map((c) => [c.name, running[c.name] as string]),
-  );
-  return { ...kept, ...request.images, [targetContainer(request, app)]: request.image };
+  return { ...specImages(app, current), ...request.images, [targetContainer(request, app)]: request.image };
 };

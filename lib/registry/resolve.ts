@@ -28,8 +28,6 @@ export class RegistryUnavailableError extends CapstanError {
   readonly code = 'registry-unavailable';
 }
 
-export type Fetch = typeof fetch;
-
 /** The parameters of a `Bearer` challenge, or undefined for any other scheme. */
 export const bearerChallenge = (header: string | null): Record<string, string> | undefined => {
   const match = /^\s*Bearer\s+(.*)$/i.exec(header ?? '');
@@ -41,14 +39,14 @@ export const bearerChallenge = (header: string | null): Record<string, string> |
   return params.realm ? params : undefined;
 };
 
-const anonymousToken = async (challenge: Record<string, string>, fetchFn: Fetch, signal: AbortSignal) => {
+const anonymousToken = async (challenge: Record<string, string>, signal: AbortSignal) => {
   const url = new URL(challenge.realm as string);
   if (url.protocol !== 'https:' && url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') {
     throw new ResolveError(`token realm ${url.origin} is not https`);
   }
   if (challenge.service) url.searchParams.set('service', challenge.service);
   if (challenge.scope) url.searchParams.set('scope', challenge.scope);
-  const response = await fetchFn(url, { signal });
+  const response = await fetch(url, { signal });
   if (!response.ok) {
     throw new RegistryUnavailableError(`token request to ${url.origin} answered ${response.status}`);
   }
@@ -69,16 +67,15 @@ export const resolveTag = async (
   baseUrl: string,
   repository: string,
   tag: string,
-  fetchFn: Fetch = fetch,
   timeoutMs = 10_000,
 ): Promise<string> => {
   const signal = AbortSignal.timeout(timeoutMs);
   const url = `${baseUrl.replace(/\/+$/, '')}/v2/${repository}/manifests/${encodeURIComponent(tag)}`;
   const head = (authorization?: string) =>
-    fetchFn(url, { method: 'HEAD', headers: { accept: ACCEPT, ...(authorization ? { authorization } : {}) }, signal });
+    fetch(url, { method: 'HEAD', headers: { accept: ACCEPT, ...(authorization ? { authorization } : {}) }, signal });
   let response = await head();
   const challenge = response.status === 401 ? bearerChallenge(response.headers.get('www-authenticate')) : undefined;
-  if (challenge) response = await head(`Bearer ${await anonymousToken(challenge, fetchFn, signal)}`);
+  if (challenge) response = await head(`Bearer ${await anonymousToken(challenge, signal)}`);
   if (response.status === 404) throw new ResolveError(`${repository}:${tag} is not in ${new URL(url).host}`);
   if (response.status === 401 || response.status === 403) {
     throw new ResolveError(`${new URL(url).host} refuses anonymous reads of ${repository} (a private repository?)`);

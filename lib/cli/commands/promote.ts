@@ -1,5 +1,5 @@
 import { eventId } from '../../../events/index.ts';
-import { releaseImages } from '../../deploy/images.ts';
+import { specImages } from '../../deploy/images.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { clearApproval, pendingApprovals } from '../../store/approvals.ts';
 import { findApp } from '../../store/apps.ts';
@@ -29,10 +29,7 @@ export const promoteCommand = async (
     const source = (await listReleases(db, app, o.from, 100)).find((r) => r.status === 'succeeded');
     if (!source) throw new InvalidInputError('cannot promote', [`no release of ${app} succeeded in ${o.from}`]);
     // Every container's image, as the source release runs them (containers the spec has since dropped aside).
-    const running = releaseImages(source);
-    const images = Object.fromEntries(
-      registered.spec.containers.flatMap((c) => (running[c.name] ? [[c.name, running[c.name] as string]] : [])),
-    );
+    const images = specImages(registered.spec, source);
     const unpinned = Object.entries(images).filter(([, image]) => !image.includes('@sha256:'));
     if (unpinned.length > 0 || Object.keys(images).length === 0) {
       throw new InvalidInputError(
