@@ -1,20 +1,15 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import {
-  clusterSecretPrefix,
-  env,
-  type FunctionName,
-  type FunctionSpec,
-  type QueueName,
-  queues,
-} from '../lib/topology.ts';
+import { functionEnvironment, type GrantResource, grantsOf, tunables } from '../lib/contract.ts';
+import { clusterSecretPrefix, type FunctionName, type FunctionSpec, type QueueName, queues } from '../lib/topology.ts';
 import { bundling } from './bundling.ts';
 import type { WorkQueues } from './queues.ts';
 import type { CapstanTable } from './table.ts';
@@ -30,18 +25,21 @@ export interface CapstanFunctionProps {
   readonly spec: FunctionSpec;
   readonly table: CapstanTable;
   readonly queues: WorkQueues;
+  readonly ingestToken: ISecret;
 }
 
 /**
- * One Lambda function of lib/topology.ts with exactly what its spec says it touches: the table, the
- * queues it sends to, its own queue (consume) and DLQ (poison messages), and cluster credentials if it
- * reads them. Its own role, so no AWS-managed policy and log writes only to its own log group.
+ * One Lambda function of lib/topology.ts with exactly the environment and grants lib/contract.ts gives it
+ * (the table, the queues of the events it emits, its own queue and DLQ, the secrets it reads), and nothing
+ * else: the local runtime enforces the same contract. Its own role, so no AWS-managed policy and log
+ * writes only to its own log group.
  */
 export class CapstanFunction extends Construct {
   readonly fn: NodejsFunction;
 
-  constructor(scope: Construct, id: string, { name, spec, table, queues: work }: CapstanFunctionProps) {
+  constructor(scope: Construct, id: string, props: CapstanFunctionProps) {
     super(scope, id);
+    const { name, spec, table, queues: work } = props;
     const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
     const role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
@@ -49,7 +47,12 @@ export class CapstanFunction extends Construct {
     });
     logGroup.grantWrite(role);
 
-    const urls = new Set<QueueName>([...spec.sendsTo, ...(spec.queue ? [spec.queue] : [])]);
+    const tuned = Object.fromEntries(
+      tunables.flatMap((key) => {
+        const value = this.node.tryGetContext(key) as unknown;
+        return value === undefined ? [] : [[key, String(value)]];
+      }),
+    );
     this.fn = new NodejsFunction(this, 'Function', {
       entry: join(repoRoot, spec.entry),
       projectRoot: repoRoot,
@@ -64,11 +67,14 @@ export class CapstanFunction extends Construct {
       logGroup,
       bundling,
       environment: {
-        [env.table]: table.table.tableName,
-        POWERTOOLS_SERVICE_NAME: 'capstan',
+        ...functionEnvironment(name, {
+          table: table.table.tableName,
+          queueUrl: (q) => work.get(q).queue.queueUrl,
+          dlqUrl: (q) => work.get(q).dlq.queueUrl,
+          ingestToken: { secretArn: props.ingestToken.secretArn },
+        }),
+        ...tuned,
         NODE_OPTIONS: '--enable-source-maps',
-        ...Object.fromEntries([...urls].map((q) => [env.queueUrl(q), work.get(q).queue.queueUrl])),
-        ...(spec.queue ? { [env.dlqUrl(spec.queue)]: work.get(spec.queue).dlq.queueUrl } : {}),
       },
     });
 
@@ -80,10 +86,37 @@ export class CapstanFunction extends Construct {
         'together with the local Node version.',
     });
 
-    table.grantData(this.fn);
-    for (const q of spec.sendsTo) work.get(q).queue.grantSendMessages(this.fn);
+    for (const grant of grantsOf(name)) {
+      Grant.addToPrincipal({
+        grantee: role,
+        actions: [...grant.actions],
+        resourceArns: this.arnsOf(grant.resource, props),
+      });
+    }
     if (spec.queue) this.consume(spec.queue, spec, work);
-    if (spec.readsClusterCredentials) this.readClusterCredentials(role);
+    if (spec.readsClusterCredentials) this.acknowledgeClusterCredentials(role);
+  }
+
+  private arnsOf(resource: GrantResource, { table, queues: work, ingestToken }: CapstanFunctionProps): string[] {
+    switch (resource.kind) {
+      case 'table':
+        return table.dataArns();
+      case 'queue': {
+        const { queue, dlq } = work.get(resource.queue);
+        return [(resource.dlq ? dlq : queue).queueArn];
+      }
+      case 'secret':
+        return resource.secret === 'ingest-token'
+          ? [ingestToken.secretArn]
+          : [
+              Stack.of(this).formatArn({
+                service: 'secretsmanager',
+                resource: 'secret',
+                resourceName: `${clusterSecretPrefix}*`,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            ];
+    }
   }
 
   private consume(queue: QueueName, spec: FunctionSpec, work: WorkQueues): void {
@@ -91,9 +124,7 @@ export class CapstanFunction extends Construct {
     if (queueSpec.visibilityTimeoutSeconds < spec.timeoutSeconds) {
       throw new Error(`queue ${queue}: visibility timeout must be at least the consuming function's timeout`);
     }
-    const { queue: source, dlq } = work.get(queue);
-    // Handlers move poison messages to the DLQ themselves, with the reason, instead of retrying them.
-    dlq.grantSendMessages(this.fn);
+    const { queue: source } = work.get(queue);
     this.fn.addEventSource(
       new SqsEventSource(source, {
         batchSize: queueSpec.batchSize,
@@ -103,16 +134,7 @@ export class CapstanFunction extends Construct {
     );
   }
 
-  private readClusterCredentials(role: Role): void {
-    const resource = Stack.of(this).formatArn({
-      service: 'secretsmanager',
-      resource: 'secret',
-      resourceName: `${clusterSecretPrefix}*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [resource] }),
-    );
+  private acknowledgeClusterCredentials(role: Role): void {
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${clusterSecretPrefix}*]`,
       reason:

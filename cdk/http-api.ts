@@ -4,9 +4,8 @@ import { HttpApi, HttpMethod, type HttpStage, LogGroupLogDestination } from 'aws
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { env, type RouteSpec } from '../lib/topology.ts';
+import type { RouteSpec } from '../lib/topology.ts';
 import { pascal } from './names.ts';
 
 /** One JSON line per request, in HTTP API ($context.routeKey) terms, for CloudWatch Logs Insights. */
@@ -35,26 +34,14 @@ export interface RoutedFunction {
 
 /**
  * The HTTP edge for webhooks: one route per `routes` entry of lib/topology.ts, access-logged and
- * throttled, plus the bearer token the routed functions check on every request.
+ * throttled. The routed functions check the ingest token (cdk/ingest-token.ts) on every request.
  */
 export class IngestApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
-  readonly tokenSecret: Secret;
 
   constructor(scope: Construct, id: string, routed: readonly RoutedFunction[]) {
     super(scope, id);
-    this.tokenSecret = new Secret(this, 'IngestToken', {
-      description: 'capstan: bearer token webhook producers present on POST /events',
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
-    });
-    Validations.of(this.tokenSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The ingest token is shared with external webhook producers (CI systems, registries, chat bots) that ' +
-        'cannot fetch it from Secrets Manager; rotating it is a coordinated change with those producers, done by hand.',
-    });
-
     this.api = new HttpApi(this, 'Api', {
       description: 'capstan webhook ingest',
       createDefaultStage: false,
@@ -80,8 +67,6 @@ export class IngestApi extends Construct {
             "producer's HMAC signature) before anything is parsed or enqueued, and answers 401 otherwise.",
         });
       }
-      this.tokenSecret.grantRead(fn);
-      fn.addEnvironment(env.ingestTokenSecretArn, this.tokenSecret.secretArn);
     }
   }
 

@@ -4,6 +4,7 @@ import { ecrPushRule, type FunctionName, type FunctionSpec, functionNames, funct
 import { Alarms } from './alarms.ts';
 import { CapstanFunction } from './functions.ts';
 import { IngestApi } from './http-api.ts';
+import { IngestToken } from './ingest-token.ts';
 import { pascal } from './names.ts';
 import { WorkQueues } from './queues.ts';
 import { RegistryEvents } from './registry-events.ts';
@@ -16,12 +17,14 @@ export class CapstanStack extends Stack {
   readonly queues: WorkQueues;
   readonly functions: ReadonlyMap<FunctionName, CapstanFunction>;
   readonly api: IngestApi;
+  readonly ingestToken: IngestToken;
   readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     this.table = new CapstanTable(this, 'Store');
     this.queues = new WorkQueues(this, 'Queues');
+    this.ingestToken = new IngestToken(this, 'IngestToken');
 
     // Functions get their own scope so a topology name can never collide with the stack's other constructs.
     const functionScope = new Construct(this, 'Functions');
@@ -29,7 +32,13 @@ export class CapstanStack extends Stack {
     this.functions = new Map(
       specs.map(([name, spec]) => [
         name,
-        new CapstanFunction(functionScope, pascal(name), { name, spec, table: this.table, queues: this.queues }),
+        new CapstanFunction(functionScope, pascal(name), {
+          name,
+          spec,
+          table: this.table,
+          queues: this.queues,
+          ingestToken: this.ingestToken.secret,
+        }),
       ]),
     );
     const fn = (name: FunctionName) => (this.functions.get(name) as CapstanFunction).fn;
@@ -55,7 +64,7 @@ export class CapstanStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'HttpApiUrl', { value: this.api.url });
     // Where `capstan hooks` reads the token that every registry's webhook secret derives from.
-    new CfnOutput(this, 'IngestTokenSecretArn', { value: this.api.tokenSecret.secretArn });
+    new CfnOutput(this, 'IngestTokenSecretArn', { value: this.ingestToken.secret.secretArn });
     for (const [name, { queue, dlq }] of this.queues.entries()) {
       new CfnOutput(this, `${pascal(name)}QueueUrl`, { value: queue.queueUrl });
       new CfnOutput(this, `${pascal(name)}DlqUrl`, { value: dlq.queueUrl });

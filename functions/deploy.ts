@@ -9,7 +9,7 @@ import { failReleaseOfEvent, releaseToEnvironment, rollbackRelease } from '../li
 import { sqsConsumer } from '../lib/lambda/sqs-consumer.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 
-const w = wire();
+const w = wire('deploy');
 
 /**
  * deploy.requested -> a release of the environment, first wave; release.advance -> its next wave;

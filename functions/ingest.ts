@@ -8,7 +8,7 @@ import { ingestSecret } from '../lib/ingest/secret.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 import { imageSources } from '../lib/sources/index.ts';
 
-const w = wire();
+const w = wire('ingest');
 const secret = ingestSecret(w.secrets);
 
 /**

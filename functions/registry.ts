@@ -9,7 +9,7 @@ import { wire } from '../lib/lambda/wiring.ts';
 import { sendToDeadLetter } from '../lib/queue/dead-letter.ts';
 import { imageSource } from '../lib/sources/index.ts';
 
-const w = wire();
+const w = wire('registry');
 const ecr = imageSource('ecr');
 if (!ecr) throw new Error('the ecr image source is missing from lib/sources');
 

@@ -3,7 +3,7 @@ import { checkRollout } from '../lib/deploy/rollout.ts';
 import { sqsConsumer } from '../lib/lambda/sqs-consumer.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 
-const w = wire();
+const w = wire('rollout');
 
 /** rollout.check -> observe one Deployment once; schedule the next check or settle the release. */
 export const handler = sqsConsumer({

@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import { probeClusters } from '../lib/fleet/probe.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 
-const w = wire();
+const w = wire('sweep');
 
 /** Scheduled: probe every registered cluster and record whether it answers. */
 export const handler = middy(async () => {

@@ -65,6 +65,12 @@ export class PartialFailureError extends CapstanError {
   readonly code = 'partial-failure';
 }
 
+/** Code asked to do what the topology does not grant it (e.g. send an event type its function does not emit). */
+export class ContractError extends CapstanError {
+  readonly retryable = false;
+  readonly code = 'contract';
+}
+
 export const isRetryable = (error: unknown): boolean => !(error instanceof CapstanError) || error.retryable;
 
 export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

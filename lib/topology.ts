@@ -1,7 +1,9 @@
+import type { EventType } from '../events/index.ts';
+
 /**
- * The one list of what capstan runs: functions, the queues that feed them, HTTP routes, schedules and the
- * table. The CDK stack (cdk/) and the local runtime (lib/runtime/) are both built from this module, so the
- * two cannot drift. Pure data: no AWS or Node APIs here.
+ * The one list of what capstan runs: functions, the queues that feed them, the events each sends, HTTP
+ * routes, schedules and the table. The CDK stack (cdk/) and the local runtime (lib/runtime/) are both built
+ * from this module, so the two cannot drift. Pure data: no AWS or Node APIs here.
  */
 
 export interface QueueSpec {
@@ -23,6 +25,24 @@ export const queues = {
 
 export type QueueName = keyof typeof queues;
 
+/**
+ * Which queue carries each event type that has a consumer today. `internal` types are sent by capstan
+ * itself only: the HTTP edge refuses them, so no producer can forge a step of a release.
+ */
+export const eventQueues = {
+  'deploy.requested': { queue: 'deploy', internal: false },
+  'release.advance': { queue: 'deploy', internal: true },
+  'rollback.requested': { queue: 'deploy', internal: false },
+  'image.pushed': { queue: 'deploy', internal: false },
+  'rollout.check': { queue: 'rollout', internal: true },
+} as const satisfies Partial<Record<EventType, { queue: QueueName; internal: boolean }>>;
+
+export type RoutedEventType = keyof typeof eventQueues;
+const routedTypes = Object.keys(eventQueues) as RoutedEventType[];
+
+/** What producers may send through the HTTP edge: every routed type that is not internal. */
+export const publicEventTypes = routedTypes.filter((t) => !eventQueues[t].internal);
+
 export interface RouteSpec {
   readonly method: 'GET' | 'POST';
   readonly path: string;
@@ -37,8 +57,11 @@ export interface FunctionSpec {
   readonly queue?: QueueName;
   readonly routes?: readonly RouteSpec[];
   readonly scheduleMinutes?: number;
-  /** Queues this function sends to (grants and environment variables follow from this). */
-  readonly sendsTo: readonly QueueName[];
+  /**
+   * The event types this function sends. Its enqueuer refuses any other type, and the queues it may send
+   * to (grants and environment variables, on AWS and locally) follow from this list: see `sendsTo`.
+   */
+  readonly emits: readonly RoutedEventType[];
   /** Whether it reads cluster credentials (Secrets Manager on AWS). */
   readonly readsClusterCredentials: boolean;
 }
@@ -57,7 +80,7 @@ export const functions = {
       { method: 'POST', path: '/hooks/dockerhub/{secret}' },
       { method: 'POST', path: '/hooks/ghcr' },
     ],
-    sendsTo: ['deploy', 'rollout'],
+    emits: publicEventTypes,
     readsClusterCredentials: false,
   },
   deploy: {
@@ -66,7 +89,8 @@ export const functions = {
     timeoutSeconds: 60,
     memoryMb: 512,
     queue: 'deploy',
-    sendsTo: ['rollout'],
+    // A push becomes deploy requests on the deploy queue itself; each applied cluster gets a rollout check.
+    emits: ['deploy.requested', 'rollout.check'],
     readsClusterCredentials: true,
   },
   rollout: {
@@ -75,7 +99,8 @@ export const functions = {
     timeoutSeconds: 30,
     memoryMb: 256,
     queue: 'rollout',
-    sendsTo: ['rollout'],
+    // The next check; the next wave, or an automatic rollback, on the deploy queue.
+    emits: ['rollout.check', 'release.advance', 'rollback.requested'],
     readsClusterCredentials: true,
   },
   registry: {
@@ -84,7 +109,7 @@ export const functions = {
     timeoutSeconds: 10,
     memoryMb: 256,
     queue: 'registry',
-    sendsTo: ['deploy'],
+    emits: ['image.pushed'],
     readsClusterCredentials: false,
   },
   sweep: {
@@ -93,12 +118,17 @@ export const functions = {
     timeoutSeconds: 60,
     memoryMb: 256,
     scheduleMinutes: 5,
-    sendsTo: [],
+    emits: [],
     readsClusterCredentials: true,
   },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;
+
+/** The queues a function may send to: those that carry the events it emits. */
+export const sendsTo = (name: FunctionName): QueueName[] => [
+  ...new Set((functions[name] as FunctionSpec).emits.map((t) => eventQueues[t].queue)),
+];
 
 /**
  * ECR emits no webhook: an EventBridge rule sends its successful pushes to the `registry` queue (IAM is the
@@ -135,6 +165,8 @@ export const env = {
   /** Bearer token for POST /events: the value locally, a Secrets Manager ARN on AWS. */
   ingestToken: 'CAPSTAN_INGEST_TOKEN',
   ingestTokenSecretArn: 'CAPSTAN_INGEST_TOKEN_SECRET_ARN',
+  /** Set (to `clusterSecretPrefix`) only for functions that may read cluster credentials. */
+  clusterCredentials: 'CAPSTAN_CLUSTER_CREDENTIALS',
 } as const;
 
 /** Physical queue names used locally (CDK lets CloudFormation name them). */

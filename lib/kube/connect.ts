@@ -1,6 +1,8 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, VersionApi } from '@kubernetes/client-node';
+import { ContractError } from '../errors.ts';
 import type { Cluster, CredentialsRef } from '../store/clusters.ts';
+import { clusterSecretPrefix } from '../topology.ts';
 
 /** The API clients capstan uses against one cluster. */
 export interface KubeClients {
@@ -14,12 +16,36 @@ export interface KubeClients {
 export type Connect = (cluster: Cluster) => Promise<KubeClients>;
 
 /**
+ * Which cluster credentials the caller may read. A function gets CAPSTAN_CLUSTER_CREDENTIALS only if its
+ * role may read them (lib/contract.ts): without it, no cluster credentials at all, a kubeconfig file
+ * locally no more than a secret on AWS; with it, only secrets under the prefix, as IAM allows. The CLI
+ * is an operator and reads what its own AWS credentials allow.
+ */
+export interface CredentialScope {
+  readonly prefix: string | undefined;
+}
+
+const operator: CredentialScope = { prefix: clusterSecretPrefix };
+
+const outsideScope = (cluster: Cluster, scope: CredentialScope): string | undefined => {
+  if (scope.prefix === undefined) return `this function may not read cluster credentials (cluster ${cluster.name})`;
+  const ref = cluster.credentials;
+  const name = ref.kind === 'secret' ? (ref.secretId.split(':secret:')[1] ?? ref.secretId) : undefined;
+  if (name !== undefined && !name.startsWith(scope.prefix)) {
+    return `cluster ${cluster.name}: secret ${ref.kind === 'secret' ? ref.secretId : ''} is outside ${scope.prefix}, all this function may read`;
+  }
+  return undefined;
+};
+
+/**
  * Builds clients from a cluster's credentials reference, once per reference per process (module-scope
  * cache, so a warm Lambda reuses its connections). Secrets hold a kubeconfig document.
  */
-export const connector = (secrets?: SecretsManagerClient): Connect => {
+export const connector = (secrets?: SecretsManagerClient, scope: CredentialScope = operator): Connect => {
   const cache = new Map<string, Promise<KubeClients>>();
   return (cluster) => {
+    const refused = outsideScope(cluster, scope);
+    if (refused) return Promise.reject(new ContractError(refused));
     const key = `${cluster.name}|${JSON.stringify(cluster.credentials)}`;
     let clients = cache.get(key);
     if (!clients) {

@@ -8,13 +8,14 @@ import { connector } from '../kube/connect.ts';
 import { enqueuer } from '../queue/send.ts';
 import { resolveTag } from '../registry/resolve.ts';
 import { createDb } from '../store/db.ts';
+import { env, type FunctionName } from '../topology.ts';
 
 /**
  * Clients and configuration a function needs, created once per process (cold start) and shared by every
  * invocation. Endpoints come from the standard AWS_ENDPOINT_URL_* variables, so the same code talks to
  * AWS, LocalStack or the local emulators.
  */
-export const wire = () => {
+export const wire = (name: FunctionName) => {
   const config = loadConfig();
   const ddb = new DynamoDBClient({});
   const sqs = new SQSClient({});
@@ -23,8 +24,8 @@ export const wire = () => {
   const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'capstan' });
   const deploy: DeployDeps = {
     db,
-    connect: connector(secrets),
-    enqueue: enqueuer(sqs, config),
+    connect: connector(secrets, { prefix: process.env[env.clusterCredentials] }),
+    enqueue: enqueuer(sqs, config, name),
     now: () => new Date(),
     rollout: rolloutTimingFromEnv(),
     autoRollback: process.env.CAPSTAN_AUTO_ROLLBACK !== 'false',

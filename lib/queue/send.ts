@@ -3,8 +3,8 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { CapstanEvent } from '../../events/index.ts';
 import type { Config } from '../config.ts';
 import { queueUrl } from '../config.ts';
-import { InvalidInputError } from '../errors.ts';
-import { queues } from '../topology.ts';
+import { ContractError, InvalidInputError } from '../errors.ts';
+import { type FunctionName, functions, queues } from '../topology.ts';
 import { routeOf } from './routing.ts';
 
 /** SQS deduplication ids allow 128 characters; longer event ids are hashed (still deterministic). */
@@ -16,12 +16,19 @@ export type Enqueue = (event: CapstanEvent, options?: { delaySeconds?: number })
 /**
  * Sends an event to the queue that consumes its type. FIFO queues dedupe on the event id for five
  * minutes (the consumer's idempotency record covers the rest); standard queues may be delayed.
+ * A function may send only the types its topology entry `emits`: that list is what its grants and
+ * environment are made from, so sending anything else would fail on AWS; it fails here first, and alike.
  */
 export const enqueuer =
-  (sqs: SQSClient, config: Config): Enqueue =>
+  (sqs: SQSClient, config: Config, sender: FunctionName): Enqueue =>
   async (event, options = {}) => {
     const route = routeOf(event.type);
     if (!route) throw new InvalidInputError(`no consumer handles events of type ${event.type} yet`);
+    if (!(functions[sender].emits as readonly string[]).includes(event.type)) {
+      throw new ContractError(
+        `function ${sender} may not send ${event.type}: it is not in functions.${sender}.emits (lib/topology.ts)`,
+      );
+    }
     const fifo = queues[route.queue].fifo;
     await sqs.send(
       new SendMessageCommand({

@@ -7,9 +7,11 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../cdk/assembly.ts';
+import { functionEnvironment, type GrantResource, grantsOf } from '../../lib/contract.ts';
 import {
   clusterSecretPrefix,
   env,
+  eventQueues,
   type FunctionName,
   type FunctionSpec,
   functionNames,
@@ -126,44 +128,65 @@ describe('CDK stack from lib/topology.ts', () => {
     }
   });
 
-  it.each(functionNames)('function %s gets exactly the capstan variables its spec implies', (name) => {
-    const s = spec(name);
+  it.each(functionNames)('function %s gets exactly the environment of lib/contract.ts', (name) => {
     const variables = (fn(name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    const expected = new Set<string>([env.table]);
-    for (const q of [...s.sendsTo, ...(s.queue ? [s.queue] : [])]) expected.add(env.queueUrl(q));
-    if (s.queue) expected.add(env.dlqUrl(s.queue));
-    if (s.routes?.length) expected.add(env.ingestTokenSecretArn);
-    expect(new Set(Object.keys(variables).filter((key) => key.startsWith('CAPSTAN_')))).toEqual(expected);
+    const expected = functionEnvironment(name, {
+      table: 'table',
+      queueUrl: (q) => `queue-${q}`,
+      dlqUrl: (q) => `dlq-${q}`,
+      ingestToken: { secretArn: 'arn' },
+    });
+    expect(Object.keys(variables).sort()).toEqual([...Object.keys(expected), 'NODE_OPTIONS'].sort());
     expect(variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'capstan', NODE_OPTIONS: '--enable-source-maps' });
+    const s = spec(name);
     if (s.queue) {
       expect(variables[env.dlqUrl(s.queue)]).toEqual({ Ref: logicalId(stack.queues.get(s.queue).dlq) });
     }
   });
 
-  it.each(functionNames)('function %s: least-privilege grants from its spec', (name) => {
-    const s = spec(name);
+  // Derived from what the code sends (each function's `emits`, which its enqueuer enforces), not from a
+  // second list: every event a function may send must reach its queue on AWS.
+  it.each(functionNames)('function %s: every queue its events go to is granted and its URL is set', (name) => {
+    const variables = (fn(name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const statements = policyOf(name);
-    const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
-    const sendTargets = statements
-      .filter((st) => [st.Action].flat().includes('sqs:SendMessage'))
-      .map((st) => st.Resource);
-    const expectedTargets = [
-      ...s.sendsTo.map((q) => arnOf(stack.queues.get(q).queue)),
-      ...(s.queue ? [arnOf(stack.queues.get(s.queue).dlq)] : []),
-    ];
-    expect(sendTargets).toHaveLength(expectedTargets.length);
-    expect(sendTargets).toEqual(expect.arrayContaining(expectedTargets));
+    for (const type of spec(name).emits) {
+      const target = stack.queues.get(eventQueues[type].queue).queue;
+      expect(variables[env.queueUrl(eventQueues[type].queue)], `${type}: URL`).toEqual({ Ref: logicalId(target) });
+      const sends = statements.filter(
+        (st) =>
+          [st.Action].flat().includes('sqs:SendMessage') &&
+          JSON.stringify(st.Resource) === JSON.stringify({ 'Fn::GetAtt': [logicalId(target), 'Arn'] }),
+      );
+      expect(sends, `${type}: sqs:SendMessage on ${eventQueues[type].queue}`).toHaveLength(1);
+    }
+  });
 
-    const receives = statements
-      .filter((st) => [st.Action].flat().includes('sqs:ReceiveMessage'))
-      .map((st) => st.Resource);
-    expect(receives).toEqual(s.queue ? [arnOf(stack.queues.get(s.queue).queue)] : []);
-
+  it.each(functionNames)('function %s: its role holds exactly the grants of lib/contract.ts', (name) => {
+    const statements = policyOf(name);
+    const pairs = (actions: unknown, resources: unknown) =>
+      [actions].flat().flatMap((a) => [resources].flat().map((r) => `${a} ${JSON.stringify(r)}`));
+    const granted = new Set(
+      statements
+        // The log group grant is the function's own logging, outside the contract.
+        .filter((st) => ![st.Action].flat().some((a) => String(a).startsWith('logs:')))
+        .flatMap((st) => pairs(st.Action, st.Resource)),
+    );
+    const arns = (r: GrantResource): unknown[] => {
+      if (r.kind === 'table') return stack.resolve(stack.table.dataArns()) as unknown[];
+      if (r.kind === 'queue')
+        return [stack.resolve((r.dlq ? stack.queues.get(r.queue).dlq : stack.queues.get(r.queue).queue).queueArn)];
+      if (r.secret === 'ingest-token') return [stack.resolve(stack.ingestToken.secret.secretArn)];
+      return statements
+        .map((st) => st.Resource)
+        .filter((res) => JSON.stringify(res).includes(`secret:${clusterSecretPrefix}*`));
+    };
+    const expected = new Set(grantsOf(name).flatMap((g) => arns(g.resource).flatMap((r) => pairs(g.actions, r))));
+    expect([...granted].sort()).toEqual([...expected].sort());
     const clusterSecrets = statements.filter((st) =>
       JSON.stringify(st.Resource).includes(`secret:${clusterSecretPrefix}*`),
     );
     expect(clusterSecrets.map((st) => st.Action)).toEqual(
-      s.readsClusterCredentials ? ['secretsmanager:GetSecretValue'] : [],
+      spec(name).readsClusterCredentials ? ['secretsmanager:GetSecretValue'] : [],
     );
 
     const everything = JSON.stringify(statements);
