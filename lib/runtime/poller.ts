@@ -5,12 +5,13 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { messageOf } from '../errors.ts';
 import type { QueueSpec } from '../topology.ts';
 import type { QueueUrls } from './resources.ts';
 
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
+/** One invocation of the consuming function (which builds its own Lambda context). */
+export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
 export interface PollerOptions {
   readonly name: string;
@@ -18,7 +19,6 @@ export interface PollerOptions {
   readonly queue: QueueUrls;
   readonly spec: QueueSpec;
   readonly handler: SqsHandler;
-  readonly context: () => Context;
   readonly region: string;
   /**
    * Failed messages become visible again after this long, doubling with each receive and capped by the
@@ -69,7 +69,7 @@ const pollOnce = async (o: PollerOptions, signal: AbortSignal) => {
   const event: SQSEvent = { Records: Messages.map((m) => toRecord(m, o.queue.arn, o.region)) };
   let failed: Set<string>;
   try {
-    const response = await o.handler(event, o.context());
+    const response = await o.handler(event);
     failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
   } catch (error) {
     // A handler that throws fails the whole batch, as on Lambda.

@@ -7,10 +7,12 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { putCluster } from '../store/clusters.ts';
 import { createDb } from '../store/db.ts';
 import { ensureTable } from '../store/table.ts';
-import { env, type FunctionSpec, functionNames, functions, type QueueName, queues } from '../topology.ts';
-import { loadHandler } from './handlers.ts';
-import { type HttpHandler, type HttpRoute, serveRoutes } from './http.ts';
+import { env, type FunctionSpec, functionNames, functions, queues } from '../topology.ts';
+import { type FunctionHost, startFunctionHost } from './function-host.ts';
+import { type HttpRoute, serveRoutes } from './http.ts';
+import { type Denial, type GatedService, startIamGate } from './iam-gate.ts';
 import { lambdaContext } from './lambda-context.ts';
+import { localEnvironment } from './local-environment.ts';
 import { type SqsHandler, startPoller } from './poller.ts';
 import { ensureQueues } from './resources.ts';
 import { type RuntimeState, removeState, writeState } from './state.ts';
@@ -92,26 +94,45 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
     const queueUrls = await ensureQueues(sqs, o.prefix);
     o.log(`queues ready: ${Object.keys(queueUrls).join(', ')} (each with a DLQ)`);
 
-    process.env[env.table] = tableName;
-    for (const [q, urls] of Object.entries(queueUrls)) {
-      process.env[env.queueUrl(q as QueueName)] = urls.url;
-      process.env[env.dlqUrl(q as QueueName)] = urls.dlqUrl;
-    }
-    process.env[env.ingestToken] ??= randomBytes(24).toString('base64url');
+    const ingestToken = process.env[env.ingestToken] ?? randomBytes(24).toString('base64url');
     process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
     const db = createDb(tableName, ddb);
     const clusters = await registerClusters(o, db, workDir, cleanups);
+
+    // Every function's AWS calls pass the local IAM gate: what its role may not do fails here as on AWS.
+    const onDenied = (d: Denial) => o.log(`iam: ${d.fn ?? 'unknown caller'} may not ${d.action} on ${d.resource}`);
+    const gate = (service: GatedService, upstream: string | undefined) => {
+      if (!upstream) throw new Error(`no ${service} endpoint`);
+      return startIamGate({ service, upstream, prefix: o.prefix, table: tableName, onDenied });
+    };
+    const [sqsGate, dynamodbGate] = await Promise.all([
+      gate('sqs', endpoints.sqs),
+      gate('dynamodb', endpoints.dynamodb),
+    ]);
+    cleanups.push(() => Promise.all([sqsGate.stop(), dynamodbGate.stop()]));
+    const resources = { table: tableName, queues: queueUrls, sqsGate, dynamodbGate, ingestToken, region };
+
+    const hosts = new Map(
+      await Promise.all(
+        functionNames.map(
+          async (name) =>
+            [name, await startFunctionHost(name, localEnvironment(name, resources, process.env))] as const,
+        ),
+      ),
+    );
+    cleanups.push(() => Promise.all([...hosts.values()].map((h) => h.stop())));
+    o.log(`functions started, each with its own environment and grants: ${functionNames.join(', ')}`);
 
     const pollers: ReturnType<typeof startPoller>[] = [];
     const routes: HttpRoute[] = [];
     const timers: NodeJS.Timeout[] = [];
     for (const name of functionNames) {
       const spec: FunctionSpec = functions[name];
-      const context = () => lambdaContext(`capstan-${name}`, spec.timeoutSeconds);
+      const host = hosts.get(name) as FunctionHost;
       if (spec.queue) {
-        const handler = await loadHandler<SqsHandler>(name);
         const queue = spec.queue;
+        const handler: SqsHandler = (event) => host.invoke(event);
         // Several batches at once, as Lambda runs them: SQS never hands one FIFO message group to two
         // receivers at a time, so order within an app+environment holds.
         for (let i = 0; i < POLLERS_PER_QUEUE; i++) {
@@ -122,7 +143,6 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
               queue: queueUrls[queue],
               spec: queues[queue],
               handler,
-              context,
               region,
               retryDelaySeconds: o.retryDelaySeconds,
               onError: (line) => o.log(`poller ${line}`),
@@ -131,11 +151,12 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
         }
       }
       for (const route of spec.routes ?? []) {
-        routes.push({ ...route, handler: await loadHandler<HttpHandler>(name), context });
+        // The worker builds the invocation's context; the route's own is not passed on.
+        const context = () => lambdaContext(`capstan-${name}`, spec.timeoutSeconds);
+        routes.push({ ...route, handler: (event) => host.invoke(event), context });
       }
       if (spec.scheduleMinutes) {
-        const run = await loadHandler<(e: unknown, c: unknown) => Promise<unknown>>(name);
-        const tick = () => run({ source: 'capstan.schedule' }, context()).catch((e) => o.log(`${name}: ${e}`));
+        const tick = () => host.invoke({ source: 'capstan.schedule' }).catch((e) => o.log(`${name}: ${e}`));
         timers.push(setInterval(tick, spec.scheduleMinutes * 60_000));
         void tick();
       }
@@ -156,7 +177,7 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
       table: tableName,
       endpoints,
       queues: queueUrls,
-      ingestToken: process.env[env.ingestToken] as string,
+      ingestToken,
       clusters,
     };
     if (o.writeState) {
