@@ -20,6 +20,9 @@ export const startTestRuntime = async (name: string): Promise<Runtime> => {
     prefix: uniqueName(name),
     retryDelaySeconds: 1,
     writeState: false,
-    log: () => {},
+    // A refusal by the local IAM gate is a missing grant: always worth seeing in a test run.
+    log: (line) => {
+      if (line.startsWith('iam:')) console.error(line);
+    },
   });
 };
