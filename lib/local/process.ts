@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { removePidFile, writePidFile } from './pid-files.ts';
 
 export interface ProcessSpec {
   /** Short name used in messages, e.g. `local-1/kube-apiserver`. */
@@ -11,6 +12,11 @@ export interface ProcessSpec {
   readonly logFile: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /**
+   * Written with the child's pid while it runs, removed when it exits: if this Node process dies
+   * without stopping it (SIGKILL), the next start finds and stops it (see pid-files.ts).
+   */
+  readonly pidFile?: string;
 }
 
 export interface ManagedProcess {
@@ -76,6 +82,11 @@ export const spawnLogged = (spec: ProcessSpec): ManagedProcess => {
     closeSync(fd);
   }
   track(child);
+  const { pidFile } = spec;
+  if (pidFile && child.pid) {
+    writePidFile(pidFile, spec.name, child.pid, spec.command);
+    child.once('exit', () => removePidFile(pidFile));
+  }
   let done = false;
   const exited = new Promise<number | string>((resolve) => {
     const finish = (result: number | string) => {
