@@ -86,30 +86,38 @@ const pidFilesUnder = async (dir: string, depth: number): Promise<string[]> => {
   return found;
 };
 
-/**
- * Stops every process a pid file under `dir` (three levels deep) names that still runs: SIGTERM, so
- * etcd and the JVMs close their databases cleanly, then SIGKILL after `graceMs`. Pid files of processes
- * already gone are removed. Returns how many were stopped.
- */
-export const stopStaleProcesses = async (dir: string, log: (line: string) => void, graceMs = 10_000) => {
-  let stopped = 0;
-  for (const file of await pidFilesUnder(dir, 3)) {
-    const p = await readPidFile(file);
-    if (p && isSameProcess(p.pid, p.startTime, p.command)) {
-      log(`stopping ${p.name} (pid ${p.pid}), left running by an earlier capstan up that did not stop cleanly`);
-      try {
-        process.kill(p.pid, 'SIGTERM');
-        if (!(await gone(p, graceMs))) {
-          log(`${p.name} (pid ${p.pid}) ignored SIGTERM for ${graceMs / 1000}s: SIGKILL`);
-          process.kill(p.pid, 'SIGKILL');
-          await gone(p, 5_000);
-        }
-      } catch {
-        // Exited between the check and the signal.
-      }
-      stopped++;
-    }
-    await rm(file, { force: true });
+const stopOne = async (p: PidFile, log: (line: string) => void, graceMs: number) => {
+  try {
+    process.kill(p.pid, 'SIGTERM');
+    if (await gone(p, graceMs)) return;
+    log(`${p.name} (pid ${p.pid}) ignored SIGTERM for ${graceMs / 1000}s: SIGKILL`);
+    process.kill(p.pid, 'SIGKILL');
+    await gone(p, 5_000);
+  } catch {
+    // Exited between the check and the signal.
   }
-  return stopped;
+};
+
+/**
+ * Stops every process a pid file under `dir` (three levels deep) names that still runs, all at once:
+ * SIGTERM, so etcd and the JVMs close their databases cleanly, then SIGKILL after `graceMs`. Pid files
+ * of processes already gone are removed. Returns how many were stopped.
+ */
+export const stopStaleProcesses = async (
+  dir: string,
+  log: (line: string) => void,
+  graceMs = 10_000,
+): Promise<number> => {
+  const files = await pidFilesUnder(dir, 3);
+  const records = await Promise.all(files.map(readPidFile));
+  const running = records.filter((p): p is PidFile => p !== undefined && isSameProcess(p.pid, p.startTime, p.command));
+  if (running.length > 0) {
+    log(
+      `stopping what an earlier run that did not stop cleanly (killed?) left running: ` +
+        running.map((p) => `${p.name} (pid ${p.pid})`).join(', '),
+    );
+  }
+  await Promise.all(running.map((p) => stopOne(p, log, graceMs)));
+  await Promise.all(files.map((file) => rm(file, { force: true })));
+  return running.length;
 };
