@@ -70,6 +70,10 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
   try {
     const workDir = await openWorkDir(o, cleanups);
     const persist = o.dataDir !== undefined;
+    // The clusters start while the emulators do (each takes 10-20 s); they are registered once the table is there.
+    const clustersStarting = startLocalClusters(o, workDir);
+    clustersStarting.catch(() => {}); // observed below, or by the cleanup if the emulators fail first
+    cleanups.push(async () => (await clustersStarting.catch(() => undefined))?.stop());
     const endpoints: RuntimeState['endpoints'] = {};
     if (!usesConfiguredEndpoints(process.env)) {
       o.log('starting DynamoDB Local and ElasticMQ');
@@ -108,7 +112,7 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
     process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
     const db = createDb(tableName, ddb);
-    const clusters = await registerClusters(o, db, workDir, cleanups);
+    const clusters = await registerClusters(o, db, (await clustersStarting).found);
 
     const pollers: ReturnType<typeof startPoller>[] = [];
     const routes: HttpRoute[] = [];
@@ -213,26 +217,27 @@ const ingestToken = async (dataDir: string | undefined): Promise<string> => {
   return fresh;
 };
 
+/** The local clusters to start, unless clusters reachable by kubeconfig were given. */
+const startLocalClusters = async (
+  o: UpOptions,
+  workDir: string,
+): Promise<{ found: readonly ExistingCluster[]; stop: () => Promise<unknown> }> => {
+  if (o.existing?.length) return { found: o.existing, stop: async () => {} };
+  o.log(`starting ${o.clusters} local cluster(s) (etcd, kube-apiserver, controller-manager, scheduler, kwok)`);
+  const { startClusters } = await import('../local/cluster.ts');
+  const local = await startClusters(o.clusters, {
+    dir: join(workDir, 'clusters'),
+    persist: o.dataDir !== undefined,
+    log: o.log,
+  });
+  return { found: local, stop: () => Promise.all(local.map((c) => c.stop())) };
+};
+
 const registerClusters = async (
   o: UpOptions,
   db: ReturnType<typeof createDb>,
-  workDir: string,
-  cleanups: (() => Promise<unknown>)[],
+  found: readonly ExistingCluster[],
 ): Promise<RuntimeState['clusters']> => {
-  let found: readonly ExistingCluster[];
-  if (o.existing?.length) {
-    found = o.existing;
-  } else {
-    o.log(`starting ${o.clusters} local cluster(s) (etcd, kube-apiserver, controller-manager, scheduler, kwok)`);
-    const { startClusters } = await import('../local/cluster.ts');
-    const local = await startClusters(o.clusters, {
-      dir: join(workDir, 'clusters'),
-      persist: o.dataDir !== undefined,
-      log: o.log,
-    });
-    cleanups.push(() => Promise.all(local.map((c) => c.stop())));
-    found = local;
-  }
   const registered = [];
   for (const [wave, c] of found.entries()) {
     const credentials = { kind: 'kubeconfig', path: c.kubeconfigPath, context: c.context } as const;
