@@ -40,7 +40,7 @@ export const lockDataDir = async (dir: string, log: (line: string) => void): Pro
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = await readLock(file);
-    if (owner && owner.pid !== process.pid && isSameProcess(owner.pid, owner.startTime)) {
+    if (owner && isSameProcess(owner.pid, owner.startTime)) {
       throw new DataDirInUseError(
         `the data folder ${dir} is in use by another capstan up (pid ${owner.pid}, since ${owner.since}): ` +
           'stop that one first, or start this one with --data-dir <another folder> or --ephemeral',
