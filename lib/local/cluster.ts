@@ -44,8 +44,6 @@ export interface LocalCluster {
   readonly context: string;
   /** https://127.0.0.1:<port>; the same after stopApiServer/startApiServer. */
   readonly server: string;
-  /** True if it was started again on the data of an earlier run (`persist`). */
-  readonly restarted: boolean;
   /** Stops every process of the cluster and removes its folder (kept if `persist` or CAPSTAN_KEEP_DIRS is set). */
   stop(): Promise<void>;
   /** Stops kube-apiserver alone: the cluster becomes unreachable, its data (etcd) stays. */
@@ -275,7 +273,6 @@ const startCluster = async (
     kubeconfigPath: p.kubeconfig,
     context: name,
     server,
-    restarted: saved !== undefined,
     stop,
     stopApiServer: () =>
       serialized(async () => {
