@@ -1,5 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidInputError } from '../../errors.ts';
+import { repoRoot } from '../../runtime/state.ts';
 import { up } from '../../runtime/up.ts';
 import { progress } from '../log.ts';
 
@@ -10,11 +12,23 @@ export interface UpCommandOptions {
   readonly environment: string;
   readonly port: string;
   readonly prefix: string;
+  readonly ephemeral?: boolean;
+  readonly dataDir?: string;
 }
+
+/** `.capstan/data/<prefix>` in the repository (git-ignored), unless --data-dir or --ephemeral. */
+export const defaultDataDir = (prefix: string) => join(repoRoot, '.capstan', 'data', prefix);
+
+const dataDirOf = (o: UpCommandOptions): string | undefined => {
+  if (o.ephemeral && o.dataDir) throw new InvalidInputError('--ephemeral and --data-dir exclude each other');
+  if (o.ephemeral) return undefined;
+  return o.dataDir ?? defaultDataDir(o.prefix);
+};
 
 /** `capstan up`: runs until Ctrl-C, then stops everything it started. */
 export const upCommand = async (o: UpCommandOptions) => {
   const log = progress();
+  const dataDir = dataDirOf(o);
   const runtime = await up({
     clusters: Number(o.clusters),
     existing: o.context.map((context) => ({
@@ -27,9 +41,15 @@ export const upCommand = async (o: UpCommandOptions) => {
     prefix: o.prefix,
     retryDelaySeconds: 2,
     writeState: true,
+    dataDir,
     log,
   });
   log(`capstan is up: ${runtime.state.httpUrl} (clusters: ${runtime.state.clusters.map((c) => c.name).join(', ')})`);
+  log(
+    dataDir
+      ? `state is kept in ${dataDir}: Ctrl-C and \`capstan up\` again carry on where this run stopped`
+      : 'ephemeral: everything is lost when this run stops',
+  );
   log('send an event with `capstan send events/samples/deploy.requested.json`; Ctrl-C stops everything');
   log('register an app with `capstan apps add lib/apps/examples/hello.yaml`; `capstan hooks` shows registry webhooks');
   await new Promise<void>((resolve) => {
