@@ -3,8 +3,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
 import { hookSecret } from '../../lib/ingest/hook-secret.ts';
 import type { Runtime } from '../../lib/runtime/up.ts';
+import { createDb } from '../../lib/store/db.ts';
+import { queryHistory } from '../../lib/store/history.ts';
+import { uniqueName } from '../support/aws.ts';
+import { eventually } from '../support/kube.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 
 // The HTTP edge of a real runtime (local server, ingest function, ElasticMQ), configured the way a
@@ -80,5 +85,44 @@ describe('Harbor, configured with what `capstan hooks` prints', () => {
       const answer = await asHarbor(harbor.url, value, fixture('harbor-default-push'));
       expect({ value, status: answer.status }).toEqual({ value, status: 401 });
     }
+  });
+});
+
+describe("history in capstan's order", () => {
+  const post = async (event: unknown) =>
+    (
+      await fetch(`${runtime.state.httpUrl}/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${runtime.state.ingestToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(event),
+      })
+    ).status;
+
+  it('an event stamped 3 days ago that arrives after a newer one is listed first; its redelivery adds nothing', async () => {
+    const db = createDb(runtime.state.table);
+    const app = uniqueName('skew');
+    // An environment with no clusters: each request is settled at once with one history entry.
+    const request = (id: string, time: string) => ({
+      ...sample,
+      id,
+      time,
+      data: { ...sample.data, app, environment: 'nowhere' },
+    });
+    const newer = request(uniqueName('newer'), new Date().toISOString());
+    const late = request(uniqueName('late'), new Date(Date.now() - 3 * 24 * 3600 * 1000).toISOString());
+    expect(await post(newer)).toBe(202);
+    await eventually('the newer event in the history', async () => (await queryHistory(db, { app }))[0]);
+    expect(await post(late)).toBe(202);
+    const both = await eventually('both events in the history', async () => {
+      const entries = await queryHistory(db, { app });
+      return entries.length === 2 ? entries : undefined;
+    });
+    expect(both.map((e) => e.eventId)).toEqual([late.id, newer.id]);
+    expect(both[0]).toMatchObject({ eventTime: late.time });
+    expect(Date.parse(both[0]!.receivedAt)).toBeGreaterThan(Date.parse(both[1]!.recordedAt));
+
+    expect(await post(late)).toBe(202);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await queryHistory(db, { app })).map((e) => e.eventId)).toEqual([late.id, newer.id]);
   });
 });
