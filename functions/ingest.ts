@@ -2,6 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { acceptEvent } from '../lib/ingest/accept.ts';
+import type { HttpAnswer } from '../lib/ingest/answer.ts';
+import { MAX_EVENT_BODY_BYTES, MAX_HOOK_BODY_BYTES, requestBody } from '../lib/ingest/body.ts';
 import { acceptHook } from '../lib/ingest/hook.ts';
 import { hookSecret } from '../lib/ingest/hook-secret.ts';
 import { ingestSecret } from '../lib/ingest/secret.ts';
@@ -11,22 +13,40 @@ import { imageSources } from '../lib/sources/index.ts';
 const w = wire('ingest');
 const secret = ingestSecret(w.secrets);
 
+/** The one 5xx: capstan itself cannot take the request now (secret or queue unreachable); producers retry it. */
+const UNAVAILABLE: HttpAnswer = {
+  status: 503,
+  body: { error: 'unavailable', reason: 'capstan cannot take the request now; retry later' },
+};
+
 /**
  * POST /events: authenticated, validated events from CI, bots and automation go onto their queue.
  * POST /hooks/<registry>: a registry's own webhook, verified its way with its own secret (hook-secret.ts),
- * becomes image.pushed events.
+ * becomes image.pushed events. The body's size is settled first, before anything reads it.
  */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  const rawBody = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
   const source = imageSources.find((s) => s.route && event.routeKey === `POST ${s.route}`);
-  const answer = source
-    ? await acceptHook(
-        source,
-        { rawBody, headers: event.headers, pathSecret: event.pathParameters?.secret },
-        hookSecret(await secret(), source.name),
-        w.deploy.enqueue,
-      )
-    : await acceptEvent({ rawBody, headers: event.headers }, await secret(), w.deploy.enqueue);
+  const headers = event.headers ?? {};
+  const body = requestBody(event.body, event.isBase64Encoded, source ? MAX_HOOK_BODY_BYTES : MAX_EVENT_BODY_BYTES);
+  let answer: HttpAnswer;
+  if (!body.ok) answer = body.answer;
+  else {
+    const rawBody = body.rawBody;
+    try {
+      answer = source
+        ? await acceptHook(
+            source,
+            { rawBody, headers, pathSecret: event.pathParameters?.secret },
+            hookSecret(await secret(), source.name),
+            w.deploy.enqueue,
+          )
+        : await acceptEvent({ rawBody, headers }, await secret(), w.deploy.enqueue);
+    } catch (error) {
+      // Input is answered inside accept*; what is thrown here is capstan's own failure.
+      w.logger.error('request failed', { route: event.routeKey, error: error as Error });
+      answer = UNAVAILABLE;
+    }
+  }
   // The route key, never the path: Docker Hub's path holds its secret.
   if (answer.status >= 400) {
     w.logger.warn('request refused', { route: event.routeKey, status: answer.status, body: answer.body });

@@ -8,6 +8,7 @@ import { containerImages, servicePorts } from './render-app.ts';
 export const POLICY_RULES = [
   'image',
   'image-digest',
+  'latest-tag',
   'replicas',
   'ports',
   'resources',
@@ -60,7 +61,15 @@ interface Context extends PolicyInput {
 
 const violation = (rule: PolicyRule, reason: string): PolicyViolation => ({ rule, reason });
 
-const imageRules = ({ app, image, images, strict }: Context): PolicyViolation[] => {
+/** `latest`, said or implied (no tag and no digest): the digest may pin what runs, the name still tells nobody. */
+export const namesLatest = (ref: { readonly tag?: string; readonly digest?: string }): boolean =>
+  ref.tag === 'latest' || (ref.tag === undefined && ref.digest === undefined);
+
+/** Why `latest` is refused, for a release (per container) and for a push alike. */
+export const latestRefusal = (what: string, where: string): string =>
+  `${what}: the tag "latest" is refused in ${where}, even pinned by digest (a moving tag name tells nobody what runs); push a versioned tag`;
+
+const imageRules = ({ app, image, images, strict, where }: Context): PolicyViolation[] => {
   const unknown = Object.keys(images ?? {})
     .filter((name) => !app.containers.some((c) => c.name === name))
     .map((name) => violation('image', `images names "${name}", which is not a container of app "${app.name}"`));
@@ -72,15 +81,20 @@ const imageRules = ({ app, image, images, strict }: Context): PolicyViolation[] 
     if (typeof parsed === 'string') {
       return [violation('image', `container "${name}": image "${ref}" is invalid (${parsed})`)];
     }
-    if (!strict || parsed.digest !== undefined) return [];
-    const why =
-      parsed.tag === undefined ? ' (no tag means :latest)' : parsed.tag === 'latest' ? '' : ' (a tag can move)';
-    return [
-      violation(
-        'image-digest',
-        `container "${name}": image must be pinned by digest (registry/repo@sha256:...), got ${ref}${why}`,
-      ),
-    ];
+    if (!strict) return [];
+    const out: PolicyViolation[] = [];
+    if (parsed.digest === undefined) {
+      const why =
+        parsed.tag === undefined ? ' (no tag means :latest)' : parsed.tag === 'latest' ? '' : ' (a tag can move)';
+      out.push(
+        violation(
+          'image-digest',
+          `container "${name}": image must be pinned by digest (registry/repo@sha256:...), got ${ref}${why}`,
+        ),
+      );
+    }
+    if (namesLatest(parsed)) out.push(violation('latest-tag', latestRefusal(`container "${name}"`, where)));
+    return out;
   });
   return [...unknown, ...perContainer];
 };

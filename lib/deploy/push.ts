@@ -5,10 +5,12 @@ import { ResolveError } from '../registry/resolve.ts';
 import { DOCKER_HUB_REGISTRY } from '../sources/dockerhub.ts';
 import { offerApproval } from '../store/approvals.ts';
 import { appsTracking } from '../store/apps.ts';
+import { environmentPolicy } from '../store/environments.ts';
 import type { HistoryEntry } from '../store/history.ts';
 import { UNROUTED_APP } from '../store/keys.ts';
 import { listReleases } from '../store/releases.ts';
 import type { DeployDeps } from './deps.ts';
+import { namesLatest } from './policy.ts';
 import { recordStep } from './record.ts';
 import { decidePush, type PushDecision } from './track.ts';
 
@@ -65,8 +67,10 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
       ),
     );
     const pushed = { tag, digest, pushedAt };
+    // Only a `latest` push needs to know which environments are protected.
+    const guarded = namesLatest(pushed) ? await protectedEnvironments(Object.keys(spec.environments), deps) : undefined;
     const decided = containers.flatMap((container) =>
-      decidePush(pushed, spec, container, (env) => newest.get(env)).map((d) => ({ ...d, container })),
+      decidePush(pushed, spec, container, (env) => newest.get(env), guarded).map((d) => ({ ...d, container })),
     );
     // One request per environment, for every container the push changes there (two may run one repository).
     const deploys = new Map<string, string[]>();
@@ -97,12 +101,18 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
           details,
         });
       } else {
-        await record(subject, { outcome: 'skipped', reason: decision.reason, details });
+        const outcome = decision.action === 'refuse' ? 'rejected' : 'skipped';
+        await record(subject, { outcome, reason: decision.reason, details });
       }
       decisions.push({ ...decision, app: spec.name });
     }
   }
   return { repository, decisions };
+};
+
+const protectedEnvironments = async (names: readonly string[], deps: DeployDeps): Promise<Set<string>> => {
+  const policies = await Promise.all(names.map((name) => environmentPolicy(deps.db, name)));
+  return new Set(policies.filter((p) => p.protected).map((p) => p.name));
 };
 
 /**

@@ -3,7 +3,7 @@ import { eventId, type ReleaseAdvance, type RollbackRequested, type RolloutCheck
 import { type HistoryEntry, recordHistory } from '../store/history.ts';
 import type { DeployDeps } from './deps.ts';
 
-/** The event a step answers: its id, type and time key the history entry (see lib/store/history.ts). */
+/** The event a step answers: its id keys the history entry, filed by when capstan received it (lib/store/history.ts). */
 export interface Cause {
   readonly id: string;
   readonly type: string;
@@ -24,7 +24,7 @@ export const recordStep = (
     ...subject,
     eventId: cause.id,
     eventType: cause.type,
-    at: cause.time,
+    eventTime: cause.time,
     recordedAt: deps.now().toISOString(),
     ...step,
   });

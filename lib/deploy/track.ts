@@ -2,12 +2,13 @@ import { parseImageRef } from '../../events/image-ref.ts';
 import type { AppSpec, TagPolicy } from '../apps/spec.ts';
 import type { Release } from '../store/releases.ts';
 import { releaseImages } from './images.ts';
+import { latestRefusal, namesLatest } from './policy.ts';
 import { matchesTag, shouldAdvance, type TaggedImage } from './tag-policy.ts';
 
 /** What a push means for one environment of one app that tracks its repository. */
 export type PushDecision =
   | { readonly environment: string; readonly action: 'deploy' | 'await-approval'; readonly reason: string }
-  | { readonly environment: string; readonly action: 'skip'; readonly reason: string };
+  | { readonly environment: string; readonly action: 'skip' | 'refuse'; readonly reason: string };
 
 /**
  * The image a release runs in `container` (or its requested image, for apps without a spec), as tag
@@ -30,19 +31,25 @@ export const describePolicy = (policy: TagPolicy): string =>
  * For each environment of the app that tracks tags: deploy now, wait for approval, or skip (with the reason
  * the history records). Environments without a `track` rule take only explicit deploy requests and are not
  * listed. `newest` is each environment's newest release: a push never moves an environment back, compared
- * with what `container` (the one running the pushed repository) runs there.
+ * with what `container` (the one running the pushed repository) runs there. A `latest` push is refused in
+ * the `protectedEnvironments`, whatever the rule says: production never runs a moving tag name.
  */
 export const decidePush = (
   push: TaggedImage & { readonly digest: string },
   app: AppSpec,
   container: string,
   newest: (environment: string) => Release | undefined,
+  protectedEnvironments: ReadonlySet<string> = new Set(),
 ): PushDecision[] =>
   Object.entries(app.environments).flatMap(([environment, settings]): PushDecision[] => {
     const policy = settings.track?.tags;
     if (!policy) return [];
     if (!matchesTag(policy, push.tag)) {
       return [{ environment, action: 'skip', reason: `tag ${push.tag} does not match ${describePolicy(policy)}` }];
+    }
+    if (protectedEnvironments.has(environment) && namesLatest(push)) {
+      const where = `protected environment "${environment}"`;
+      return [{ environment, action: 'refuse', reason: latestRefusal(`push of ${push.tag}`, where) }];
     }
     const verdict = shouldAdvance(policy, push, runningImage(newest(environment), container));
     if (!verdict.advance) return [{ environment, action: 'skip', reason: verdict.reason }];

@@ -3,30 +3,26 @@ import { messageOf } from '../errors.ts';
 import { routeOf } from '../queue/routing.ts';
 import type { Enqueue } from '../queue/send.ts';
 import { type AuthResult, verifyBearer, verifyHmacSignature } from '../sources/auth.ts';
+import { header } from '../sources/types.ts';
+import { type HttpAnswer, tooLarge } from './answer.ts';
+import { MAX_EVENT_BODY_BYTES } from './body.ts';
 
-export interface HttpAnswer {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-}
+export type { HttpAnswer } from './answer.ts';
 
 export interface IngestRequest {
   readonly rawBody: string;
   readonly headers: Readonly<Record<string, string | undefined>>;
 }
 
-/** SQS takes 256 KiB per message; refuse well before that with a clear answer. */
-export const MAX_BODY_BYTES = 200 * 1024;
-
 /**
  * POST /events: authenticate (bearer token or HMAC signature), validate against the event contract,
  * enqueue for the consumer of its type. Every refusal is a 4xx naming the reason; nothing is enqueued.
  */
 export const acceptEvent = async (req: IngestRequest, secret: string, enqueue: Enqueue): Promise<HttpAnswer> => {
+  // Size first: it needs no work, and an oversized body is never hashed.
+  if (Buffer.byteLength(req.rawBody) > MAX_EVENT_BODY_BYTES) return tooLarge(MAX_EVENT_BODY_BYTES);
   const auth = authenticate(req, secret);
   if (!auth.ok) return { status: 401, body: { error: 'unauthorized', reason: auth.reason } };
-  if (Buffer.byteLength(req.rawBody) > MAX_BODY_BYTES) {
-    return { status: 413, body: { error: 'too-large', reason: `body exceeds ${MAX_BODY_BYTES} bytes` } };
-  }
   let json: unknown;
   try {
     json = JSON.parse(req.rawBody);
@@ -49,7 +45,9 @@ export const acceptEvent = async (req: IngestRequest, secret: string, enqueue: E
   return { status: 202, body: { accepted: parsed.event.id, type: parsed.event.type, queue: route.queue } };
 };
 
-const authenticate = (req: IngestRequest, secret: string): AuthResult =>
-  req.headers['x-capstan-signature'] !== undefined
-    ? verifyHmacSignature(req.headers['x-capstan-signature'], req.rawBody, secret)
-    : verifyBearer(req.headers.authorization, secret);
+const authenticate = (req: IngestRequest, secret: string): AuthResult => {
+  const signature = header(req.headers, 'x-capstan-signature');
+  return signature !== undefined
+    ? verifyHmacSignature(signature, req.rawBody, secret)
+    : verifyBearer(header(req.headers, 'authorization'), secret);
+};

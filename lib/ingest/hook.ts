@@ -2,7 +2,8 @@ import { InvalidInputError, messageOf } from '../errors.ts';
 import type { Enqueue } from '../queue/send.ts';
 import type { Headers, ImageSource } from '../sources/index.ts';
 import { header } from '../sources/types.ts';
-import { type HttpAnswer, MAX_BODY_BYTES } from './accept.ts';
+import { type HttpAnswer, tooLarge } from './answer.ts';
+import { MAX_HOOK_BODY_BYTES } from './body.ts';
 
 export interface HookRequest {
   readonly rawBody: string;
@@ -24,11 +25,10 @@ export const acceptHook = async (
   enqueue: Enqueue,
   now: Date = new Date(),
 ): Promise<HttpAnswer> => {
+  // Size first: it needs no work, and an oversized body is never hashed.
+  if (Buffer.byteLength(req.rawBody) > MAX_HOOK_BODY_BYTES) return tooLarge(MAX_HOOK_BODY_BYTES);
   const auth = source.verify({ headers: req.headers, rawBody: req.rawBody, pathSecret: req.pathSecret }, secret);
   if (!auth.ok) return { status: 401, body: { error: 'unauthorized', reason: auth.reason } };
-  if (Buffer.byteLength(req.rawBody) > MAX_BODY_BYTES) {
-    return { status: 413, body: { error: 'too-large', reason: `body exceeds ${MAX_BODY_BYTES} bytes` } };
-  }
   const type = (header(req.headers, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (!source.contentTypes.includes(type)) {
     return {
@@ -40,8 +40,10 @@ export const acceptHook = async (
   try {
     normalized = source.normalize(source.decode(req.rawBody, req.headers), now, req.headers);
   } catch (error) {
-    if (!(error instanceof InvalidInputError)) throw error;
-    return { status: 400, body: { error: 'invalid-payload', reason: messageOf(error) } };
+    // Whatever fails while reading the producer's bytes is about those bytes: a 4xx, which the producer does
+    // not retry. A 5xx would make it resend the same payload forever.
+    const reason = error instanceof InvalidInputError ? messageOf(error) : `${source.name} payload could not be read`;
+    return { status: 400, body: { error: 'invalid-payload', reason } };
   }
   for (const event of normalized.events) await enqueue(event);
   return {

@@ -23,6 +23,7 @@ import { sendToDeadLetter } from '../queue/dead-letter.ts';
 import type { Db } from '../store/db.ts';
 import { recordHistory } from '../store/history.ts';
 import { keys, UNROUTED_APP } from '../store/keys.ts';
+import { receivedAt } from '../store/receipts.ts';
 import { type FunctionName, type QueueName, queues, table } from '../topology.ts';
 
 interface Envelope {
@@ -88,7 +89,7 @@ export const sqsConsumer = <S extends z.ZodType<Envelope>>(o: ConsumerOptions<S>
       action: 'receive',
       outcome: 'rejected',
       reason,
-      at: event?.time ?? new Date(Number(record.attributes.SentTimestamp) || Date.now()).toISOString(),
+      eventTime: event?.time ?? new Date(Number(record.attributes.SentTimestamp) || Date.now()).toISOString(),
       recordedAt: new Date().toISOString(),
       details: { queue: o.queue, messageId: record.messageId },
     });
@@ -108,6 +109,8 @@ export const sqsConsumer = <S extends z.ZodType<Envelope>>(o: ConsumerOptions<S>
       return reject(record, `invalid event: ${issues.join('; ')}`, looseEnvelope(body));
     }
     try {
+      // Noted before anything else, so every step (and every redelivery) files under capstan's own time.
+      await receivedAt(o.db, parsed.data.id, new Date());
       return await handleOnce(parsed.data);
     } catch (error) {
       if (error instanceof IdempotencyAlreadyInProgressError) throw error; // a twin is running: retry later

@@ -14,8 +14,14 @@ export interface HttpRoute extends RouteSpec {
   readonly context: () => Context;
 }
 
-/** Refuse bodies beyond this before reading them whole (API Gateway's own limit is 10 MB). */
-const MAX_BODY = 1024 * 1024;
+/**
+ * The most a function can be handed on AWS: API Gateway takes 10 MB, but Lambda only 6 MB per invocation.
+ * Beyond it this server answers 413 itself, as the function never runs; below it the function applies
+ * capstan's own, smaller limits (lib/ingest/body.ts), exactly as on AWS.
+ */
+const MAX_BODY = 6 * 1024 * 1024;
+/** A refused upload is read and dropped up to this much, so the client gets to read its 413; then it is cut. */
+const MAX_DRAIN = 64 * 1024 * 1024;
 
 /**
  * Serves the topology's HTTP routes with API Gateway HTTP API (payload 2.0) events, so the same handler
@@ -36,6 +42,10 @@ export const serveRoutes = async (routes: readonly HttpRoute[], port: number, ho
       return reply(404, JSON.stringify({ error: 'not-found', reason: `no route ${req.method} ${url.pathname}` }));
     try {
       const body = await readBody(req);
+      if (body === undefined) {
+        drain(req);
+        return reply(413, JSON.stringify({ error: 'too-large', reason: `body exceeds ${MAX_BODY} bytes` }));
+      }
       const result = await route.handler(toEvent(req, url, body, route, match?.params ?? {}), route.context());
       reply(result.statusCode ?? 200, result.body ?? '', (result.headers ?? {}) as Record<string, string>);
     } catch (error) {
@@ -53,15 +63,43 @@ export const serveRoutes = async (routes: readonly HttpRoute[], port: number, ho
   };
 };
 
-const readBody = async (req: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Error(`request body exceeds ${MAX_BODY} bytes`);
-    chunks.push(chunk as Buffer);
+/** The whole body, or undefined as soon as it is known to exceed MAX_BODY (by its Content-Length, or while read). */
+const readBody = (req: IncomingMessage): Promise<Buffer | undefined> =>
+  new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length']) > MAX_BODY) return resolve(undefined);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY) return void chunks.push(chunk);
+      req.off('data', onData);
+      chunks.length = 0;
+      resolve(undefined);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+
+/** Reads and drops the rest of a refused upload; a client that keeps sending past MAX_DRAIN is cut off. */
+const drain = (req: IncomingMessage) => {
+  let drained = 0;
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > MAX_DRAIN) req.socket.destroy();
+  });
+  req.resume();
+};
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** As API Gateway does for what is not text: bytes that are not UTF-8 are handed over base64-encoded. */
+const bodyOf = (bytes: Buffer): { body: string; isBase64Encoded: boolean } => {
+  try {
+    return { body: utf8.decode(bytes), isBase64Encoded: false };
+  } catch {
+    return { body: bytes.toString('base64'), isBase64Encoded: true };
   }
-  return Buffer.concat(chunks).toString('utf8');
 };
 
 /** API Gateway path templates: `/hooks/dockerhub/{secret}` matches one segment as `secret`. */
@@ -86,7 +124,7 @@ export const matchPath = (template: string, path: string): Record<string, string
 const toEvent = (
   req: IncomingMessage,
   url: URL,
-  body: string,
+  bytes: Buffer,
   route: RouteSpec,
   pathParameters: Record<string, string>,
 ): APIGatewayProxyEventV2 => {
@@ -119,7 +157,6 @@ const toEvent = (
       timeEpoch: now.getTime(),
     },
     ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
-    body,
-    isBase64Encoded: false,
+    ...bodyOf(bytes),
   };
 };

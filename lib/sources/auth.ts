@@ -54,8 +54,7 @@ export const configuredSecret = (secret: string): AuthResult =>
     : fail(`no secret configured (at least ${MIN_SECRET_LENGTH} characters); refusing every request`);
 
 /**
- * A whole value compared verbatim in constant time: Harbor's policy "Auth Header" (sent as `Authorization`)
- * and Docker Hub's secret path segment. `what` names the value in the refusal.
+ * A whole value compared verbatim in constant time: Docker Hub's secret path segment. `what` names the value in the refusal.
  */
 export const verifyStaticSecret = (presented: string | undefined, secret: string, what: string): AuthResult => {
   const configured = configuredSecret(secret);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DateTimeSchema } from '../../events/fields.ts';
 import { DigestSchema, RepositorySchema } from '../../events/image-ref.ts';
 import { eventId } from '../../events/index.ts';
-import { type AuthResult, verifyStaticSecret } from './auth.ts';
+import { type AuthResult, configuredSecret, verifyBearer } from './auth.ts';
 import { hostOf, imagePushed, isoFromUnixSeconds, isoTime, nonEmpty } from './image-event.ts';
 import { invalidField, parsePayload } from './payload.ts';
 import { header, type Normalized, type SourceRequest } from './types.ts';
@@ -45,11 +45,19 @@ export const HarborCloudEventPayloadSchema = z.object({
 type EventData = z.infer<typeof EventDataSchema>;
 
 /**
- * Harbor sends the webhook policy's "Auth Header" verbatim as `Authorization` (no signature, no timestamp):
- * the secret is that whole value, e.g. `Bearer 3f1c...`, compared in constant time.
+ * Harbor has no signature and no timestamp: it sends the webhook policy's "Auth Header" verbatim as the
+ * `Authorization` header (goharbor/harbor src/pkg/notifier/handler/notification/http_handler.go). Users
+ * set it to `Bearer <this route's secret>`, as `capstan hooks` says, so the token is checked like any
+ * bearer token, in constant time; a bare secret without its scheme is refused.
  */
-export const verifyHarbor = (request: SourceRequest, secret: string): AuthResult =>
-  verifyStaticSecret(header(request.headers, 'authorization'), secret, 'Authorization header');
+export const verifyHarbor = (request: SourceRequest, secret: string): AuthResult => {
+  const configured = configuredSecret(secret);
+  if (!configured.ok) return configured;
+  const result = verifyBearer(header(request.headers, 'authorization'), secret);
+  return result.ok || result.reason === 'invalid token'
+    ? result
+    : { ok: false, reason: `${result.reason}: set the webhook policy's Auth Header to "Bearer <secret>"` };
+};
 
 /**
  * Both formats, told apart by `specversion`. The CloudEvents id is used when the event carries one resource;

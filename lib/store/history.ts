@@ -2,6 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type Db, parseItem, queryAll } from './db.ts';
 import { keys } from './keys.ts';
+import { receivedAt } from './receipts.ts';
 
 export const OutcomeSchema = z.enum([
   'accepted',
@@ -18,7 +19,7 @@ export const OutcomeSchema = z.enum([
 ]);
 export type Outcome = z.infer<typeof OutcomeSchema>;
 
-export const HistoryEntrySchema = z.object({
+const HistoryFieldsSchema = z.object({
   app: z.string(),
   environment: z.string().optional(),
   cluster: z.string().optional(),
@@ -29,22 +30,41 @@ export const HistoryEntrySchema = z.object({
   action: z.string(),
   outcome: OutcomeSchema,
   reason: z.string().optional(),
-  /** When it happened: the causing event's time, so a redelivery rewrites the same entry. */
-  at: z.iso.datetime({ offset: true }),
+  /** The causing event's own time, as its producer says: kept, never trusted for order (clocks drift, deliveries lag). */
+  eventTime: z.iso.datetime({ offset: true }),
+  /** When capstan first received the causing event (lib/store/receipts.ts): the history's order. */
+  receivedAt: z.iso.datetime({ offset: true }),
+  /** When capstan took this step. */
   recordedAt: z.iso.datetime(),
   details: z.record(z.string(), z.unknown()).optional(),
 });
-export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
-const sortKey = (e: Pick<HistoryEntry, 'at' | 'eventId' | 'action' | 'cluster' | 'outcome'>) =>
-  `${new Date(e.at).toISOString()}#${e.eventId}#${e.action}#${e.cluster ?? '-'}#${e.outcome}`;
+/** Items written before receipts have `at`, the event's time, which was also their order. */
+const upgradeLegacy = (item: unknown): unknown => {
+  if (!item || typeof item !== 'object' || !('at' in item)) return item;
+  const { at, ...rest } = item as Record<string, unknown>;
+  return { eventTime: at, receivedAt: at, ...rest };
+};
+
+export const HistoryEntrySchema = z.preprocess(upgradeLegacy, HistoryFieldsSchema);
+export type HistoryEntry = z.infer<typeof HistoryFieldsSchema>;
+/** What a step records; when capstan received the event is looked up from its receipt unless given. */
+export type NewHistoryEntry = Omit<HistoryEntry, 'receivedAt'> & { readonly receivedAt?: string };
+
+const sortKey = (e: Pick<HistoryEntry, 'receivedAt' | 'eventId' | 'action' | 'cluster' | 'outcome'>) =>
+  `${new Date(e.receivedAt).toISOString()}#${e.eventId}#${e.action}#${e.cluster ?? '-'}#${e.outcome}`;
 
 /**
- * Appends to the history. The key is derived from the event, the step and its outcome: a redelivery that
- * ends the same way overwrites its twin instead of adding a duplicate, while a retry that ends differently
- * (failed, then created; created, then unchanged) adds its own entry, so no outcome is ever lost.
+ * Appends to the history. The key is when capstan received the event, then the event, the step and its
+ * outcome (lib/store/keys.ts): a redelivery that ends the same way overwrites its twin instead of adding a
+ * duplicate, while a retry that ends differently (failed, then created; created, then unchanged) adds its
+ * own entry, so no outcome is ever lost.
  */
-export const recordHistory = async (db: Db, entry: HistoryEntry): Promise<void> => {
+export const recordHistory = async (db: Db, step: NewHistoryEntry): Promise<void> => {
+  const entry: HistoryEntry = {
+    ...step,
+    receivedAt: step.receivedAt ?? (await receivedAt(db, step.eventId, new Date(step.recordedAt))),
+  };
   const SK = sortKey(entry);
   await db.doc.send(
     new PutCommand({
@@ -58,6 +78,10 @@ export const recordHistory = async (db: Db, entry: HistoryEntry): Promise<void> 
     }),
   );
 };
+
+/** Newest first: by when capstan received the event, then by when it took each of the event's steps. */
+const newestFirst = (a: HistoryEntry, b: HistoryEntry) =>
+  Date.parse(b.receivedAt) - Date.parse(a.receivedAt) || Date.parse(b.recordedAt) - Date.parse(a.recordedAt);
 
 const fromItem = (item: Record<string, unknown>) => parseItem(HistoryEntrySchema, item);
 
@@ -89,5 +113,6 @@ export const queryHistory = async (db: Db, q: HistoryQuery): Promise<HistoryEntr
     .filter(
       (e) =>
         (q.cluster === undefined || e.cluster === q.cluster) && (!q.environment || e.environment === q.environment),
-    );
+    )
+    .sort(newestFirst);
 };

@@ -4,7 +4,14 @@
  *   release head   PK=REL#<app>#<env>          SK=HEAD                (last revision number)
  *   release        PK=REL#<app>#<env>          SK=REV#<0000000042>    GSI1: APP#<app> / REL#<createdAt>
  *   event marker   PK=REL#<app>#<env>          SK=EVENT#<eventId>     (which revision an event made)
- *   history        PK=HIST#APP#<app>           SK=<at>#<entryId>      GSI1: HIST#CLUSTER#<c> / <at>#<entryId>
+ *   history        PK=HIST#APP#<app>           SK=<receivedAt>#<eventId>#<action>#<cluster|->#<outcome>
+ *                                              GSI1: HIST#CLUSTER#<c> / the same SK
+ *                  newest first in capstan's own order: <receivedAt> is when capstan first received the
+ *                  event (its receipt, below), never the producer's clock nor a redelivery's; the rest
+ *                  names the step and how it ended, so a redelivery ending the same way overwrites its
+ *                  twin and a different ending is kept beside it. Items written before receipts existed
+ *                  start with the event's own time instead.
+ *   receipt        PK=RECEIPT#<eventId>        SK=RECEIPT             (first time capstan received it, TTL)
  *   lease          PK=LEASE#<name>             SK=LEASE               (TTL)
  *   app            PK=APPS                     SK=APP#<name>
  *   tracking       PK=TRACK#<host/repository>  SK=APP#<name>          (which apps, and containers, a push concerns)
@@ -33,6 +40,7 @@ export const keys = {
   }),
   appHistory: (app: string) => ({ PK: `HIST#APP#${app}` }),
   clusterHistory: (cluster: string) => ({ GSI1PK: `HIST#CLUSTER#${cluster}` }),
+  receipt: (eventId: string) => ({ PK: `RECEIPT#${eventId}`, SK: 'RECEIPT' }),
   lease: (name: string) => ({ PK: `LEASE#${name}`, SK: 'LEASE' }),
   idempotency: { PK: 'IDEMPOTENCY' },
   apps: { PK: 'APPS' },

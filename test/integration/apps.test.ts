@@ -312,6 +312,25 @@ describe('deploy.requested for a registered app', () => {
   });
 });
 
+describe('never latest in a protected environment', () => {
+  it('a push of latest, pinned by digest and matching the rule, releases to qa but is refused in live', async () => {
+    const app = uniqueName('moving');
+    const track = { track: { tags: { glob: '*' } }, autoDeploy: true };
+    await register(appSpec(app, { qa: track, live: track }));
+    expect((await hook(app, { tag: 'latest', digest: digestOf(`${app}:latest`) })).status).toBe(202);
+    expect(await settled(app, 'qa')).toMatchObject({ status: 'succeeded', image: ref(app, 'latest') });
+    const refused = await eventually('the refusal in live', async () =>
+      (await queryHistory(db, { app, environment: 'live' })).find((e) => e.outcome === 'rejected'),
+    );
+    expect(refused.reason).toContain('the tag "latest" is refused in protected environment "live"');
+    await quiet();
+    expect(await listReleases(db, app, 'live')).toEqual([]);
+    expect(await pendingApprovals(db, app, 'live')).toEqual([]);
+    const error = await (await connect(clusters[1]!)).core.readNamespace({ name: app }).catch((e) => e);
+    expect(error).toMatchObject({ code: 404 });
+  });
+});
+
 describe('approval and promotion', () => {
   const app = uniqueName('shop');
   const endpoint = () => ({ url: runtime.state.httpUrl, token: runtime.state.ingestToken });

@@ -140,21 +140,62 @@ describe('history', () => {
     eventId: 'evt-h',
     eventType: 'deploy.requested',
     action: 'apply',
-    at: '2026-01-01T00:00:00Z',
-    recordedAt: new Date().toISOString(),
+    eventTime: '2026-01-01T00:00:00Z',
   } as const;
+  const at = (ms: number) => new Date(ms).toISOString();
 
   it('a redelivery with the same outcome overwrites its twin; a different outcome is kept beside it', async () => {
-    await recordHistory(db, { ...entry, outcome: 'failed', reason: 'unreachable' });
-    await recordHistory(db, { ...entry, outcome: 'failed', reason: 'unreachable again' });
-    await recordHistory(db, { ...entry, outcome: 'created' });
+    const t = Date.now();
+    await recordHistory(db, { ...entry, outcome: 'failed', reason: 'unreachable', recordedAt: at(t) });
+    await recordHistory(db, { ...entry, outcome: 'failed', reason: 'unreachable again', recordedAt: at(t + 1000) });
+    await recordHistory(db, { ...entry, outcome: 'created', recordedAt: at(t + 2000) });
     const byApp = await queryHistory(db, { app: 'hist' });
     expect(byApp.map((e) => [e.outcome, e.reason])).toEqual([
-      ['failed', 'unreachable again'],
       ['created', undefined],
+      ['failed', 'unreachable again'],
     ]);
+    // Both filed under when capstan first received the event, not the redelivery's clock.
+    expect(byApp.map((e) => e.receivedAt)).toEqual([at(t), at(t)]);
     expect(await queryHistory(db, { cluster: 'east' })).toHaveLength(2);
     expect(await queryHistory(db, { app: 'hist', environment: 'production' })).toHaveLength(0);
+  });
+
+  it("orders by when capstan received each event, not by the producer's clock; a late redelivery adds nothing", async () => {
+    const app = 'skewed';
+    const t = Date.now();
+    const step = { app, environment: 'staging', eventType: 'deploy.requested', action: 'release' } as const;
+    const threeDaysAgo = at(t - 3 * 24 * 3600 * 1000);
+    const late = (recordedAt: string) =>
+      recordHistory(db, { ...step, eventId: 'late', eventTime: threeDaysAgo, outcome: 'skipped', recordedAt });
+    await recordHistory(db, { ...step, eventId: 'newer', eventTime: at(t), outcome: 'skipped', recordedAt: at(t) });
+    await late(at(t + 1000));
+    // The late event again, much later (a producer retry): the same step, the same ending.
+    await late(at(t + 60_000));
+    const history = await queryHistory(db, { app });
+    expect(history.map((e) => e.eventId)).toEqual(['late', 'newer']);
+    expect(history[0]).toMatchObject({ eventTime: threeDaysAgo, receivedAt: at(t + 1000), recordedAt: at(t + 60_000) });
+  });
+
+  it('reads entries written before receipts: their event time stands in for when they were received', async () => {
+    await db.doc.send(
+      new PutCommand({
+        TableName: db.table,
+        Item: {
+          ...keys.appHistory('legacy'),
+          SK: '2025-01-01T00:00:00.000Z#old#release#-#created',
+          app: 'legacy',
+          eventId: 'old',
+          eventType: 'deploy.requested',
+          action: 'release',
+          outcome: 'created',
+          at: '2025-01-01T00:00:00Z',
+          recordedAt: '2025-01-01T00:00:01.000Z',
+        },
+      }),
+    );
+    expect(await queryHistory(db, { app: 'legacy' })).toEqual([
+      expect.objectContaining({ eventTime: '2025-01-01T00:00:00Z', receivedAt: '2025-01-01T00:00:00Z' }),
+    ]);
   });
 });
 

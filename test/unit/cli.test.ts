@@ -70,10 +70,17 @@ describe('capstan CLI', () => {
       '--json',
     );
     expect(code).toBe(0);
-    const rows = JSON.parse(stdout) as { producer: string; url: string; configure: string }[];
+    const rows = JSON.parse(stdout) as {
+      producer: string;
+      url: string;
+      field: string;
+      value: string;
+      configure: string;
+    }[];
     expect(rows.map((r) => r.producer)).toEqual(['distribution', 'harbor', 'dockerhub', 'ghcr']);
     const { hookSecret } = await import('../../lib/ingest/hook-secret.ts');
     expect(rows[0]?.configure).toContain(`Bearer ${hookSecret(token, 'distribution')}`);
+    expect(rows[1]).toMatchObject({ field: 'Auth Header', value: `Bearer ${hookSecret(token, 'harbor')}` });
     expect(rows[2]?.url).toBe(`https://api.example.com/hooks/dockerhub/${hookSecret(token, 'dockerhub')}`);
     expect(stdout).not.toContain(token);
   });

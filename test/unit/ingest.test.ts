@@ -4,7 +4,8 @@ import sample from '../../events/samples/deploy.requested.json' with { type: 'js
 import nodeLost from '../../events/samples/node.lost.json' with { type: 'json' };
 import advance from '../../events/samples/release.advance.json' with { type: 'json' };
 import check from '../../events/samples/rollout.check.json' with { type: 'json' };
-import { acceptEvent, MAX_BODY_BYTES } from '../../lib/ingest/accept.ts';
+import { acceptEvent } from '../../lib/ingest/accept.ts';
+import { MAX_EVENT_BODY_BYTES } from '../../lib/ingest/body.ts';
 import { signBody } from '../../lib/sources/auth.ts';
 
 const SECRET = 'ingest-secret-for-tests';
@@ -49,7 +50,7 @@ describe('acceptEvent', () => {
     ['a type with no consumer yet', nodeLost, undefined, 422, 'no consumer handles node.lost'],
     ['a forged internal release step', advance, undefined, 422, 'release.advance is sent by capstan itself only'],
     ['a forged internal rollout check', check, undefined, 422, 'rollout.check is sent by capstan itself only'],
-    ['an oversized body', { ...sample, pad: 'x'.repeat(MAX_BODY_BYTES) }, undefined, 413, 'too-large'],
+    ['an oversized body', { ...sample, pad: 'x'.repeat(MAX_EVENT_BODY_BYTES) }, undefined, 413, 'too-large'],
   ])('refuses %s with %s and enqueues nothing', async (_name, body, headers, status, reason) => {
     const answer = await call(body, headers as Record<string, string> | undefined);
     expect(answer.status).toBe(status);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AppSpec, AppSpecSchema, ContainerSchema } from '../../lib/apps/spec.ts';
-import { checkPolicy, POLICY_RULES, type PolicyInput } from '../../lib/deploy/policy.ts';
+import { checkPolicy, POLICY_RULES, type PolicyInput, type PolicyRule } from '../../lib/deploy/policy.ts';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const PINNED = `registry.local:5000/acme/api@${DIGEST}`;
@@ -63,21 +63,40 @@ describe('checkPolicy: a compliant release passes', () => {
   });
 });
 
+describe('checkPolicy: never `latest` in a protected environment, pinned or not', () => {
+  const rules = (i: PolicyInput) => checkPolicy(i).map((v) => v.rule);
+  it.each<[string, string, PolicyRule[]]>([
+    ['latest pinned by digest', `registry.local:5000/acme/api:latest@${DIGEST}`, ['latest-tag']],
+    ['latest, not pinned', 'registry.local:5000/acme/api:latest', ['image-digest', 'latest-tag']],
+    ['no tag and no digest (means latest)', 'nginx', ['image-digest', 'latest-tag']],
+    ['no tag, pinned by digest', `registry.local:5000/acme/api@${DIGEST}`, []],
+    ['a tag that merely contains latest', `registry.local:5000/acme/api:latest-1.2@${DIGEST}`, []],
+  ])('%s', (_, image, expected) => {
+    expect(rules(input({ image }))).toEqual(expected);
+  });
+
+  it('says so, naming the container, and the unprotected environment takes it', () => {
+    const image = `registry.local:5000/acme/api:latest@${DIGEST}`;
+    const [refusal] = checkPolicy(input({ image }));
+    expect(refusal?.reason).toContain('container "api"');
+    expect(refusal?.reason).toContain('"latest"');
+    expect(checkPolicy(input({ image }, false))).toEqual([]);
+  });
+
+  it('a sidecar on latest is refused too', () => {
+    const i = input({ app: withSidecar(), images: { proxy: `acme/proxy:latest@${DIGEST}` } });
+    expect(checkPolicy(i)).toEqual([{ rule: 'latest-tag', reason: expect.stringContaining('container "proxy"') }]);
+  });
+});
+
 describe('checkPolicy: each rule alone (protected)', () => {
   it.each<[string, PolicyInput, string, RegExp]>([
-    [
-      'latest',
-      input({ image: 'registry.local:5000/acme/api:latest' }),
-      'image-digest',
-      /^container "api": image must be pinned by digest \(registry\/repo@sha256:\.\.\.\), got registry\.local:5000\/acme\/api:latest$/,
-    ],
     [
       'a tag only',
       input({ image: 'registry.local:5000/acme/api:1.2.3' }),
       'image-digest',
       /pinned by digest .*got registry\.local:5000\/acme\/api:1\.2\.3 \(a tag can move\)$/,
     ],
-    ['no tag at all', input({ image: 'nginx' }), 'image-digest', /got nginx \(no tag means :latest\)$/],
     [
       'two replicas',
       input({ replicas: 2 }),
@@ -197,6 +216,7 @@ describe('checkPolicy: every violation at once', () => {
     const violations = checkPolicy(input({ app: bad, image: 'acme/api:latest', replicas: 1 }));
     expect(violations.map((v) => v.rule)).toEqual([
       'image-digest',
+      'latest-tag',
       'image',
       'replicas',
       'ports',

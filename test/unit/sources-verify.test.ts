@@ -40,23 +40,20 @@ const cases: readonly [string, Verify, SourceRequest, string, string | undefined
     '',
     'no secret configured',
   ],
-  // Harbor: the policy's auth header, verbatim.
-  ['harbor ok', verifyHarbor, req({ authorization: HARBOR_HEADER }), HARBOR_HEADER, undefined],
+  // Harbor: the policy's Auth Header arrives verbatim as Authorization; capstan hands verify the route's
+  // secret, exactly as functions/ingest.ts does, and the user pastes `Bearer <secret>`.
+  ['harbor ok', verifyHarbor, req({ authorization: HARBOR_HEADER }), SECRET, undefined],
+  ['harbor header any case', verifyHarbor, req({ Authorization: HARBOR_HEADER }), SECRET, undefined],
+  ['harbor wrong value', verifyHarbor, req({ authorization: `Bearer ${SECRET}x` }), SECRET, 'invalid token'],
   [
-    'harbor wrong value',
-    verifyHarbor,
-    req({ authorization: `Bearer ${SECRET}x` }),
-    HARBOR_HEADER,
-    'invalid Authorization header',
-  ],
-  [
-    'harbor token without its scheme',
+    'harbor secret without its scheme',
     verifyHarbor,
     req({ authorization: SECRET }),
-    HARBOR_HEADER,
-    'invalid Authorization header',
+    SECRET,
+    'set the webhook policy\'s Auth Header to "Bearer <secret>"',
   ],
-  ['harbor missing header', verifyHarbor, req({}), HARBOR_HEADER, 'missing Authorization header'],
+  ['harbor missing header', verifyHarbor, req({}), SECRET, 'missing Authorization header'],
+  ['harbor no secret configured', verifyHarbor, req({ authorization: 'Bearer ' }), '', 'no secret configured'],
   // Docker Hub: nothing but the secret path segment.
   ['docker hub ok', verifyDockerhub, req({}, { pathSecret: SECRET }), SECRET, undefined],
   [

@@ -112,3 +112,22 @@ describe('deployRequest', () => {
     expect(deployRequest({ ...push, id: 'another' }, { ...target, containers: ['api'] }).id).not.toBe(one.id);
   });
 });
+
+describe('decidePush: latest in a protected environment', () => {
+  const spec = app({
+    staging: { track: { tags: { glob: '*' } }, autoDeploy: true },
+    production: { track: { tags: { glob: '*' } }, autoDeploy: false },
+  });
+
+  it('is refused there whatever the rule and approval say, and released elsewhere', () => {
+    const [staging, production] = decidePush(push('latest'), spec, 'api', () => undefined, new Set(['production']));
+    expect(staging).toMatchObject({ environment: 'staging', action: 'deploy' });
+    expect(production).toMatchObject({ environment: 'production', action: 'refuse' });
+    expect(production?.reason).toContain('"latest" is refused in protected environment "production"');
+  });
+
+  it('a versioned tag is not affected by protection here', () => {
+    const decisions = decidePush(push('1.0.0'), spec, 'api', () => undefined, new Set(['production']));
+    expect(decisions.map((d) => d.action)).toEqual(['deploy', 'await-approval']);
+  });
+});

@@ -9,7 +9,7 @@ export interface HistoryOptions {
   readonly json?: boolean;
 }
 
-/** `capstan history <app>`: what happened to an app, newest first. */
+/** `capstan history <app>`: what happened to an app, newest first by when capstan received and acted on each event. */
 export const history = async (app: string, o: HistoryOptions, out: (line: string) => void) => {
   const { db, close } = await openDb();
   try {
@@ -25,7 +25,8 @@ export const renderHistory = (entries: readonly HistoryEntry[]): string =>
   renderTable(
     ['TIME', 'ENV', 'CLUSTER', 'REV', 'ACTION', 'OUTCOME', 'DETAIL'],
     entries.map((e) => [
-      e.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, 'Z'),
+      // When capstan acted; the producer's own time (eventTime) is in --json.
+      e.recordedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, 'Z'),
       e.environment ?? '-',
       e.cluster ?? '-',
       e.revision ? `#${e.revision}` : '-',

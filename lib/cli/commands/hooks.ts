@@ -7,15 +7,44 @@ import { type ImageSource, imageSources } from '../../sources/index.ts';
 import { env } from '../../topology.ts';
 import { renderTable } from '../format.ts';
 
+/** Where it goes in the registry's settings, and exactly what to paste there. */
+interface Setting {
+  readonly url: string;
+  readonly field: string;
+  readonly value: string;
+  readonly configure: string;
+}
+
 /** What to enter in each registry's webhook settings, given the route's URL and its secret. */
-const setting: Record<Exclude<ImageSource['name'], 'ecr'>, (url: string, secret: string) => [string, string]> = {
-  distribution: (url, secret) => [
+const setting: Record<Exclude<ImageSource['name'], 'ecr'>, (url: string, secret: string) => Setting> = {
+  distribution: (url, secret) => ({
     url,
-    `config.yml notifications.endpoints[].headers: Authorization: [Bearer ${secret}]`,
-  ],
-  harbor: (url, secret) => [url, `webhook policy, Auth Header: Bearer ${secret}`],
-  ghcr: (url, secret) => [url, `GitHub webhook (Packages events, application/json), Secret: ${secret}`],
-  dockerhub: (url, secret) => [url.replace('{secret}', secret), 'the URL is the credential: keep it secret'],
+    field: 'notifications.endpoints[].headers.Authorization',
+    value: `Bearer ${secret}`,
+    configure: `config.yml notifications.endpoints[].headers: Authorization: [Bearer ${secret}]`,
+  }),
+  // Harbor sends the policy's Auth Header verbatim as `Authorization` (lib/sources/harbor.ts).
+  harbor: (url, secret) => ({
+    url,
+    field: 'Auth Header',
+    value: `Bearer ${secret}`,
+    configure: `webhook policy (HTTP), Auth Header: Bearer ${secret}`,
+  }),
+  ghcr: (url, secret) => ({
+    url,
+    field: 'Secret',
+    value: secret,
+    configure: `GitHub webhook (Packages events, application/json), Secret: ${secret}`,
+  }),
+  dockerhub: (url, secret) => {
+    const withSecret = url.replace('{secret}', secret);
+    return {
+      url: withSecret,
+      field: 'Webhook URL',
+      value: withSecret,
+      configure: 'the URL is the credential: keep it secret',
+    };
+  },
 };
 
 /**
@@ -43,8 +72,9 @@ export const hooksCommand = async (o: { url?: string; json?: boolean }, out: (li
   const base = (o.url ?? (local ? state?.httpUrl : undefined) ?? '<api-url>').replace(/\/+$/, '');
   const rows = imageSources.flatMap((source) => {
     if (source.name === 'ecr' || !source.route) return [];
-    const [url, configure] = setting[source.name](`${base}${source.route}`, hookSecret(token, source.name));
-    return [{ producer: source.name, url, configure }];
+    return [
+      { producer: source.name, ...setting[source.name](`${base}${source.route}`, hookSecret(token, source.name)) },
+    ];
   });
   if (o.json) return out(JSON.stringify(rows, null, 2));
   out(

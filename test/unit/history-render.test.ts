@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { renderHistory } from '../../lib/cli/commands/history.ts';
+import type { HistoryEntry } from '../../lib/store/history.ts';
+
+const entry: HistoryEntry = {
+  app: 'api',
+  environment: 'staging',
+  eventId: 'e1',
+  eventType: 'deploy.requested',
+  action: 'release',
+  outcome: 'skipped',
+  reason: 'no clusters are registered in environment staging',
+  eventTime: '2026-11-28T09:00:00.000Z',
+  receivedAt: '2026-12-01T10:00:00.000Z',
+  recordedAt: '2026-12-01T10:00:02.000Z',
+};
+
+describe('capstan history table', () => {
+  it("TIME is when capstan acted, never the producer's clock", () => {
+    const [, row] = renderHistory([entry]).split('\n');
+    expect(row?.startsWith('2026-12-01 10:00:02Z')).toBe(true);
+    expect(row).not.toContain('2026-11-28');
+  });
+});
