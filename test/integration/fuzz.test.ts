@@ -50,7 +50,9 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
     });
   }
 
-  it('the queue holds exactly one valid event per distinct accepted event id, and nothing else', async () => {
+  it('the queue holds exactly one valid event per distinct accepted event id, and nothing else', {
+    timeout,
+  }, async () => {
     const problems = await checkQueues(edge, ledger);
     console.log(formatFigures(figures, ledger, SEED));
     expect(problems.slice(0, 20)).toEqual([]);

@@ -40,6 +40,12 @@ export const badAuthorizations = (path: string, secret: string, others: readonly
       note: `Authorization ${JSON.stringify(value)}`,
       apply: header(path, { authorization: value }),
     })),
+    // Past node's 16 KiB header limit: refused before any handler runs (431).
+    fc.constant({
+      note: 'a 20 KB token',
+      apply: header(path, { authorization: `Bearer ${'x'.repeat(20_000)}` }),
+      expect: [431],
+    }),
     fc.stringMatching(/^[A-Za-z0-9._~+/=-]{1,64}$/).map((random) => ({
       note: 'random token',
       apply: header(path, { authorization: `Bearer ${random}` }),

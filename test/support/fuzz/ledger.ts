@@ -24,6 +24,9 @@ export class Ledger {
   /** Per route: events named by 202s, counting repeats (what was sent before SQS deduplicated), and distinct ids. */
   readonly sends: Record<string, number> = {};
   readonly distinct: Record<string, number> = {};
+  /** Message bodies drained from the deploy queue, and any found on the rollout queue (where none belong). */
+  readonly received: string[] = [];
+  readonly strays: string[] = [];
   /** Per route, after check(): messages found on the queue. */
   readonly enqueued: Record<string, number> = {};
 

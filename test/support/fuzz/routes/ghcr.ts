@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { eventId } from '../../../../events/index.ts';
-import { imageEvent } from '../case.ts';
+import { type FuzzCase, imageEvent } from '../case.ts';
 import { almost, hmacHex, type Secrets } from '../credentials.ts';
 import type { Breaker, Credential, Produced, RouteFuzzSpec } from '../route-spec.ts';
-import { inPlace, pushFrom } from '../route-spec.ts';
+import { bodyOf, inPlace, pushFrom } from '../route-spec.ts';
 import { digest, mixedCase, pathComponent, rfc3339, tag, userName } from '../values.ts';
 
 const PATH = '/hooks/ghcr';
@@ -184,5 +184,33 @@ export const ghcrRoute = (secrets: Secrets): RouteFuzzSpec => {
     checksContentType: true,
     mutationExpect: [202, 400],
     corresponds: pushFrom('ghcr'),
+    extra: [
+      {
+        // X-GitHub-Delivery becomes the event id: any header text, up to past the contract's 256 characters.
+        weight: 4,
+        arbitrary: fc
+          .tuple(delivery({ push: true, tagged: true }), fc.string({ minLength: 1, maxLength: 400 }))
+          .map(([p, id]): FuzzCase => {
+            const body = bodyOf(p);
+            return {
+              kind: 'mutated',
+              note: `${p.note}; X-GitHub-Delivery of ${id.length} characters`,
+              request: () => ({
+                path: PATH,
+                headers: {
+                  'content-type': p.contentType,
+                  ...p.headers,
+                  'x-github-delivery': id,
+                  'x-hub-signature-256': signatureHeader(secret, body),
+                },
+                body,
+              }),
+              sends: 1,
+              expect: [202, 400],
+              authOk: true,
+            };
+          }),
+      },
+    ],
   };
 };
