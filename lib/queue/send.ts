@@ -7,9 +7,20 @@ import { ContractError, InvalidInputError } from '../errors.ts';
 import { type FunctionName, functions, queues } from '../topology.ts';
 import { routeOf } from './routing.ts';
 
-/** SQS deduplication ids allow 128 characters; longer event ids are hashed (still deterministic). */
-const dedupId = (id: string) => (id.length <= 128 && /^[\w!-/:-@[-`{-~]+$/.test(id) ? id : sha256(id));
+/**
+ * SQS deduplication and message group ids allow 1-128 ASCII letters, digits and punctuation; anything else is
+ * hashed (still deterministic, so a group stays one group). Groups are built from registry and repository
+ * names, which together may well exceed 128 characters.
+ */
+export const sqsId = (id: string) => (id.length <= 128 && /^[\w!-/:-@[-`{-~]+$/.test(id) ? id : sha256(id));
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The event as JSON that SQS accepts: SQS refuses U+FFFE and U+FFFF in a message (JSON.stringify already escapes
+ * control characters and lone surrogates), so they are written as JSON escapes: the same string once parsed.
+ */
+export const sqsMessageBody = (event: CapstanEvent): string =>
+  JSON.stringify(event).replace(/[\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 
 export type Enqueue = (event: CapstanEvent, options?: { delaySeconds?: number }) => Promise<void>;
 
@@ -33,10 +44,10 @@ export const enqueuer =
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: queueUrl(config, route.queue),
-        MessageBody: JSON.stringify(event),
+        MessageBody: sqsMessageBody(event),
         MessageAttributes: { type: { DataType: 'String', StringValue: event.type } },
         ...(fifo
-          ? { MessageGroupId: route.group?.(event) ?? event.type, MessageDeduplicationId: dedupId(event.id) }
+          ? { MessageGroupId: sqsId(route.group?.(event) ?? event.type), MessageDeduplicationId: sqsId(event.id) }
           : { DelaySeconds: Math.min(900, Math.max(0, Math.round(options.delaySeconds ?? 0))) }),
       }),
     );

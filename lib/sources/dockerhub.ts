@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UnixSecondsSchema } from '../../events/fields.ts';
 import { eventId } from '../../events/index.ts';
 import { type AuthResult, verifyStaticSecret } from './auth.ts';
 import { imagePushed, isoFromUnixSeconds, nonEmpty } from './image-event.ts';
@@ -10,7 +11,7 @@ export const DOCKER_HUB_REGISTRY = 'docker.io';
 export const DockerHubPayloadSchema = z.object({
   callback_url: z.string().optional(),
   push_data: z.object({
-    pushed_at: z.number().nonnegative(),
+    pushed_at: UnixSecondsSchema,
     pusher: z.string().optional(),
     tag: z.string().optional(),
   }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DateTimeSchema } from '../../events/fields.ts';
+import { DateTimeSchema, UnixSecondsSchema } from '../../events/fields.ts';
 import { DigestSchema, RepositorySchema } from '../../events/image-ref.ts';
 import { eventId } from '../../events/index.ts';
 import { type AuthResult, configuredSecret, verifyBearer } from './auth.ts';
@@ -27,7 +27,7 @@ const EventDataSchema = z.object({
 
 export const HarborDefaultPayloadSchema = z.object({
   type: z.string().min(1),
-  occur_at: z.number().nonnegative(),
+  occur_at: UnixSecondsSchema,
   operator: z.string().optional(),
   event_data: EventDataSchema,
 });

@@ -248,6 +248,25 @@ describe('times', () => {
     );
   });
 
+  // Found by the webhook fuzz (test/integration/fuzz.test.ts): a time past what a Date holds threw a RangeError
+  // out of toISOString, which the edge answered 500 (and the producer would retry forever).
+  it('unix seconds beyond the year 9999 are invalid input, not a crash', () => {
+    const harbor = fixture('harbor-default-push');
+    harbor.occur_at = 1e20;
+    expect(() => normalizeHarbor(harbor, RECEIVED)).toThrow(
+      new InvalidInputError('harbor payload is invalid', ['occur_at: must be unix seconds before the year 10000']),
+    );
+    const hub = fixture('dockerhub-push');
+    hub.push_data.pushed_at = 1e20;
+    expect(() => normalizeDockerhub(hub, RECEIVED)).toThrow(
+      new InvalidInputError('dockerhub payload is invalid', [
+        'push_data.pushed_at: must be unix seconds before the year 10000',
+      ]),
+    );
+    hub.push_data.pushed_at = Date.parse('9999-12-31T23:59:59Z') / 1000;
+    expect(normalizeDockerhub(hub, RECEIVED).events[0]?.data.pushedAt).toBe('9999-12-31T23:59:59.000Z');
+  });
+
   it("ghcr: the version's time, or receivedAt when GitHub sends Go's zero time", () => {
     const payload = fixture('ghcr-published');
     expect(normalizeGhcr(payload, RECEIVED).events[0]?.time).toBe('2025-11-20T09:32:10.000Z');

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { uniqueName } from '../support/aws.ts';
+import { secretsOf } from '../support/fuzz/credentials.ts';
+import { type FuzzEdge, startFuzzEdge } from '../support/fuzz/edge.ts';
+import { closeClients } from '../support/fuzz/http.ts';
+import { Ledger } from '../support/fuzz/ledger.ts';
+import type { RouteFuzzSpec } from '../support/fuzz/route-spec.ts';
+import { distributionRoute } from '../support/fuzz/routes/distribution.ts';
+import { dockerhubRoute } from '../support/fuzz/routes/dockerhub.ts';
+import { eventsRoute } from '../support/fuzz/routes/events.ts';
+import { ghcrRoute } from '../support/fuzz/routes/ghcr.ts';
+import { harborRoute } from '../support/fuzz/routes/harbor.ts';
+import { checkQueues, formatFigures, fuzzRoute, type RouteFigures } from '../support/fuzz/run.ts';
+
+/**
+ * Webhook fuzz (issue 8, item 5): generated requests to every route of the HTTP edge (the real ingest handler
+ * behind the local server, sending to real ElasticMQ queues): valid ones, mutations of them, oversized bodies,
+ * wrong types and encodings, bad credentials, stale signatures and replays. Invariants: no 5xx, every refusal
+ * the 4xx its case calls for, nothing invalid enqueued, every distinct valid event enqueued exactly once.
+ * `npm test` runs a short profile; `npm run fuzz` runs >= 10,000 requests per route and prints the figures.
+ */
+const RUNS = Number(process.env.CAPSTAN_FUZZ_RUNS ?? 1000);
+const SEED = Number(process.env.CAPSTAN_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
+  let edge: FuzzEdge;
+  const ledger = new Ledger();
+  const figures: RouteFigures[] = [];
+
+  beforeAll(async () => {
+    edge = await startFuzzEdge(inject('infra').sqsEndpoint, uniqueName('fuzz'));
+  });
+  afterAll(async () => {
+    closeClients();
+    await edge?.stop();
+  });
+
+  const routes: [string, (secrets: ReturnType<typeof secretsOf>) => RouteFuzzSpec][] = [
+    ['POST /events', eventsRoute],
+    ['POST /hooks/distribution', distributionRoute],
+    ['POST /hooks/harbor', harborRoute],
+    ['POST /hooks/dockerhub/{secret}', dockerhubRoute],
+    ['POST /hooks/ghcr', ghcrRoute],
+  ];
+  // Each route's timeout scales with its runs: the full profile sends tens of thousands of requests.
+  const timeout = 120_000 + RUNS * 60;
+  for (const [route, spec] of routes) {
+    it(`${route}: no 5xx, each refusal its 4xx, each valid request accepted`, { timeout }, async () => {
+      figures.push(await fuzzRoute(edge, spec(secretsOf(edge.token)), ledger, { runs: RUNS, seed: SEED }));
+    });
+  }
+
+  it('the queue holds exactly one valid event per distinct accepted event id, and nothing else', {
+    timeout,
+  }, async () => {
+    const problems = await checkQueues(edge, ledger);
+    console.log(formatFigures(figures, ledger, SEED));
+    expect(problems.slice(0, 20)).toEqual([]);
+    expect(figures.map((f) => f.route)).toEqual(['events', 'distribution', 'harbor', 'dockerhub', 'ghcr']);
+    for (const f of figures) expect(f.validAccepted, f.route).toBeGreaterThan(0);
+  });
+});

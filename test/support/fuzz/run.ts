@@ -1,0 +1,214 @@
+import fc from 'fast-check';
+import { acceptedIds, type FuzzCase } from './case.ts';
+import type { FuzzEdge } from './edge.ts';
+import { type RawAnswer, type RawRequest, send } from './http.ts';
+import { type KnownDefect, knownDefects, strict } from './known-defects.ts';
+import type { Ledger } from './ledger.ts';
+import { drainQueue, messagesLeft } from './queue.ts';
+import { type RouteFuzzSpec, routeCases } from './route-spec.ts';
+
+export interface RouteFigures {
+  readonly route: string;
+  readonly cases: number;
+  readonly requests: number;
+  /** Answers by status, the tolerated known defects' included as they really were. */
+  readonly byStatus: Record<string, number>;
+  readonly byKind: Record<string, number>;
+  /** Valid requests (replays included) sent, and those answered 202. */
+  readonly validSent: number;
+  readonly validAccepted: number;
+  readonly knownDefects: Partial<Record<KnownDefect, number>>;
+  /** Sending and checking the answers, then draining what the route enqueued. */
+  readonly seconds: number;
+  readonly drainSeconds: number;
+}
+
+export interface FuzzOptions {
+  readonly runs: number;
+  readonly seed: number;
+}
+
+const bump = (counts: Record<string, number>, key: string) => {
+  counts[key] = (counts[key] ?? 0) + 1;
+};
+
+/** Secrets never go into a failure report: credentials are shown by length only. */
+const redact = (r: RawRequest) =>
+  JSON.stringify({
+    path: r.path.replace(/^(\/hooks\/dockerhub\/).+/, '$1<secret>'),
+    headers: Object.fromEntries(
+      Object.entries(r.headers).map(([k, v]) =>
+        /authorization|signature/.test(k) ? [k, `<${String(v).length} chars>`] : [k, v],
+      ),
+    ),
+    body:
+      r.body.length > 300
+        ? `${r.body.subarray(0, 300).toString('utf8')}... (${r.body.length} bytes)`
+        : r.body.toString('utf8'),
+  });
+
+/**
+ * Fuzzes one route: `runs` generated cases against the running edge, each answer checked as it comes (never a
+ * 5xx, always one of the case's answers, a valid request's 202 naming exactly its events), every accepted event
+ * written to the ledger, which checkQueue holds the queue to. fast-check puts its seed in every failure message.
+ */
+export const fuzzRoute = async (
+  edge: FuzzEdge,
+  spec: RouteFuzzSpec,
+  ledger: Ledger,
+  o: FuzzOptions,
+): Promise<RouteFigures> => {
+  const byStatus: Record<string, number> = {};
+  const byKind: Record<string, number> = {};
+  const defects: Partial<Record<KnownDefect, number>> = {};
+  let cases = 0;
+  let requests = 0;
+  let validSent = 0;
+  let validAccepted = 0;
+  const started = Date.now();
+
+  /** The answer, and whether it is a known defect's, tolerated (see known-defects.ts). */
+  const exchange = async (c: FuzzCase, request: RawRequest): Promise<[RawAnswer, boolean]> => {
+    requests++;
+    let answer = await send(edge.url, request).catch((error) => {
+      throw new Error(`${spec.name} ${c.kind} (${c.note}): no answer: ${(error as Error).message}`);
+    });
+    if (strict()) return [answer, false];
+    for (const [name, defect] of Object.entries(knownDefects) as [KnownDefect, (typeof knownDefects)[KnownDefect]][]) {
+      if (!defect.applies(c, answer, spec.name)) continue;
+      defects[name] = (defects[name] ?? 0) + 1;
+      if (!('resend' in defect)) return [answer, true];
+      bump(byStatus, `${answer.status}`);
+      requests++;
+      answer = await send(edge.url, defect.resend(request));
+    }
+    return [answer, false];
+  };
+
+  const property = fc.asyncProperty(routeCases(spec), async (c) => {
+    cases++;
+    bump(byKind, c.kind);
+    const request = c.request(Math.floor(Date.now() / 1000));
+    const valid = c.kind === 'valid' || c.kind === 'replay';
+    for (let i = 0; i < c.sends; i++) {
+      const [answer, tolerated] = await exchange(c, request);
+      bump(byStatus, String(answer.status));
+      if (valid) validSent++;
+      if (tolerated) continue;
+      const fail = (why: string) =>
+        new Error(
+          `${spec.name} ${c.kind} (${c.note}): ${why}; answered ${answer.status} ${answer.body.slice(0, 300)}; ` +
+            `request ${redact(request)}`,
+        );
+      if (answer.status >= 500) throw fail('a 5xx');
+      if (!c.expect.includes(answer.status)) throw fail(`expected ${c.expect.join(' or ')}`);
+      if (answer.status !== 202) continue;
+      if (valid) validAccepted++;
+      const ids = acceptedIds(answer.body);
+      if (c.events && JSON.stringify(ids) !== JSON.stringify(c.events.map((e) => e.id))) {
+        throw fail(`accepted ${JSON.stringify(ids)}, meant ${JSON.stringify(c.events.map((e) => e.id))}`);
+      }
+      const at = Date.now();
+      ids.forEach((id, n) => {
+        const meant = c.events?.[n];
+        ledger.accept(spec.name, id, at, meant, meant ? undefined : (event) => spec.corresponds(request.body, event));
+      });
+    }
+  });
+  await fc.assert(property, { numRuns: o.runs, seed: o.seed, includeErrorInReport: true });
+  const seconds = (Date.now() - started) / 1000;
+  // Drained route by route, so no drain at the end has a whole run's messages to fetch. SQS (and ElasticMQ)
+  // still deduplicate an id whose message was deleted, so this changes nothing in what the queue keeps.
+  await drainInto(edge, ledger);
+  return {
+    route: spec.name,
+    cases,
+    requests,
+    byStatus,
+    byKind,
+    validSent,
+    validAccepted,
+    knownDefects: defects,
+    seconds,
+    drainSeconds: (Date.now() - started) / 1000 - seconds,
+  };
+};
+
+const drainInto = async (edge: FuzzEdge, ledger: Ledger) => {
+  const [deploy, rollout] = await Promise.all([
+    drainQueue(edge.sqs, edge.queues.deploy.url),
+    drainQueue(edge.sqs, edge.queues.rollout.url),
+  ]);
+  ledger.received.push(...deploy);
+  ledger.strays.push(...rollout);
+};
+
+/**
+ * Drains the edge's queues a last time and holds everything received to the ledger: every message a valid event
+ * some 202 accepted and meant, one per distinct id (per dedup window), nothing on the rollout queue, nothing left.
+ * Returns the problems found.
+ */
+export const checkQueues = async (edge: FuzzEdge, ledger: Ledger): Promise<string[]> => {
+  await drainInto(edge, ledger);
+  const left =
+    (await messagesLeft(edge.sqs, edge.queues.deploy.url)) + (await messagesLeft(edge.sqs, edge.queues.rollout.url));
+  return [
+    ...ledger.check(ledger.received),
+    ...ledger.strays.map((b) => `a message on the rollout queue, where the edge sends nothing: ${b.slice(0, 200)}`),
+    ...(left ? [`${left} message(s) left on the queues after draining`] : []),
+  ];
+};
+
+/** One line per route: requests, answers by status, valid ones accepted, events enqueued, duplicates dropped. */
+export const formatFigures = (all: readonly RouteFigures[], ledger: Ledger, seed: number): string => {
+  const statuses = [...new Set(all.flatMap((f) => Object.keys(f.byStatus)))].sort();
+  const header = [
+    'route',
+    'cases',
+    'requests',
+    ...statuses.map((s) => `HTTP ${s}`),
+    'valid sent',
+    'valid 202',
+    'events 202',
+    'distinct',
+    'enqueued',
+    'dups dropped',
+    'seconds',
+    'req/s',
+    'drain s',
+  ];
+  const rows = all.map((f) => [
+    f.route,
+    f.cases,
+    f.requests,
+    ...statuses.map((s) => f.byStatus[s] ?? 0),
+    f.validSent,
+    f.validAccepted,
+    ledger.sends[f.route] ?? 0,
+    ledger.distinct[f.route] ?? 0,
+    ledger.enqueued[f.route] ?? 0,
+    (ledger.sends[f.route] ?? 0) - (ledger.enqueued[f.route] ?? 0),
+    f.seconds.toFixed(1),
+    Math.round(f.requests / f.seconds),
+    f.drainSeconds.toFixed(1),
+  ]);
+  const table = [header, ...rows].map((r) => r.map(String));
+  const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]?.length ?? 0)));
+  const lines = table.map((r) => r.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  '));
+  const defects = all.flatMap((f) => Object.entries(f.knownDefects).map(([d, n]) => `${f.route} ${d} x${n}`));
+  return [
+    `webhook fuzz, fast-check seed ${seed} (replay with CAPSTAN_FUZZ_SEED=${seed})`,
+    ...lines,
+    defects.length
+      ? `known defects tolerated (test/support/fuzz/known-defects.ts): ${defects.join(', ')}`
+      : 'known defects tolerated: none',
+    `cases by kind: ${all
+      .map(
+        (f) =>
+          `${f.route} ${Object.entries(f.byKind)
+            .map(([k, n]) => `${k}=${n}`)
+            .join(' ')}`,
+      )
+      .join('; ')}`,
+  ].join('\n');
+};
