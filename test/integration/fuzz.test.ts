@@ -28,7 +28,10 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
   const figures: RouteFigures[] = [];
 
   beforeAll(async () => {
-    edge = await startFuzzEdge(inject('infra').sqsEndpoint, uniqueName('fuzz'));
+    edge = await startFuzzEdge(
+      { sqs: inject('infra').sqsEndpoint, dynamodb: inject('infra').dynamodbEndpoint },
+      uniqueName('fuzz'),
+    );
   });
   afterAll(async () => {
     closeClients();

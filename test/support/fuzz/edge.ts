@@ -1,42 +1,52 @@
 import { randomBytes } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { loadHandler } from '../../../lib/runtime/handlers.ts';
+import { startFunctionHost } from '../../../lib/runtime/function-host.ts';
 import { type HttpHandler, serveRoutes } from '../../../lib/runtime/http.ts';
+import { type Denial, startIamGate } from '../../../lib/runtime/iam-gate.ts';
 import { lambdaContext } from '../../../lib/runtime/lambda-context.ts';
+import { localEnvironment } from '../../../lib/runtime/local-environment.ts';
 import { ensureQueues, type QueueUrls } from '../../../lib/runtime/resources.ts';
-import { env, functions, type QueueName } from '../../../lib/topology.ts';
+import { functions, type QueueName } from '../../../lib/topology.ts';
+
+const adminCredentials = { accessKeyId: 'capstanlocal', secretAccessKey: 'capstanlocal' };
 
 export interface FuzzEdge {
   readonly url: string;
   readonly token: string;
   readonly sqs: SQSClient;
   readonly queues: Record<QueueName, QueueUrls>;
+  /** What the local IAM gate refused the ingest function: a missing grant, never expected. */
+  readonly denied: readonly Denial[];
   stop(): Promise<void>;
 }
 
 /**
  * Only the HTTP edge of a runtime: the real ingest handler behind the real local server (serveRoutes), sending to
  * real ElasticMQ queues of their own (prefix), with no consumer, so every message it enqueues is still there to be
- * counted. The environment is what `capstan up` gives the ingest function.
+ * counted. The ingest function runs as `capstan up` runs it: in its own worker, with its own environment, behind
+ * the local IAM gate.
  */
-export const startFuzzEdge = async (sqsEndpoint: string, prefix: string): Promise<FuzzEdge> => {
-  process.env.AWS_ENDPOINT_URL_SQS = sqsEndpoint;
-  process.env.AWS_REGION ??= 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID ??= 'capstanlocal';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'capstanlocal';
-  // Refusals are the point here; the handler's warning for each would bury the report.
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  const sqs = new SQSClient({ endpoint: sqsEndpoint });
+export const startFuzzEdge = async (
+  endpoints: { readonly sqs: string; readonly dynamodb: string },
+  prefix: string,
+): Promise<FuzzEdge> => {
+  const region = 'us-east-1';
+  const sqs = new SQSClient({ endpoint: endpoints.sqs, region, credentials: adminCredentials });
   const queues = await ensureQueues(sqs, prefix);
-  process.env[env.table] = `${prefix}-table`;
-  for (const [q, urls] of Object.entries(queues)) {
-    process.env[env.queueUrl(q as QueueName)] = urls.url;
-    process.env[env.dlqUrl(q as QueueName)] = urls.dlqUrl;
-  }
+  const table = `${prefix}-table`;
+  const denied: Denial[] = [];
+  const onDenied = (d: Denial) => denied.push(d);
+  const [sqsGate, dynamodbGate] = await Promise.all([
+    startIamGate({ service: 'sqs', upstream: endpoints.sqs, prefix, table, onDenied }),
+    startIamGate({ service: 'dynamodb', upstream: endpoints.dynamodb, prefix, table, onDenied }),
+  ]);
   const token = randomBytes(24).toString('base64url');
-  process.env[env.ingestToken] = token;
+  // Refusals are the point here; the handler's warning for each would bury the report.
+  const operator = { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' };
+  const resources = { table, queues, sqsGate, dynamodbGate, ingestToken: token, region };
+  const host = await startFunctionHost('ingest', localEnvironment('ingest', resources, operator));
   const spec = functions.ingest;
-  const handler = await loadHandler<HttpHandler>('ingest');
+  const handler: HttpHandler = (event) => host.invoke(event);
   const context = () => lambdaContext('capstan-ingest', spec.timeoutSeconds);
   const http = await serveRoutes(
     spec.routes.map((r) => ({ ...r, handler, context })),
@@ -47,8 +57,11 @@ export const startFuzzEdge = async (sqsEndpoint: string, prefix: string): Promis
     token,
     sqs,
     queues,
+    denied,
     stop: async () => {
       await http.stop();
+      await host.stop();
+      await Promise.all([sqsGate.stop(), dynamodbGate.stop()]);
       sqs.destroy();
     },
   };
