@@ -1,4 +1,11 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  QueueNameExists,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { type QueueName, queueName, queueNames, queues } from '../topology.ts';
 
 export interface QueueUrls {
@@ -30,9 +37,20 @@ export const ensureQueues = async (sqs: SQSClient, prefix: string): Promise<Reco
 };
 
 const create = async (sqs: SQSClient, name: string, attributes: Record<string, string>) => {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  if (!QueueUrl) throw new Error(`CreateQueue ${name} returned no URL`);
-  return QueueUrl;
+  try {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    if (!QueueUrl) throw new Error(`CreateQueue ${name} returned no URL`);
+    return QueueUrl;
+  } catch (error) {
+    if (!(error instanceof QueueNameExists)) throw error;
+    // A queue kept from an earlier run (a persistent `capstan up`) with other attributes: the topology
+    // changed since. Update it in place, as a stack update does; FifoQueue cannot change and is the same.
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+    if (!QueueUrl) throw new Error(`GetQueueUrl ${name} returned no URL`);
+    const { FifoQueue: _, ...changeable } = attributes;
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: changeable }));
+    return QueueUrl;
+  }
 };
 
 const arnOf = async (sqs: SQSClient, url: string) => {

@@ -4,12 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../lib/local/emulators.ts';
 import { ensureQueues, type QueueUrls } from '../../lib/runtime/resources.ts';
-import type { QueueName } from '../../lib/topology.ts';
+import { type QueueName, queues as topologyQueues } from '../../lib/topology.ts';
 
 // DynamoDB Local and ElasticMQ with `persist`, stopped and started again on the same folder, on their own
 // (not the run's shared in-memory ones). Times are wall-clock deadlines kept by ElasticMQ: a delay or a
@@ -97,6 +104,11 @@ describe('emulators with persist, stopped and started again', () => {
     );
     expect(fifo.Messages?.map((m) => m.Body)).toEqual(['fifo-in-flight']);
 
+    // As if an earlier version of the topology had made this queue: the restart must bring it up to date.
+    await sqs.send(
+      new SetQueueAttributesCommand({ QueueUrl: queues.registry.url, Attributes: { VisibilityTimeout: '7' } }),
+    );
+
     // A hard stop: SIGKILL, no shutdown hook. Nothing acknowledged may be lost (H2 WRITE_DELAY=0).
     for (const name of ['dynamodb-local', 'elasticmq']) {
       process.kill(JSON.parse(readFileSync(join(dir, `${name}.pid`), 'utf8')).pid, 'SIGKILL');
@@ -107,6 +119,10 @@ describe('emulators with persist, stopped and started again', () => {
 
     const item = await DynamoDBDocumentClient.from(ddb).send(new GetCommand({ TableName: 'kept', Key: { PK: 'a' } }));
     expect(item.Item).toEqual({ PK: 'a', n: 1 });
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queues.registry.url, AttributeNames: ['VisibilityTimeout'] }),
+    );
+    expect(Attributes?.VisibilityTimeout).toBe(String(topologyQueues.registry.visibilityTimeoutSeconds));
     const waiting = await receive('registry');
     expect(waiting.map((m) => m.Body)).toEqual(['waiting']);
     expect(receiveCount(waiting[0])).toBe(1);

@@ -19,7 +19,14 @@ export interface UpCommandOptions {
 /** `.capstan/data/<prefix>` in the repository (git-ignored), unless --data-dir or --ephemeral. */
 export const defaultDataDir = (prefix: string) => join(repoRoot, '.capstan', 'data', prefix);
 
+// The prefix names the table, the queues (SQS: letters, digits, - and _, 80 at most with the suffixes)
+// and the default data folder, so it must not be a path.
+const PREFIX = /^[A-Za-z0-9_-]{1,40}$/;
+
 const dataDirOf = (o: UpCommandOptions): string | undefined => {
+  if (!PREFIX.test(o.prefix)) {
+    throw new InvalidInputError(`--prefix ${JSON.stringify(o.prefix)}: use 1-40 letters, digits, - or _`);
+  }
   if (o.ephemeral && o.dataDir) throw new InvalidInputError('--ephemeral and --data-dir exclude each other');
   if (o.ephemeral) return undefined;
   return o.dataDir ?? defaultDataDir(o.prefix);
