@@ -37,7 +37,7 @@ export interface FuzzCase {
    * mutation may or may not still mean something, and then an accepted event is checked against the body sent.
    */
   readonly events?: readonly ExpectedEvent[];
-  /** The request carries the route's right credential (see known-defects.ts). */
+  /** The request carries the route's right credential. */
   readonly authOk: boolean;
 }
 

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { acceptedIds, type FuzzCase } from './case.ts';
 import type { FuzzEdge } from './edge.ts';
 import { type RawAnswer, type RawRequest, send } from './http.ts';
-import { type KnownDefect, knownDefects, strict } from './known-defects.ts';
 import type { Ledger } from './ledger.ts';
 import { drainQueue, messagesLeft } from './queue.ts';
 import { type RouteFuzzSpec, routeCases } from './route-spec.ts';
@@ -11,13 +10,12 @@ export interface RouteFigures {
   readonly route: string;
   readonly cases: number;
   readonly requests: number;
-  /** Answers by status, the tolerated known defects' included as they really were. */
+  /** Answers by status. */
   readonly byStatus: Record<string, number>;
   readonly byKind: Record<string, number>;
   /** Valid requests (replays included) sent, and those answered 202. */
   readonly validSent: number;
   readonly validAccepted: number;
-  readonly knownDefects: Partial<Record<KnownDefect, number>>;
   /** Sending and checking the answers, then draining what the route enqueued. */
   readonly seconds: number;
   readonly drainSeconds: number;
@@ -60,29 +58,17 @@ export const fuzzRoute = async (
 ): Promise<RouteFigures> => {
   const byStatus: Record<string, number> = {};
   const byKind: Record<string, number> = {};
-  const defects: Partial<Record<KnownDefect, number>> = {};
   let cases = 0;
   let requests = 0;
   let validSent = 0;
   let validAccepted = 0;
   const started = Date.now();
 
-  /** The answer, and whether it is a known defect's, tolerated (see known-defects.ts). */
-  const exchange = async (c: FuzzCase, request: RawRequest): Promise<[RawAnswer, boolean]> => {
+  const exchange = async (c: FuzzCase, request: RawRequest): Promise<RawAnswer> => {
     requests++;
-    let answer = await send(edge.url, request).catch((error) => {
+    return send(edge.url, request).catch((error) => {
       throw new Error(`${spec.name} ${c.kind} (${c.note}): no answer: ${(error as Error).message}`);
     });
-    if (strict()) return [answer, false];
-    for (const [name, defect] of Object.entries(knownDefects) as [KnownDefect, (typeof knownDefects)[KnownDefect]][]) {
-      if (!defect.applies(c, answer, spec.name)) continue;
-      defects[name] = (defects[name] ?? 0) + 1;
-      if (!('resend' in defect)) return [answer, true];
-      bump(byStatus, `${answer.status}`);
-      requests++;
-      answer = await send(edge.url, defect.resend(request));
-    }
-    return [answer, false];
   };
 
   const property = fc.asyncProperty(routeCases(spec), async (c) => {
@@ -91,10 +77,9 @@ export const fuzzRoute = async (
     const request = c.request(Math.floor(Date.now() / 1000));
     const valid = c.kind === 'valid' || c.kind === 'replay';
     for (let i = 0; i < c.sends; i++) {
-      const [answer, tolerated] = await exchange(c, request);
+      const answer = await exchange(c, request);
       bump(byStatus, String(answer.status));
       if (valid) validSent++;
-      if (tolerated) continue;
       const fail = (why: string) =>
         new Error(
           `${spec.name} ${c.kind} (${c.note}): ${why}; answered ${answer.status} ${answer.body.slice(0, 300)}; ` +
@@ -128,7 +113,6 @@ export const fuzzRoute = async (
     byKind,
     validSent,
     validAccepted,
-    knownDefects: defects,
     seconds,
     drainSeconds: (Date.now() - started) / 1000 - seconds,
   };
@@ -195,13 +179,9 @@ export const formatFigures = (all: readonly RouteFigures[], ledger: Ledger, seed
   const table = [header, ...rows].map((r) => r.map(String));
   const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]?.length ?? 0)));
   const lines = table.map((r) => r.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  '));
-  const defects = all.flatMap((f) => Object.entries(f.knownDefects).map(([d, n]) => `${f.route} ${d} x${n}`));
   return [
     `webhook fuzz, fast-check seed ${seed} (replay with CAPSTAN_FUZZ_SEED=${seed})`,
     ...lines,
-    defects.length
-      ? `known defects tolerated (test/support/fuzz/known-defects.ts): ${defects.join(', ')}`
-      : 'known defects tolerated: none',
     `cases by kind: ${all
       .map(
         (f) =>
