@@ -35,6 +35,17 @@ program
   .option('--environment <env>', 'environment the clusters belong to', 'staging')
   .option('--port <port>', 'HTTP port of the webhook edge (0 = any free port)', '8787')
   .option('--prefix <prefix>', 'name prefix of the table and queues', 'capstan')
+  .option(
+    '--data-dir <dir>',
+    'keep the table, queues (messages too) and local clusters here between runs (default .capstan/data/<prefix>)',
+  )
+  .option('--ephemeral', 'keep nothing: emulators in memory, clusters in a temporary folder removed on stop')
+  .addHelpText(
+    'after',
+    '\nState survives Ctrl-C and crashes: run `capstan up` again on the same data dir to carry on. Wipe it with\n' +
+      '`rm -rf .capstan/data/<prefix>` while capstan is stopped. DynamoDB Local, ElasticMQ and the clusters listen\n' +
+      'on 127.0.0.1 only.',
+  )
   .action(async (o) => (await commands.up()).upCommand(o));
 
 program

@@ -37,9 +37,9 @@ export const POD_CIDR = '10.244.0.0/16';
 
 /**
  * A one-member etcd on loopback. The peer port is free-chosen too (an unused listener, but etcd always
- * opens one, and the default 2380 would clash between clusters). --unsafe-no-fsync: a local cluster's
- * data lives as long as the test run; skipping fsync makes every write several times faster on a
- * shared disk, and only a machine crash could lose data.
+ * opens one, and the default 2380 would clash between clusters). --unsafe-no-fsync: skipping fsync
+ * makes every write several times faster on a shared disk; the data of a persistent local cluster
+ * survives etcd being stopped or killed (it is in the page cache), only a machine crash could lose it.
  */
 export const etcdArgs = (l: ClusterLayout): string[] => {
   const client = `http://127.0.0.1:${l.ports.etcdClient}`;

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
 import {
   apiserverArgs,
   type ClusterLayout,
@@ -15,7 +17,7 @@ import { writeKubeconfig } from './kubeconfig.ts';
 import { kwokStagesYaml } from './kwok-stages.ts';
 import { createFakeNodes, KWOK_NODE_SELECTOR, nodesReady, releaseNodeLeases } from './nodes.ts';
 import { randomToken, serviceAccountKeyPair } from './pki.ts';
-import { freePorts } from './ports.ts';
+import { freePorts, reusePorts } from './ports.ts';
 import { type ManagedProcess, type ProcessSpec, startAndWait } from './process.ts';
 
 export interface ClusterOptions {
@@ -25,6 +27,12 @@ export interface ClusterOptions {
   readonly namePrefix?: string;
   /** Fake kwok Nodes per cluster (default 3). */
   readonly nodesPerCluster?: number;
+  /**
+   * Keep each cluster's folder (etcd data, certificates, tokens, kubeconfigs) when it stops, and start a
+   * cluster whose folder is already there again on the same data: same name, same objects, same ports
+   * where they are still free. Off: the folders are removed on stop.
+   */
+  readonly persist?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -36,7 +44,7 @@ export interface LocalCluster {
   readonly context: string;
   /** https://127.0.0.1:<port>; the same after stopApiServer/startApiServer. */
   readonly server: string;
-  /** Stops every process of the cluster and removes its folder (kept if CAPSTAN_KEEP_DIRS is set). */
+  /** Stops every process of the cluster and removes its folder (kept if `persist` or CAPSTAN_KEEP_DIRS is set). */
   stop(): Promise<void>;
   /** Stops kube-apiserver alone: the cluster becomes unreachable, its data (etcd) stays. */
   stopApiServer(): Promise<void>;
@@ -65,40 +73,67 @@ const tokenFile = (tokens: Record<Identity, string>) =>
     .map((id) => `${tokens[id]},${identities[id].user},${identities[id].user},"${identities[id].groups}"`)
     .join('\n')}\n`;
 
+type Ports = ClusterLayout['ports'];
+const portNames = ['etcdClient', 'etcdPeer', 'apiserver', 'controllerManager', 'scheduler'] as const;
+
+// What a restart needs besides the files the components keep themselves (etcd data, the apiserver's
+// certificate, the service-account keys): the ports last used and the static tokens. Written once the
+// cluster is ready, so a folder without it never held a working cluster.
+const SavedClusterSchema = z.object({
+  ports: z.object({
+    etcdClient: z.int().positive(),
+    etcdPeer: z.int().positive(),
+    apiserver: z.int().positive(),
+    controllerManager: z.int().positive(),
+    scheduler: z.int().positive(),
+  }),
+  tokens: z.object({ admin: z.string(), controllerManager: z.string(), scheduler: z.string(), kwok: z.string() }),
+});
+type SavedCluster = z.infer<typeof SavedClusterSchema>;
+const savedFile = (dir: string) => join(dir, 'cluster.json');
+
+const readSaved = async (dir: string): Promise<SavedCluster | undefined> => {
+  const text = await readFile(savedFile(dir), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const saved = SavedClusterSchema.safeParse(JSON.parse(text));
+  if (!saved.success) throw new Error(`${savedFile(dir)} is not a cluster record: ${saved.error.message}`);
+  return saved.data;
+};
+
 /** Starts one cluster; on failure, stops whatever it had started before throwing. */
 const startCluster = async (
   name: string,
   bin: Components,
-  o: Required<Pick<ClusterOptions, 'nodesPerCluster' | 'log'>> & { dir: string },
+  o: Required<Pick<ClusterOptions, 'nodesPerCluster' | 'log' | 'persist'>> & { dir: string },
 ): Promise<LocalCluster> => {
   const started = Date.now();
-  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler] = (await freePorts(5)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const layout: ClusterLayout = {
-    name,
-    dir: o.dir,
-    ports: { etcdClient, etcdPeer, apiserver, controllerManager, scheduler },
-  };
+  const log = (line: string) => o.log(`${name}: ${line}`);
+  const saved = o.persist ? await readSaved(o.dir) : undefined;
+  const chosen = saved ? await reusePorts(portNames.map((n) => saved.ports[n])) : await freePorts(portNames.length);
+  const ports = Object.fromEntries(portNames.map((n, i) => [n, chosen[i] as number])) as unknown as Ports;
+  const { etcdClient, apiserver, controllerManager, scheduler } = ports;
+  const layout: ClusterLayout = { name, dir: o.dir, ports };
   const p = paths(layout);
   const server = `https://127.0.0.1:${apiserver}`;
-  const log = (line: string) => o.log(`${name}: ${line}`);
+  if (saved) {
+    const moved = portNames.filter((n) => saved.ports[n] !== ports[n]);
+    log(
+      `starting again on the data in ${o.dir}` +
+        (moved.length ? ` (${moved.map((n) => `${n} port ${saved.ports[n]} taken, now ${ports[n]}`).join(', ')})` : ''),
+    );
+  }
 
   await mkdir(o.dir, { recursive: true });
-  const keys = serviceAccountKeyPair();
-  await writeFile(p.saKey, keys.privateKeyPem, { mode: 0o600 });
-  await writeFile(p.saPub, keys.publicKeyPem);
-  const tokens = {
-    admin: randomToken(),
-    controllerManager: randomToken(),
-    scheduler: randomToken(),
-    kwok: randomToken(),
-  };
-  await writeFile(p.tokens, tokenFile(tokens), { mode: 0o600 });
+  let tokens: SavedCluster['tokens'];
+  if (saved) {
+    tokens = saved.tokens;
+  } else {
+    const keys = serviceAccountKeyPair();
+    await writeFile(p.saKey, keys.privateKeyPem, { mode: 0o600 });
+    await writeFile(p.saPub, keys.publicKeyPem);
+    tokens = { admin: randomToken(), controllerManager: randomToken(), scheduler: randomToken(), kwok: randomToken() };
+    await writeFile(p.tokens, tokenFile(tokens), { mode: 0o600 });
+  }
   await writeFile(p.kwokConfig, kwokStagesYaml(`v${versions.kubernetes}`));
 
   const spec = (component: string, command: string, args: string[]): ProcessSpec => ({
@@ -106,6 +141,7 @@ const startCluster = async (
     command,
     args,
     logFile: p.log(component),
+    pidFile: join(o.dir, `${component}.pid`),
   });
   // The serving certificate appears once kube-apiserver has started the first time; read it lazily.
   const ca = () => (existsSync(p.servingCert) ? readFileSync(p.servingCert, 'utf8') : undefined);
@@ -176,12 +212,16 @@ const startCluster = async (
   };
 
   let stopped = false;
+  let ready = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     await transition;
     await stopControlPlane();
     await etcd?.stop();
+    // A persistent cluster's folder is its data; one that never got ready the first time holds nothing
+    // worth keeping (and no cluster.json), so it goes.
+    if (o.persist && (saved || ready)) return;
     if (process.env.CAPSTAN_KEEP_DIRS) o.log(`${name}: files and logs kept in ${o.dir}`);
     else await rm(o.dir, { recursive: true, force: true });
   };
@@ -204,6 +244,8 @@ const startCluster = async (
     await kubeconfig(p.kwokKubeconfig, 'kwok');
 
     nodes = await createFakeNodes(admin, name, o.nodesPerCluster);
+    // On a restart the Nodes' Leases are held by the kwok of the earlier run (see releaseNodeLeases).
+    if (saved) await releaseNodeLeases(admin, nodes);
     await startClients();
 
     // Pods are refused in a namespace until its `default` ServiceAccount exists (ServiceAccount admission);
@@ -213,6 +255,13 @@ const startCluster = async (
       if (Date.now() > deadline) throw new Error(`${name}: the default ServiceAccount never appeared`);
       await new Promise((r) => setTimeout(r, 250));
     }
+    // Rewritten on every start: the ports may have moved.
+    if (o.persist) {
+      await writeFile(savedFile(o.dir), `${JSON.stringify({ ports, tokens } satisfies SavedCluster)}\n`, {
+        mode: 0o600,
+      });
+    }
+    ready = true;
     log(`ready with ${nodes.length} kwok nodes (${seconds(started)}); kubeconfig ${p.kubeconfig}`);
   } catch (error) {
     await stop().catch(() => {});
@@ -251,10 +300,21 @@ export const startClusters = async (count: number, o: ClusterOptions): Promise<L
   const bin = await ensureComponents({ log: o.log });
   const prefix = o.namePrefix ?? 'local';
   const names = Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`);
+  if (o.persist) {
+    const kept = (await readdir(o.dir).catch(() => [])).filter(
+      (entry) => !names.includes(entry) && existsSync(savedFile(join(o.dir, entry))),
+    );
+    if (kept.length > 0) o.log(`not starting ${kept.join(', ')} (kept in ${o.dir}): ${count} cluster(s) asked for`);
+  }
   const started = Date.now();
   const results = await Promise.allSettled(
     names.map((name) =>
-      startCluster(name, bin, { dir: `${o.dir}/${name}`, nodesPerCluster: o.nodesPerCluster ?? 3, log: o.log }),
+      startCluster(name, bin, {
+        dir: `${o.dir}/${name}`,
+        nodesPerCluster: o.nodesPerCluster ?? 3,
+        persist: o.persist ?? false,
+        log: o.log,
+      }),
     ),
   );
   const clusters = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

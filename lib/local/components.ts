@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cached } from './cache.ts';
@@ -28,9 +29,14 @@ export interface Components {
   readonly registry: string;
   /** Folder with DynamoDB Local's jars and its native SQLite library (classpath and java.library.path). */
   readonly dynamodbLocal: string;
+  /** Folder with the compiled launcher that runs DynamoDB Local bound to 127.0.0.1 (classpath entry). */
+  readonly dynamodbLauncher: string;
   /** Folder with ElasticMQ's jars (classpath). */
   readonly elasticmq: string;
 }
+
+/** Main class of lib/local/build/LoopbackDynamoDBLocal.java. */
+export const DYNAMODB_LAUNCHER_CLASS = 'LoopbackDynamoDBLocal';
 
 export interface EnsureOptions {
   readonly log: (line: string) => void;
@@ -125,14 +131,39 @@ const mavenComponent = (
   };
 };
 
+// The native SQLite library is a separate Maven artifact; without it DynamoDB Local fails on first use.
+const dynamodbLocal = mavenComponent('dynamodbLocal', 'dynamodb-local', 'dynamodb-local.pom.xml', (v) => [
+  `DynamoDBLocal-${v}.jar`,
+  'libsqlite4java-linux-amd64-1.0.392.so',
+]);
+
+// The loopback launcher, compiled against DynamoDB Local's jars (so it comes after them). Its folder is
+// keyed by a hash of its source as well as DynamoDB Local's version: an edited launcher is recompiled.
+const launcherSource = join(buildDir, `${DYNAMODB_LAUNCHER_CLASS}.java`);
+const dynamodbLauncher = (dynamodbLocalFolder: string): Component => {
+  const hash = createHash('sha256').update(readFileSync(launcherSource)).digest('hex').slice(0, 12);
+  return {
+    folder: `dynamodb-launcher-${versions.dynamodbLocal}-${hash}`,
+    complete: (dir) => hasFiles(join(dir, 'classes'), [`${DYNAMODB_LAUNCHER_CLASS}.class`]),
+    requires: () => requireTool('javac', 'to compile the launcher that binds DynamoDB Local to 127.0.0.1', [17, 0]),
+    build: async (tmp, log) => {
+      log(`compiling ${DYNAMODB_LAUNCHER_CLASS}.java (DynamoDB Local on 127.0.0.1 only)`);
+      await mkdir(join(tmp, 'classes'));
+      await runStep({
+        name: 'dynamodb-launcher',
+        command: 'javac',
+        args: ['-d', join(tmp, 'classes'), '-cp', `${join(cacheRoot(), dynamodbLocalFolder, 'lib')}/*`, launcherSource],
+        log,
+      });
+    },
+  };
+};
+
 // Maven ones first: they take seconds, so the emulators are usable even if a long Go build is interrupted.
 // Then the Go builds, one at a time: each already uses both cores, and Kubernetes, the longest, goes last.
 const components = {
-  // The native SQLite library is a separate Maven artifact; without it DynamoDB Local fails on first use.
-  dynamodbLocal: mavenComponent('dynamodbLocal', 'dynamodb-local', 'dynamodb-local.pom.xml', (v) => [
-    `DynamoDBLocal-${v}.jar`,
-    'libsqlite4java-linux-amd64-1.0.392.so',
-  ]),
+  dynamodbLocal,
+  dynamodbLauncher: dynamodbLauncher(dynamodbLocal.folder),
   elasticmq: mavenComponent('elasticmq', 'elasticmq', 'elasticmq.pom.xml', (v) => [`elasticmq-server_2.13-${v}.jar`]),
   etcd: goComponent('etcd', 'etcd.sh', ['etcd'], `building etcd v${versions.etcd} (2-4 minutes when cold)`),
   kwok: goComponent('kwok', 'kwok.sh', ['kwok'], `building kwok v${versions.kwok} (2-4 minutes when cold)`),
@@ -183,6 +214,7 @@ const ensureAll = async ({ log }: EnsureOptions): Promise<Components> => {
     kwok: join(dirs.kwok as string, 'bin', 'kwok'),
     registry: join(dirs.registry as string, 'bin', 'registry'),
     dynamodbLocal: join(dirs.dynamodbLocal as string, 'lib'),
+    dynamodbLauncher: join(dirs.dynamodbLauncher as string, 'classes'),
     elasticmq: join(dirs.elasticmq as string, 'lib'),
   };
 };

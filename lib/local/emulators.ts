@@ -2,14 +2,22 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { ensureComponents } from './components.ts';
+import { type Components, DYNAMODB_LAUNCHER_CLASS, ensureComponents } from './components.ts';
 import { freePorts } from './ports.ts';
 import { type ManagedProcess, startAndWait } from './process.ts';
 import { requireTool } from './tools.ts';
 
 export interface EmulatorOptions {
-  /** Working folder (config, logs); created if missing, removed by stop() unless CAPSTAN_KEEP_DIRS is set. */
+  /**
+   * Working folder (config, logs, pid files; with `persist`, the data too); created if missing. Removed by
+   * stop() unless `persist` or CAPSTAN_KEEP_DIRS is set.
+   */
   readonly dir: string;
+  /**
+   * Keep DynamoDB Local's database and ElasticMQ's queues and messages in `dir`, so that a later start on
+   * the same folder finds them again. Off: both are in memory and stop() loses everything, by design.
+   */
+  readonly persist?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -26,8 +34,9 @@ const credentials = { accessKeyId: 'capstanlocal', secretAccessKey: 'capstanloca
 const region = 'us-east-1';
 
 // Serial GC: two JVMs on a 2-core machine next to two control planes; the default G1 starts a GC thread
-// per core and takes more memory for no gain on small heaps.
-const jvmFlags = ['-XX:+UseSerialGC'];
+// per core and takes more memory for no gain on small heaps. IPv4 sockets: both listen on 127.0.0.1, and
+// a plain IPv4 listener is what `ss` and /proc/net/tcp show plainly (not as ::ffff:127.0.0.1).
+const jvmFlags = ['-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true'];
 
 // Ready means the real API answers a real call, not merely that the port is open: the JVMs accept
 // connections a moment before their HTTP routes work. One attempt per poll; the poll loop retries.
@@ -36,7 +45,16 @@ const answers = async (send: () => Promise<unknown>) => {
   return true;
 };
 
-const startDynamodbLocal = async (classpathDir: string, dir: string, port: number): Promise<ManagedProcess> => {
+/** What each emulator's JVM is started with. */
+interface JvmStart {
+  readonly components: Components;
+  readonly dir: string;
+  readonly port: number;
+  readonly persist: boolean;
+}
+
+const startDynamodbLocal = async ({ components, dir, port, persist }: JvmStart): Promise<ManagedProcess> => {
+  const classpathDir = components.dynamodbLocal;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region, credentials, maxAttempts: 1 });
   try {
@@ -44,21 +62,24 @@ const startDynamodbLocal = async (classpathDir: string, dir: string, port: numbe
       {
         name: 'dynamodb-local',
         command: 'java',
-        // DynamoDB Local has no bind-address option: it listens on every interface (port chosen at random).
-        // In memory and one shared database whatever the region or key, as tests expect.
+        // DynamoDB Local has no bind-address option (its ServerRunner listens on every interface): our
+        // launcher (lib/local/build/LoopbackDynamoDBLocal.java) runs the same server bound to 127.0.0.1.
+        // One shared database whatever the region or key, as tests expect; on disk (SQLite,
+        // `shared-local-instance.db`) when persisting.
         args: [
           ...jvmFlags,
           `-Djava.library.path=${classpathDir}`,
           '-cp',
-          `${classpathDir}/*`,
-          'software.amazon.dynamodb.services.local.main.ServerRunner',
-          '-inMemory',
+          `${components.dynamodbLauncher}:${classpathDir}/*`,
+          DYNAMODB_LAUNCHER_CLASS,
+          ...(persist ? ['-dbPath', dir] : ['-inMemory']),
           '-sharedDb',
           '-port',
           String(port),
           '-disableTelemetry',
         ],
         logFile: join(dir, 'dynamodb-local.log'),
+        pidFile: join(dir, 'dynamodb-local.pid'),
         cwd: dir,
       },
       () => answers(() => client.send(new ListTablesCommand({ Limit: 1 }))),
@@ -69,20 +90,29 @@ const startDynamodbLocal = async (classpathDir: string, dir: string, port: numbe
   }
 };
 
+// Persistence: ElasticMQ's SQL storage (H2 through JDBC) keeps the queues, their attributes and every
+// message with its delay, visibility deadline and receive count. When it is enabled ElasticMQ ignores
+// `queues-storage` (the file that only lists queues), so that stays off. The H2 file is written on
+// every change (WRITE_DELAY=0), not once a second, so a killed JVM loses no acknowledged send.
+const messagesStorage = (dir: string) =>
+  `messages-storage { enabled = true, uri = ${JSON.stringify(`jdbc:h2:${join(dir, 'elasticmq')};WRITE_DELAY=0`)}, prune-data-on-init = false }`;
+
 // ElasticMQ reads HOCON; node-address must be the address clients use, because queue URLs are built
 // from it (and the SDK sends requests to the queue URL's host). Region us-east-1 so queue ARNs look
 // like the ones the SDK and the topology expect. strict limits: behave like SQS (message size, batch).
-const elasticmqConf = (port: number) => `include classpath("application.conf")
+const elasticmqConf = (port: number, dir: string, persist: boolean) => `include classpath("application.conf")
 node-address { protocol = "http", host = "127.0.0.1", port = ${port}, context-path = "" }
 rest-sqs { enabled = true, bind-port = ${port}, bind-hostname = "127.0.0.1", sqs-limits = strict }
 rest-stats { enabled = false }
 generate-node-address = false
 aws { region = "${region}", accountId = "000000000000" }
+${persist ? messagesStorage(dir) : ''}
 `;
 
-const startElasticmq = async (classpathDir: string, dir: string, port: number): Promise<ManagedProcess> => {
+const startElasticmq = async ({ components, dir, port, persist }: JvmStart): Promise<ManagedProcess> => {
+  const classpathDir = components.elasticmq;
   const conf = join(dir, 'elasticmq.conf');
-  await writeFile(conf, elasticmqConf(port));
+  await writeFile(conf, elasticmqConf(port, dir, persist));
   const client = new SQSClient({ endpoint: `http://127.0.0.1:${port}`, region, credentials, maxAttempts: 1 });
   try {
     return await startAndWait(
@@ -91,6 +121,7 @@ const startElasticmq = async (classpathDir: string, dir: string, port: number): 
         command: 'java',
         args: [...jvmFlags, `-Dconfig.file=${conf}`, '-cp', `${classpathDir}/*`, 'org.elasticmq.server.Main'],
         logFile: join(dir, 'elasticmq.log'),
+        pidFile: join(dir, 'elasticmq.pid'),
         cwd: dir,
       },
       () => answers(() => client.send(new ListQueuesCommand({}))),
@@ -102,8 +133,8 @@ const startElasticmq = async (classpathDir: string, dir: string, port: number): 
 };
 
 /**
- * Starts DynamoDB Local and ElasticMQ (in parallel) on free loopback ports and waits until each answers
- * a real API call. Both are in-memory: stop() loses their data, by design.
+ * Starts DynamoDB Local and ElasticMQ (in parallel) on free loopback ports, both listening on 127.0.0.1
+ * only, and waits until each answers a real API call. In memory unless `persist`.
  */
 export const startEmulators = async (o: EmulatorOptions): Promise<Emulators> => {
   requireTool('java', 'to run DynamoDB Local and ElasticMQ', [17, 0]);
@@ -111,13 +142,15 @@ export const startEmulators = async (o: EmulatorOptions): Promise<Emulators> => 
   await mkdir(o.dir, { recursive: true });
   const [ddbPort, sqsPort] = (await freePorts(2)) as [number, number];
   const started = Date.now();
+  const persist = o.persist ?? false;
   const results = await Promise.allSettled([
-    startDynamodbLocal(components.dynamodbLocal, o.dir, ddbPort),
-    startElasticmq(components.elasticmq, o.dir, sqsPort),
+    startDynamodbLocal({ components, dir: o.dir, port: ddbPort, persist }),
+    startElasticmq({ components, dir: o.dir, port: sqsPort, persist }),
   ]);
   const running = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const stop = async () => {
     await Promise.all(running.map((p) => p.stop()));
+    if (persist) return;
     if (process.env.CAPSTAN_KEEP_DIRS) o.log(`emulator logs kept in ${o.dir}`);
     else await rm(o.dir, { recursive: true, force: true });
   };
@@ -133,7 +166,7 @@ export const startEmulators = async (o: EmulatorOptions): Promise<Emulators> => 
   };
   o.log(
     `DynamoDB Local ${emulators.dynamodbEndpoint} and ElasticMQ ${emulators.sqsEndpoint} ready ` +
-      `in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+      `in ${((Date.now() - started) / 1000).toFixed(1)}s${persist ? ` (data in ${o.dir})` : ' (in memory)'}`,
   );
   return emulators;
 };

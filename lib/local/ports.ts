@@ -43,3 +43,29 @@ export const freePort = async (): Promise<number> => {
   const [port] = await freePorts(1);
   return port as number;
 };
+
+const isPortFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+
+/**
+ * The same ports as last time where they are still free, fresh ones (freePorts) for the others: a
+ * restarted cluster keeps its address, so kubeconfigs written elsewhere stay valid, unless another
+ * program took the port meanwhile.
+ */
+export const reusePorts = async (previous: readonly number[]): Promise<number[]> => {
+  const ports: number[] = [];
+  for (const port of previous) {
+    if (!handedOut.has(port) && (await isPortFree(port))) {
+      handedOut.add(port);
+      ports.push(port);
+    } else {
+      ports.push(await freePort());
+    }
+  }
+  return ports;
+};

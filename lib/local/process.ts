@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { removePidFile, writePidFile } from './pid-files.ts';
 
 export interface ProcessSpec {
   /** Short name used in messages, e.g. `local-1/kube-apiserver`. */
@@ -11,6 +12,11 @@ export interface ProcessSpec {
   readonly logFile: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /**
+   * Written with the child's pid while it runs, removed when it exits: if this Node process dies
+   * without stopping it (SIGKILL), the next start finds and stops it (see pid-files.ts).
+   */
+  readonly pidFile?: string;
 }
 
 export interface ManagedProcess {
@@ -40,15 +46,19 @@ const signal = (child: ChildProcess, sig: NodeJS.Signals, group: boolean) => {
 process.once('exit', () => {
   for (const [child, { group }] of live) signal(child, 'SIGKILL', group);
 });
-// A terminating signal kills Node without an 'exit' event, which would orphan the children: pass the
-// signal on to them first. If nobody else handles the signal, re-raise it so Node still dies as it would
-// have; if someone does (a CLI shutting down gracefully), it keeps control and its stop() calls simply
-// find the children already on their way out.
+// A terminating signal kills Node without an 'exit' event, which would orphan the children. If someone
+// else handles the signal (`capstan up` shutting down gracefully), it keeps control: its stop() calls
+// stop the children in order (the pollers finish their batches while the queues are still up), and the
+// 'exit' handler above catches any it forgets. If nobody does, the signal is passed on to the children
+// and raised again, so Node still dies as it would have.
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(sig, () => {
+  const onSignal = () => {
+    if (process.listenerCount(sig) > 1) return;
+    process.removeListener(sig, onSignal);
     for (const [child, { group }] of live) signal(child, 'SIGTERM', group);
-    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-  });
+    process.kill(process.pid, sig);
+  };
+  process.on(sig, onSignal);
 }
 
 /**
@@ -66,16 +76,24 @@ export const spawnLogged = (spec: ProcessSpec): ManagedProcess => {
   writeSync(fd, `\n--- ${new Date().toISOString()} ${spec.command} ${spec.args.join(' ')}\n`);
   let child: ChildProcess;
   try {
+    // Its own process group: a Ctrl-C in the terminal reaches the foreground group, and would otherwise
+    // kill etcd and the emulators at the same moment as capstan, before it has stopped using them.
     child = spawn(spec.command, spec.args, {
       stdio: ['ignore', fd, fd],
       env: spec.env ?? process.env,
       cwd: spec.cwd,
+      detached: true,
     });
   } finally {
     // The child has its own copy of the descriptor.
     closeSync(fd);
   }
-  track(child);
+  track(child, true);
+  const { pidFile } = spec;
+  if (pidFile && child.pid) {
+    writePidFile(pidFile, spec.name, child.pid, spec.command);
+    child.once('exit', () => removePidFile(pidFile));
+  }
   let done = false;
   const exited = new Promise<number | string>((resolve) => {
     const finish = (result: number | string) => {

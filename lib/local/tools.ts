@@ -3,15 +3,16 @@ import { spawnSync } from 'node:child_process';
 // The build and run prerequisites, checked up front: a missing `go` found 20 minutes into an install, or
 // a bare "spawn go ENOENT", are both worse than one sentence naming the tool and how to get it.
 
-export type Tool = 'go' | 'java' | 'mvn';
+export type Tool = 'go' | 'java' | 'javac' | 'mvn';
 
 const install: Record<Tool, string> = {
   go: 'install Go from https://go.dev/dl/ (or your package manager) and put `go` on PATH',
   java: 'install a Java 17+ runtime, e.g. `apt-get install openjdk-17-jre-headless` or `brew install openjdk@17`',
+  javac: 'install a Java 17+ JDK, e.g. `apt-get install openjdk-17-jdk-headless` or `brew install openjdk@17`',
   mvn: 'install Apache Maven 3.6+, e.g. `apt-get install maven` or `brew install maven`',
 };
 
-const versionArgs: Record<Tool, string[]> = { go: ['version'], java: ['-version'], mvn: ['-v'] };
+const versionArgs: Record<Tool, string[]> = { go: ['version'], java: ['-version'], javac: ['-version'], mvn: ['-v'] };
 
 const versionOutput = (tool: Tool): string | undefined => {
   const result = spawnSync(tool, versionArgs[tool], { encoding: 'utf8' });
@@ -43,7 +44,8 @@ export const requireTool = (tool: Tool, why: string, min?: [number, number]): vo
     throw new Error(`\`${tool}\` is needed ${why} but was not found on PATH: ${install[tool]}.`);
   }
   if (min) {
-    const prefix = tool === 'go' ? /go/ : tool === 'java' ? /version "/ : /Maven /;
+    const prefixes: Record<Tool, RegExp> = { go: /go/, java: /version "/, javac: /javac /, mvn: /Maven / };
+    const prefix = prefixes[tool];
     const have = parseVersion(output, prefix);
     // Java 8 and older report "1.8"; they are too old anyway, and parse as 1.x here.
     if (have && !atLeast(have, min)) {

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { putCluster } from '../store/clusters.ts';
+import { getCluster, putCluster } from '../store/clusters.ts';
 import { createDb } from '../store/db.ts';
 import { ensureTable } from '../store/table.ts';
 import { env, type FunctionSpec, functionNames, functions, type QueueName, queues } from '../topology.ts';
@@ -29,6 +30,12 @@ export interface UpOptions {
   readonly log: (line: string) => void;
   /** Write the state file other `capstan` commands use to find this runtime. */
   readonly writeState: boolean;
+  /**
+   * Keep the emulators' data and the local clusters here between runs (locked against a second runtime;
+   * processes a killed earlier run left behind are stopped first). Undefined: everything lives in a
+   * temporary folder and is gone after stop().
+   */
+  readonly dataDir?: string;
 }
 
 export interface ExistingCluster {
@@ -39,7 +46,7 @@ export interface ExistingCluster {
 
 export interface Runtime {
   readonly state: RuntimeState;
-  /** Scratch folder of this runtime (cluster data, logs), removed by stop(). */
+  /** Folder of this runtime (cluster data, logs): `dataDir`, or a temporary one removed by stop(). */
   readonly workDir: string;
   stop(): Promise<void>;
 }
@@ -61,13 +68,17 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
     cleanups.length = 0;
   };
   try {
-    const workDir = await mkdtemp(join(tmpdir(), 'capstan-'));
-    cleanups.push(() => rm(workDir, { recursive: true, force: true }));
+    const workDir = await openWorkDir(o, cleanups);
+    const persist = o.dataDir !== undefined;
+    // The clusters start while the emulators do (each takes 10-20 s); they are registered once the table is there.
+    const clustersStarting = startLocalClusters(o, workDir);
+    clustersStarting.catch(() => {}); // observed below, or by the cleanup if the emulators fail first
+    cleanups.push(async () => (await clustersStarting.catch(() => undefined))?.stop());
     const endpoints: RuntimeState['endpoints'] = {};
     if (!usesConfiguredEndpoints(process.env)) {
       o.log('starting DynamoDB Local and ElasticMQ');
       const { startEmulators } = await import('../local/emulators.ts');
-      const emulators = await startEmulators({ dir: join(workDir, 'emulators'), log: o.log });
+      const emulators = await startEmulators({ dir: join(workDir, 'emulators'), persist, log: o.log });
       cleanups.push(() => emulators.stop());
       process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb = emulators.dynamodbEndpoint;
       process.env.AWS_ENDPOINT_URL_SQS = endpoints.sqs = emulators.sqsEndpoint;
@@ -97,11 +108,11 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
       process.env[env.queueUrl(q as QueueName)] = urls.url;
       process.env[env.dlqUrl(q as QueueName)] = urls.dlqUrl;
     }
-    process.env[env.ingestToken] ??= randomBytes(24).toString('base64url');
+    process.env[env.ingestToken] ??= await ingestToken(o.dataDir);
     process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
     const db = createDb(tableName, ddb);
-    const clusters = await registerClusters(o, db, workDir, cleanups);
+    const clusters = await registerClusters(o, db, (await clustersStarting).found);
 
     const pollers: ReturnType<typeof startPoller>[] = [];
     const routes: HttpRoute[] = [];
@@ -170,29 +181,84 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
   }
 };
 
+/**
+ * The runtime's folder. Persistent: `dataDir`, locked for this process, after stopping whatever a killed
+ * earlier run on it left running (their pid files are in it). Ephemeral: a temporary folder.
+ */
+const openWorkDir = async (o: UpOptions, cleanups: (() => Promise<unknown>)[]): Promise<string> => {
+  if (o.dataDir === undefined) {
+    const dir = await mkdtemp(join(tmpdir(), 'capstan-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    return dir;
+  }
+  const dir = resolve(o.dataDir);
+  const [{ lockDataDir }, { stopStaleProcesses }] = await Promise.all([
+    import('../local/data-lock.ts'),
+    import('../local/pid-files.ts'),
+  ]);
+  cleanups.push(await lockDataDir(dir, o.log));
+  const stale = await stopStaleProcesses(dir, o.log);
+  if (stale > 0) o.log(`stopped ${stale} process(es) of an earlier run; its data is reused`);
+  o.log(`data in ${dir} (kept between runs; --ephemeral for none)`);
+  return dir;
+};
+
+/**
+ * The ingest token (every webhook secret derives from it): kept in the data folder, so that registries
+ * configured against one run still get in after a restart. Ephemeral: a new one per run.
+ */
+const ingestToken = async (dataDir: string | undefined): Promise<string> => {
+  const fresh = randomBytes(24).toString('base64url');
+  if (dataDir === undefined) return fresh;
+  const file = join(dataDir, 'ingest-token');
+  const kept = (await readFile(file, 'utf8').catch(() => '')).trim();
+  if (kept) return kept;
+  await writeFile(file, `${fresh}\n`, { mode: 0o600 });
+  return fresh;
+};
+
+/** The local clusters to start, unless clusters reachable by kubeconfig were given. */
+const startLocalClusters = async (
+  o: UpOptions,
+  workDir: string,
+): Promise<{ found: readonly ExistingCluster[]; stop: () => Promise<unknown> }> => {
+  if (o.existing?.length) return { found: o.existing, stop: async () => {} };
+  o.log(`starting ${o.clusters} local cluster(s) (etcd, kube-apiserver, controller-manager, scheduler, kwok)`);
+  const { startClusters } = await import('../local/cluster.ts');
+  const local = await startClusters(o.clusters, {
+    dir: join(workDir, 'clusters'),
+    persist: o.dataDir !== undefined,
+    log: o.log,
+  });
+  return { found: local, stop: () => Promise.all(local.map((c) => c.stop())) };
+};
+
 const registerClusters = async (
   o: UpOptions,
   db: ReturnType<typeof createDb>,
-  workDir: string,
-  cleanups: (() => Promise<unknown>)[],
+  found: readonly ExistingCluster[],
 ): Promise<RuntimeState['clusters']> => {
-  let found: readonly ExistingCluster[];
-  if (o.existing?.length) {
-    found = o.existing;
-  } else {
-    o.log(`starting ${o.clusters} local cluster(s) (etcd, kube-apiserver, controller-manager, scheduler, kwok)`);
-    const { startClusters } = await import('../local/cluster.ts');
-    const local = await startClusters(o.clusters, { dir: join(workDir, 'clusters'), log: o.log });
-    cleanups.push(() => Promise.all(local.map((c) => c.stop())));
-    found = local;
-  }
   const registered = [];
   for (const [wave, c] of found.entries()) {
+    const credentials = { kind: 'kubeconfig', path: c.kubeconfigPath, context: c.context } as const;
+    // A restarted runtime finds its clusters registered already (their kubeconfig, at the same path,
+    // now names the apiserver's current port); a wave or environment changed since by hand is kept.
+    const known = await getCluster(db, c.name).catch(() => undefined);
+    if (known && isDeepStrictEqual(known.credentials, credentials)) {
+      registered.push({
+        name: c.name,
+        environment: known.environment,
+        kubeconfigPath: c.kubeconfigPath,
+        context: c.context,
+      });
+      o.log(`cluster ${c.name} already registered in environment ${known.environment} (wave ${known.wave})`);
+      continue;
+    }
     await putCluster(db, {
       name: c.name,
       environment: o.environment,
       wave,
-      credentials: { kind: 'kubeconfig', path: c.kubeconfigPath, context: c.context },
+      credentials,
       registeredAt: new Date().toISOString(),
     });
     registered.push({ name: c.name, environment: o.environment, kubeconfigPath: c.kubeconfigPath, context: c.context });

@@ -1,5 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidInputError } from '../../errors.ts';
+import { repoRoot } from '../../runtime/state.ts';
 import { up } from '../../runtime/up.ts';
 import { progress } from '../log.ts';
 
@@ -10,11 +12,30 @@ export interface UpCommandOptions {
   readonly environment: string;
   readonly port: string;
   readonly prefix: string;
+  readonly ephemeral?: boolean;
+  readonly dataDir?: string;
 }
+
+/** `.capstan/data/<prefix>` in the repository (git-ignored), unless --data-dir or --ephemeral. */
+export const defaultDataDir = (prefix: string) => join(repoRoot, '.capstan', 'data', prefix);
+
+// The prefix names the table, the queues (SQS: letters, digits, - and _, 80 at most with the suffixes)
+// and the default data folder, so it must not be a path.
+const PREFIX = /^[A-Za-z0-9_-]{1,40}$/;
+
+const dataDirOf = (o: UpCommandOptions): string | undefined => {
+  if (!PREFIX.test(o.prefix)) {
+    throw new InvalidInputError(`--prefix ${JSON.stringify(o.prefix)}: use 1-40 letters, digits, - or _`);
+  }
+  if (o.ephemeral && o.dataDir) throw new InvalidInputError('--ephemeral and --data-dir exclude each other');
+  if (o.ephemeral) return undefined;
+  return o.dataDir ?? defaultDataDir(o.prefix);
+};
 
 /** `capstan up`: runs until Ctrl-C, then stops everything it started. */
 export const upCommand = async (o: UpCommandOptions) => {
   const log = progress();
+  const dataDir = dataDirOf(o);
   const runtime = await up({
     clusters: Number(o.clusters),
     existing: o.context.map((context) => ({
@@ -27,9 +48,15 @@ export const upCommand = async (o: UpCommandOptions) => {
     prefix: o.prefix,
     retryDelaySeconds: 2,
     writeState: true,
+    dataDir,
     log,
   });
   log(`capstan is up: ${runtime.state.httpUrl} (clusters: ${runtime.state.clusters.map((c) => c.name).join(', ')})`);
+  log(
+    dataDir
+      ? `state is kept in ${dataDir}: Ctrl-C and \`capstan up\` again carry on where this run stopped`
+      : 'ephemeral: everything is lost when this run stops',
+  );
   log('send an event with `capstan send events/samples/deploy.requested.json`; Ctrl-C stops everything');
   log('register an app with `capstan apps add lib/apps/examples/hello.yaml`; `capstan hooks` shows registry webhooks');
   await new Promise<void>((resolve) => {
