@@ -52,20 +52,33 @@ export class Fleet {
   readonly counters: RuntimeCounters = { willRetry: 0, handlerThrew: 0 };
   runtimes: RuntimeProcess[] = [];
   starts = 0;
+  sqs: SQSClient;
+  private ddb: DynamoDBClient;
+  db: Db;
   private constructor(
     readonly o: FleetOptions,
-    readonly emulators: Emulators,
+    private emulators: Emulators,
     readonly proxy: KubeFaultProxy,
     readonly kubeconfig: string,
-    readonly sqs: SQSClient,
-    readonly ddb: DynamoDBClient,
-    readonly db: Db,
-  ) {}
+  ) {
+    ({ sqs: this.sqs, ddb: this.ddb, db: this.db } = this.clients());
+  }
+
+  private clients() {
+    const sqs = new SQSClient({ endpoint: this.emulators.sqsEndpoint, region: 'us-east-1', credentials });
+    const ddb = new DynamoDBClient({ endpoint: this.emulators.dynamodbEndpoint, region: 'us-east-1', credentials });
+    return { sqs, ddb, db: createDb(`${this.o.prefix}-table`, ddb) };
+  }
+
+  private static emulatorsIn(o: FleetOptions) {
+    // Persistent: their restart mid-run keeps the table and every queued message.
+    return startEmulators({ dir: join(o.dir, 'emulators'), persist: true, log: o.log });
+  }
 
   static async start(o: FleetOptions): Promise<Fleet> {
     const [proxied, direct] = o.clusters;
     if (!proxied || !direct) throw new Error('the fault suite needs two clusters');
-    const emulators = await startEmulators({ dir: join(o.dir, 'emulators'), log: o.log });
+    const emulators = await Fleet.emulatorsIn(o);
     const first = await readClusterAccess(proxied.name, proxied.kubeconfigPath);
     const proxy = await KubeFaultProxy.start({ upstream: first.server, upstreamCaPem: first.caPem });
     const kubeconfig = join(o.dir, 'fleet.kubeconfig');
@@ -73,9 +86,7 @@ export class Fleet {
       { ...first, server: proxy.url, caPem: proxy.certificatePem },
       await readClusterAccess(direct.name, direct.kubeconfigPath),
     ]);
-    const sqs = new SQSClient({ endpoint: emulators.sqsEndpoint, region: 'us-east-1', credentials });
-    const ddb = new DynamoDBClient({ endpoint: emulators.dynamodbEndpoint, region: 'us-east-1', credentials });
-    const fleet = new Fleet(o, emulators, proxy, kubeconfig, sqs, ddb, createDb(`${o.prefix}-table`, ddb));
+    const fleet = new Fleet(o, emulators, proxy, kubeconfig);
     await fleet.startRuntimes();
     return fleet;
   }
@@ -109,24 +120,26 @@ export class Fleet {
    * the suite's shorter visibility timeouts are set only around the starts: the topology's while they
    * start, the suite's once they all serve.
    */
-  async startRuntimes(): Promise<void> {
-    const existing = this.starts > 0;
-    if (existing) await this.setVisibility((q) => queues[q].visibilityTimeoutSeconds);
+  async startRuntimes(o: { queuesAsTopology?: boolean } = {}): Promise<void> {
+    if (this.starts > 0 && !o.queuesAsTopology) await this.setVisibility((q) => queues[q].visibilityTimeoutSeconds);
     const round = ++this.starts;
-    this.runtimes = await Promise.all(
-      Array.from({ length: this.o.consumers }, (_, i) =>
-        startRuntimeProcess({
-          name: `runtime-${i + 1}`,
-          prefix: this.o.prefix,
-          environment: ENVIRONMENT,
-          contexts: this.clusterNames,
-          kubeconfig: this.kubeconfig,
-          logFile: join(this.o.dir, `runtime-${i + 1}.log`),
-          env: this.runtimeEnv(i, round),
-          onLine: (line) => this.count(line),
-        }),
-      ),
-    );
+    const start = (i: number) =>
+      startRuntimeProcess({
+        name: `runtime-${i + 1}`,
+        prefix: this.o.prefix,
+        environment: ENVIRONMENT,
+        contexts: this.clusterNames,
+        kubeconfig: this.kubeconfig,
+        logFile: join(this.o.dir, `runtime-${i + 1}.log`),
+        env: this.runtimeEnv(i, round),
+        onLine: (line) => this.count(line),
+      });
+    // The first alone: it creates (or finds) the table and queues; then the others, at once. Concurrent
+    // CreateQueue calls for queues ElasticMQ has just restored from disk were seen to fail with
+    // "Queue already exists" (the same calls succeed one at a time).
+    const first = await start(0);
+    const others = await Promise.all(Array.from({ length: this.o.consumers - 1 }, (_, i) => start(i + 1)));
+    this.runtimes = [first, ...others];
     await this.setVisibility((q) => SUITE_VISIBILITY_SECONDS[q]);
   }
 
@@ -139,6 +152,27 @@ export class Fleet {
     await this.sqs.send(
       new SetQueueAttributesCommand({ QueueUrl: urls.deploy.url, Attributes: { VisibilityTimeout: String(seconds) } }),
     );
+  }
+
+  /**
+   * Stops DynamoDB Local and ElasticMQ under the running consumers, starts them again on the same data
+   * after `downMs`, then the consumers too: they learned the endpoints when they started, and the
+   * emulators come back on other ports.
+   */
+  async restartEmulators(downMs: number): Promise<void> {
+    // ElasticMQ keeps the attributes a queue had when it stopped; a queue it restored from disk and whose
+    // attributes were then changed was seen to refuse the runtime's CreateQueue ("Queue already exists")
+    // even with equal attributes, so the queues go down with the topology's and stay that way until the
+    // runtimes have found them.
+    await this.setVisibility((q) => queues[q].visibilityTimeoutSeconds);
+    await this.emulators.stop();
+    await new Promise((r) => setTimeout(r, downMs));
+    this.emulators = await Fleet.emulatorsIn(this.o);
+    this.sqs.destroy();
+    this.ddb.destroy();
+    ({ sqs: this.sqs, ddb: this.ddb, db: this.db } = this.clients());
+    await Promise.all(this.runtimes.map((r) => r.stop()));
+    await this.startRuntimes({ queuesAsTopology: true });
   }
 
   /** SIGKILL every consumer at once: whatever each was doing stays half done. */

@@ -14,11 +14,31 @@ export interface FaultProfile {
   readonly downSeconds: number;
   /** Apps released just as the cluster goes down. */
   readonly downApps: number;
+  /** Apps released just before DynamoDB Local and ElasticMQ are restarted. */
+  readonly restartApps: number;
   /** Upper bound for everything to settle after the last fault. */
   readonly settleSeconds: number;
 }
 
 export const faultProfile = (source: NodeJS.ProcessEnv = process.env): FaultProfile =>
   source.CAPSTAN_FAULTS === 'full'
-    ? { name: 'full', apps: 8, versions: 3, consumers: 3, downSeconds: 60, downApps: 3, settleSeconds: 420 }
-    : { name: 'short', apps: 3, versions: 2, consumers: 3, downSeconds: 8, downApps: 1, settleSeconds: 240 };
+    ? {
+        name: 'full',
+        apps: 8,
+        versions: 3,
+        consumers: 3,
+        downSeconds: 60,
+        downApps: 3,
+        restartApps: 3,
+        settleSeconds: 420,
+      }
+    : {
+        name: 'short',
+        apps: 3,
+        versions: 2,
+        consumers: 3,
+        downSeconds: 8,
+        downApps: 1,
+        restartApps: 1,
+        settleSeconds: 240,
+      };

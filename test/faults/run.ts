@@ -16,7 +16,8 @@ export class Sender {
 
   constructor(
     private readonly fleet: Fleet,
-    private readonly urls: Record<QueueName, QueuePair>,
+    /** The queues now (their URLs change when the emulators come back on other ports). */
+    public urls: Record<QueueName, QueuePair>,
   ) {}
 
   /**

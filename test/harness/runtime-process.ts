@@ -44,7 +44,9 @@ const exited = (child: ChildProcess) =>
  */
 export const startRuntimeProcess = async (o: RuntimeProcessOptions): Promise<RuntimeProcess> => {
   const args = ['lib/cli/bin.js', 'up', '--prefix', o.prefix, '--environment', o.environment, '--port', '0'];
-  args.push('--kubeconfig', o.kubeconfig, '--context', ...o.contexts);
+  // --ephemeral: the state lives in the emulators the caller started; without it each runtime would also
+  // take the lock of the prefix's data folder, and a second runtime on the same prefix would be refused.
+  args.push('--ephemeral', '--kubeconfig', o.kubeconfig, '--context', ...o.contexts);
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { ...process.env, ...o.env },

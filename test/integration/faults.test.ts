@@ -41,6 +41,9 @@ const crashApp = app('crash');
 const slowApp = app('slow');
 const stormApps = Array.from({ length: profile.apps }, (_, i) => app(`storm${i + 1}`));
 const downApps = Array.from({ length: profile.downApps }, (_, i) => app(`down${i + 1}`));
+const restartApps = Array.from({ length: profile.restartApps }, (_, i) => app(`restart${i + 1}`));
+/** Releases and history entries in the table just before and just after the emulators' restart. */
+let kept: { before: [number, number]; after: [number, number] };
 const timeline: Record<string, string> = {};
 const mark = (what: string, started: number) => {
   timeline[what] = `${((Date.now() - started) / 1000).toFixed(0)} s`;
@@ -104,6 +107,21 @@ const outage = async () => {
   const { back } = await fleet.proxy.down(profile.downSeconds * 1000);
   await Promise.all(downApps.map((name) => sender.deliver(deployRequest(name, 1))));
   await back;
+};
+
+/** Releases in flight, then DynamoDB Local and ElasticMQ stopped and started again on their data. */
+const emulatorRestart = async () => {
+  await Promise.all(restartApps.map((name) => sender.deliver(deployRequest(name, 1))));
+  await sleep(1500);
+  const before = await readTable(fleet.db);
+  await fleet.restartEmulators(3000);
+  urls = await fleet.queueUrls();
+  sender.urls = urls;
+  const after = await readTable(fleet.db);
+  kept = {
+    before: [before.releases.length, before.history.length],
+    after: [after.releases.length, after.history.length],
+  };
 };
 
 const terminal = new Set(['succeeded', 'failed', 'superseded']);
@@ -180,13 +198,15 @@ beforeAll(async () => {
   mark('crash and redelivery settled', started);
   await outage();
   mark(`cluster back after ${profile.downSeconds} s down`, started);
+  await emulatorRestart();
+  mark('DynamoDB Local and ElasticMQ restarted on their data, runtimes with them', started);
   ({ state: table, stuck } = await settle());
   if (stuck.length) console.log(`not settled after ${profile.settleSeconds} s:\n  ${stuck.join('\n  ')}`);
   mark('settled', started);
 
   deadLetters = await drainDeadLetters(fleet.sqs, urls);
   const kube = await Promise.all(localClusters().map((c) => connect(c)));
-  const live = await readDeployments(kube, [...stormApps, crashApp, slowApp, ...downApps]);
+  const live = await readDeployments(kube, [...stormApps, crashApp, slowApp, ...downApps, ...restartApps]);
   figures = computeFigures(
     { accepted: sender.accepted, deliveries: sender.deliveries, poison: sender.poison },
     table,
@@ -227,7 +247,7 @@ describe(`fault suite (${profile.name})`, () => {
   });
 
   it('loses no accepted event: each has a release or a history entry', () => {
-    expect(sender.accepted.length).toBe(profile.apps * profile.versions + 2 + profile.downApps);
+    expect(sender.accepted.length).toBe(profile.apps * profile.versions + 2 + profile.downApps + profile.restartApps);
     expect(figures.lost).toEqual([]);
   });
 
@@ -246,7 +266,6 @@ describe(`fault suite (${profile.name})`, () => {
   });
 
   it('a crash between a cluster apply and its record: the release completes, exactly once', () => {
-    expect(fleet.starts).toBe(2);
     const releases = releasesOf(crashApp);
     expect(releases.map((r) => [r.revision, r.status])).toEqual([[1, 'succeeded']]);
     const applied = appliesOf(crashApp, proxiedCluster?.name ?? '').filter((e) => e.outcome !== 'failed');
@@ -273,6 +292,18 @@ describe(`fault suite (${profile.name})`, () => {
       expect(['succeeded', 'failed']).toContain(releases[0]?.status);
       if (profile.downSeconds < 20)
         expect(releases[0]?.status, `${name} after ${profile.downSeconds} s down`).toBe('succeeded');
+    }
+  });
+
+  it('DynamoDB Local and ElasticMQ restarted mid-run: everything kept, the releases in flight finish', () => {
+    expect(fleet.starts).toBe(3);
+    expect(kept.after[0]).toBeGreaterThanOrEqual(kept.before[0]);
+    expect(kept.after[1]).toBeGreaterThanOrEqual(kept.before[1]);
+    for (const name of restartApps) {
+      expect(
+        releasesOf(name).map((r) => [r.revision, r.status]),
+        name,
+      ).toEqual([[1, 'succeeded']]);
     }
   });
 
