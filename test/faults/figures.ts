@@ -199,7 +199,7 @@ export const computeFigures = (
   for (const r of table.releases) releases[r.status] = (releases[r.status] ?? 0) + 1;
   const deadLetterReasons: Record<string, number> = {};
   for (const d of deadLetters) {
-    const reason = `${d.queue}: ${(d.reason ?? '(no reason)').replace(/[0-9a-f]{8,}/g, '…').slice(0, 90)}`;
+    const reason = `${d.queue}: ${(d.reason ?? '(no reason)').replace(/[0-9a-f]{8,}/g, '…').slice(0, 110)}`;
     deadLetterReasons[reason] = (deadLetterReasons[reason] ?? 0) + 1;
   }
   const released = sent.accepted.filter((e) => releasesByEvent.has(e.id) || eventIds.has(e.id)).length;

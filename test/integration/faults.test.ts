@@ -44,10 +44,11 @@ const downApps = Array.from({ length: profile.downApps }, (_, i) => app(`down${i
 const restartApps = Array.from({ length: profile.restartApps }, (_, i) => app(`restart${i + 1}`));
 /** Releases and history entries in the table just before and just after the emulators' restart. */
 let kept: { before: [number, number]; after: [number, number] };
-const timeline: Record<string, string> = {};
+const timeline: [string, string][] = [];
 const mark = (what: string, started: number) => {
-  timeline[what] = `${((Date.now() - started) / 1000).toFixed(0)} s`;
-  log(`${what} (${timeline[what]})`);
+  const when = `${((Date.now() - started) / 1000).toFixed(0)} s`;
+  timeline.push([`  ${timeline.length + 1}. at ${when}`, what]);
+  log(`${what} (${when})`);
 };
 
 const [proxiedCluster, directCluster] = inject('infra').clusters;
@@ -224,7 +225,7 @@ beforeAll(async () => {
     `\nfault suite (${profile.name} profile)\n${formatFigures(figures, {
       clusters: `${proxiedCluster.name} (through the fault proxy, wave 1), ${directCluster.name} (wave 2)`,
       consumers: `${profile.consumers} capstan up processes, started ${fleet.starts} times`,
-      ...Object.fromEntries(Object.entries(timeline).map(([k, v]) => [`  at ${v}`, k])),
+      ...Object.fromEntries(timeline),
     })}\n`,
   );
   if (figures.lost.length) console.log(`lost:\n  ${figures.lost.join('\n  ')}`);
