@@ -46,7 +46,9 @@ export const upCommand = async (o: UpCommandOptions) => {
     environment: o.environment,
     port: Number(o.port),
     prefix: o.prefix,
-    retryDelaySeconds: 2,
+    // Retries after 8, 16, 32 and 64 s: the five receives span two minutes, so a cluster down for a minute
+    // is retried until it is back (Lambda waits a whole visibility timeout, 6 minutes, between receives).
+    retryDelaySeconds: 8,
     writeState: true,
     dataDir,
     log,
