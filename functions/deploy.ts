@@ -32,6 +32,6 @@ export const handler = sqsConsumer({
     if (event.type === 'image.pushed') return onImagePushed(event, w.deploy);
     return rollbackRelease(event, w.deploy);
   },
-  onReject: (event, reason) =>
-    event.type === 'image.pushed' ? Promise.resolve() : failReleaseOfEvent(event, reason, w.deploy),
+  onReject: (event, why) =>
+    event.type === 'image.pushed' ? Promise.resolve() : failReleaseOfEvent(event, why, w.deploy),
 });

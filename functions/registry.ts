@@ -7,6 +7,7 @@ import { isRetryable, messageOf } from '../lib/errors.ts';
 import { acceptQueued } from '../lib/ingest/queued-source.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 import { sendToDeadLetter } from '../lib/queue/dead-letter.ts';
+import { terminalCodeOf } from '../lib/reasons.ts';
 import { imageSource } from '../lib/sources/index.ts';
 
 const w = wire('registry');
@@ -24,9 +25,9 @@ const handleRecord = async (record: SQSRecord) => {
     if (result.ignored.length > 0) w.logger.info('ignored', { messageId: record.messageId, ignored: result.ignored });
   } catch (error) {
     if (isRetryable(error)) throw error;
-    const reason = messageOf(error);
-    w.logger.warn('message rejected to the dead-letter queue', { messageId: record.messageId, reason });
-    await sendToDeadLetter(w.sqs, dlqUrl(w.config, 'registry'), record, reason);
+    const why = { code: terminalCodeOf(error), reason: messageOf(error) };
+    w.logger.warn('message refused to the dead-letter queue', { messageId: record.messageId, ...why });
+    await sendToDeadLetter(w.sqs, dlqUrl(w.config, 'registry'), record, why);
   }
 };
 

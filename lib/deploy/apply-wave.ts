@@ -3,6 +3,7 @@ import type { ReleaseAdvance, RolloutCheck } from '../../events/index.ts';
 import { eventId } from '../../events/index.ts';
 import { CapstanError, isRetryable, messageOf, PartialFailureError } from '../errors.ts';
 import { applyAll, combineOutcomes } from '../kube/apply.ts';
+import { type Reason, type ReasonCode, reasonCodeOf } from '../reasons.ts';
 import { type Cluster, clustersOfEnvironment } from '../store/clusters.ts';
 import type { HistoryEntry } from '../store/history.ts';
 import { advanceWave, getRelease, type Release, setClusterRelease, setReleaseStatus } from '../store/releases.ts';
@@ -35,7 +36,7 @@ export const advanceRelease = async (event: ReleaseAdvance, deps: DeployDeps): P
   }
   if (release.wave !== wave || !['applying', 'progressing'].includes(release.status)) {
     const reason = `release #${revision} is ${release.status} at wave ${release.wave + 1}`;
-    return { app, environment, revision, outcome: 'skipped', reason, clusters: {} };
+    return { app, environment, revision, outcome: 'skipped', code: 'settled', reason, clusters: {} };
   }
   return applyWave(release, wave, await clustersOfEnvironment(deps.db, environment), event, deps);
 };
@@ -55,23 +56,34 @@ export const applyWave = async (
   const names = release.waves[wave] ?? [];
   const refusals = await gateWave(release, names, registered, deps);
   if (refusals.length > 0) {
-    const reason = `refused: ${refusals.join('; ')}`;
-    if (await setReleaseStatus(deps.db, release, 'failed', ['applying', 'progressing'])) {
+    const reasons = refusals.map((r) => r.reason);
+    // Room in the namespace quota is what the gate asks; a cluster refusing the question for good says so.
+    const why: Reason = {
+      code: refusals.some((r) => r.code === 'quota') ? 'quota' : (refusals[0]?.code ?? 'quota'),
+      reason: `refused: ${reasons.join('; ')}`,
+    };
+    if (await setReleaseStatus(deps.db, release, 'failed', ['applying', 'progressing'], why)) {
       await recordStep(
         deps,
         cause,
         { app, environment, revision: release.revision },
-        { action: 'release', outcome: 'rejected', reason, details: { wave, reasons: refusals } },
+        { action: 'release', outcome: 'refused', ...why, details: { wave, reasons } },
       );
     }
-    return { app, environment, revision: release.revision, outcome: 'refused', reason, clusters: {} };
+    return { app, environment, revision: release.revision, outcome: 'refused', ...why, clusters: {} };
   }
   const results = await Promise.all(
     names.map((name) => {
       const cluster = registered.find((c) => c.name === name);
       return cluster
         ? applyToCluster(release, cluster, cause, deps)
-        : { cluster: name, outcome: 'failed', retryable: false, message: `cluster ${name} is no longer registered` };
+        : {
+            cluster: name,
+            outcome: 'failed',
+            retryable: false,
+            code: 'not-found' as const,
+            message: `cluster ${name} is no longer registered`,
+          };
     }),
   );
   const summary = Object.fromEntries(results.map((r) => [r.cluster, r.outcome]));
@@ -87,16 +99,16 @@ export const applyWave = async (
     await setReleaseStatus(deps.db, release, 'progressing', ['applying']);
     return { app, environment, revision: release.revision, outcome: 'released', clusters: summary };
   }
-  const reason = failed.map((r) => r.message).join('; ');
-  if (await setReleaseStatus(deps.db, release, 'failed', ['applying', 'progressing'])) {
+  const why: Reason = { code: failed[0]?.code ?? 'apply-failed', reason: failed.map((r) => r.message).join('; ') };
+  if (await setReleaseStatus(deps.db, release, 'failed', ['applying', 'progressing'], why)) {
     await recordStep(
       deps,
       cause,
       { app, environment, revision: release.revision },
-      { action: 'release', outcome: 'failed', reason },
+      { action: 'release', outcome: 'failed', ...why },
     );
   }
-  return { app, environment, revision: release.revision, outcome: 'failed', reason, clusters: summary };
+  return { app, environment, revision: release.revision, outcome: 'failed', ...why, clusters: summary };
 };
 
 /**
@@ -109,17 +121,18 @@ const gateWave = async (
   names: readonly string[],
   registered: readonly Cluster[],
   deps: DeployDeps,
-): Promise<string[]> => {
+): Promise<Reason[]> => {
   const manifests = release.manifests as KubernetesObject[];
   const answers = await Promise.all(
     names.map(async (name) => {
       const cluster = registered.find((c) => c.name === name);
       if (!cluster) return [];
       try {
-        return await quotaGate(await deps.connect(cluster), manifests);
+        const shortfalls = await quotaGate(await deps.connect(cluster), manifests);
+        return shortfalls.map((reason): Reason => ({ code: 'quota', reason }));
       } catch (error) {
         if (isRetryable(error)) return [];
-        return [`cluster ${name}: ${messageOf(error)}`];
+        return [{ code: reasonCodeOf(error), reason: `cluster ${name}: ${messageOf(error)}` }];
       }
     }),
   );
@@ -130,6 +143,7 @@ interface ClusterResult {
   readonly cluster: string;
   readonly outcome: string;
   readonly retryable?: boolean;
+  readonly code?: ReasonCode;
   readonly message?: string;
 }
 
@@ -146,7 +160,7 @@ const applyToCluster = async (
     cluster: cluster.name,
     revision: release.revision,
   };
-  const record = (entry: Pick<HistoryEntry, 'outcome' | 'reason' | 'details'>) =>
+  const record = (entry: Pick<HistoryEntry, 'outcome' | 'code' | 'reason' | 'details'>) =>
     recordStep(deps, cause, subject, { action: 'apply', ...entry });
   try {
     const kube = await deps.connect(cluster);
@@ -174,14 +188,16 @@ const applyToCluster = async (
   } catch (error) {
     const retryable = !(error instanceof CapstanError) || error.retryable;
     const message = messageOf(error);
+    const code: ReasonCode = retryable ? 'unreachable' : 'apply-failed';
     await setClusterRelease(deps.db, release, cluster.name, {
       apply: 'failed',
       rollout: 'pending',
+      code,
       message,
       updatedAt: now(),
     });
-    await record({ outcome: 'failed', reason: retryable ? `${message} (will retry)` : message });
-    return { cluster: cluster.name, outcome: 'failed', retryable, message };
+    await record({ outcome: 'failed', code, reason: retryable ? `${message} (will retry)` : message });
+    return { cluster: cluster.name, outcome: 'failed', retryable, code, message };
   }
 };
 

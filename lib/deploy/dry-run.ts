@@ -4,6 +4,7 @@ import { messageOf } from '../errors.ts';
 import { applyObject } from '../kube/apply.ts';
 import type { KubeClients } from '../kube/connect.ts';
 import { diffApplied } from '../kube/diff.ts';
+import { type ReasonCode, reasonCodeOf } from '../reasons.ts';
 import type { Cluster } from '../store/clusters.ts';
 import type { HistoryEntry } from '../store/history.ts';
 import { listReleases } from '../store/releases.ts';
@@ -30,6 +31,7 @@ export const dryRun = async (
       let outcome: HistoryEntry['outcome'];
       let diff: string[] = [];
       let reason: string | undefined;
+      let code: ReasonCode | undefined;
       try {
         diff = await dryRunDiff(await deps.connect(cluster), objects);
         outcome = diff.length === 0 ? 'unchanged' : 'configured';
@@ -37,12 +39,13 @@ export const dryRun = async (
       } catch (error) {
         outcome = 'failed';
         reason = messageOf(error);
+        code = reasonCodeOf(error);
       }
       await recordStep(
         deps,
         event,
         { app, environment, cluster: cluster.name },
-        { action: 'dry-run', outcome, reason, details: { diff } },
+        { action: 'dry-run', outcome, code, reason, details: { diff } },
       );
       return [cluster.name, outcome] as const;
     }),

@@ -1,6 +1,7 @@
 import { SCHEMA_VERSION } from '../../events/envelope.ts';
 import { type DeployRequested, eventId, type ImagePushed } from '../../events/index.ts';
 import { canonicalRepository } from '../apps/repository.ts';
+import type { ReasonCode } from '../reasons.ts';
 import { ResolveError } from '../registry/resolve.ts';
 import { DOCKER_HUB_REGISTRY } from '../sources/dockerhub.ts';
 import { offerApproval } from '../store/approvals.ts';
@@ -17,6 +18,7 @@ import { decidePush, type PushDecision } from './track.ts';
 export interface PushSummary {
   readonly repository: string;
   readonly decisions: readonly (PushDecision & { readonly app: string; readonly container: string })[];
+  readonly code?: ReasonCode;
   readonly reason?: string;
 }
 
@@ -31,24 +33,26 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
   const repository = canonicalRepository(registry, path);
   const record = (
     subject: { app: string; environment?: string },
-    step: Pick<HistoryEntry, 'outcome' | 'reason' | 'details'>,
+    step: Pick<HistoryEntry, 'outcome' | 'code' | 'reason' | 'details'>,
   ) => recordStep(deps, event, subject, { action: 'track', ...step });
-  const skipAll = async (apps: readonly string[], reason: string): Promise<PushSummary> => {
+  const skipAll = async (apps: readonly string[], code: ReasonCode, reason: string): Promise<PushSummary> => {
     const details = { repository, tag, digest: event.data.digest };
-    for (const app of apps) await record({ app }, { outcome: 'skipped', reason, details });
-    return { repository, decisions: [], reason };
+    for (const app of apps) await record({ app }, { outcome: 'skipped', code, reason, details });
+    return { repository, decisions: [], code, reason };
   };
 
   if (tag === undefined) {
-    return skipAll([UNROUTED_APP], `push of ${repository}@${event.data.digest} carries no tag: capstan deploys tags`);
+    const reason = `push of ${repository}@${event.data.digest} carries no tag: capstan deploys tags`;
+    return skipAll([UNROUTED_APP], 'no-tag', reason);
   }
   const apps = await appsTracking(deps.db, repository);
-  if (apps.length === 0) return skipAll([UNROUTED_APP], `no registered app runs ${repository}`);
+  if (apps.length === 0) return skipAll([UNROUTED_APP], 'not-tracked', `no registered app runs ${repository}`);
   const found = await pushedDigest(event, tag, deps);
   if (!found.digest) {
     const reason = `push of ${repository}:${tag} carries no digest, and ${found.why}`;
     return skipAll(
       apps.map((a) => a.record.spec.name),
+      'unresolvable-tag',
       reason,
     );
   }
@@ -95,14 +99,15 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
           eventId: event.id,
           pushedBy: event.data.pushedBy,
         });
-        await record(subject, {
-          outcome: offered ? 'pending' : 'skipped',
-          reason: offered ? decision.reason : 'a newer push already waits for approval',
-          details,
-        });
+        await record(
+          subject,
+          offered
+            ? { outcome: 'pending', reason: decision.reason, details }
+            : { outcome: 'skipped', code: 'superseded', reason: 'a newer push already waits for approval', details },
+        );
       } else {
-        const outcome = decision.action === 'refuse' ? 'rejected' : 'skipped';
-        await record(subject, { outcome, reason: decision.reason, details });
+        const outcome = decision.action === 'refuse' ? 'refused' : 'skipped';
+        await record(subject, { outcome, code: decision.code, reason: decision.reason, details });
       }
       decisions.push({ ...decision, app: spec.name });
     }

@@ -18,7 +18,7 @@ export const recordStep = (
   deps: Pick<DeployDeps, 'db' | 'now'>,
   cause: Cause,
   subject: Subject,
-  step: Pick<HistoryEntry, 'action' | 'outcome' | 'reason' | 'details'>,
+  step: Pick<HistoryEntry, 'action' | 'outcome' | 'code' | 'reason' | 'details'>,
 ) =>
   recordHistory(deps.db, {
     ...subject,

@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseImageRef } from '../../events/image-ref.ts';
 import type { DeployRequested, ReleaseAdvance, RollbackRequested } from '../../events/index.ts';
 import type { AppSpec } from '../apps/spec.ts';
+import type { Reason, ReasonCode } from '../reasons.ts';
 import { findApp } from '../store/apps.ts';
 import { type Cluster, clustersOfEnvironment } from '../store/clusters.ts';
 import { environmentPolicy } from '../store/environments.ts';
@@ -31,6 +32,7 @@ export interface ReleaseSummary {
   readonly environment: string;
   readonly revision?: number;
   readonly outcome: 'released' | 'skipped' | 'refused' | 'failed';
+  readonly code?: ReasonCode;
   readonly reason?: string;
   readonly clusters: Record<string, string>;
 }
@@ -42,8 +44,12 @@ export interface ReleaseSummary {
  */
 export const releaseToEnvironment = async (event: DeployRequested, deps: DeployDeps): Promise<ReleaseSummary> => {
   const { app, environment } = event.data;
-  const history = (entry: Pick<HistoryEntry, 'outcome' | 'reason' | 'details'>) =>
+  const history = (entry: Pick<HistoryEntry, 'outcome' | 'code' | 'reason' | 'details'>) =>
     recordStep(deps, event, { app, environment }, { action: 'release', ...entry });
+  const skip = async (why: Reason): Promise<ReleaseSummary> => {
+    await history({ outcome: 'skipped', ...why });
+    return { app, environment, outcome: 'skipped', ...why, clusters: {} };
+  };
 
   // Independent reads, at once: each is a round trip to the table on the way to the first apply.
   const [clusters, registered, policy, recent] = await Promise.all([
@@ -53,27 +59,22 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
     listReleases(deps.db, app, environment, 20),
   ]);
   if (clusters.length === 0) {
-    const reason = `no clusters are registered in environment ${environment}`;
-    await history({ outcome: 'skipped', reason });
-    return { app, environment, outcome: 'skipped', reason, clusters: {} };
+    return skip({ code: 'no-clusters', reason: `no clusters are registered in environment ${environment}` });
   }
   const [newest] = recent;
   const plan = planRelease(event.data, registered, policy, currentRelease(recent));
   if (!plan.ok) {
     // Refused before anything is created or applied: the history names every reason.
     const reason = `refused: ${plan.reasons.join('; ')}`;
-    await history({ outcome: 'rejected', reason, details: { reasons: plan.reasons } });
-    return { app, environment, outcome: 'refused', reason, clusters: {} };
+    await history({ outcome: 'refused', code: 'policy', reason, details: { reasons: plan.reasons } });
+    return { app, environment, outcome: 'refused', code: 'policy', reason, clusters: {} };
   }
 
   if (event.data.dryRun) return dryRun(event, plan.manifests, clusters, deps);
   const containers = registered ? requestedContainers(event.data, registered) : undefined;
   const backwards =
     newest?.eventId === event.id ? undefined : staleness(event, registered, containers, recent, plan.manifests);
-  if (backwards) {
-    await history({ outcome: 'skipped', reason: backwards });
-    return { app, environment, outcome: 'skipped', reason: backwards, clusters: {} };
-  }
+  if (backwards) return skip(backwards);
   return startRelease(
     {
       app,
@@ -108,18 +109,21 @@ const staleness = (
   containers: readonly string[] | undefined,
   recent: readonly Release[],
   manifests: readonly KubernetesObject[],
-): string | undefined => {
+): Reason | undefined => {
   const [newest] = recent;
   if (!newest) return undefined;
   // A later release of another container (a sidecar pushed after the main image) does not make this late.
   const overlaps = (r: Release) => !containers || !r.containers || r.containers.some((c) => containers.includes(c));
   const later = recent.find((r) => r.requestedAt && Date.parse(r.requestedAt) > Date.parse(event.time) && overlaps(r));
   if (later) {
-    return `stale: release #${later.revision} was requested later (${later.requestedAt}) than this request (${event.time})`;
+    return {
+      code: 'stale',
+      reason: `stale: release #${later.revision} was requested later (${later.requestedAt}) than this request (${event.time})`,
+    };
   }
   // Several requests for one version (CI retries, a double click) make one release, whatever their ids.
   if (newest.status !== 'failed' && newest.status !== 'superseded' && sameJson(newest.manifests, manifests)) {
-    return `release #${newest.revision} (${newest.status}) already applies exactly this`;
+    return { code: 'duplicate', reason: `release #${newest.revision} (${newest.status}) already applies exactly this` };
   }
   const policy = app?.environments[event.data.environment]?.track?.tags;
   const tag = parseImageRef(event.data.image)?.tag;
@@ -129,7 +133,10 @@ const staleness = (
   const verdict = shouldAdvance(policy, candidate, running);
   return verdict.advance
     ? undefined
-    : `${verdict.reason} (release #${newest.revision}); use \`capstan rollback\` to go back`;
+    : {
+        code: verdict.code,
+        reason: `${verdict.reason} (release #${newest.revision}); use \`capstan rollback\` to go back`,
+      };
 };
 
 /**
@@ -139,23 +146,23 @@ const staleness = (
  */
 export const rollbackRelease = async (event: RollbackRequested, deps: DeployDeps): Promise<ReleaseSummary> => {
   const { app, environment, toRevision, failedRevision } = event.data;
-  const skip = async (reason: string): Promise<ReleaseSummary> => {
-    await recordStep(deps, event, { app, environment }, { action: 'rollback', outcome: 'skipped', reason });
-    return { app, environment, outcome: 'skipped', reason, clusters: {} };
+  const skip = async (code: ReasonCode, reason: string): Promise<ReleaseSummary> => {
+    await recordStep(deps, event, { app, environment }, { action: 'rollback', outcome: 'skipped', code, reason });
+    return { app, environment, outcome: 'skipped', code, reason, clusters: {} };
   };
   const releases = await listReleases(deps.db, app, environment, 500);
   const [newest] = releases;
-  if (!newest) return skip(`${app} has no release in ${environment}`);
+  if (!newest) return skip('not-found', `${app} has no release in ${environment}`);
   if (failedRevision && newest.revision > failedRevision && newest.eventId !== event.id) {
-    return skip(`release #${failedRevision} failed, but #${newest.revision} has superseded it since`);
+    return skip('superseded', `release #${failedRevision} failed, but #${newest.revision} has superseded it since`);
   }
   const before = failedRevision ?? newest.revision;
   const target = toRevision
     ? await getRelease(deps.db, app, environment, toRevision)
     : releases.find((r) => r.status === 'succeeded' && r.revision < before);
-  if (!target) return skip(`no release of ${app} in ${environment} succeeded before #${before}`);
+  if (!target) return skip('not-found', `no release of ${app} in ${environment} succeeded before #${before}`);
   const clusters = await clustersOfEnvironment(deps.db, environment);
-  if (clusters.length === 0) return skip(`no clusters are registered in environment ${environment}`);
+  if (clusters.length === 0) return skip('no-clusters', `no clusters are registered in environment ${environment}`);
   return startRelease(
     {
       app,
@@ -187,12 +194,13 @@ const supersedeOlder = async (release: Release, cause: Cause, deps: DeployDeps) 
     (r) => r.revision < release.revision && (r.status === 'applying' || r.status === 'progressing'),
   );
   for (const r of older) {
-    if (!(await setReleaseStatus(deps.db, r, 'superseded', ['applying', 'progressing']))) continue;
+    const why: Reason = { code: 'superseded', reason: `superseded by #${release.revision}` };
+    if (!(await setReleaseStatus(deps.db, r, 'superseded', ['applying', 'progressing'], why))) continue;
     await recordStep(
       deps,
       cause,
       { app: r.app, environment: r.environment, revision: r.revision },
-      { action: 'release', outcome: 'superseded', reason: `superseded by #${release.revision}` },
+      { action: 'release', outcome: 'superseded', ...why },
     );
   }
 };
@@ -211,7 +219,15 @@ const startRelease = async (
     if (release.status !== 'applying' || release.wave > 0 || (newest && newest.revision > release.revision)) {
       // A redelivery of an event whose release already went out, or was overtaken by a newer one.
       const reason = `release #${release.revision} was already ${newest && newest.revision > release.revision ? `superseded by #${newest.revision}` : release.status}`;
-      return { app, environment, revision: release.revision, outcome: 'skipped', reason, clusters: {} };
+      return {
+        app,
+        environment,
+        revision: release.revision,
+        outcome: 'skipped',
+        code: 'settled',
+        reason,
+        clusters: {},
+      };
     }
   }
   await Promise.all([
@@ -234,13 +250,14 @@ const startRelease = async (
 /** A release step that is given up fails its release (if there is one): none stays `applying` forever. */
 export const failReleaseOfEvent = async (
   event: DeployRequested | ReleaseAdvance | RollbackRequested,
-  reason: string,
+  why: Reason,
   deps: DeployDeps,
 ): Promise<void> => {
   const { app, environment } = event.data;
   const revision =
     event.type === 'release.advance' ? event.data.revision : await revisionOfEvent(deps.db, app, environment, event.id);
   if (revision === undefined) return;
-  if (!(await setReleaseStatus(deps.db, { app, environment, revision }, 'failed', ['applying', 'progressing']))) return;
-  await recordStep(deps, event, { app, environment, revision }, { action: 'release', outcome: 'failed', reason });
+  const release = { app, environment, revision };
+  if (!(await setReleaseStatus(deps.db, release, 'failed', ['applying', 'progressing'], why))) return;
+  await recordStep(deps, event, release, { action: 'release', outcome: 'failed', ...why });
 };

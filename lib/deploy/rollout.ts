@@ -1,5 +1,6 @@
 import type { ReleaseAdvance, RollbackRequested, RolloutCheck } from '../../events/index.ts';
 import { translateKubeError } from '../kube/errors.ts';
+import type { Reason, ReasonCode } from '../reasons.ts';
 import { getCluster } from '../store/clusters.ts';
 import { getRelease, type Release, setClusterRelease, setReleaseStatus } from '../store/releases.ts';
 import { rolloutCheckId } from './apply-wave.ts';
@@ -25,17 +26,17 @@ export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promi
     .readNamespacedDeployment({ name: d.deployment, namespace: d.namespace })
     .catch((error) => translateKubeError(d.cluster, error));
   const now = deps.now();
-  const history = (outcome: 'succeeded' | 'failed' | 'skipped', reason: string) =>
+  const history = (outcome: 'succeeded' | 'failed' | 'skipped', reason: string, code?: ReasonCode) =>
     recordStep(
       deps,
       event,
       { app: d.app, environment: d.environment, cluster: d.cluster, revision: d.revision },
-      { action: 'rollout', outcome, reason },
+      { action: 'rollout', outcome, code, reason },
     );
 
   const running = Number(deployment.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
   if (running > d.revision) {
-    await history('skipped', `superseded: the cluster runs release #${running}`);
+    await history('skipped', `superseded: the cluster runs release #${running}`, 'superseded');
     return 'superseded';
   }
 
@@ -60,14 +61,16 @@ export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promi
 
   const ready = verdict.state === 'ready';
   const message = timedOut ? `timed out after waiting until ${d.deadline}: ${verdict.message}` : verdict.message;
+  const code: ReasonCode | undefined = ready ? undefined : timedOut ? 'rollout-timeout' : 'rollout-failed';
   const release = await getRelease(deps.db, d.app, d.environment, d.revision);
   await setClusterRelease(deps.db, release, d.cluster, {
     ...(release.clusters[d.cluster] ?? { apply: 'unchanged' }),
     rollout: ready ? 'ready' : 'failed',
+    code,
     message,
     updatedAt: now.toISOString(),
   });
-  await history(ready ? 'succeeded' : 'failed', message);
+  await history(ready ? 'succeeded' : 'failed', message, code);
   await settleRelease(deps, d);
   return ready ? 'ready' : 'failed';
 };
@@ -88,23 +91,26 @@ const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
     return;
   }
   const status = verdict.next;
-  if (!(await setReleaseStatus(deps.db, release, status, ['applying', 'progressing']))) return; // settled by a twin
   const rollback = verdict.next === 'failed' ? rollbackDecision(release, deps) : undefined;
+  const states = Object.entries(release.clusters).map(([c, s]) => `${c} ${s.rollout}`);
+  const why: Reason | undefined =
+    verdict.next === 'failed'
+      ? {
+          // Timed out only if every failed cluster timed out; any real failure is the stronger signal.
+          code: verdict.clusters.every((c) => release.clusters[c]?.code === 'rollout-timeout')
+            ? 'rollout-timeout'
+            : 'rollout-failed',
+          reason: `halted at wave ${release.wave + 1} of ${release.waves.length}: ${verdict.clusters.join(', ')} failed; ${rollback?.why}`,
+        }
+      : undefined;
+  if (!(await setReleaseStatus(deps.db, release, status, ['applying', 'progressing'], why))) return; // settled by a twin
   if (rollback?.start && verdict.next === 'failed')
     await deps.enqueue(automaticRollback(release, verdict.clusters, deps));
-  const states = Object.entries(release.clusters).map(([c, s]) => `${c} ${s.rollout}`);
   await recordStep(
     deps,
     { id: `release-${d.revision}`, type: 'release.settled', time: deps.now().toISOString() },
     { app: d.app, environment: d.environment, revision: d.revision },
-    {
-      action: 'release',
-      outcome: status,
-      reason:
-        verdict.next === 'failed'
-          ? `halted at wave ${release.wave + 1} of ${release.waves.length}: ${verdict.clusters.join(', ')} failed; ${rollback?.why}`
-          : `${states.length} cluster(s): ${states.join(', ')}`,
-    },
+    { action: 'release', outcome: status, ...(why ?? { reason: `${states.length} cluster(s): ${states.join(', ')}` }) },
   );
 };
 

@@ -123,7 +123,7 @@ const order = (policy: TagPolicy, a: TaggedImage, b: TaggedImage): { order: numb
 
 export type AdvanceVerdict =
   | { readonly advance: true; readonly reason: string }
-  | { readonly advance: false; readonly reason: string };
+  | { readonly advance: false; readonly code: 'duplicate' | 'not-newer'; readonly reason: string };
 
 /**
  * The only question a release should ask: may `candidate` replace what runs? Yes only when it is strictly newer
@@ -137,12 +137,13 @@ export const shouldAdvance = (
 ): AdvanceVerdict => {
   if (!running) return { advance: true, reason: `${candidate.tag} is the first release` };
   if (candidate.digest !== undefined && candidate.digest === running.digest) {
-    return { advance: false, reason: `${candidate.tag} (${candidate.digest}) is already running` };
+    return { advance: false, code: 'duplicate', reason: `${candidate.tag} (${candidate.digest}) is already running` };
   }
   const { order: o, by } = order(policy, candidate, running);
   if (o > 0) return { advance: true, reason: `${candidate.tag} is newer than running ${running.tag} (by ${by})` };
   return {
     advance: false,
+    code: 'not-newer',
     reason:
       o < 0
         ? `${candidate.tag} is older than running ${running.tag} (by ${by}); an environment never moves back`

@@ -1,5 +1,6 @@
 import { parseImageRef } from '../../events/image-ref.ts';
 import type { AppSpec, TagPolicy } from '../apps/spec.ts';
+import type { ReasonCode } from '../reasons.ts';
 import type { Release } from '../store/releases.ts';
 import { releaseImages } from './images.ts';
 import { latestRefusal, namesLatest } from './policy.ts';
@@ -7,8 +8,14 @@ import { matchesTag, shouldAdvance, type TaggedImage } from './tag-policy.ts';
 
 /** What a push means for one environment of one app that tracks its repository. */
 export type PushDecision =
-  | { readonly environment: string; readonly action: 'deploy' | 'await-approval'; readonly reason: string }
-  | { readonly environment: string; readonly action: 'skip' | 'refuse'; readonly reason: string };
+  | { readonly environment: string; readonly action: 'deploy'; readonly reason: string }
+  | { readonly environment: string; readonly action: 'await-approval'; readonly reason: string }
+  | {
+      readonly environment: string;
+      readonly action: 'skip' | 'refuse';
+      readonly code: ReasonCode;
+      readonly reason: string;
+    };
 
 /**
  * The image a release runs in `container` (or its requested image, for apps without a spec), as tag
@@ -45,14 +52,15 @@ export const decidePush = (
     const policy = settings.track?.tags;
     if (!policy) return [];
     if (!matchesTag(policy, push.tag)) {
-      return [{ environment, action: 'skip', reason: `tag ${push.tag} does not match ${describePolicy(policy)}` }];
+      const reason = `tag ${push.tag} does not match ${describePolicy(policy)}`;
+      return [{ environment, action: 'skip', code: 'no-match', reason }];
     }
     if (protectedEnvironments.has(environment) && namesLatest(push)) {
       const where = `protected environment "${environment}"`;
-      return [{ environment, action: 'refuse', reason: latestRefusal(`push of ${push.tag}`, where) }];
+      return [{ environment, action: 'refuse', code: 'policy', reason: latestRefusal(`push of ${push.tag}`, where) }];
     }
     const verdict = shouldAdvance(policy, push, runningImage(newest(environment), container));
-    if (!verdict.advance) return [{ environment, action: 'skip', reason: verdict.reason }];
+    if (!verdict.advance) return [{ environment, action: 'skip', code: verdict.code, reason: verdict.reason }];
     return settings.autoDeploy
       ? [{ environment, action: 'deploy', reason: verdict.reason }]
       : [

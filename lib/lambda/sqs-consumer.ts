@@ -20,6 +20,7 @@ import type { z } from 'zod';
 import { type Config, dlqUrl } from '../config.ts';
 import { isRetryable, messageOf } from '../errors.ts';
 import { sendToDeadLetter } from '../queue/dead-letter.ts';
+import { type Reason, terminalCodeOf } from '../reasons.ts';
 import type { Db } from '../store/db.ts';
 import { recordHistory } from '../store/history.ts';
 import { keys, UNROUTED_APP } from '../store/keys.ts';
@@ -43,7 +44,7 @@ export interface ConsumerOptions<S extends z.ZodType<Envelope>> {
   readonly schema: S;
   readonly handle: (event: z.infer<S>) => Promise<unknown>;
   /** Called when a valid event is given up (refused for good, or out of receives), before it goes to the DLQ. */
-  readonly onReject?: (event: z.infer<S>, reason: string) => Promise<void>;
+  readonly onReject?: (event: z.infer<S>, why: Reason) => Promise<void>;
   readonly ddb: DynamoDBClient;
   readonly db: Db;
   readonly sqs: SQSClient;
@@ -58,7 +59,7 @@ const IDEMPOTENCY_SECONDS = 24 * 3600;
  * A Lambda SQS handler around one use case: parse and validate each record, run the use case at most
  * once per event id (Powertools idempotency in the table), report partial batch failures (Powertools
  * batch; FIFO keeps group order), and send poison messages straight to the DLQ with their reason and a
- * `rejected` history entry, so nothing accepted is lost and nothing bad is retried forever.
+ * `refused` history entry (with its code), so nothing accepted is lost and nothing bad is retried forever.
  */
 export const sqsConsumer = <S extends z.ZodType<Envelope>>(o: ConsumerOptions<S>) => {
   const idempotency = new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds: IDEMPOTENCY_SECONDS });
@@ -77,8 +78,8 @@ export const sqsConsumer = <S extends z.ZodType<Envelope>>(o: ConsumerOptions<S>
   });
   const spec = queues[o.queue];
 
-  const reject = async (record: SQSRecord, reason: string, event?: Envelope) => {
-    o.logger.warn('message rejected to the dead-letter queue', { messageId: record.messageId, reason });
+  const reject = async (record: SQSRecord, { code, reason }: Reason, event?: Envelope) => {
+    o.logger.warn('message refused to the dead-letter queue', { messageId: record.messageId, code, reason });
     const subject = (event?.data ?? {}) as Subject;
     await recordHistory(o.db, {
       app: subject.app ?? UNROUTED_APP,
@@ -87,13 +88,14 @@ export const sqsConsumer = <S extends z.ZodType<Envelope>>(o: ConsumerOptions<S>
       eventId: event?.id ?? `sqs-${record.messageId}`,
       eventType: event?.type ?? 'unknown',
       action: 'receive',
-      outcome: 'rejected',
+      outcome: 'refused',
+      code,
       reason,
       eventTime: event?.time ?? new Date(Number(record.attributes.SentTimestamp) || Date.now()).toISOString(),
       recordedAt: new Date().toISOString(),
       details: { queue: o.queue, messageId: record.messageId },
     });
-    await sendToDeadLetter(o.sqs, dlqUrl(o.config, o.queue), record, reason);
+    await sendToDeadLetter(o.sqs, dlqUrl(o.config, o.queue), record, { code, reason });
   };
 
   const handleRecord = async (record: SQSRecord) => {
@@ -101,12 +103,12 @@ export const sqsConsumer = <S extends z.ZodType<Envelope>>(o: ConsumerOptions<S>
     try {
       body = JSON.parse(record.body);
     } catch {
-      return reject(record, 'message body is not JSON');
+      return reject(record, { code: 'invalid', reason: 'message body is not JSON' });
     }
     const parsed = o.schema.safeParse(body);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-      return reject(record, `invalid event: ${issues.join('; ')}`, looseEnvelope(body));
+      return reject(record, { code: 'invalid', reason: `invalid event: ${issues.join('; ')}` }, looseEnvelope(body));
     }
     try {
       // Noted before anything else, so every step (and every redelivery) files under capstan's own time.
@@ -115,14 +117,14 @@ export const sqsConsumer = <S extends z.ZodType<Envelope>>(o: ConsumerOptions<S>
     } catch (error) {
       if (error instanceof IdempotencyAlreadyInProgressError) throw error; // a twin is running: retry later
       const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
-      const reason = !isRetryable(error)
-        ? messageOf(error)
+      const why: Reason | undefined = !isRetryable(error)
+        ? { code: terminalCodeOf(error), reason: messageOf(error) }
         : receives >= spec.maxReceiveCount
-          ? `gave up after ${receives} attempts: ${messageOf(error)}`
+          ? { code: 'gave-up', reason: `gave up after ${receives} attempts: ${messageOf(error)}` }
           : undefined;
-      if (reason) {
-        await o.onReject?.(parsed.data, reason);
-        return reject(record, reason, parsed.data);
+      if (why) {
+        await o.onReject?.(parsed.data, why);
+        return reject(record, why, parsed.data);
       }
       o.logger.info('will retry', { messageId: record.messageId, receives, error: messageOf(error) });
       throw error;

@@ -1,18 +1,20 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import type { Reason } from '../reasons.ts';
 
 /**
- * Moves a poison message to the DLQ at once, with the reason attached, instead of letting it be
+ * Moves a poison message to the DLQ at once, with the reason and its code (lib/reasons.ts) attached, instead of letting it be
  * received N more times to no purpose. The original body is kept byte for byte for a later redrive.
  */
-export const sendToDeadLetter = async (sqs: SQSClient, dlqUrl: string, record: SQSRecord, reason: string) => {
+export const sendToDeadLetter = async (sqs: SQSClient, dlqUrl: string, record: SQSRecord, why: Reason) => {
   const fifo = dlqUrl.endsWith('.fifo');
   await sqs.send(
     new SendMessageCommand({
       QueueUrl: dlqUrl,
       MessageBody: record.body,
       MessageAttributes: {
-        reason: { DataType: 'String', StringValue: reason.slice(0, 4000) },
+        reason: { DataType: 'String', StringValue: why.reason.slice(0, 4000) },
+        code: { DataType: 'String', StringValue: why.code },
         sourceMessageId: { DataType: 'String', StringValue: record.messageId },
       },
       ...(fifo

@@ -1,5 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { ReasonCodeSchema } from '../reasons.ts';
 import { type Db, parseItem, queryAll } from './db.ts';
 import { keys } from './keys.ts';
 import { receivedAt } from './receipts.ts';
@@ -14,7 +15,7 @@ export const OutcomeSchema = z.enum([
   'progressing',
   'succeeded',
   'failed',
-  'rejected',
+  'refused',
   'superseded',
 ]);
 export type Outcome = z.infer<typeof OutcomeSchema>;
@@ -29,6 +30,8 @@ const HistoryFieldsSchema = z.object({
   /** What was attempted, e.g. `release`, `apply`, `rollout`, `receive`. */
   action: z.string(),
   outcome: OutcomeSchema,
+  /** Why it was refused, skipped or failed: a stable code (lib/reasons.ts) next to the words. */
+  code: ReasonCodeSchema.optional(),
   reason: z.string().optional(),
   /** The causing event's own time, as its producer says: kept, never trusted for order (clocks drift, deliveries lag). */
   eventTime: z.iso.datetime({ offset: true }),
@@ -39,11 +42,20 @@ const HistoryFieldsSchema = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** Items written before receipts have `at`, the event's time, which was also their order. */
-const upgradeLegacy = (item: unknown): unknown => {
-  if (!item || typeof item !== 'object' || !('at' in item)) return item;
-  const { at, ...rest } = item as Record<string, unknown>;
-  return { eventTime: at, receivedAt: at, ...rest };
+/** Outcomes that say why in a code: every refusal, skip and failure. */
+export const EXPLAINED_OUTCOMES: readonly Outcome[] = ['refused', 'skipped', 'failed', 'superseded'];
+
+/**
+ * Items written by earlier versions: `at` was the event's time (and their order), a refusal was
+ * `rejected`, and no reason carried a code (read as `unknown`).
+ */
+const upgradeLegacy = (raw: unknown): unknown => {
+  if (!raw || typeof raw !== 'object') return raw;
+  const { at, ...item } = raw as Record<string, unknown>;
+  if (at !== undefined) Object.assign(item, { eventTime: at, receivedAt: at, ...item });
+  if (item.outcome === 'rejected') item.outcome = 'refused';
+  if (item.code === undefined && EXPLAINED_OUTCOMES.includes(item.outcome as Outcome)) item.code = 'unknown';
+  return item;
 };
 
 export const HistoryEntrySchema = z.preprocess(upgradeLegacy, HistoryFieldsSchema);

@@ -2,6 +2,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import { z } from 'zod';
 import { NameSchema } from '../../events/envelope.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
+import { type Reason, ReasonCodeSchema } from '../reasons.ts';
 import { conditionally, type Db, parseItem, queryAll, translateConflict } from './db.ts';
 import { keys } from './keys.ts';
 
@@ -14,6 +15,8 @@ export type RolloutState = z.infer<typeof RolloutStateSchema>;
 export const ClusterReleaseSchema = z.object({
   apply: ApplyOutcomeSchema,
   rollout: RolloutStateSchema,
+  /** Why the apply or the rollout failed there, as a code (lib/reasons.ts); `message` says it in words. */
+  code: ReasonCodeSchema.optional(),
   message: z.string().optional(),
   updatedAt: z.iso.datetime(),
 });
@@ -51,6 +54,8 @@ export const ReleaseSchema = z.object({
   /** The wave being released now. */
   wave: z.int().min(0),
   status: ReleaseStatusSchema,
+  /** Why it ended `failed` or `superseded`: the code and the words, as in the history. */
+  statusReason: z.object({ code: ReasonCodeSchema, reason: z.string() }).optional(),
   clusters: z.record(z.string(), ClusterReleaseSchema),
 });
 export type Release = z.infer<typeof ReleaseSchema>;
@@ -187,14 +192,16 @@ export const setClusterRelease = async (
 };
 
 /**
- * Moves a release to `status` if it is in one of `from`, and says whether it did. Statuses only move
- * forward, so a late or concurrent writer never undoes a settled release.
+ * Moves a release to `status` if it is in one of `from`, and says whether it did; `why` records the reason
+ * of a failure or a supersession with it. Statuses only move forward, so a late or concurrent writer never
+ * undoes a settled release.
  */
 export const setReleaseStatus = async (
   db: Db,
   release: Pick<Release, 'app' | 'environment' | 'revision'>,
   status: ReleaseStatus,
   from: readonly ReleaseStatus[],
+  why?: Reason,
 ): Promise<boolean> => {
   const values = Object.fromEntries(from.map((f, i) => [`:from${i}`, f]));
   return conditionally(
@@ -202,10 +209,10 @@ export const setReleaseStatus = async (
       new UpdateCommand({
         TableName: db.table,
         Key: keys.release(release.app, release.environment, release.revision),
-        UpdateExpression: 'SET #s = :s',
+        UpdateExpression: why ? 'SET #s = :s, statusReason = :why' : 'SET #s = :s',
         ConditionExpression: `#s IN (${Object.keys(values).join(', ')})`,
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':s': status, ...values },
+        ExpressionAttributeValues: { ':s': status, ...values, ...(why ? { ':why': why } : {}) },
       }),
     ),
   );

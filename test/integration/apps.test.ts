@@ -1,4 +1,5 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppSpec } from '../../lib/apps/spec.ts';
 import { AppSpecSchema } from '../../lib/apps/spec.ts';
@@ -12,7 +13,7 @@ import { appsTracking, findApp, putApp, removeApp } from '../../lib/store/apps.t
 import { putCluster } from '../../lib/store/clusters.ts';
 import { createDb, type Db } from '../../lib/store/db.ts';
 import { environmentPolicy, setEnvironment } from '../../lib/store/environments.ts';
-import { queryHistory } from '../../lib/store/history.ts';
+import { EXPLAINED_OUTCOMES, HistoryEntrySchema, queryHistory } from '../../lib/store/history.ts';
 import { UNROUTED_APP } from '../../lib/store/keys.ts';
 import { listReleases, type Release } from '../../lib/store/releases.ts';
 import { env } from '../../lib/topology.ts';
@@ -220,9 +221,9 @@ describe('image.pushed -> release by digest', () => {
     await quiet();
     expect(await listReleases(db, app, 'staging')).toHaveLength(1);
     const skipped = (await queryHistory(db, { app })).filter((e) => !before.some((b) => b.eventId === e.eventId));
-    expect(skipped.map((e) => e.reason).sort()).toEqual([
-      'tag 2.0.0 does not match semver ^1.0.0',
-      'tag latest does not match semver ^1.0.0',
+    expect(skipped.map((e) => [e.outcome, e.code])).toEqual([
+      ['skipped', 'no-match'],
+      ['skipped', 'no-match'],
     ]);
     for (const cluster of clusters) expect((await imageIn(cluster, app)).image).toBe(ref(app, '1.2.0'));
   });
@@ -243,12 +244,9 @@ describe('image.pushed -> release by digest', () => {
     const late = await hook(app, { tag: '1.2.5', digest: digestOf(`${app}:1.2.5`) });
     expect(late.status).toBe(202);
     const entry = await eventually('the skipped push in the history', async () =>
-      (await queryHistory(db, { app })).find((e) => e.action === 'track' && e.reason?.startsWith('1.2.5')),
+      (await queryHistory(db, { app })).find((e) => e.action === 'track' && e.details?.image === ref(app, '1.2.5')),
     );
-    expect(entry).toMatchObject({
-      outcome: 'skipped',
-      reason: '1.2.5 is older than running 1.3.0 (by version); an environment never moves back',
-    });
+    expect(entry).toMatchObject({ outcome: 'skipped', code: 'not-newer' });
     await quiet();
     expect(await listReleases(db, app, 'staging')).toHaveLength(2);
     for (const cluster of clusters) expect((await imageIn(cluster, app)).image).toBe(ref(app, '1.3.0'));
@@ -292,11 +290,12 @@ describe('deploy.requested for a registered app', () => {
     const answer = await post(deployRequest(app, 'live', `${REGISTRY}/acme/${app}:latest`));
     expect(answer.status).toBe(202);
     const refused = await eventually('the refusal in the history', async () =>
-      (await queryHistory(db, { app })).find((e) => e.outcome === 'rejected'),
+      (await queryHistory(db, { app })).find((e) => e.outcome === 'refused'),
     );
+    expect(refused.code).toBe('policy');
+    // Every broken rule is named, by its rule.
     const reasons = (refused.details!.reasons as string[]).map((r) => r.split(':')[0]).sort();
-    expect(reasons).toEqual(expect.arrayContaining(['image-digest', 'replicas', 'probes', 'limits']));
-    expect(refused.reason).toMatch(/^refused: /);
+    expect(reasons).toEqual(expect.arrayContaining(['image-digest', 'latest-tag', 'replicas', 'probes', 'limits']));
     expect(await listReleases(db, app, 'live')).toEqual([]);
     const error = await (await connect(clusters[1]!)).core.readNamespace({ name: app }).catch((e) => e);
     expect(error).toMatchObject({ code: 404 });
@@ -306,9 +305,9 @@ describe('deploy.requested for a registered app', () => {
     const app = uniqueName('stray');
     await post(deployRequest(app, 'live', ref(app, '1.0.0')));
     const refused = await eventually('the refusal in the history', async () =>
-      (await queryHistory(db, { app })).find((e) => e.outcome === 'rejected'),
+      (await queryHistory(db, { app })).find((e) => e.outcome === 'refused'),
     );
-    expect(refused.reason).toContain('live is protected: only apps registered with `capstan apps add`');
+    expect(refused.code).toBe('policy');
   });
 });
 
@@ -320,8 +319,10 @@ describe('never latest in a protected environment', () => {
     expect((await hook(app, { tag: 'latest', digest: digestOf(`${app}:latest`) })).status).toBe(202);
     expect(await settled(app, 'qa')).toMatchObject({ status: 'succeeded', image: ref(app, 'latest') });
     const refused = await eventually('the refusal in live', async () =>
-      (await queryHistory(db, { app, environment: 'live' })).find((e) => e.outcome === 'rejected'),
+      (await queryHistory(db, { app, environment: 'live' })).find((e) => e.outcome === 'refused'),
     );
+    expect(refused.code).toBe('policy');
+    // It says so: the words name the tag and the environment.
     expect(refused.reason).toContain('the tag "latest" is refused in protected environment "live"');
     await quiet();
     expect(await listReleases(db, app, 'live')).toEqual([]);
@@ -404,9 +405,10 @@ describe('an app with a sidecar', () => {
     // The first release names both images; a push alone could not, and is refused with the reason.
     await push(app, '1.0.0');
     const refused = await eventually('the refusal of a first release without the proxy image', async () =>
-      (await queryHistory(db, { app })).find((e) => e.outcome === 'rejected'),
+      (await queryHistory(db, { app })).find((e) => e.outcome === 'refused'),
     );
-    expect(refused.reason).toContain('container "proxy" has no image to deploy');
+    expect(refused.code).toBe('policy');
+    expect(refused.reason).toContain('container "proxy"');
     await post(deployRequest(app, 'qa', ref(app, '1.0.0'), { images: { proxy: ref(proxy, '1.0.0') } }));
     expect(await newest(1)).toMatchObject({ status: 'succeeded' });
     expect(await imagesIn(clusters[0]!, app)).toEqual({ web: ref(app, '1.0.0'), proxy: ref(proxy, '1.0.0') });
@@ -423,11 +425,11 @@ describe('an app with a sidecar', () => {
   it('a late push of an older sidecar version is compared with the sidecar, and skipped', async () => {
     await push(proxy, '1.0.5');
     const entry = await eventually('the skipped sidecar push', async () =>
-      (await queryHistory(db, { app })).find((e) => e.action === 'track' && e.reason?.startsWith('1.0.5')),
+      (await queryHistory(db, { app })).find((e) => e.action === 'track' && e.details?.image === ref(proxy, '1.0.5')),
     );
     expect(entry).toMatchObject({
       outcome: 'skipped',
-      reason: '1.0.5 is older than running 1.1.0 (by version); an environment never moves back',
+      code: 'not-newer',
       details: expect.objectContaining({ container: 'proxy' }),
     });
     await quiet();
@@ -479,6 +481,8 @@ describe('a failed rollout where the app says autoRollback: false', () => {
     const settledEntry = (await queryHistory(db, { app })).find(
       (e) => e.revision === 2 && e.outcome === 'failed' && e.action === 'release',
     );
+    expect(settledEntry?.code).toMatch(/^rollout-(failed|timeout)$/);
+    // Why no rollback followed: the words are the point here.
     expect(settledEntry?.reason).toContain(`automatic rollback is off for ${app} in qa (autoRollback: false)`);
     expect(await imageIn(clusters[0]!, app)).toMatchObject({ image: ref(app, '1.1.0'), revision: '2' });
   });
@@ -521,7 +525,7 @@ describe('ECR through EventBridge -> SQS', () => {
       );
       return Messages.find((m) => m.Body?.includes('aws.s3'));
     });
-    expect(dead.MessageAttributes?.reason?.StringValue).toContain('ecr payload is invalid');
+    expect(dead.MessageAttributes?.code?.StringValue).toBe('invalid');
   });
 });
 
@@ -532,6 +536,31 @@ describe('pushes nobody tracks', () => {
     const entry = await eventually('the unrouted push', async () =>
       (await queryHistory(db, { app: UNROUTED_APP })).find((e) => e.reason?.includes(repo)),
     );
-    expect(entry).toMatchObject({ outcome: 'skipped', reason: `no registered app runs ${REGISTRY}/acme/${repo}` });
+    expect(entry).toMatchObject({ outcome: 'skipped', code: 'not-tracked' });
+  });
+});
+
+describe('reason codes', () => {
+  it('every refusal, skip and failure this file caused carries a code that says why', async () => {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await db.doc.send(
+        new ScanCommand({
+          TableName: db.table,
+          FilterExpression: 'begins_with(PK, :h)',
+          ExpressionAttributeValues: { ':h': 'HIST#' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const explained = items
+      .map((item) => HistoryEntrySchema.parse(item))
+      .filter((e) => EXPLAINED_OUTCOMES.includes(e.outcome));
+    expect(explained.length).toBeGreaterThan(10);
+    const uncoded = explained.filter((e) => !e.code || e.code === 'unknown');
+    expect(uncoded.map((e) => `${e.action} ${e.outcome}: ${e.reason}`)).toEqual([]);
   });
 });

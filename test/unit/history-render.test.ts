@@ -9,6 +9,7 @@ const entry: HistoryEntry = {
   eventType: 'deploy.requested',
   action: 'release',
   outcome: 'skipped',
+  code: 'no-clusters',
   reason: 'no clusters are registered in environment staging',
   eventTime: '2026-11-28T09:00:00.000Z',
   receivedAt: '2026-12-01T10:00:00.000Z',
@@ -20,5 +21,14 @@ describe('capstan history table', () => {
     const [, row] = renderHistory([entry]).split('\n');
     expect(row?.startsWith('2026-12-01 10:00:02Z')).toBe(true);
     expect(row).not.toContain('2026-11-28');
+  });
+
+  it('shows the reason code in a column of its own, and - where there is none', () => {
+    const [header, skipped, created] = renderHistory([entry, { ...entry, outcome: 'created', code: undefined }]).split(
+      '\n',
+    );
+    expect(header).toMatch(/OUTCOME\s+CODE\s+DETAIL/);
+    expect(skipped).toMatch(/skipped\s+no-clusters\s+no clusters are registered/);
+    expect(created).toMatch(/created\s+-\s/);
   });
 });

@@ -50,37 +50,34 @@ describe('decidePush', () => {
 
   it('deploys where a matching tag is newer, waits for approval where the app says so, skips the rest', () => {
     const decisions = decidePush(push('1.2.0'), spec, 'api', () => undefined);
-    expect(decisions).toEqual([
-      { environment: 'staging', action: 'deploy', reason: '1.2.0 is the first release' },
-      {
-        environment: 'production',
-        action: 'await-approval',
-        reason: '1.2.0 is the first release; waiting for `capstan approve api --env production`',
-      },
-      { environment: 'qa', action: 'skip', reason: 'tag 1.2.0 does not match glob main-*' },
+    expect(decisions.map((d) => [d.environment, d.action, 'code' in d ? d.code : undefined])).toEqual([
+      ['staging', 'deploy', undefined],
+      ['production', 'await-approval', undefined],
+      ['qa', 'skip', 'no-match'],
     ]);
+    // The words that matter to a person: how to release what waits.
+    expect(decisions[1]?.reason).toContain('waiting for `capstan approve api --env production`');
   });
 
   it('never moves an environment back: an older version than the running one is skipped with the reason', () => {
     const running = release('1.3.0', '2026-11-22T09:00:00.000Z');
     const [staging] = decidePush(push('1.2.0', '2026-11-22T11:00:00.000Z'), spec, 'api', () => running);
-    expect(staging).toEqual({
-      environment: 'staging',
-      action: 'skip',
-      reason: '1.2.0 is older than running 1.3.0 (by version); an environment never moves back',
-    });
+    expect(staging).toMatchObject({ environment: 'staging', action: 'skip', code: 'not-newer' });
   });
 
   it('skips the digest that already runs, and takes a newer version', () => {
     const running = release('1.2.0', '2026-11-22T09:00:00.000Z');
-    expect(decidePush(push('1.2.0'), spec, 'api', () => running)[0]?.action).toBe('skip');
+    expect(decidePush(push('1.2.0'), spec, 'api', () => running)[0]).toMatchObject({
+      action: 'skip',
+      code: 'duplicate',
+    });
     expect(decidePush(push('1.2.1'), spec, 'api', () => running)[0]).toMatchObject({ action: 'deploy' });
   });
 
   it('orders glob-tracked tags by push time: a late delivery of an earlier push is skipped', () => {
     const running = release('main-bbb', '2026-11-22T10:00:00.000Z');
     const [, , qa] = decidePush(push('main-aaa', '2026-11-22T09:59:00.000Z'), spec, 'api', () => running);
-    expect(qa?.action).toBe('skip');
+    expect(qa).toMatchObject({ action: 'skip', code: 'not-newer' });
     const [, , later] = decidePush(push('main-ccc', '2026-11-22T10:01:00.000Z'), spec, 'api', () => running);
     expect(later?.action).toBe('deploy');
   });
@@ -122,7 +119,7 @@ describe('decidePush: latest in a protected environment', () => {
   it('is refused there whatever the rule and approval say, and released elsewhere', () => {
     const [staging, production] = decidePush(push('latest'), spec, 'api', () => undefined, new Set(['production']));
     expect(staging).toMatchObject({ environment: 'staging', action: 'deploy' });
-    expect(production).toMatchObject({ environment: 'production', action: 'refuse' });
+    expect(production).toMatchObject({ environment: 'production', action: 'refuse', code: 'policy' });
     expect(production?.reason).toContain('"latest" is refused in protected environment "production"');
   });
 

@@ -23,7 +23,7 @@ export const history = async (app: string, o: HistoryOptions, out: (line: string
 
 export const renderHistory = (entries: readonly HistoryEntry[]): string =>
   renderTable(
-    ['TIME', 'ENV', 'CLUSTER', 'REV', 'ACTION', 'OUTCOME', 'DETAIL'],
+    ['TIME', 'ENV', 'CLUSTER', 'REV', 'ACTION', 'OUTCOME', 'CODE', 'DETAIL'],
     entries.map((e) => [
       // When capstan acted; the producer's own time (eventTime) is in --json.
       e.recordedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, 'Z'),
@@ -32,6 +32,7 @@ export const renderHistory = (entries: readonly HistoryEntry[]): string =>
       e.revision ? `#${e.revision}` : '-',
       e.action,
       e.outcome,
+      e.code ?? '-',
       e.reason ?? detail(e.details),
     ]),
   );

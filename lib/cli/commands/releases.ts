@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../errors.ts';
-import { listAppReleases, listReleases } from '../../store/releases.ts';
+import { listAppReleases, listReleases, type Release } from '../../store/releases.ts';
 import { openDb } from '../connect.ts';
 import { renderTable, since } from '../format.ts';
 import { requestEvent } from '../request.ts';
@@ -27,13 +27,19 @@ export const releasesCommand = async (
           Object.entries(r.clusters)
             .map(([c, s]) => `${c}:${s.rollout}`)
             .join(' '),
-          r.rollbackOf ? `rollback to #${r.rollbackOf}` : (r.reason ?? ''),
+          note(r),
         ]),
       ),
     );
   } finally {
     close();
   }
+};
+
+/** Why it failed or was superseded (code first), else what it is: a rollback, or the request's reason. */
+const note = (r: Release): string => {
+  if (r.statusReason) return `${r.statusReason.code}: ${r.statusReason.reason}`;
+  return r.rollbackOf ? `rollback to #${r.rollbackOf}` : (r.reason ?? '');
 };
 
 export interface RollbackOptions {

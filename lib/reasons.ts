@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { CapstanError } from './errors.ts';
+
+/**
+ * Why capstan refused, skipped or failed something: one stable code per reason, next to the human text in
+ * the history (lib/store/history.ts) and in releases (lib/store/releases.ts). Tests, scripts and alerts
+ * match the code; the text is for people and may change.
+ */
+export const REASONS = {
+  stale: 'asked for before a newer release of the same containers (a late delivery)',
+  duplicate: 'exactly what runs or what the newest release applies already (a retry, a double click)',
+  'not-newer': 'not newer than what the environment runs: an environment never moves back',
+  'no-match': "the pushed tag does not match the environment's tracking rule",
+  'not-tracked': 'no registered app runs the pushed repository',
+  'no-tag': 'a push by digest only: capstan deploys tags',
+  'unresolvable-tag': 'the pushed tag could not be resolved to a digest',
+  policy: "the environment's rules refuse it (production rules, an unregistered app, a bad request)",
+  quota: 'a namespace ResourceQuota has no room for it',
+  'no-clusters': 'no cluster is registered in the environment',
+  'not-found': 'what it refers to does not exist (a release, an app, a cluster)',
+  superseded: 'a newer release, or a newer push awaiting approval, took its place',
+  settled: 'the release it belongs to has already settled or moved on',
+  unreachable: 'a cluster could not be reached or answered 5xx or 429 (retried)',
+  'apply-failed': 'a cluster refused the objects for good',
+  'rollout-failed': "the Deployment's rollout failed (its progress deadline passed)",
+  'rollout-timeout': 'the rollout was not ready within CAPSTAN_ROLLOUT_TIMEOUT_SECONDS',
+  'gave-up': 'still failing at the last receive the queue allows: sent to the dead-letter queue',
+  invalid: 'a malformed message or event, or a request that can never succeed',
+  unauthorized: 'no valid credential',
+  unknown: 'recorded before reasons carried codes',
+} as const;
+
+export type ReasonCode = keyof typeof REASONS;
+export const ReasonCodeSchema = z.enum(Object.keys(REASONS) as [ReasonCode, ...ReasonCode[]]);
+
+/** A reason as it is recorded: the stable code and the words. */
+export interface Reason {
+  readonly code: ReasonCode;
+  readonly reason: string;
+}
+
+/** The code for an error that refused or failed a step, from its type (lib/errors.ts). */
+export const reasonCodeOf = (error: unknown): ReasonCode => {
+  if (!(error instanceof CapstanError)) return 'unknown';
+  const byError: Record<string, ReasonCode> = {
+    'invalid-input': 'invalid',
+    'not-found': 'not-found',
+    'cluster-unavailable': 'unreachable',
+    'cluster-rejected': 'apply-failed',
+    'partial-failure': 'unreachable',
+    unresolved: 'unresolvable-tag',
+  };
+  return byError[error.code] ?? 'unknown';
+};
+
+/** A terminal error refuses input that can never succeed, unless its type says more precisely why. */
+export const terminalCodeOf = (error: unknown): ReasonCode => {
+  const code = reasonCodeOf(error);
+  return code === 'unknown' ? 'invalid' : code;
+};
