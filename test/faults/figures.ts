@@ -10,7 +10,7 @@ import type { DeployRequest, Poison } from './events.ts';
 import type { QueuePair } from './fleet.ts';
 
 /** A history entry as stored, with whatever fields the schema of this version does not know (a code). */
-export type StoredEntry = HistoryEntry & { readonly code?: string };
+export type StoredEntry = HistoryEntry;
 
 export interface TableState {
   readonly releases: Release[];
@@ -34,9 +34,7 @@ export const readTable = async (db: Db): Promise<TableState> => {
     releases: items
       .filter((i) => pk(i).startsWith('REL#') && sk(i).startsWith('REV#'))
       .map((i) => ReleaseSchema.parse(i)),
-    history: items
-      .filter((i) => pk(i).startsWith('HIST#APP#'))
-      .map((i) => ({ ...HistoryEntrySchema.parse(i), ...(typeof i.code === 'string' ? { code: i.code } : {}) })),
+    history: items.filter((i) => pk(i).startsWith('HIST#APP#')).map((i) => HistoryEntrySchema.parse(i)),
   };
 };
 
@@ -122,7 +120,7 @@ export interface Figures {
 }
 
 const APPLIED = new Set(['created', 'configured']);
-const FAILURES = new Set(['failed', 'rejected', 'skipped']);
+const FAILURES = new Set(['failed', 'refused', 'skipped']);
 
 /**
  * The invariants, computed from the table, the clusters and the DLQs:
@@ -178,7 +176,7 @@ export const computeFigures = (
   }
 
   const failuresWithoutCode = table.history
-    .filter((e) => FAILURES.has(e.outcome) && !e.code)
+    .filter((e) => FAILURES.has(e.outcome) && (!e.code || e.code === 'unknown'))
     .map((e) => `${e.app} ${e.action} ${e.outcome}: ${e.reason ?? ''}`.slice(0, 160));
 
   const poisonUnaccounted = sent.poison
@@ -190,7 +188,7 @@ export const computeFigures = (
       return (
         p.eventId !== undefined &&
         p.queue !== 'registry' &&
-        !table.history.some((e) => e.eventId === p.eventId && e.outcome === 'rejected')
+        !table.history.some((e) => e.eventId === p.eventId && e.outcome === 'refused')
       );
     })
     .map((p) => `${p.queue} ${p.kind}`);

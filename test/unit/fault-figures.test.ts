@@ -104,7 +104,13 @@ describe('fault suite figures', () => {
       .map((p) => ({ queue: p.queue, body: p.body, reason: 'refused' }));
     const rejected = poison
       .filter((p) => p.queue === 'deploy' && p.eventId)
-      .map((p): HistoryEntry => ({ ...apply(p.app ?? '', 1, p.eventId ?? '', 'rejected'), action: 'receive' }));
+      .map(
+        (p): HistoryEntry => ({
+          ...apply(p.app ?? '', 1, p.eventId ?? '', 'refused'),
+          action: 'receive',
+          code: 'invalid',
+        }),
+      );
     const f = computeFigures(
       { accepted: [], deliveries: 0, poison },
       { releases: [], history: rejected },
