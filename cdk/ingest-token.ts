@@ -1,5 +1,5 @@
-import { Validations } from 'aws-cdk-lib';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnSecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
 /**
@@ -14,7 +14,12 @@ export class IngestToken extends Construct {
     this.secret = new Secret(this, 'Secret', {
       description: 'capstan: bearer token webhook producers present on POST /events',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      // Every registry's webhook secret derives from it: losing it breaks them all.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
+    // The logical id it had inside the HTTP API construct: moving it here must not replace the secret
+    // (a new random token) on the next deploy of an existing stack.
+    (this.secret.node.defaultChild as CfnSecret).overrideLogicalId('HttpIngestTokenA2C4487A');
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:

@@ -88,7 +88,15 @@ export const grantsOf = (name: FunctionName): Grant[] => {
 
 /** Whether a function's grants allow `action` on `resource` (the check IAM makes, for our resources). */
 export const isGranted = (name: FunctionName, action: string, resource: GrantResource): boolean =>
-  grantsOf(name).some((g) => g.actions.includes(action) && JSON.stringify(g.resource) === JSON.stringify(resource));
+  grantsOf(name).some((g) => g.actions.includes(action) && sameResource(g.resource, resource));
+
+const sameResource = (a: GrantResource, b: GrantResource): boolean => {
+  if (a.kind === 'table' || b.kind === 'table') return a.kind === b.kind;
+  if (a.kind === 'queue' || b.kind === 'queue') {
+    return a.kind === 'queue' && b.kind === 'queue' && a.queue === b.queue && a.dlq === b.dlq;
+  }
+  return a.secret === b.secret;
+};
 
 /** The resources behind a function's environment: CloudFormation tokens on AWS, real values locally. */
 export interface FunctionResources {

@@ -19,7 +19,7 @@ export type Connect = (cluster: Cluster) => Promise<KubeClients>;
  * Which cluster credentials the caller may read. A function gets CAPSTAN_CLUSTER_CREDENTIALS only if its
  * role may read them (lib/contract.ts): without it, no cluster credentials at all, a kubeconfig file
  * locally no more than a secret on AWS; with it, only secrets under the prefix, as IAM allows. The CLI
- * is an operator and reads what its own AWS credentials allow.
+ * is an operator, scoped to the same prefix that `capstan clusters add --secret` accepts.
  */
 export interface CredentialScope {
   readonly prefix: string | undefined;

@@ -6,8 +6,9 @@ import type { WorkerData, WorkerReply, WorkerRequest } from './function-host.ts'
 import { lambdaContext } from './lambda-context.ts';
 
 /**
- * One function's execution environment, as a Lambda container is: its own process.env (exactly what
- * lib/contract.ts gives it, set by the host), its own module scope, its handler loaded once.
+ * One execution environment of a function, as a Lambda sandbox is: its own process.env (exactly what
+ * lib/contract.ts gives it, set by the host), its own module scope, its handler loaded once, one
+ * invocation at a time.
  */
 const data = workerData as WorkerData;
 const port = parentPort;
@@ -21,20 +22,27 @@ const load = async (): Promise<Handler> => {
   return module.handler;
 };
 
+const reply = (message: WorkerReply) => {
+  try {
+    port.postMessage(message);
+  } catch (error) {
+    // A result that cannot cross to the host (not structured-cloneable) fails the invocation, not the sandbox.
+    port.postMessage({ id: message.id, ok: false, error: `result not serializable: ${messageOf(error)}` });
+  }
+};
+
 try {
   const handler = await load();
   port.on('message', async (request: WorkerRequest) => {
-    let reply: WorkerReply;
     try {
-      const value = await handler(request.event, lambdaContext(data.functionName, data.timeoutSeconds));
-      reply = { id: request.id, ok: true, value };
+      const context = lambdaContext(data.functionName, data.timeoutSeconds, data.memoryMb);
+      reply({ id: request.id, ok: true, value: await handler(request.event, context) });
     } catch (error) {
-      reply = { id: request.id, ok: false, error: messageOf(error) };
+      reply({ id: request.id, ok: false, error: messageOf(error) });
     }
-    port.postMessage(reply);
   });
-  port.postMessage({ id: 0, ok: true, value: 'ready' } satisfies WorkerReply);
+  reply({ id: 0, ok: true, value: 'ready' });
 } catch (error) {
   // A cold start that fails (bad configuration, missing variable) is reported, as Lambda's init error is.
-  port.postMessage({ id: 0, ok: false, error: messageOf(error) } satisfies WorkerReply);
+  reply({ id: 0, ok: false, error: messageOf(error) });
 }

@@ -1,17 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { messageOf } from '../errors.ts';
 import type { RouteSpec } from '../topology.ts';
 
-export type HttpHandler = (
-  event: APIGatewayProxyEventV2,
-  context: Context,
-) => Promise<APIGatewayProxyStructuredResultV2>;
+/** One invocation of the routed function (which builds its own Lambda context). */
+export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export interface HttpRoute extends RouteSpec {
   readonly handler: HttpHandler;
-  readonly context: () => Context;
 }
 
 /**
@@ -46,7 +43,7 @@ export const serveRoutes = async (routes: readonly HttpRoute[], port: number, ho
         drain(req);
         return reply(413, JSON.stringify({ error: 'too-large', reason: `body exceeds ${MAX_BODY} bytes` }));
       }
-      const result = await route.handler(toEvent(req, url, body, route, match?.params ?? {}), route.context());
+      const result = await route.handler(toEvent(req, url, body, route, match?.params ?? {}));
       reply(result.statusCode ?? 200, result.body ?? '', (result.headers ?? {}) as Record<string, string>);
     } catch (error) {
       reply(500, JSON.stringify({ error: 'internal', reason: messageOf(error) }));

@@ -1,14 +1,24 @@
-import { createServer, type IncomingMessage, request, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream';
 import { type GrantResource, isGranted } from '../contract.ts';
-import { type FunctionName, functionNames, type QueueName, queueName, queueNames } from '../topology.ts';
+import {
+  type FunctionName,
+  functionNames,
+  type QueueName,
+  queueName,
+  queueNames,
+  table as tableSpec,
+} from '../topology.ts';
 
 /**
  * IAM, locally: a loopback proxy in front of ElasticMQ or DynamoDB Local that lets a function's request
  * through only if its role on AWS would allow it (lib/contract.ts), and otherwise answers AccessDenied as
  * AWS does. Each function signs its requests with credentials of its own (`functionCredentials`); the
  * gate reads the access key id from the SigV4 Authorization header. It guards against drift between the
- * code and the stack, not against a hostile caller: signatures are not verified.
+ * code and the stack, not against a hostile caller: signatures are not verified, and the upstream must be
+ * an emulator that takes any credentials (DynamoDB Local, ElasticMQ, LocalStack), never AWS itself.
  */
 
 export type GatedService = 'sqs' | 'dynamodb';
@@ -20,6 +30,7 @@ export interface GateOptions {
   /** Prefix of the local table and queue names (lib/topology.ts `queueName`). */
   readonly prefix: string;
   readonly table: string;
+  readonly region: string;
   /** Told of every refusal, as CloudTrail would record it. */
   readonly onDenied: (denial: Denial) => void;
 }
@@ -82,11 +93,16 @@ const transactActions: Record<string, string> = {
 
 const dynamodbNeeds = (target: string, body: Record<string, unknown>, table: string): Need[] => {
   const operation = target.replace(/^DynamoDB_\d+\./, '');
-  const onTable = (action: string, name: unknown): Need => ({
-    action,
-    name: String(name ?? '*'),
-    resource: name === table ? { kind: 'table' } : undefined,
-  });
+  // A table may be named by its ARN; only the topology's indexes are granted (no `index/*`).
+  const onTable = (action: string, name: unknown, index?: unknown): Need => {
+    const plain = String(name ?? '*').replace(/^arn:[^:]+:dynamodb:[^:]*:[^:]*:table\//, '');
+    const indexed = index === undefined || tableSpec.indexes.some((i) => i.name === index);
+    return {
+      action,
+      name: index === undefined ? plain : `${plain}/index/${String(index)}`,
+      resource: plain === table && indexed ? { kind: 'table' } : undefined,
+    };
+  };
   if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
     const items = Array.isArray(body.TransactItems)
       ? (body.TransactItems as Record<string, { TableName?: string }>[])
@@ -99,8 +115,17 @@ const dynamodbNeeds = (target: string, body: Record<string, unknown>, table: str
     const tables = Object.keys((body.RequestItems ?? {}) as object);
     return (tables.length ? tables : ['*']).map((name) => onTable(`dynamodb:${operation}`, name));
   }
-  return [onTable(`dynamodb:${operation}`, body.TableName)];
+  return [onTable(`dynamodb:${operation}`, body.TableName, body.IndexName)];
 };
+
+/** SQS answers that carry queue URLs. */
+const rewritesQueueUrls = (target: string) =>
+  [
+    'AmazonSQS.GetQueueUrl',
+    'AmazonSQS.CreateQueue',
+    'AmazonSQS.ListQueues',
+    'AmazonSQS.ListDeadLetterSourceQueues',
+  ].includes(target);
 
 const readAll = async (req: IncomingMessage): Promise<Buffer> => {
   const chunks: Buffer[] = [];
@@ -108,9 +133,12 @@ const readAll = async (req: IncomingMessage): Promise<Buffer> => {
   return Buffer.concat(chunks);
 };
 
-const accessDenied = (service: GatedService, fn: FunctionName | undefined, need: Need) => {
+const accessDenied = (service: GatedService, region: string, fn: FunctionName | undefined, need: Need) => {
   const who = fn ? `arn:aws:sts::000000000000:assumed-role/capstan-${fn}/capstan-${fn}` : 'an unknown caller';
-  const resource = service === 'sqs' ? `arn:aws:sqs:us-east-1:000000000000:${need.name}` : `table/${need.name}`;
+  const resource =
+    service === 'sqs'
+      ? `arn:aws:sqs:${region}:000000000000:${need.name}`
+      : `arn:aws:dynamodb:${region}:000000000000:table/${need.name}`;
   return {
     resource,
     body: JSON.stringify({
@@ -122,6 +150,7 @@ const accessDenied = (service: GatedService, fn: FunctionName | undefined, need:
 
 export const startIamGate = async (o: GateOptions): Promise<Gate> => {
   const upstream = new URL(o.upstream);
+  let gateUrl = '';
   const server: Server = createServer(async (req, res) => {
     try {
       const body = await readAll(req);
@@ -136,7 +165,7 @@ export const startIamGate = async (o: GateOptions): Promise<Gate> => {
       const needs = o.service === 'sqs' ? sqsNeeds(target, parsed, o.prefix) : dynamodbNeeds(target, parsed, o.table);
       const refused = needs.find((n) => !fn || !n.resource || !isGranted(fn, n.action, n.resource));
       if (refused) {
-        const denied = accessDenied(o.service, fn, refused);
+        const denied = accessDenied(o.service, o.region, fn, refused);
         o.onDenied({ fn, action: refused.action, resource: denied.resource });
         res.writeHead(400, {
           'content-type': 'application/x-amz-json-1.0',
@@ -145,23 +174,35 @@ export const startIamGate = async (o: GateOptions): Promise<Gate> => {
         res.end(denied.body);
         return;
       }
-      const forwarded = request(
+      const forwarded = (upstream.protocol === 'https:' ? httpsRequest : httpRequest)(
         {
+          protocol: upstream.protocol,
           host: upstream.hostname,
           port: upstream.port,
           method: req.method,
           path: req.url,
           headers: { ...req.headers, host: upstream.host },
         },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
+        async (answer) => {
+          if (!rewritesQueueUrls(target)) {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            // A broken upstream answer breaks the caller's too, instead of leaving it waiting.
+            pipeline(answer, res, (error) => error && res.destroy(error));
+            return;
+          }
+          // Queue URLs the emulator hands out point at itself; through the gate they stay behind it.
+          const text = (await readAll(answer)).toString('utf8').replaceAll(upstream.origin, gateUrl);
+          const { 'content-length': _length, ...headers } = answer.headers;
+          res.writeHead(answer.statusCode ?? 502, { ...headers, 'content-length': Buffer.byteLength(text) });
+          res.end(text);
         },
       );
       forwarded.on('error', (error) => {
         // The emulator is down: the SDK sees a connection failure, as it would from AWS's endpoint.
         res.destroy(error);
       });
+      // A caller that goes away (a long poll aborted) takes its upstream request with it.
+      res.on('close', () => forwarded.destroy());
       forwarded.end(body);
     } catch (error) {
       res.destroy(error as Error);
@@ -173,6 +214,7 @@ export const startIamGate = async (o: GateOptions): Promise<Gate> => {
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
+  gateUrl = url;
   return {
     url,
     viaGate: (queueUrl) => {

@@ -26,7 +26,7 @@ export const localEnvironment = (
   const spec = functions[name];
   const queue = (q: string) => r.queues[q] as QueueUrls;
   const credentials = functionCredentials(name);
-  const passed = [...tunables, 'PATH', 'HOME', 'TZ', 'LANG', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'];
+  const passed = [...tunables, 'PATH', 'HOME', 'LANG', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'];
   return {
     ...Object.fromEntries(passed.flatMap((key) => (operator[key] === undefined ? [] : [[key, operator[key]]]))),
     ...functionEnvironment(name, {

@@ -8,11 +8,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { getCluster, putCluster } from '../store/clusters.ts';
 import { createDb } from '../store/db.ts';
 import { ensureTable } from '../store/table.ts';
-import { env, type FunctionSpec, functionNames, functions, queues } from '../topology.ts';
+import { env, type FunctionName, type FunctionSpec, functionNames, functions, queues } from '../topology.ts';
 import { type FunctionHost, startFunctionHost } from './function-host.ts';
 import { type HttpRoute, serveRoutes } from './http.ts';
 import { type Denial, type GatedService, startIamGate } from './iam-gate.ts';
-import { lambdaContext } from './lambda-context.ts';
 import { localEnvironment } from './local-environment.ts';
 import { type SqsHandler, startPoller } from './poller.ts';
 import { ensureQueues } from './resources.ts';
@@ -54,6 +53,8 @@ export interface Runtime {
 }
 
 const POLLERS_PER_QUEUE = 4;
+/** Webhook requests handled at once locally (API Gateway would start more Lambda environments). */
+const HTTP_CONCURRENCY = 4;
 
 const usesConfiguredEndpoints = (source: NodeJS.ProcessEnv) =>
   Boolean(source.AWS_ENDPOINT_URL || source.AWS_ENDPOINT_URL_DYNAMODB || source.AWS_ENDPOINT_URL_SQS);
@@ -115,7 +116,7 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
     const onDenied = (d: Denial) => o.log(`iam: ${d.fn ?? 'unknown caller'} may not ${d.action} on ${d.resource}`);
     const gate = (service: GatedService, upstream: string | undefined) => {
       if (!upstream) throw new Error(`no ${service} endpoint`);
-      return startIamGate({ service, upstream, prefix: o.prefix, table: tableName, onDenied });
+      return startIamGate({ service, upstream, prefix: o.prefix, table: tableName, region, onDenied });
     };
     const [sqsGate, dynamodbGate] = await Promise.all([
       gate('sqs', endpoints.sqs),
@@ -124,15 +125,17 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
     cleanups.push(() => Promise.all([sqsGate.stop(), dynamodbGate.stop()]));
     const resources = { table: tableName, queues: queueUrls, sqsGate, dynamodbGate, ingestToken, region };
 
-    const hosts = new Map(
-      await Promise.all(
-        functionNames.map(
-          async (name) =>
-            [name, await startFunctionHost(name, localEnvironment(name, resources, process.env))] as const,
-        ),
-      ),
+    // Each host is stopped with the runtime as soon as it has started, so one failing cold start leaves none behind.
+    const hosts = new Map<FunctionName, FunctionHost>();
+    await Promise.all(
+      functionNames.map(async (name) => {
+        const spec: FunctionSpec = functions[name];
+        const concurrency = spec.queue ? POLLERS_PER_QUEUE : spec.routes ? HTTP_CONCURRENCY : 1;
+        const host = await startFunctionHost(name, localEnvironment(name, resources, process.env), { concurrency });
+        hosts.set(name, host);
+        cleanups.push(() => host.stop());
+      }),
     );
-    cleanups.push(() => Promise.all([...hosts.values()].map((h) => h.stop())));
     o.log(`functions started, each with its own environment and grants: ${functionNames.join(', ')}`);
 
     const pollers: ReturnType<typeof startPoller>[] = [];
@@ -162,9 +165,7 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
         }
       }
       for (const route of spec.routes ?? []) {
-        // The worker builds the invocation's context; the route's own is not passed on.
-        const context = () => lambdaContext(`capstan-${name}`, spec.timeoutSeconds);
-        routes.push({ ...route, handler: (event) => host.invoke(event), context });
+        routes.push({ ...route, handler: (event) => host.invoke(event) });
       }
       if (spec.scheduleMinutes) {
         const tick = () => host.invoke({ source: 'capstan.schedule' }).catch((e) => o.log(`${name}: ${e}`));

@@ -12,7 +12,8 @@ export const startTestRuntime = async (name: string): Promise<Runtime> => {
   process.env.CAPSTAN_ROLLOUT_FIRST_CHECK_SECONDS = '1';
   process.env.CAPSTAN_ROLLOUT_MAX_INTERVAL_SECONDS = '2';
   process.env.CAPSTAN_ROLLOUT_TIMEOUT_SECONDS = '30';
-  return up({
+  const denials: string[] = [];
+  const runtime = await up({
     clusters: 0,
     existing: inject('infra').clusters,
     environment: 'staging',
@@ -20,9 +21,19 @@ export const startTestRuntime = async (name: string): Promise<Runtime> => {
     prefix: uniqueName(name),
     retryDelaySeconds: 1,
     writeState: false,
-    // A refusal by the local IAM gate is a missing grant: always worth seeing in a test run.
     log: (line) => {
-      if (line.startsWith('iam:')) console.error(line);
+      if (!line.startsWith('iam:')) return;
+      console.error(line);
+      denials.push(line);
     },
   });
+  // A refusal by the local IAM gate is a grant the stack lacks: the test file fails when its runtime stops.
+  return {
+    ...runtime,
+    stop: async () => {
+      await runtime.stop();
+      if (denials.length)
+        throw new Error(`the local IAM gate refused ${denials.length} call(s): ${denials.join('; ')}`);
+    },
+  };
 };

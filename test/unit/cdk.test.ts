@@ -261,6 +261,11 @@ describe('CDK stack from lib/topology.ts', () => {
       DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
     });
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    // Pinned: a new logical id would replace the secret, and with it every registry's webhook secret.
+    expect(resources.HttpIngestTokenA2C4487A).toMatchObject({
+      Type: 'AWS::SecretsManager::Secret',
+      DeletionPolicy: 'Retain',
+    });
   });
 
   it('alarms on every DLQ and every function, into one encrypted topic', () => {

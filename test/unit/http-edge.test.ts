@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
 import { hookSecret } from '../../lib/ingest/hook-secret.ts';
@@ -11,7 +11,9 @@ import { functions } from '../../lib/topology.ts';
 // listens on: every refusal below must happen before anything is sent, and "queue down" is the one 5xx.
 const TOKEN = 'an-ingest-token-for-the-edge-tests';
 const MiB = 1024 * 1024;
-let handler: HttpHandler;
+/** The Lambda handler itself, loaded into this process: a unit test of the function, no servers. */
+type LambdaHttpHandler = (event: APIGatewayProxyEventV2, context: Context) => ReturnType<HttpHandler>;
+let handler: LambdaHttpHandler;
 let server: Awaited<ReturnType<typeof serveRoutes>>;
 
 beforeAll(async () => {
@@ -23,10 +25,10 @@ beforeAll(async () => {
   process.env.AWS_SECRET_ACCESS_KEY ??= 'edgetest';
   process.env.AWS_MAX_ATTEMPTS = '1';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  ({ handler } = (await import('../../functions/ingest.ts')) as unknown as { handler: HttpHandler });
-  const context = () => lambdaContext('capstan-ingest', 10);
+  ({ handler } = (await import('../../functions/ingest.ts')) as unknown as { handler: LambdaHttpHandler });
+  const invoke: HttpHandler = (event) => handler(event, lambdaContext('capstan-ingest', 10));
   server = await serveRoutes(
-    (functions.ingest.routes ?? []).map((r) => ({ ...r, handler, context })),
+    (functions.ingest.routes ?? []).map((r) => ({ ...r, handler: invoke })),
     0,
   );
 });

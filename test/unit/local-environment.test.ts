@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { functionEnvironment } from '../../lib/contract.ts';
-import { startFunctionHost } from '../../lib/runtime/function-host.ts';
 import type { Gate } from '../../lib/runtime/iam-gate.ts';
 import { localEnvironment } from '../../lib/runtime/local-environment.ts';
 import { env, functionNames, queueNames } from '../../lib/topology.ts';
@@ -78,20 +77,6 @@ describe('a function’s local environment', () => {
       const local = localEnvironment(name, resources, operator);
       expect(local[env.ingestToken] !== undefined, name).toBe(name === 'ingest');
       expect(local[env.clusterCredentials] !== undefined, name).toBe(['deploy', 'rollout', 'sweep'].includes(name));
-    }
-  });
-});
-
-describe('a function host', () => {
-  it('runs the function with its environment only, not this process’s', async () => {
-    process.env[env.table] = 'set-in-this-process';
-    try {
-      // Without CAPSTAN_TABLE in its own environment the function's cold start fails, whatever this process has.
-      await expect(startFunctionHost('sweep', { PATH: process.env.PATH ?? '' })).rejects.toThrow(
-        /function sweep failed to start: invalid configuration: CAPSTAN_TABLE is not set/,
-      );
-    } finally {
-      delete process.env[env.table];
     }
   });
 });

@@ -3,7 +3,6 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFunctionHost } from '../../../lib/runtime/function-host.ts';
 import { type HttpHandler, serveRoutes } from '../../../lib/runtime/http.ts';
 import { type Denial, startIamGate } from '../../../lib/runtime/iam-gate.ts';
-import { lambdaContext } from '../../../lib/runtime/lambda-context.ts';
 import { localEnvironment } from '../../../lib/runtime/local-environment.ts';
 import { ensureQueues, type QueueUrls } from '../../../lib/runtime/resources.ts';
 import { functions, type QueueName } from '../../../lib/topology.ts';
@@ -37,19 +36,18 @@ export const startFuzzEdge = async (
   const denied: Denial[] = [];
   const onDenied = (d: Denial) => denied.push(d);
   const [sqsGate, dynamodbGate] = await Promise.all([
-    startIamGate({ service: 'sqs', upstream: endpoints.sqs, prefix, table, onDenied }),
-    startIamGate({ service: 'dynamodb', upstream: endpoints.dynamodb, prefix, table, onDenied }),
+    startIamGate({ service: 'sqs', upstream: endpoints.sqs, prefix, table, region, onDenied }),
+    startIamGate({ service: 'dynamodb', upstream: endpoints.dynamodb, prefix, table, region, onDenied }),
   ]);
   const token = randomBytes(24).toString('base64url');
   // Refusals are the point here; the handler's warning for each would bury the report.
   const operator = { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' };
   const resources = { table, queues, sqsGate, dynamodbGate, ingestToken: token, region };
-  const host = await startFunctionHost('ingest', localEnvironment('ingest', resources, operator));
+  const host = await startFunctionHost('ingest', localEnvironment('ingest', resources, operator), { concurrency: 4 });
   const spec = functions.ingest;
   const handler: HttpHandler = (event) => host.invoke(event);
-  const context = () => lambdaContext('capstan-ingest', spec.timeoutSeconds);
   const http = await serveRoutes(
-    spec.routes.map((r) => ({ ...r, handler, context })),
+    spec.routes.map((r) => ({ ...r, handler })),
     0,
   );
   return {
