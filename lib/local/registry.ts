@@ -10,6 +10,8 @@ export interface RegistryOptions {
   readonly log: (line: string) => void;
   /** Where the registry sends its push notifications, and the bearer token it sends with them. */
   readonly notify?: { readonly url: string; readonly token: string };
+  /** A loopback port chosen beforehand (when another component must know the URL first); else any free one. */
+  readonly port?: number;
 }
 
 export interface LocalRegistry {
@@ -55,7 +57,7 @@ ${
 export const startRegistry = async (o: RegistryOptions): Promise<LocalRegistry> => {
   const { registry } = await ensureComponents({ log: o.log });
   await mkdir(o.dir, { recursive: true });
-  const port = await freePort();
+  const port = o.port ?? (await freePort());
   const file = join(o.dir, 'config.yml');
   await writeFile(file, config(o.dir, port, o.notify));
   const url = `http://127.0.0.1:${port}`;

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppSpecSchema } from '../../lib/apps/spec.ts';
 import { hookSecret } from '../../lib/ingest/hook-secret.ts';
+import { freePort } from '../../lib/local/ports.ts';
 import { pushImage } from '../../lib/local/push-image.ts';
 import { type LocalRegistry, startRegistry } from '../../lib/local/registry.ts';
 import type { Runtime } from '../../lib/runtime/up.ts';
@@ -23,9 +24,14 @@ let db: Db;
 const clusters = localClusters();
 
 beforeAll(async () => {
+  // The registry stands in for Docker Hub too: its URL is part of the functions' environment, fixed when
+  // the runtime starts, and the registry needs the runtime's URL for its notifications.
+  const registryPort = await freePort();
+  process.env.CAPSTAN_DOCKERHUB_REGISTRY_URL = `http://127.0.0.1:${registryPort}`;
   runtime = await startTestRuntime('registry');
   db = createDb(runtime.state.table);
   registry = await startRegistry({
+    port: registryPort,
     dir: join(runtime.workDir, 'registry'),
     log: () => {},
     notify: {
@@ -33,7 +39,6 @@ beforeAll(async () => {
       token: hookSecret(runtime.state.ingestToken, 'distribution'),
     },
   });
-  process.env.CAPSTAN_DOCKERHUB_REGISTRY_URL = registry.url;
 });
 afterAll(async () => {
   delete process.env.CAPSTAN_DOCKERHUB_REGISTRY_URL;
