@@ -48,7 +48,7 @@ const redact = (r: RawRequest) =>
 /**
  * Fuzzes one route: `runs` generated cases against the running edge, each answer checked as it comes (never a
  * 5xx, always one of the case's answers, a valid request's 202 naming exactly its events), every accepted event
- * written to the ledger, which checkQueue holds the queue to. fast-check puts its seed in every failure message.
+ * written to the ledger, which checkQueues holds the queue to. fast-check puts its seed in every failure message.
  */
 export const fuzzRoute = async (
   edge: FuzzEdge,
@@ -180,7 +180,7 @@ export const formatFigures = (all: readonly RouteFigures[], ledger: Ledger, seed
   const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]?.length ?? 0)));
   const lines = table.map((r) => r.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  '));
   return [
-    `webhook fuzz, fast-check seed ${seed} (replay with CAPSTAN_FUZZ_SEED=${seed})`,
+    `webhook fuzz, fast-check seed ${seed} (+ the route's index; replay with CAPSTAN_FUZZ_SEED=${seed})`,
     ...lines,
     `cases by kind: ${all
       .map(
