@@ -27,7 +27,7 @@ export const REASONS = {
   'gave-up': 'still failing at the last receive the queue allows: sent to the dead-letter queue',
   invalid: 'a malformed message or event, or a request that can never succeed',
   unauthorized: 'no valid credential',
-  contract: "a function asked for what its topology entry does not give it (lib/topology.ts, lib/contract.ts)",
+  contract: 'a function asked for what its topology entry does not give it (lib/topology.ts, lib/contract.ts)',
   unknown: 'recorded before reasons carried codes',
 } as const;
 
