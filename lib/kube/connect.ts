@@ -30,11 +30,11 @@ const operator: CredentialScope = { prefix: clusterSecretPrefix };
 const outsideScope = (cluster: Cluster, scope: CredentialScope): string | undefined => {
   if (scope.prefix === undefined) return `this function may not read cluster credentials (cluster ${cluster.name})`;
   const ref = cluster.credentials;
-  const name = ref.kind === 'secret' ? (ref.secretId.split(':secret:')[1] ?? ref.secretId) : undefined;
-  if (name !== undefined && !name.startsWith(scope.prefix)) {
-    return `cluster ${cluster.name}: secret ${ref.kind === 'secret' ? ref.secretId : ''} is outside ${scope.prefix}, all this function may read`;
-  }
-  return undefined;
+  if (ref.kind !== 'secret') return undefined;
+  // A secret is named by its name or its ARN (`arn:…:secret:<name>-<suffix>`).
+  const name = ref.secretId.split(':secret:')[1] ?? ref.secretId;
+  if (name.startsWith(scope.prefix)) return undefined;
+  return `cluster ${cluster.name}: secret ${ref.secretId} is outside ${scope.prefix}, all this function may read`;
 };
 
 /**

@@ -1,11 +1,11 @@
 import { functionEnvironment, tunables } from '../contract.ts';
-import { type FunctionName, functions } from '../topology.ts';
+import { type FunctionName, functions, type QueueName } from '../topology.ts';
 import { functionCredentials, type Gate } from './iam-gate.ts';
 import type { QueueUrls } from './resources.ts';
 
 export interface LocalResources {
   readonly table: string;
-  readonly queues: Record<string, QueueUrls>;
+  readonly queues: Record<QueueName, QueueUrls>;
   readonly sqsGate: Gate;
   readonly dynamodbGate: Gate;
   readonly ingestToken: string;
@@ -24,15 +24,14 @@ export const localEnvironment = (
   operator: NodeJS.ProcessEnv,
 ): Record<string, string> => {
   const spec = functions[name];
-  const queue = (q: string) => r.queues[q] as QueueUrls;
   const credentials = functionCredentials(name);
   const passed = [...tunables, 'PATH', 'HOME', 'LANG', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'];
   return {
     ...Object.fromEntries(passed.flatMap((key) => (operator[key] === undefined ? [] : [[key, operator[key]]]))),
     ...functionEnvironment(name, {
       table: r.table,
-      queueUrl: (q) => r.sqsGate.viaGate(queue(q).url),
-      dlqUrl: (q) => r.sqsGate.viaGate(queue(q).dlqUrl),
+      queueUrl: (q) => r.sqsGate.viaGate(r.queues[q].url),
+      dlqUrl: (q) => r.sqsGate.viaGate(r.queues[q].dlqUrl),
       ingestToken: { value: r.ingestToken },
     }),
     AWS_REGION: r.region,

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { functionEnvironment } from '../../lib/contract.ts';
 import type { Gate } from '../../lib/runtime/iam-gate.ts';
 import { localEnvironment } from '../../lib/runtime/local-environment.ts';
-import { env, functionNames, queueNames } from '../../lib/topology.ts';
+import type { QueueUrls } from '../../lib/runtime/resources.ts';
+import { env, functionNames, type QueueName, queueNames } from '../../lib/topology.ts';
 
 const gate = (port: number): Gate => ({
   url: `http://127.0.0.1:${port}`,
@@ -20,7 +21,7 @@ const resources = {
         dlqUrl: `http://127.0.0.1:9/000000000000/p-${q}-dlq`,
       },
     ]),
-  ),
+  ) as Record<QueueName, QueueUrls>,
   sqsGate: gate(1),
   dynamodbGate: gate(2),
   ingestToken: 'local-token-of-24-characters',
