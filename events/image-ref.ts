@@ -77,13 +77,16 @@ export const parseImageRef = (s: string): ImageRef | undefined => {
 export const formatImageRef = (r: ImageRef): string =>
   `${r.registry ? `${r.registry}/` : ''}${r.repository}${r.tag ? `:${r.tag}` : ''}${r.digest ? `@${r.digest}` : ''}`;
 
+/** The registry name Docker Hub's images go by. */
+export const DOCKER_HUB_REGISTRY = 'docker.io';
+
 /** Docker Hub spelled out (`nginx` -> `docker.io/library/nginx`), so Hub pushes match deployed references. */
 export const normalizeImageRef = (r: ImageRef): ImageRef =>
   r.registry
     ? r
     : {
         ...r,
-        registry: 'docker.io',
+        registry: DOCKER_HUB_REGISTRY,
         repository: r.repository.includes('/') ? r.repository : `library/${r.repository}`,
       };
 

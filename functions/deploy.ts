@@ -3,9 +3,11 @@ import { DeployRequestedEventSchema } from '../events/deploy-requested.ts';
 import { ImagePushedEventSchema } from '../events/image-pushed.ts';
 import { ReleaseAdvanceEventSchema } from '../events/release-advance.ts';
 import { RollbackRequestedEventSchema } from '../events/rollback-requested.ts';
-import { advanceRelease } from '../lib/deploy/apply-wave.ts';
-import { onImagePushed } from '../lib/deploy/push.ts';
-import { failReleaseOfEvent, releaseToEnvironment, rollbackRelease } from '../lib/deploy/release.ts';
+import { advanceRelease } from '../lib/deploy/use-cases/advance-wave.ts';
+import { failReleaseOfEvent } from '../lib/deploy/use-cases/fail-release.ts';
+import { onImagePushed } from '../lib/deploy/use-cases/image-pushed.ts';
+import { releaseToEnvironment } from '../lib/deploy/use-cases/release.ts';
+import { rollbackRelease } from '../lib/deploy/use-cases/rollback.ts';
 import { sqsConsumer } from '../lib/lambda/sqs-consumer.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 

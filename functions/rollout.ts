@@ -1,5 +1,5 @@
 import { RolloutCheckEventSchema } from '../events/rollout-check.ts';
-import { checkRollout } from '../lib/deploy/rollout.ts';
+import { checkRollout } from '../lib/deploy/use-cases/check-rollout.ts';
 import { sqsConsumer } from '../lib/lambda/sqs-consumer.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 

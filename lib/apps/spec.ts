@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { PortSchema } from '../../events/deploy-requested.ts';
 import { NameSchema } from '../../events/envelope.ts';
-import { tagPolicyProblem } from '../deploy/tag-policy.ts';
 import { repositoryProblem } from './repository.ts';
+import { TagPolicySchema } from './tag-policy.ts';
 
 /**
  * An app as capstan manages it: what to run (containers, probes, resources), how much of it, and, per
@@ -48,19 +48,6 @@ export const ContainerSchema = z.strictObject({
   limits: z.strictObject({ cpu: CpuSchema, memory: MemorySchema }).optional(),
 });
 export type Container = z.infer<typeof ContainerSchema>;
-
-/** Which tags of the tracked repository an environment takes. */
-export const TagPolicySchema = z
-  .union([
-    z.strictObject({ semver: z.string().min(1) }),
-    z.strictObject({ glob: z.string().min(1) }),
-    z.strictObject({ regex: z.string().min(1) }),
-  ])
-  .superRefine((policy, ctx) => {
-    const problem = tagPolicyProblem(policy);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
-export type TagPolicy = z.infer<typeof TagPolicySchema>;
 
 export const AppEnvironmentSchema = z.strictObject({
   /** Push-driven releases: a pushed tag matching `tags` releases that image (by digest). */

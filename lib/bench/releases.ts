@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SCHEMA_VERSION } from '../../events/envelope.ts';
 import { type DeployRequested, parseEvent } from '../../events/index.ts';
 import { postEvent } from '../cli/commands/send.ts';
-import { renderManifests, stampRevision } from '../deploy/manifests.ts';
+import { renderManifests, stampRevision } from '../deploy/render/manifests.ts';
 import { applyAll } from '../kube/apply.ts';
 import { connector } from '../kube/connect.ts';
 import { up } from '../runtime/up.ts';

@@ -1,25 +1,29 @@
 import { messageOf } from '../errors.ts';
-import type { Connect } from '../kube/connect.ts';
-import { translateKubeError } from '../kube/errors.ts';
-import { type Cluster, listClusters, recordClusterHealth } from '../store/clusters.ts';
-import type { Db } from '../store/db.ts';
+import type { ConnectGateway } from '../kube/gateway.ts';
+import type { Cluster } from '../store/clusters.ts';
+import type { Store } from '../store/ports.ts';
+
+export interface ProbeDeps {
+  readonly store: Pick<Store, 'clusters'>;
+  readonly kube: ConnectGateway;
+  readonly now: () => Date;
+}
 
 /** Asks each cluster for its version, in parallel, and records the health on its table item. */
-export const probeClusters = async (deps: { db: Db; connect: Connect; now: () => Date }) => {
-  const clusters = await listClusters(deps.db);
+export const probeClusters = async (deps: ProbeDeps) => {
+  const clusters = await deps.store.clusters.list();
   return Promise.all(clusters.map((c) => probe(c, deps)));
 };
 
-const probe = async (cluster: Cluster, deps: { db: Db; connect: Connect; now: () => Date }) => {
+const probe = async (cluster: Cluster, deps: ProbeDeps) => {
   const checkedAt = deps.now().toISOString();
   try {
-    const kube = await deps.connect(cluster);
-    const info = await kube.version.getCode().catch((error) => translateKubeError(cluster.name, error));
-    await recordClusterHealth(deps.db, cluster.name, { status: 'reachable', checkedAt, version: info.gitVersion });
-    return { cluster: cluster.name, status: 'reachable' as const, version: info.gitVersion };
+    const version = await (await deps.kube(cluster)).version();
+    await deps.store.clusters.recordHealth(cluster.name, { status: 'reachable', checkedAt, version });
+    return { cluster: cluster.name, status: 'reachable' as const, version };
   } catch (error) {
     const message = messageOf(error);
-    await recordClusterHealth(deps.db, cluster.name, { status: 'unreachable', checkedAt, message });
+    await deps.store.clusters.recordHealth(cluster.name, { status: 'unreachable', checkedAt, message });
     return { cluster: cluster.name, status: 'unreachable' as const, message };
   }
 };

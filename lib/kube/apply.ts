@@ -1,5 +1,4 @@
 import { type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
-import type { ApplyOutcome } from '../store/releases.ts';
 import { changedByApply } from './change.ts';
 import type { KubeClients } from './connect.ts';
 import { isNotFound, translateKubeError } from './errors.ts';
@@ -7,10 +6,13 @@ import { isNotFound, translateKubeError } from './errors.ts';
 /** One field manager for everything capstan applies, so ownership of fields is stable across releases. */
 export const FIELD_MANAGER = 'capstan';
 
+/** What an apply did to one object; `unchanged` is the second apply of the same object. */
+export type ApplyOutcome = 'created' | 'configured' | 'unchanged';
+
 export interface ApplyResult {
   readonly kind: string;
   readonly name: string;
-  readonly outcome: Exclude<ApplyOutcome, 'failed'>;
+  readonly outcome: ApplyOutcome;
   readonly object: KubernetesObject;
   /** The live object before the apply; absent when it did not exist. */
   readonly before?: KubernetesObject;
@@ -70,7 +72,3 @@ export const applyAll = async (
   for (const [i, object] of namespaced.entries()) results.set(object, applied[i] as ApplyResult);
   return objects.map((object) => results.get(object) as ApplyResult);
 };
-
-/** The strongest change among several applies: created > configured > unchanged. */
-export const combineOutcomes = (outcomes: readonly ApplyResult['outcome'][]): ApplyResult['outcome'] =>
-  outcomes.includes('created') ? 'created' : outcomes.includes('configured') ? 'configured' : 'unchanged';

@@ -1,8 +1,8 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, VersionApi } from '@kubernetes/client-node';
 import { ContractError } from '../errors.ts';
-import type { Cluster, CredentialsRef } from '../store/clusters.ts';
 import { clusterSecretPrefix } from '../topology.ts';
+import type { ClusterAccess, CredentialsRef } from './credentials.ts';
 
 /** The API clients capstan uses against one cluster. */
 export interface KubeClients {
@@ -13,7 +13,7 @@ export interface KubeClients {
   readonly version: VersionApi;
 }
 
-export type Connect = (cluster: Cluster) => Promise<KubeClients>;
+export type Connect = (cluster: ClusterAccess) => Promise<KubeClients>;
 
 /**
  * Which cluster credentials the caller may read. A function gets CAPSTAN_CLUSTER_CREDENTIALS only if its
@@ -27,7 +27,7 @@ export interface CredentialScope {
 
 const operator: CredentialScope = { prefix: clusterSecretPrefix };
 
-const outsideScope = (cluster: Cluster, scope: CredentialScope): string | undefined => {
+const outsideScope = (cluster: ClusterAccess, scope: CredentialScope): string | undefined => {
   if (scope.prefix === undefined) return `this function may not read cluster credentials (cluster ${cluster.name})`;
   const ref = cluster.credentials;
   if (ref.kind !== 'secret') return undefined;

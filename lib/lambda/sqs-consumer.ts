@@ -23,7 +23,8 @@ import { sendToDeadLetter } from '../queue/dead-letter.ts';
 import { type Reason, terminalCodeOf } from '../reasons.ts';
 import type { Db } from '../store/db.ts';
 import { recordHistory } from '../store/history.ts';
-import { keys, UNROUTED_APP } from '../store/keys.ts';
+import { keys } from '../store/keys.ts';
+import { UNROUTED_APP } from '../store/ports.ts';
 import { receivedAt } from '../store/receipts.ts';
 import { type FunctionName, type QueueName, queues, table } from '../topology.ts';
 

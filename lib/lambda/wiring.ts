@@ -3,11 +3,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadConfig } from '../config.ts';
-import { type DeployDeps, DOCKER_HUB_API, rolloutTimingFromEnv } from '../deploy/deps.ts';
+import type { DeployDeps } from '../deploy/ports.ts';
+import { DOCKER_HUB_API, rolloutTimingFromEnv } from '../deploy/settings.ts';
 import { connector } from '../kube/connect.ts';
+import { gatewayConnector } from '../kube/gateway.ts';
 import { enqueuer } from '../queue/send.ts';
-import { resolveTag } from '../registry/resolve.ts';
+import { resolveTagAnswer } from '../registry/resolve.ts';
 import { createDb } from '../store/db.ts';
+import { dynamoStore } from '../store/dynamo.ts';
 import { env, type FunctionName } from '../topology.ts';
 
 /**
@@ -23,14 +26,14 @@ export const wire = (name: FunctionName) => {
   const db = createDb(config.tableName, ddb);
   const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'capstan' });
   const deploy: DeployDeps = {
-    db,
-    connect: connector(secrets, { prefix: process.env[env.clusterCredentials] }),
+    store: dynamoStore(db),
+    kube: gatewayConnector(connector(secrets, { prefix: process.env[env.clusterCredentials] })),
     enqueue: enqueuer(sqs, config, name),
     now: () => new Date(),
     rollout: rolloutTimingFromEnv(),
     autoRollback: process.env.CAPSTAN_AUTO_ROLLBACK !== 'false',
     dockerHubDigest: (repository, tag) =>
-      resolveTag(process.env.CAPSTAN_DOCKERHUB_REGISTRY_URL || DOCKER_HUB_API, repository, tag),
+      resolveTagAnswer(process.env.CAPSTAN_DOCKERHUB_REGISTRY_URL || DOCKER_HUB_API, repository, tag),
   };
   return { config, ddb, sqs, secrets, db, logger, deploy };
 };

@@ -91,3 +91,17 @@ export const resolveTag = async (
   }
   return digest;
 };
+
+/** resolveTag, with the registry's "no" as an answer rather than an error (retryable trouble still throws). */
+export const resolveTagAnswer = async (
+  baseUrl: string,
+  repository: string,
+  tag: string,
+): Promise<{ digest: string } | { refused: string }> => {
+  try {
+    return { digest: await resolveTag(baseUrl, repository, tag) };
+  } catch (error) {
+    if (error instanceof ResolveError) return { refused: error.message };
+    throw error;
+  }
+};

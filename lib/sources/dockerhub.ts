@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { UnixSecondsSchema } from '../../events/fields.ts';
+import { DOCKER_HUB_REGISTRY } from '../../events/image-ref.ts';
 import { eventId } from '../../events/index.ts';
 import { type AuthResult, verifyStaticSecret } from './auth.ts';
 import { imagePushed, isoFromUnixSeconds, nonEmpty } from './image-event.ts';
 import { parsePayload } from './payload.ts';
 import type { Normalized, SourceRequest } from './types.ts';
-
-export const DOCKER_HUB_REGISTRY = 'docker.io';
 
 export const DockerHubPayloadSchema = z.object({
   callback_url: z.string().optional(),

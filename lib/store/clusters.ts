@@ -2,15 +2,9 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { NameSchema } from '../../events/envelope.ts';
 import { NotFoundError } from '../errors.ts';
+import { CredentialsRefSchema } from '../kube/credentials.ts';
 import { type Db, parseItem, queryAll } from './db.ts';
 import { keys } from './keys.ts';
-
-/** Credentials are only ever a reference: a kubeconfig context locally, a Secrets Manager secret on AWS. */
-export const CredentialsRefSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('kubeconfig'), path: z.string().min(1), context: z.string().min(1) }),
-  z.object({ kind: z.literal('secret'), secretId: z.string().min(1), context: z.string().optional() }),
-]);
-export type CredentialsRef = z.infer<typeof CredentialsRefSchema>;
 
 export const ClusterHealthSchema = z.object({
   status: z.enum(['reachable', 'unreachable']),

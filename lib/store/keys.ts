@@ -55,6 +55,3 @@ export const keys = {
     SK: `PENDING#${container}`,
   }),
 } as const;
-
-/** History of events that never reached an app (malformed messages) lives under this pseudo-app. */
-export const UNROUTED_APP = '_unrouted';

@@ -1,6 +1,6 @@
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { REVISION_ANNOTATION } from '../../lib/deploy/manifests.ts';
+import { REVISION_ANNOTATION } from '../../lib/deploy/render/manifests.ts';
 import type { KubeClients } from '../../lib/kube/connect.ts';
 import type { Db } from '../../lib/store/db.ts';
 import { type HistoryEntry, HistoryEntrySchema } from '../../lib/store/history.ts';

@@ -4,17 +4,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppSpec } from '../../lib/apps/spec.ts';
 import { AppSpecSchema } from '../../lib/apps/spec.ts';
 import { approveCommand, promoteCommand } from '../../lib/cli/commands/promote.ts';
-import { REVISION_ANNOTATION } from '../../lib/deploy/manifests.ts';
-import { appStatus } from '../../lib/deploy/status.ts';
+import { REVISION_ANNOTATION } from '../../lib/deploy/render/manifests.ts';
+import { appStatus } from '../../lib/deploy/use-cases/status.ts';
 import { hookSecret } from '../../lib/ingest/hook-secret.ts';
+import { gatewayConnector } from '../../lib/kube/gateway.ts';
 import type { Runtime } from '../../lib/runtime/up.ts';
 import { offerApproval, pendingApprovals } from '../../lib/store/approvals.ts';
 import { appsTracking, findApp, putApp, removeApp } from '../../lib/store/apps.ts';
 import { putCluster } from '../../lib/store/clusters.ts';
 import { createDb, type Db } from '../../lib/store/db.ts';
+import { dynamoStore } from '../../lib/store/dynamo.ts';
 import { environmentPolicy, setEnvironment } from '../../lib/store/environments.ts';
 import { EXPLAINED_OUTCOMES, HistoryEntrySchema, queryHistory } from '../../lib/store/history.ts';
-import { UNROUTED_APP } from '../../lib/store/keys.ts';
+import { UNROUTED_APP } from '../../lib/store/ports.ts';
 import { listReleases, type Release } from '../../lib/store/releases.ts';
 import { env } from '../../lib/topology.ts';
 import { awsClients, uniqueName } from '../support/aws.ts';
@@ -276,7 +278,7 @@ describe('deploy.requested for a registered app', () => {
     for (const cluster of clusters) {
       expect(await imageIn(cluster, app)).toEqual({ image: ref(app, '1.2.0'), revision: String(last.revision) });
     }
-    const status = await appStatus(db, connect, app, ['staging']);
+    const status = await appStatus({ store: dynamoStore(db), kube: gatewayConnector(connect) }, app, ['staging']);
     expect(status.map((s) => [s.cluster, s.release, s.healthy])).toEqual(
       clusters.map((c) => [c.name, last.revision, true]),
     );

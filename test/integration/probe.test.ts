@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { probeClusters } from '../../lib/fleet/probe.ts';
 import { connector } from '../../lib/kube/connect.ts';
+import { gatewayConnector } from '../../lib/kube/gateway.ts';
 import { getCluster, putCluster } from '../../lib/store/clusters.ts';
+import { dynamoStore } from '../../lib/store/dynamo.ts';
 import { awsClients, freshDb } from '../support/aws.ts';
 import { localClusters } from '../support/kube.ts';
 
@@ -18,7 +20,11 @@ describe('sweep: probe every registered cluster', () => {
       registeredAt: new Date().toISOString(),
     });
 
-    const results = await probeClusters({ db, connect: connector(), now: () => new Date() });
+    const results = await probeClusters({
+      store: dynamoStore(db),
+      kube: gatewayConnector(connector()),
+      now: () => new Date(),
+    });
 
     expect(results.filter((r) => r.status === 'reachable').map((r) => r.version)).toEqual(
       clusters.map(() => 'v1.34.4'),

@@ -1,11 +1,12 @@
 import type { V1Deployment, V1ResourceQuota } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { AppSpecSchema } from '../../lib/apps/spec.ts';
-import { demandOf, qosClass } from '../../lib/deploy/qos.ts';
-import { MiB } from '../../lib/deploy/quantity.ts';
-import { renderApp } from '../../lib/deploy/render-app.ts';
+import { demandOf, qosClass } from '../../lib/deploy/decisions/qos.ts';
+import { MiB } from '../../lib/deploy/decisions/quantity.ts';
+import { renderApp } from '../../lib/deploy/render/app.ts';
+import { quotaShortfalls } from '../../lib/deploy/use-cases/quota-gate.ts';
 import { applyAll, applyObject } from '../../lib/kube/apply.ts';
-import { quotaShortfalls } from '../../lib/kube/quota.ts';
+import { gatewayOf } from '../../lib/kube/gateway.ts';
 import { uniqueName } from '../support/aws.ts';
 import { connect, eventually, localClusters } from '../support/kube.ts';
 
@@ -70,18 +71,18 @@ describe('namespace quota and rendered apps on a real cluster', () => {
     );
     expect(computed.status?.used).toEqual({ 'requests.cpu': '0', 'requests.memory': '0', pods: '0' });
 
-    expect(await quotaShortfalls(kube, namespace, demand(1500, 512 * MiB, 6))).toEqual([
+    expect(await quotaShortfalls(gatewayOf(kube), namespace, demand(1500, 512 * MiB, 6))).toEqual([
       `ResourceQuota ${namespace}/compute: requests.cpu needs 1500m more, only 1 left (hard 1, used 0)`,
       `ResourceQuota ${namespace}/compute: pods needs 6 more, only 5 left (hard 5, used 0)`,
     ]);
-    expect(await quotaShortfalls(kube, namespace, demand(1000, 1024 * MiB, 5))).toEqual([]);
-    expect(await quotaShortfalls(kube, uniqueName('no-such-namespace'), demand(10_000, 0, 100))).toEqual([]);
+    expect(await quotaShortfalls(gatewayOf(kube), namespace, demand(1000, 1024 * MiB, 5))).toEqual([]);
+    expect(await quotaShortfalls(gatewayOf(kube), uniqueName('no-such-namespace'), demand(10_000, 0, 100))).toEqual([]);
 
     // 3 replicas at 250m / 170Mi, plus one surge pod during a rollout: 1000m, 680Mi, 4 pods. It fits.
     const deployment = objects[1] as V1Deployment;
     const rolloutDemand = demandOf(deployment.spec!, { rollout: true });
     expect(rolloutDemand).toMatchObject({ cpuRequestsMillis: 1000, memoryRequestsBytes: 680 * MiB, pods: 4 });
-    expect(await quotaShortfalls(kube, namespace, rolloutDemand)).toEqual([]);
+    expect(await quotaShortfalls(gatewayOf(kube), namespace, rolloutDemand)).toEqual([]);
 
     const first = await applyAll(kube, objects);
     expect(first.map((r) => `${r.kind}:${r.outcome}`)).toEqual([
@@ -112,14 +113,16 @@ describe('namespace quota and rendered apps on a real cluster', () => {
     );
     const live = await kube.apps.readNamespacedDeployment({ name: 'api', namespace });
     const today = demandOf(live.spec!);
-    expect(await quotaShortfalls(kube, namespace, demandOf(live.spec!, { rollout: true }), today)).toEqual([]);
-    expect(await quotaShortfalls(kube, namespace, demandOf(live.spec!, { rollout: true, replicas: 5 }), today)).toEqual(
-      [
-        `ResourceQuota ${namespace}/compute: requests.cpu needs 1 more, only 250m left (hard 1, used 750m)`,
-        `ResourceQuota ${namespace}/compute: requests.memory needs 680Mi more, only 514Mi left (hard 1Gi, used 510Mi)`,
-        `ResourceQuota ${namespace}/compute: pods needs 4 more, only 2 left (hard 5, used 3)`,
-      ],
+    expect(await quotaShortfalls(gatewayOf(kube), namespace, demandOf(live.spec!, { rollout: true }), today)).toEqual(
+      [],
     );
+    expect(
+      await quotaShortfalls(gatewayOf(kube), namespace, demandOf(live.spec!, { rollout: true, replicas: 5 }), today),
+    ).toEqual([
+      `ResourceQuota ${namespace}/compute: requests.cpu needs 1 more, only 250m left (hard 1, used 750m)`,
+      `ResourceQuota ${namespace}/compute: requests.memory needs 680Mi more, only 514Mi left (hard 1Gi, used 510Mi)`,
+      `ResourceQuota ${namespace}/compute: pods needs 4 more, only 2 left (hard 5, used 3)`,
+    ]);
   });
 
   it('with an HPA managing replicas, a release leaves its count alone', async () => {

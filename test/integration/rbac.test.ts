@@ -5,7 +5,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '../../events/index.ts';
 import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
-import { renderManifests, stampRevision } from '../../lib/deploy/manifests.ts';
+import { renderManifests, stampRevision } from '../../lib/deploy/render/manifests.ts';
 import { ClusterRejectedError } from '../../lib/errors.ts';
 import { applyAll } from '../../lib/kube/apply.ts';
 import { connector } from '../../lib/kube/connect.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '../../events/index.ts';
 import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
-import { REVISION_ANNOTATION, renderManifests, stampRevision } from '../../lib/deploy/manifests.ts';
+import { REVISION_ANNOTATION, renderManifests, stampRevision } from '../../lib/deploy/render/manifests.ts';
 
 const request = (data: Record<string, unknown> = {}) => {
   const parsed = parseEvent({ ...sample, data: { ...sample.data, ...data } });

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { parseEvent } from '../../events/index.ts';
 import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
 import { type AppSpec, AppSpecSchema } from '../../lib/apps/spec.ts';
-import { planRelease } from '../../lib/deploy/plan.ts';
+import { planRelease } from '../../lib/deploy/decisions/plan-release.ts';
 
 const DIGEST = `registry.local:5000/acme/hello@sha256:${'b'.repeat(64)}`;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Demand } from '../../lib/deploy/qos.ts';
-import { GiB, MiB } from '../../lib/deploy/quantity.ts';
-import { type QuotaLike, quotaShortfallsIn } from '../../lib/kube/quota.ts';
+import type { Demand } from '../../lib/deploy/decisions/qos.ts';
+import { GiB, MiB } from '../../lib/deploy/decisions/quantity.ts';
+import { type QuotaLike, quotaShortfallsIn } from '../../lib/deploy/decisions/quota.ts';
 
 const demand = (d: Partial<Demand> = {}): Demand => ({
   cpuRequestsMillis: 750,

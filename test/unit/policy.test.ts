@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AppSpec, AppSpecSchema, ContainerSchema } from '../../lib/apps/spec.ts';
-import { checkPolicy, POLICY_RULES, type PolicyInput, type PolicyRule } from '../../lib/deploy/policy.ts';
+import { checkPolicy, POLICY_RULES, type PolicyInput, type PolicyRule } from '../../lib/deploy/decisions/policy.ts';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const PINNED = `registry.local:5000/acme/api@${DIGEST}`;

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatCpu, formatMemory, GiB, MiB, parseCpu, parseMemory, parseQuantity } from '../../lib/deploy/quantity.ts';
+import {
+  formatCpu,
+  formatMemory,
+  GiB,
+  MiB,
+  parseCpu,
+  parseMemory,
+  parseQuantity,
+} from '../../lib/deploy/decisions/quantity.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
 
 describe('parseCpu', () => {

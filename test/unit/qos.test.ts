@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { QosTier } from '../../lib/apps/spec.ts';
-import { demandOf, qosClass, type ResourcedContainer, resourcesFor, surgeOf } from '../../lib/deploy/qos.ts';
-import { GiB, MiB } from '../../lib/deploy/quantity.ts';
+import { demandOf, qosClass, type ResourcedContainer, resourcesFor, surgeOf } from '../../lib/deploy/decisions/qos.ts';
+import { GiB, MiB } from '../../lib/deploy/decisions/quantity.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
 
 describe('resourcesFor', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type AppSpec, AppSpecSchema } from '../../lib/apps/spec.ts';
-import { REVISION_ANNOTATION, stampRevision } from '../../lib/deploy/manifests.ts';
-import { qosClass } from '../../lib/deploy/qos.ts';
-import { renderApp, renderProbe } from '../../lib/deploy/render-app.ts';
+import { qosClass } from '../../lib/deploy/decisions/qos.ts';
+import { renderApp, renderProbe } from '../../lib/deploy/render/app.ts';
+import { REVISION_ANNOTATION, stampRevision } from '../../lib/deploy/render/manifests.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
 
 const DIGEST = `sha256:${'b'.repeat(64)}`;

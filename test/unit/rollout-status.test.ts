@@ -1,6 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { rolloutStatus } from '../../lib/deploy/rollout-status.ts';
+import { rolloutStatus } from '../../lib/deploy/decisions/rollout.ts';
 
 const deployment = (
   spec: { generation?: number; replicas?: number },

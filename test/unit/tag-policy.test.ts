@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TagPolicy } from '../../lib/apps/spec.ts';
+import type { TagPolicy } from '../../lib/apps/tag-policy.ts';
 import {
   compareTags,
   compileTagPolicy,
@@ -7,7 +7,7 @@ import {
   shouldAdvance,
   type TaggedImage,
   tagPolicyProblem,
-} from '../../lib/deploy/tag-policy.ts';
+} from '../../lib/apps/tag-policy.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
 
 describe('matchesTag: semver', () => {

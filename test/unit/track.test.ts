@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AppSpec, AppSpecSchema } from '../../lib/apps/spec.ts';
-import { decidePush } from '../../lib/deploy/track.ts';
+import { decidePush } from '../../lib/deploy/decisions/push.ts';
 import type { Release } from '../../lib/store/releases.ts';
 import { digestOf } from '../support/registry.ts';
 
@@ -85,7 +85,7 @@ describe('decidePush', () => {
 
 describe('sameJson', () => {
   it('ignores object key order, not array order or values', async () => {
-    const { sameJson } = await import('../../lib/deploy/same.ts');
+    const { sameJson } = await import('../../lib/deploy/decisions/same-json.ts');
     expect(sameJson({ a: 1, b: { c: [1, 2], d: 'x' } }, { b: { d: 'x', c: [1, 2] }, a: 1 })).toBe(true);
     expect(sameJson({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
     expect(sameJson({ a: 1 }, { a: 1, b: undefined })).toBe(true);
@@ -95,7 +95,7 @@ describe('sameJson', () => {
 
 describe('deployRequest', () => {
   it('names the pushed container, and every container when several run the repository; its id derives from the push', async () => {
-    const { deployRequest } = await import('../../lib/deploy/push.ts');
+    const { deployRequest } = await import('../../lib/deploy/render/events.ts');
     const { default: sample } = await import('../../events/samples/image.pushed.json', { with: { type: 'json' } });
     const push = sample as Parameters<typeof deployRequest>[0];
     const image = `registry.local:5000/acme/api:1.2.0@${digestOf('1.2.0')}`;

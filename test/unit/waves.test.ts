@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupWaves, waveVerdict } from '../../lib/deploy/waves.ts';
+import { groupWaves, waveVerdict } from '../../lib/deploy/decisions/waves.ts';
 
 describe('groupWaves', () => {
   it('groups by wave number, lowest first, names sorted within a wave, no empty waves for gaps', () => {

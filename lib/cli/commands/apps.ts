@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
 import { parseAppSpec } from '../../apps/load.ts';
 import type { AppSpec } from '../../apps/spec.ts';
-import { describePolicy } from '../../deploy/track.ts';
+import { describePolicy } from '../../deploy/decisions/push.ts';
 import { InvalidInputError, messageOf } from '../../errors.ts';
 import { getApp, listApps, putApp, removeApp } from '../../store/apps.ts';
 import { openDb } from '../connect.ts';

@@ -2,16 +2,18 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAppSpec } from '../../apps/load.ts';
-import { appStatus } from '../../deploy/status.ts';
-import { describePolicy } from '../../deploy/track.ts';
+import { describePolicy } from '../../deploy/decisions/push.ts';
+import { appStatus } from '../../deploy/use-cases/status.ts';
 import { hookSecret } from '../../ingest/hook-secret.ts';
 import { connector } from '../../kube/connect.ts';
+import { gatewayConnector } from '../../kube/gateway.ts';
 import { pushImage } from '../../local/push-image.ts';
 import { startRegistry } from '../../local/registry.ts';
 import { repoRoot } from '../../runtime/state.ts';
 import { up } from '../../runtime/up.ts';
 import { putApp } from '../../store/apps.ts';
 import { createDb, type Db } from '../../store/db.ts';
+import { dynamoStore } from '../../store/dynamo.ts';
 import { queryHistory } from '../../store/history.ts';
 import { listReleases, type Release } from '../../store/releases.ts';
 import { progress } from '../log.ts';
@@ -77,7 +79,9 @@ export const demoCommand = async (o: { timeout: string }) => {
     await rollbackCommand(APP, { env: ENV, to: '1', reason: 'demo', ...endpoint }, log);
     failed ||= (await waitForRelease(db, 3, timeoutMs, log)).status !== 'succeeded';
 
-    process.stdout.write(`\nStatus of ${APP}:\n${renderStatus(await appStatus(db, connector(), APP, [ENV]))}\n`);
+    process.stdout.write(
+      `\nStatus of ${APP}:\n${renderStatus(await appStatus({ store: dynamoStore(db), kube: gatewayConnector(connector()) }, APP, [ENV]))}\n`,
+    );
     const history = await queryHistory(db, { app: APP });
     process.stdout.write(`\nHistory of ${APP} (newest first):\n${renderHistory(history)}\n\n`);
   } finally {

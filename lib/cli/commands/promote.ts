@@ -1,5 +1,5 @@
 import { eventId } from '../../../events/index.ts';
-import { specImages } from '../../deploy/images.ts';
+import { specImages } from '../../deploy/decisions/images.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { clearApproval, pendingApprovals } from '../../store/approvals.ts';
 import { findApp } from '../../store/apps.ts';

@@ -1,7 +1,9 @@
-import { appStatus, type ClusterStatus } from '../../deploy/status.ts';
+import { appStatus, type ClusterStatus } from '../../deploy/use-cases/status.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { connector } from '../../kube/connect.ts';
+import { gatewayConnector } from '../../kube/gateway.ts';
 import { findApp } from '../../store/apps.ts';
+import { dynamoStore } from '../../store/dynamo.ts';
 import { openDb } from '../connect.ts';
 import { renderTable } from '../format.ts';
 
@@ -16,7 +18,7 @@ export const statusCommand = async (app: string, o: { env?: string; json?: boole
         `app ${app} is not registered: name an environment with --env`,
       ]);
     }
-    const rows = await appStatus(db, connector(), app, environments);
+    const rows = await appStatus({ store: dynamoStore(db), kube: gatewayConnector(connector()) }, app, environments);
     if (o.json) return out(JSON.stringify(rows, null, 2));
     if (rows.length === 0) return out(`no clusters are registered in ${environments.join(', ')}`);
     out(renderStatus(rows));

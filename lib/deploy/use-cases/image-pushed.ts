@@ -1,19 +1,14 @@
-import { SCHEMA_VERSION } from '../../events/envelope.ts';
-import { type DeployRequested, eventId, type ImagePushed } from '../../events/index.ts';
-import { canonicalRepository } from '../apps/repository.ts';
-import type { ReasonCode } from '../reasons.ts';
-import { ResolveError } from '../registry/resolve.ts';
-import { DOCKER_HUB_REGISTRY } from '../sources/dockerhub.ts';
-import { offerApproval } from '../store/approvals.ts';
-import { appsTracking } from '../store/apps.ts';
-import { environmentPolicy } from '../store/environments.ts';
-import type { HistoryEntry } from '../store/history.ts';
-import { UNROUTED_APP } from '../store/keys.ts';
-import { listReleases } from '../store/releases.ts';
-import type { DeployDeps } from './deps.ts';
-import { namesLatest } from './policy.ts';
+import { DOCKER_HUB_REGISTRY } from '../../../events/image-ref.ts';
+import type { ImagePushed } from '../../../events/index.ts';
+import { canonicalRepository } from '../../apps/repository.ts';
+import type { ReasonCode } from '../../reasons.ts';
+import type { HistoryEntry } from '../../store/history.ts';
+import { UNROUTED_APP } from '../../store/ports.ts';
+import { namesLatest } from '../decisions/policy.ts';
+import { decidePush, type PushDecision } from '../decisions/push.ts';
+import type { DeployDeps } from '../ports.ts';
+import { deployRequest } from '../render/events.ts';
 import { recordStep } from './record.ts';
-import { decidePush, type PushDecision } from './track.ts';
 
 export interface PushSummary {
   readonly repository: string;
@@ -45,7 +40,7 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
     const reason = `push of ${repository}@${event.data.digest} carries no tag: capstan deploys tags`;
     return skipAll([UNROUTED_APP], 'no-tag', reason);
   }
-  const apps = await appsTracking(deps.db, repository);
+  const apps = await deps.store.apps.tracking(repository);
   if (apps.length === 0) return skipAll([UNROUTED_APP], 'not-tracked', `no registered app runs ${repository}`);
   const found = await pushedDigest(event, tag, deps);
   if (!found.digest) {
@@ -66,7 +61,7 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
     const newest = new Map(
       await Promise.all(
         Object.keys(spec.environments).map(
-          async (env) => [env, (await listReleases(deps.db, spec.name, env, 1))[0]] as const,
+          async (env) => [env, (await deps.store.releases.list(spec.name, env, 1))[0]] as const,
         ),
       ),
     );
@@ -90,7 +85,7 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
       if (decision.action === 'deploy') {
         await record(subject, { outcome: 'accepted', reason: decision.reason, details });
       } else if (decision.action === 'await-approval') {
-        const offered = await offerApproval(deps.db, {
+        const offered = await deps.store.approvals.offer({
           ...subject,
           container: decision.container,
           image,
@@ -116,7 +111,7 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
 };
 
 const protectedEnvironments = async (names: readonly string[], deps: DeployDeps): Promise<Set<string>> => {
-  const policies = await Promise.all(names.map((name) => environmentPolicy(deps.db, name)));
+  const policies = await Promise.all(names.map((name) => deps.store.environments.policy(name)));
   return new Set(policies.filter((p) => p.protected).map((p) => p.name));
 };
 
@@ -134,45 +129,6 @@ const pushedDigest = async (
   const { registry, repository, digest } = event.data;
   if (digest !== undefined) return { digest };
   if (registry !== DOCKER_HUB_REGISTRY || !deps.dockerHubDigest) return { why: 'capstan deploys by digest only' };
-  try {
-    return { digest: await deps.dockerHubDigest(repository, tag) };
-  } catch (error) {
-    if (error instanceof ResolveError) return { why: `Docker Hub could not resolve it: ${error.message}` };
-    throw error;
-  }
-};
-
-/**
- * The deploy request a push makes in one environment of an app, for the containers that run the pushed
- * repository (`image` for the first, `images` naming them all when there are several); its id and time
- * derive from the push.
- */
-export const deployRequest = (
-  push: ImagePushed,
-  target: { app: string; environment: string; containers: readonly string[]; image: string; pushedAt: string },
-): DeployRequested => {
-  const { app, environment, containers, image, pushedAt } = target;
-  return {
-    specversion: '1.0',
-    id: eventId(['deploy.requested', push.id, app, environment]),
-    type: 'deploy.requested',
-    source: 'capstan/track',
-    time: pushedAt,
-    subject: `${app}/${environment}`,
-    schemaversion: SCHEMA_VERSION,
-    data: {
-      app,
-      environment,
-      image,
-      container: containers[0],
-      ...(containers.length > 1 ? { images: Object.fromEntries(containers.map((c) => [c, image])) } : {}),
-      namespace: 'default',
-      replicas: 1,
-      ports: [],
-      env: {},
-      dryRun: false,
-      requestedBy: `${push.data.producer}${push.data.pushedBy ? `:${push.data.pushedBy}` : ''}`.slice(0, 256),
-      reason: `push of ${push.data.tag}`,
-    },
-  };
+  const answer = await deps.dockerHubDigest(repository, tag);
+  return 'digest' in answer ? answer : { why: `Docker Hub could not resolve it: ${answer.refused}` };
 };

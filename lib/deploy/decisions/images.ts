@@ -1,7 +1,7 @@
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
-import type { DeployRequested } from '../../events/index.ts';
-import type { AppSpec } from '../apps/spec.ts';
-import type { Release } from '../store/releases.ts';
+import type { DeployRequested } from '../../../events/index.ts';
+import type { AppSpec } from '../../apps/spec.ts';
+import type { Release } from '../../store/releases.ts';
 
 /**
  * Which image each container of an app runs. A release stores the objects it applied, so the images it

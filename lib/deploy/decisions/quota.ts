@@ -1,8 +1,5 @@
-import type { Demand } from '../deploy/qos.ts';
-import { formatCpu, formatMemory, parseQuantity } from '../deploy/quantity.ts';
-import { ClusterUnavailableError } from '../errors.ts';
-import type { KubeClients } from './connect.ts';
-import { isNotFound, translateKubeError } from './errors.ts';
+import type { Demand } from './qos.ts';
+import { formatCpu, formatMemory, parseQuantity } from './quantity.ts';
 
 /** A ResourceQuota as far as pods go (V1ResourceQuota fits). */
 export interface QuotaLike {
@@ -114,27 +111,4 @@ export const quotaShortfallsIn = (
     }
   }
   return { shortfalls, unknown };
-};
-
-/**
- * Reasons the namespace's ResourceQuotas would turn the demand away, empty when it fits. No quota (or no
- * namespace yet) means no limit. A quota whose usage the controller has not computed yet is a retryable
- * error: it is a matter of seconds, and the quota admission would refuse pods until then anyway.
- */
-export const quotaShortfalls = async (
-  kube: KubeClients,
-  namespace: string,
-  demand: Demand,
-  current?: Demand,
-): Promise<string[]> => {
-  let quotas: QuotaLike[];
-  try {
-    quotas = (await kube.core.listNamespacedResourceQuota({ namespace })).items;
-  } catch (error) {
-    if (isNotFound(error)) return [];
-    return translateKubeError(kube.cluster, error);
-  }
-  const { shortfalls, unknown } = quotaShortfallsIn(namespace, quotas, demand, current);
-  if (unknown.length > 0) throw new ClusterUnavailableError(kube.cluster, unknown.join('; '));
-  return shortfalls;
 };

@@ -1,7 +1,20 @@
 import picomatch from 'picomatch';
 import semver from 'semver';
-import type { TagPolicy } from '../apps/spec.ts';
+import { z } from 'zod';
 import { InvalidInputError } from '../errors.ts';
+
+/** Which tags of the tracked repository an environment takes. */
+export const TagPolicySchema = z
+  .union([
+    z.strictObject({ semver: z.string().min(1) }),
+    z.strictObject({ glob: z.string().min(1) }),
+    z.strictObject({ regex: z.string().min(1) }),
+  ])
+  .superRefine((policy, ctx) => {
+    const problem = tagPolicyProblem(policy);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+export type TagPolicy = z.infer<typeof TagPolicySchema>;
 
 /**
  * Which pushed tags an environment takes, and whether a candidate is newer than what runs there.

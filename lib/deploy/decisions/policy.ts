@@ -1,8 +1,8 @@
-import { checkImageRef } from '../../events/image-ref.ts';
-import type { AppSpec } from '../apps/spec.ts';
-import { messageOf } from '../errors.ts';
+import { checkImageRef } from '../../../events/image-ref.ts';
+import type { AppSpec } from '../../apps/spec.ts';
+import { messageOf } from '../../errors.ts';
+import { containerImages, servicePorts } from '../render/app.ts';
 import { qosClass, type ResourcedContainer, resourcesFor } from './qos.ts';
-import { containerImages, servicePorts } from './render-app.ts';
 
 /** Every rule a release can break; `quota` comes from the cluster (lib/kube/quota.ts), the rest from checkPolicy. */
 export const POLICY_RULES = [

@@ -1,10 +1,10 @@
-import { messageOf } from '../errors.ts';
-import type { Connect } from '../kube/connect.ts';
-import { clustersOfEnvironment } from '../store/clusters.ts';
-import type { Db } from '../store/db.ts';
-import { listReleases, type Release } from '../store/releases.ts';
-import { REVISION_ANNOTATION } from './manifests.ts';
-import { rolloutStatus } from './rollout-status.ts';
+import { messageOf } from '../../errors.ts';
+import type { ConnectGateway } from '../../kube/gateway.ts';
+import type { Cluster } from '../../store/clusters.ts';
+import type { Store } from '../../store/ports.ts';
+import type { Release } from '../../store/releases.ts';
+import { rolloutStatus } from '../decisions/rollout.ts';
+import { REVISION_ANNOTATION } from '../render/manifests.ts';
 
 export interface ClusterStatus {
   readonly environment: string;
@@ -29,16 +29,15 @@ export interface ClusterStatus {
  * unreachable cluster is reported, not fatal).
  */
 export const appStatus = async (
-  db: Db,
-  connect: Connect,
+  deps: { readonly store: Pick<Store, 'clusters' | 'releases'>; readonly kube: ConnectGateway },
   app: string,
   environments: readonly string[],
 ): Promise<ClusterStatus[]> => {
   const perEnvironment = await Promise.all(
     environments.map(async (environment) => {
       const [clusters, releases] = await Promise.all([
-        clustersOfEnvironment(db, environment),
-        listReleases(db, app, environment, 50),
+        deps.store.clusters.ofEnvironment(environment),
+        deps.store.releases.list(app, environment, 50),
       ]);
       return Promise.all(
         clusters.map(async (cluster): Promise<ClusterStatus> => {
@@ -46,7 +45,7 @@ export const appStatus = async (
             const applied = r.clusters[cluster.name];
             return applied !== undefined && applied.apply !== 'failed';
           });
-          const live = await liveState(connect, cluster, release?.namespace, app, release);
+          const live = await liveState(deps.kube, cluster, release?.namespace, app, release);
           return {
             environment,
             cluster: cluster.name,
@@ -64,23 +63,22 @@ export const appStatus = async (
 };
 
 const liveState = async (
-  connect: Connect,
-  cluster: Parameters<Connect>[0],
+  kube: ConnectGateway,
+  cluster: Cluster,
   namespace: string | undefined,
   app: string,
   release: Release | undefined,
 ): Promise<ClusterStatus['live']> => {
   if (!namespace) return { state: 'absent', message: 'never released here' };
-  const name = (release?.manifests.find((m) => m.kind === 'Deployment') as { metadata?: { name?: string } })?.metadata
-    ?.name;
+  const name =
+    (release?.manifests.find((m) => m.kind === 'Deployment') as { metadata?: { name?: string } })?.metadata?.name ??
+    app;
   try {
-    const kube = await connect(cluster);
-    const deployment = await kube.apps.readNamespacedDeployment({ name: name ?? app, namespace });
+    const deployment = await (await kube(cluster)).readDeployment(namespace, name);
+    if (!deployment) return { state: 'absent', message: `deployment ${namespace}/${name} not found` };
     const revision = Number(deployment.metadata?.annotations?.[REVISION_ANNOTATION]) || undefined;
     return { revision, ...rolloutStatus(deployment) };
   } catch (error) {
-    const code = (error as { code?: number }).code;
-    if (code === 404) return { state: 'absent', message: `deployment ${namespace}/${name ?? app} not found` };
     return { state: 'unreachable', message: messageOf(error).split('\n')[0] ?? 'unreachable' };
   }
 };

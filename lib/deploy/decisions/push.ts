@@ -1,10 +1,11 @@
-import { parseImageRef } from '../../events/image-ref.ts';
-import type { AppSpec, TagPolicy } from '../apps/spec.ts';
-import type { ReasonCode } from '../reasons.ts';
-import type { Release } from '../store/releases.ts';
+import { parseImageRef } from '../../../events/image-ref.ts';
+import type { AppSpec } from '../../apps/spec.ts';
+import type { TagPolicy } from '../../apps/tag-policy.ts';
+import { matchesTag, shouldAdvance, type TaggedImage } from '../../apps/tag-policy.ts';
+import type { ReasonCode } from '../../reasons.ts';
+import type { Release } from '../../store/releases.ts';
 import { releaseImages } from './images.ts';
 import { latestRefusal, namesLatest } from './policy.ts';
-import { matchesTag, shouldAdvance, type TaggedImage } from './tag-policy.ts';
 
 /** What a push means for one environment of one app that tracks its repository. */
 export type PushDecision =

@@ -1,11 +1,11 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { DeployRequested } from '../../events/index.ts';
-import type { AppSpec } from '../apps/spec.ts';
-import { messageOf } from '../errors.ts';
+import type { DeployRequested } from '../../../events/index.ts';
+import type { AppSpec } from '../../apps/spec.ts';
+import { messageOf } from '../../errors.ts';
+import { renderApp } from '../render/app.ts';
+import { renderManifests } from '../render/manifests.ts';
 import { type Applied, requestedImages } from './images.ts';
-import { renderManifests } from './manifests.ts';
 import { checkPolicy } from './policy.ts';
-import { renderApp } from './render-app.ts';
 
 export interface EnvironmentPolicy {
   readonly name: string;

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { DeployRequested } from '../../events/index.ts';
+import type { DeployRequested } from '../../../events/index.ts';
 
 export const LABELS = {
   name: 'app.kubernetes.io/name',

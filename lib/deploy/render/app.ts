@@ -7,11 +7,11 @@ import type {
   V1Service,
   V1ServicePort,
 } from '@kubernetes/client-node';
-import { checkImageRef } from '../../events/image-ref.ts';
-import type { AppSpec, Container, Probe } from '../apps/spec.ts';
-import { InvalidInputError, messageOf } from '../errors.ts';
+import { checkImageRef } from '../../../events/image-ref.ts';
+import type { AppSpec, Container, Probe } from '../../apps/spec.ts';
+import { InvalidInputError, messageOf } from '../../errors.ts';
+import { resourcesFor } from '../decisions/qos.ts';
 import { LABELS } from './manifests.ts';
-import { resourcesFor } from './qos.ts';
 
 export interface RenderAppInput {
   readonly app: AppSpec;

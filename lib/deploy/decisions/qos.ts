@@ -1,5 +1,5 @@
-import type { QosTier } from '../apps/spec.ts';
-import { InvalidInputError } from '../errors.ts';
+import type { QosTier } from '../../apps/spec.ts';
+import { InvalidInputError } from '../../errors.ts';
 import { formatCpu, formatMemory, MiB, parseCpu, parseMemory, parseQuantity } from './quantity.ts';
 
 /** CPU and memory as canonical quantity strings (see quantity.ts). */

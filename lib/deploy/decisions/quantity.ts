@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors.ts';
+import { InvalidInputError } from '../../errors.ts';
 
 /**
  * Kubernetes resource quantities as integers: CPU in millicores, memory in bytes, counts as units.

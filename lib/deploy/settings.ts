@@ -1,23 +1,3 @@
-import type { Connect } from '../kube/connect.ts';
-import type { Enqueue } from '../queue/send.ts';
-import type { Db } from '../store/db.ts';
-
-/** Everything a release use case touches, injected so tests and both runtimes wire it their own way. */
-export interface DeployDeps {
-  readonly db: Db;
-  readonly connect: Connect;
-  readonly enqueue: Enqueue;
-  readonly now: () => Date;
-  readonly rollout: RolloutTiming;
-  /** Roll an environment back to its last successful release when a rollout fails. */
-  readonly autoRollback: boolean;
-  /**
-   * The digest a Docker Hub tag points at now (Docker Hub's webhook sends none); absent, such pushes are
-   * recorded as skipped. Throws ResolveError when the registry says no (unknown tag, private repository).
-   */
-  readonly dockerHubDigest?: (repository: string, tag: string) => Promise<string>;
-}
-
 /** Docker Hub's registry API; CAPSTAN_DOCKERHUB_REGISTRY_URL points elsewhere (a mirror, or a test registry). */
 export const DOCKER_HUB_API = 'https://registry-1.docker.io';
 

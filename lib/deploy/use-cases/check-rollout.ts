@@ -1,0 +1,84 @@
+import type { RolloutCheck } from '../../../events/index.ts';
+import { ClusterRejectedError } from '../../errors.ts';
+import { checkVerdict } from '../decisions/rollout.ts';
+import { settleVerdict } from '../decisions/settle.ts';
+import type { DeployDeps } from '../ports.ts';
+import { automaticRollback, nextRolloutCheck, releaseAdvance } from '../render/events.ts';
+import { recordStep } from './record.ts';
+
+export type RolloutCheckOutcome = 'ready' | 'failed' | 'waiting' | 'superseded';
+
+/**
+ * rollout.check -> read the Deployment once and decide: ready, failed, or check again later. Waiting is a
+ * delayed message, never a sleep, so no function runs longer than one API call.
+ */
+export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promise<RolloutCheckOutcome> => {
+  const d = event.data;
+  const { releases } = deps.store;
+  const { status } = await releases.get(d.app, d.environment, d.revision);
+  if (status !== 'applying' && status !== 'progressing') return 'superseded'; // nothing left to watch
+  const kube = await deps.kube(await deps.store.clusters.get(d.cluster));
+  const deployment = await kube.readDeployment(d.namespace, d.deployment);
+  // Deleted under the release: nothing will ever roll out, so retrying is pointless.
+  if (!deployment) throw new ClusterRejectedError(d.cluster, `deployment ${d.namespace}/${d.deployment} not found`);
+  const now = deps.now();
+  const subject = { app: d.app, environment: d.environment, cluster: d.cluster, revision: d.revision };
+
+  const verdict = checkVerdict(deployment, d, now, deps.rollout);
+  if (verdict.next === 'superseded') {
+    await recordStep(deps, event, subject, {
+      action: 'rollout',
+      outcome: 'skipped',
+      code: 'superseded',
+      reason: verdict.reason,
+    });
+    return 'superseded';
+  }
+  if (verdict.next === 'check-again') {
+    await deps.enqueue(nextRolloutCheck(event, now), { delaySeconds: verdict.delaySeconds });
+    return 'waiting';
+  }
+
+  const release = await releases.get(d.app, d.environment, d.revision);
+  const { code, message } = verdict;
+  await releases.setCluster(release, d.cluster, {
+    ...(release.clusters[d.cluster] ?? { apply: 'unchanged' }),
+    rollout: verdict.rollout,
+    code,
+    message,
+    updatedAt: now.toISOString(),
+  });
+  const outcome = verdict.rollout === 'ready' ? 'succeeded' : 'failed';
+  await recordStep(deps, event, subject, { action: 'rollout', outcome, code, reason: message });
+  await settleRelease(deps, d);
+  return verdict.rollout;
+};
+
+/**
+ * Moves the release on once one of its clusters settled (see settleVerdict): the next wave starts through a
+ * release.advance in the app+environment's FIFO group, the last wave completes it, a failure halts it.
+ * Each check writes its own cluster first and reads the whole release after (consistently), so whichever
+ * check of a wave finishes last sees the whole wave done; a duplicate advance has the same id and is dropped.
+ */
+const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
+  const release = await deps.store.releases.get(d.app, d.environment, d.revision);
+  if (release.status !== 'applying' && release.status !== 'progressing') return; // settled or superseded
+  const verdict = settleVerdict(release, deps.autoRollback);
+  if (verdict.next === 'wait') return;
+  if (verdict.next === 'advance') {
+    await deps.enqueue(releaseAdvance(release, verdict.wave, deps.now()));
+    return;
+  }
+  const why = verdict.next === 'failed' ? verdict.why : undefined;
+  const words = verdict.next === 'failed' ? verdict.why : { reason: verdict.reason };
+  if (!(await deps.store.releases.setStatus(release, verdict.next, ['applying', 'progressing'], why))) return; // settled by a twin
+  if (verdict.next === 'failed' && verdict.rollback) {
+    await deps.enqueue(automaticRollback(release, verdict.clusters, deps.now()));
+  }
+  await recordStep(
+    deps,
+    { id: `release-${d.revision}`, type: 'release.settled', time: deps.now().toISOString() },
+    { app: d.app, environment: d.environment, revision: d.revision },
+    { action: 'release', outcome: verdict.next, ...words },
+  );
+};

@@ -1,0 +1,72 @@
+import type { DeployRequested } from '../../../events/index.ts';
+import type { Reason } from '../../reasons.ts';
+import type { HistoryEntry } from '../../store/history.ts';
+import type { Release } from '../../store/releases.ts';
+import { currentRelease, requestedContainers } from '../decisions/images.ts';
+import { planRelease } from '../decisions/plan-release.ts';
+import { staleness } from '../decisions/staleness.ts';
+import { groupWaves } from '../decisions/waves.ts';
+import type { DeployDeps } from '../ports.ts';
+import { dryRun } from './dry-run.ts';
+import { recordStep } from './record.ts';
+import { startRelease } from './start-release.ts';
+import type { ReleaseSummary } from './summary.ts';
+
+/**
+ * deploy.requested -> one release of the environment, started on its first wave (the rollout checker
+ * starts each next wave once the one before is healthy). Safe to run again for the same event: the
+ * release is found, not duplicated, and applying it again changes nothing.
+ */
+export const releaseToEnvironment = async (event: DeployRequested, deps: DeployDeps): Promise<ReleaseSummary> => {
+  const { app, environment } = event.data;
+  const history = (entry: Pick<HistoryEntry, 'outcome' | 'code' | 'reason' | 'details'>) =>
+    recordStep(deps, event, { app, environment }, { action: 'release', ...entry });
+  const skip = async (why: Reason): Promise<ReleaseSummary> => {
+    await history({ outcome: 'skipped', ...why });
+    return { app, environment, outcome: 'skipped', ...why, clusters: {} };
+  };
+
+  // Independent reads, at once: each is a round trip to the table on the way to the first apply.
+  const { store } = deps;
+  const [clusters, registered, policy, recent] = await Promise.all([
+    store.clusters.ofEnvironment(environment),
+    store.apps.find(app).then((record) => record?.spec),
+    store.environments.policy(environment),
+    store.releases.list(app, environment, 20),
+  ]);
+  if (clusters.length === 0) {
+    return skip({ code: 'no-clusters', reason: `no clusters are registered in environment ${environment}` });
+  }
+  const plan = planRelease(event.data, registered, policy, currentRelease(recent));
+  if (!plan.ok) {
+    // Refused before anything is created or applied: the history names every reason.
+    const reason = `refused: ${plan.reasons.join('; ')}`;
+    await history({ outcome: 'refused', code: 'policy', reason, details: { reasons: plan.reasons } });
+    return { app, environment, outcome: 'refused', code: 'policy', reason, clusters: {} };
+  }
+
+  if (event.data.dryRun) return dryRun(event, plan.manifests, clusters, deps);
+  const containers = registered ? requestedContainers(event.data, registered) : undefined;
+  const backwards = staleness({ event, app: registered, containers, recent, manifests: plan.manifests });
+  if (backwards) return skip(backwards);
+  return startRelease(
+    {
+      app,
+      environment,
+      eventId: event.id,
+      image: event.data.image,
+      namespace: plan.namespace,
+      manifests: plan.manifests as Release['manifests'],
+      containers,
+      autoRollback: plan.autoRollback,
+      requestedBy: event.data.requestedBy,
+      reason: event.data.reason,
+      createdAt: deps.now().toISOString(),
+      requestedAt: event.time,
+      waves: groupWaves(clusters),
+    },
+    clusters,
+    event,
+    deps,
+  );
+};

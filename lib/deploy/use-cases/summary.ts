@@ -1,0 +1,12 @@
+import type { ReasonCode } from '../../reasons.ts';
+
+/** What a release use case did, as the consumer's result (and the idempotency record) keeps it. */
+export interface ReleaseSummary {
+  readonly app: string;
+  readonly environment: string;
+  readonly revision?: number;
+  readonly outcome: 'released' | 'skipped' | 'refused' | 'failed';
+  readonly code?: ReasonCode;
+  readonly reason?: string;
+  readonly clusters: Record<string, string>;
+}

@@ -1,0 +1,68 @@
+import type { KubernetesObject, V1Deployment, V1ResourceQuota } from '@kubernetes/client-node';
+import { type ApplyResult, applyAll, applyObject } from './apply.ts';
+import type { Connect, KubeClients } from './connect.ts';
+import type { ClusterAccess } from './credentials.ts';
+import { diffApplied } from './diff.ts';
+import { isNotFound, translateKubeError } from './errors.ts';
+
+/**
+ * The one port through which capstan's use cases touch a cluster: a few verbs in capstan's words, every
+ * client error already translated (lib/kube/errors.ts), absent objects as `undefined` rather than 404s.
+ * Like flux's ssa ResourceManager: apply and dry-run with a typed change set, and reads of live state.
+ * Its real adapter is `gatewayOf` below; unit tests of the use cases use an in-memory double
+ * (test/doubles/kube.ts).
+ */
+export interface KubeGateway {
+  readonly cluster: string;
+  /** Server-side apply, cluster-scoped objects first; one result per object, in the order given. */
+  apply(objects: readonly KubernetesObject[]): Promise<readonly ApplyResult[]>;
+  /** What applying the objects would change, as `Kind/name path: old -> new` lines (server-side dry run). */
+  dryRun(objects: readonly KubernetesObject[]): Promise<readonly string[]>;
+  /** A Deployment as the cluster has it now; undefined when it does not exist. */
+  readDeployment(namespace: string, name: string): Promise<V1Deployment | undefined>;
+  /** The namespace's ResourceQuotas; none when the namespace does not exist yet. */
+  listResourceQuotas(namespace: string): Promise<readonly V1ResourceQuota[]>;
+  /** The API server's version (`v1.33.1`): whether the cluster answers at all. */
+  version(): Promise<string>;
+}
+
+export type ConnectGateway = (cluster: ClusterAccess) => Promise<KubeGateway>;
+
+/** The gateway over one cluster's API clients. */
+export const gatewayOf = (kube: KubeClients): KubeGateway => {
+  const fail = (error: unknown) => translateKubeError(kube.cluster, error);
+  const orAbsent = (error: unknown) => (isNotFound(error) ? undefined : fail(error));
+  return {
+    cluster: kube.cluster,
+    apply: (objects) => applyAll(kube, objects),
+    dryRun: (objects) => dryRunDiff(kube, objects),
+    readDeployment: (namespace, name) => kube.apps.readNamespacedDeployment({ name, namespace }).catch(orAbsent),
+    listResourceQuotas: async (namespace) => {
+      const list = await kube.core.listNamespacedResourceQuota({ namespace }).catch(orAbsent);
+      return list?.items ?? [];
+    },
+    version: async () => (await kube.version.getCode().catch(fail)).gitVersion,
+  };
+};
+
+/** Gateways for the clusters `connect` reaches (its client cache is kept). */
+export const gatewayConnector =
+  (connect: Connect): ConnectGateway =>
+  async (cluster) =>
+    gatewayOf(await connect(cluster));
+
+/** In a namespace that does not exist yet nothing namespaced can be dry-run: all of it would be created. */
+const dryRunDiff = async (kube: KubeClients, objects: readonly KubernetesObject[]): Promise<string[]> => {
+  const lines: string[] = [];
+  let newNamespace = false;
+  for (const object of objects) {
+    if (newNamespace && object.metadata?.namespace) {
+      lines.push(`${object.kind}/${object.metadata.name}: created`);
+      continue;
+    }
+    const result = await applyObject(kube, object, { dryRun: true });
+    if (object.kind === 'Namespace' && result.outcome === 'created') newNamespace = true;
+    lines.push(...diffApplied(object, result.before, result.object));
+  }
+  return lines;
+};

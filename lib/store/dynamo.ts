@@ -1,0 +1,43 @@
+import { clearApproval, offerApproval, pendingApprovals } from './approvals.ts';
+import { appsTracking, findApp } from './apps.ts';
+import { clustersOfEnvironment, getCluster, listClusters, recordClusterHealth } from './clusters.ts';
+import type { Db } from './db.ts';
+import { environmentPolicy } from './environments.ts';
+import { recordHistory } from './history.ts';
+import type { Store } from './ports.ts';
+import {
+  advanceWave,
+  createRelease,
+  getRelease,
+  listReleases,
+  revisionOfEvent,
+  setClusterRelease,
+  setReleaseStatus,
+} from './releases.ts';
+
+/** The store ports over the one DynamoDB table. */
+export const dynamoStore = (db: Db): Store => ({
+  releases: {
+    get: (app, environment, revision) => getRelease(db, app, environment, revision),
+    list: (app, environment, limit) => listReleases(db, app, environment, limit),
+    create: (input) => createRelease(db, input),
+    revisionOfEvent: (app, environment, eventId) => revisionOfEvent(db, app, environment, eventId),
+    setCluster: (release, cluster, state) => setClusterRelease(db, release, cluster, state),
+    setStatus: (release, status, from, why) => setReleaseStatus(db, release, status, from, why),
+    advanceWave: (release, from) => advanceWave(db, release, from),
+  },
+  history: { record: (step) => recordHistory(db, step) },
+  apps: { find: (name) => findApp(db, name), tracking: (repository) => appsTracking(db, repository) },
+  clusters: {
+    get: (name) => getCluster(db, name),
+    list: () => listClusters(db),
+    ofEnvironment: (environment) => clustersOfEnvironment(db, environment),
+    recordHealth: (name, health) => recordClusterHealth(db, name, health),
+  },
+  environments: { policy: (name) => environmentPolicy(db, name) },
+  approvals: {
+    offer: (pending) => offerApproval(db, pending),
+    pending: (app, environment) => pendingApprovals(db, app, environment),
+    clear: (approved) => clearApproval(db, approved),
+  },
+});

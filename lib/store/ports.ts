@@ -1,0 +1,83 @@
+import type { Reason } from '../reasons.ts';
+import type { PendingApproval } from './approvals.ts';
+import type { AppRecord } from './apps.ts';
+import type { Cluster, ClusterHealth } from './clusters.ts';
+import type { NewHistoryEntry } from './history.ts';
+import type { ClusterRelease, NewRelease, Release, ReleaseStatus } from './releases.ts';
+
+/**
+ * The table as the use cases see it: one narrow interface per kind of record, in the domain's words.
+ * The DynamoDB adapter is `dynamoStore` (lib/store/dynamo.ts); unit tests of the use cases use the
+ * in-memory double in test/doubles/store.ts, and one contract suite (test/contract/store.ts) holds both
+ * to the same behaviour, conditional writes included.
+ */
+export interface Store {
+  readonly releases: ReleaseStore;
+  readonly history: HistoryStore;
+  readonly apps: AppStore;
+  readonly clusters: ClusterStore;
+  readonly environments: EnvironmentStore;
+  readonly approvals: ApprovalStore;
+}
+
+/** History of events that reach no app (malformed messages, pushes nobody tracks) lives under this pseudo-app. */
+export const UNROUTED_APP = '_unrouted';
+
+export type ReleaseKey = Pick<Release, 'app' | 'environment' | 'revision'>;
+
+export interface ReleaseStore {
+  /** Throws NotFoundError when there is no such release. Consistent. */
+  get(app: string, environment: string, revision: number): Promise<Release>;
+  /** Newest first, consistent (what the next release builds on). */
+  list(app: string, environment: string, limit?: number): Promise<Release[]>;
+  /** Once per event id: a redelivered event gets the release it already made (`created: false`). */
+  create(input: NewRelease): Promise<{ release: Release; created: boolean }>;
+  /** The revision an event made, if it made one. */
+  revisionOfEvent(app: string, environment: string, eventId: string): Promise<number | undefined>;
+  /** One cluster's part of a release; the other clusters' are untouched. */
+  setCluster(release: ReleaseKey, cluster: string, state: ClusterRelease): Promise<void>;
+  /** Moves the release to `status` only from one of `from`; says whether it did. */
+  setStatus(release: ReleaseKey, status: ReleaseStatus, from: readonly ReleaseStatus[], why?: Reason): Promise<boolean>;
+  /** Moves the release from wave `from` to the next, once; says whether it did. */
+  advanceWave(release: ReleaseKey, from: number): Promise<boolean>;
+}
+
+export interface HistoryStore {
+  /** Appends one step; a redelivery that ends the same way overwrites its twin (lib/store/history.ts). */
+  record(step: NewHistoryEntry): Promise<void>;
+}
+
+export interface AppStore {
+  find(name: string): Promise<AppRecord | undefined>;
+  /** The apps whose containers run `repository` (canonical), with those containers. */
+  tracking(repository: string): Promise<{ record: AppRecord; containers: string[] }[]>;
+}
+
+export interface ClusterStore {
+  /** Throws NotFoundError for a cluster that is not registered. */
+  get(name: string): Promise<Cluster>;
+  list(): Promise<Cluster[]>;
+  /** In wave order. */
+  ofEnvironment(environment: string): Promise<Cluster[]>;
+  recordHealth(name: string, health: ClusterHealth): Promise<void>;
+}
+
+export interface EnvironmentPolicy {
+  readonly name: string;
+  readonly protected: boolean;
+  /** False for an environment nobody set: the defaults apply. */
+  readonly configured: boolean;
+}
+
+export interface EnvironmentStore {
+  policy(name: string): Promise<EnvironmentPolicy>;
+}
+
+export interface ApprovalStore {
+  /** Keeps the newer of the waiting push and this one; says whether this one now waits. */
+  offer(pending: PendingApproval): Promise<boolean>;
+  /** One per container. */
+  pending(app: string, environment: string): Promise<PendingApproval[]>;
+  /** Only if it is still the push that was approved; says whether it was removed. */
+  clear(approved: Pick<PendingApproval, 'app' | 'environment' | 'container' | 'eventId'>): Promise<boolean>;
+}
