@@ -1,5 +1,14 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, VersionApi } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  AutoscalingV2Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  StorageV1Api,
+  VersionApi,
+} from '@kubernetes/client-node';
 import { ContractError } from '../errors.ts';
 import { clusterSecretPrefix } from '../topology.ts';
 import type { ClusterAccess, CredentialsRef } from './credentials.ts';
@@ -11,6 +20,12 @@ export interface KubeClients {
   readonly apps: AppsV1Api;
   readonly core: CoreV1Api;
   readonly version: VersionApi;
+  /** Node Leases (kubelet heartbeats). */
+  readonly coordination: CoordinationV1Api;
+  /** VolumeAttachments. */
+  readonly storage: StorageV1Api;
+  /** HorizontalPodAutoscalers. */
+  readonly autoscaling: AutoscalingV2Api;
 }
 
 export type Connect = (cluster: ClusterAccess) => Promise<KubeClients>;
@@ -55,6 +70,9 @@ export const connector = (secrets?: SecretsManagerClient, scope: CredentialScope
         apps: kc.makeApiClient(AppsV1Api),
         core: kc.makeApiClient(CoreV1Api),
         version: kc.makeApiClient(VersionApi),
+        coordination: kc.makeApiClient(CoordinationV1Api),
+        storage: kc.makeApiClient(StorageV1Api),
+        autoscaling: kc.makeApiClient(AutoscalingV2Api),
       }));
       // A failed load (secret missing, file gone) must not be cached forever.
       clients.catch(() => cache.delete(key));

@@ -4,6 +4,17 @@ import type { Connect, KubeClients } from './connect.ts';
 import type { ClusterAccess } from './credentials.ts';
 import { diffApplied } from './diff.ts';
 import { isNotFound, translateKubeError } from './errors.ts';
+import { addTaint, cordon, removeTaint, uncordon } from './node-actions.ts';
+import { listNodes, type NodeTaint, type NodeView, readNode, type TaintRef } from './nodes.ts';
+import type { Change } from './optimistic.ts';
+import { type HpaView, type ReplicaBounds, readHpa, setHpaBounds } from './scaling.ts';
+import {
+  deleteVolumeAttachment,
+  listPodsOnNode,
+  listVolumeAttachmentsOnNode,
+  type PodView,
+  type VolumeAttachmentView,
+} from './workloads.ts';
 
 /**
  * The one port through which capstan's use cases touch a cluster: a few verbs in capstan's words, every
@@ -24,6 +35,33 @@ export interface KubeGateway {
   listResourceQuotas(namespace: string): Promise<readonly V1ResourceQuota[]>;
   /** The API server's version (`v1.33.1`): whether the cluster answers at all. */
   version(): Promise<string>;
+
+  // Nodes, for healing (lib/kube/nodes.ts, node-actions.ts). Every action is idempotent: `unchanged` when
+  // there was nothing to do, and concurrent writers of the same node never lose each other's change.
+  /** A Node with its Lease, read fresh; undefined when it does not exist. */
+  readNode(name: string): Promise<NodeView | undefined>;
+  /** Every Node with its Lease. */
+  listNodes(): Promise<readonly NodeView[]>;
+  /** Sets spec.unschedulable; `changed` means this call did it (not a person a moment before). */
+  cordon(node: string): Promise<Change>;
+  uncordon(node: string): Promise<Change>;
+  /** Adds a taint, or sets its value (a taint is its key and effect); e.g. OUT_OF_SERVICE_TAINT. */
+  addTaint(node: string, taint: NodeTaint): Promise<Change>;
+  removeTaint(node: string, taint: TaintRef): Promise<Change>;
+
+  // What still references a node (lib/kube/workloads.ts): fencing waits for these to go.
+  /** Pods bound to the node, in every namespace, terminating ones included. */
+  listPodsOnNode(node: string): Promise<readonly PodView[]>;
+  /** VolumeAttachments to the node. */
+  listVolumeAttachments(node: string): Promise<readonly VolumeAttachmentView[]>;
+  /** Deletes a stale VolumeAttachment; `unchanged` when it is gone or going already. */
+  deleteVolumeAttachment(name: string): Promise<Change>;
+
+  // Scaling (lib/kube/scaling.ts).
+  /** An autoscaling/v2 HPA; undefined when there is none. */
+  readHpa(namespace: string, name: string): Promise<HpaView | undefined>;
+  /** Sets minReplicas and/or maxReplicas in one write; terminal error when the HPA is gone or min > max. */
+  setHpaBounds(namespace: string, name: string, bounds: Partial<ReplicaBounds>): Promise<Change>;
 }
 
 export type ConnectGateway = (cluster: ClusterAccess) => Promise<KubeGateway>;
@@ -42,6 +80,20 @@ export const gatewayOf = (kube: KubeClients): KubeGateway => {
       return list?.items ?? [];
     },
     version: async () => (await kube.version.getCode().catch(fail)).gitVersion,
+
+    readNode: (name) => readNode(kube, name),
+    listNodes: () => listNodes(kube),
+    cordon: (node) => cordon(kube, node),
+    uncordon: (node) => uncordon(kube, node),
+    addTaint: (node, taint) => addTaint(kube, node, taint),
+    removeTaint: (node, taint) => removeTaint(kube, node, taint),
+
+    listPodsOnNode: (node) => listPodsOnNode(kube, node),
+    listVolumeAttachments: (node) => listVolumeAttachmentsOnNode(kube, node),
+    deleteVolumeAttachment: (name) => deleteVolumeAttachment(kube, name),
+
+    readHpa: (namespace, name) => readHpa(kube, namespace, name),
+    setHpaBounds: (namespace, name, bounds) => setHpaBounds(kube, namespace, name, bounds),
   };
 };
 
