@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRejectedError } from '../../lib/errors.ts';
 import { connector, type KubeClients } from '../../lib/kube/connect.ts';
-import { isNotFound } from '../../lib/kube/errors.ts';
 import { gatewayOf, type KubeGateway } from '../../lib/kube/gateway.ts';
-import { NODE_LEASE_NAMESPACE, type NodeTaint, OUT_OF_SERVICE_TAINT } from '../../lib/kube/nodes.ts';
+import { type NodeTaint, OUT_OF_SERVICE_TAINT } from '../../lib/kube/nodes.ts';
 import { fakeNode } from '../../lib/local/nodes.ts';
 import { uniqueName } from '../support/aws.ts';
 import { connect, eventually, localClusters } from '../support/kube.ts';
+import { createKwokNode, deleteKwokNode } from '../support/kwok-node.ts';
 
 // The healing verbs of the gateway against a real kube-apiserver, on a kwok Node of this file's own (kwok
 // manages every Node with its annotation): cordons, taints and out-of-service never touch the harness's
@@ -16,25 +16,10 @@ let kube: KubeClients;
 let gateway: KubeGateway;
 let node: string;
 
-const ignoreAbsent = (error: unknown) => {
-  if (!isNotFound(error)) throw error;
-};
-
 beforeAll(async () => {
   kube = await connect(cluster!);
   gateway = gatewayOf(kube);
-  node = uniqueName(`${cluster!.name}-heal`);
-  const template = fakeNode(cluster!.name, 40);
-  await kube.core.createNode({
-    body: {
-      ...template,
-      metadata: {
-        ...template.metadata,
-        name: node,
-        labels: { ...template.metadata.labels, 'kubernetes.io/hostname': node },
-      },
-    },
-  });
+  node = await createKwokNode(kube);
   // Ready, and no taint left by the node lifecycle controller from before kwok reported it Ready.
   await eventually('kwok to make the node Ready', async () => {
     const view = await gateway.readNode(node);
@@ -43,8 +28,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await kube?.core.deleteNode({ name: node }).catch(ignoreAbsent);
-  await kube?.coordination.deleteNamespacedLease({ name: node, namespace: NODE_LEASE_NAMESPACE }).catch(ignoreAbsent);
+  if (kube && node) await deleteKwokNode(kube, node);
 });
 
 const liveNode = () => kube.core.readNode({ name: node });
@@ -154,7 +138,7 @@ describe('what references a node', () => {
       expect(await gateway.deleteVolumeAttachment(mine)).toBe('unchanged');
       expect(await gateway.listVolumeAttachments(node)).toEqual([]);
     } finally {
-      await kube.storage.deleteVolumeAttachment({ name: other }).catch(ignoreAbsent);
+      await gateway.deleteVolumeAttachment(other);
     }
   });
 });

@@ -1,7 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '../../events/index.ts';
 import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
@@ -13,6 +9,7 @@ import { translateKubeError } from '../../lib/kube/errors.ts';
 import { RBAC_NAME, rbacManifests } from '../../lib/kube/rbac.ts';
 import { uniqueName } from '../support/aws.ts';
 import { connect, localClusters } from '../support/kube.ts';
+import { kubeconfigWithToken } from '../support/service-account.ts';
 
 const NAMESPACE = 'capstan-system';
 
@@ -59,23 +56,3 @@ describe("capstan's least-privilege ClusterRole, on a real kube-apiserver with R
     await forbidden(() => asCapstan.core.listNode());
   });
 });
-
-/** A kubeconfig for the same cluster, authenticated as the service account instead of the admin. */
-const kubeconfigWithToken = (ref: { path: string; context: string }, token: string | undefined) => {
-  if (!token) throw new Error('TokenRequest returned no token');
-  const base = new KubeConfig();
-  base.loadFromFile(ref.path);
-  base.setCurrentContext(ref.context);
-  const cluster = base.getCurrentCluster();
-  if (!cluster) throw new Error('admin kubeconfig has no cluster');
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name: 'capstan', token }],
-    contexts: [{ name: 'capstan', cluster: cluster.name, user: 'capstan' }],
-    currentContext: 'capstan',
-  });
-  const path = join(tmpdir(), `${uniqueName('sa')}.kubeconfig`);
-  writeFileSync(path, kc.exportConfig(), { mode: 0o600 });
-  return path;
-};

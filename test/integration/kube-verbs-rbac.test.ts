@@ -1,0 +1,158 @@
+import type { KubernetesObject, V1PolicyRule } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterRejectedError } from '../../lib/errors.ts';
+import { applyAll } from '../../lib/kube/apply.ts';
+import { connector, type KubeClients } from '../../lib/kube/connect.ts';
+import { gatewayOf, type KubeGateway } from '../../lib/kube/gateway.ts';
+import { NODE_LEASE_NAMESPACE, OUT_OF_SERVICE_TAINT } from '../../lib/kube/nodes.ts';
+import { uniqueName } from '../support/aws.ts';
+import { connect, eventually, localClusters } from '../support/kube.ts';
+import { createKwokNode, deleteKwokNode } from '../support/kwok-node.ts';
+import { kubeconfigWithToken } from '../support/service-account.ts';
+
+// What the healing and scaling verbs of the gateway need from RBAC, each rule named by the calls that
+// use it, proven enough under a service account that has nothing else. capstan's own ClusterRole
+// (lib/kube/rbac.ts) grows by these when the features that call them land.
+const CLUSTER_RULES: V1PolicyRule[] = [
+  // readNode, listNodes; cordon, uncordon, addTaint, removeTaint (read, then a merge patch).
+  { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'patch'] },
+  // listPodsOnNode: every namespace, by field selector.
+  { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+  // listVolumeAttachments; deleteVolumeAttachment (read, then delete).
+  { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['get', 'list', 'delete'] },
+  // readHpa; setHpaBounds (read, then a merge patch).
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'patch'] },
+];
+// readNode, listNodes: the Node Leases, in kube-node-lease only (a Role there, not cluster-wide).
+const LEASE_RULES: V1PolicyRule[] = [
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list'] },
+];
+
+const [cluster] = localClusters();
+const name = uniqueName('capstan-verbs');
+const namespace = name;
+let admin: KubeClients;
+let node: string;
+let clients: KubeClients;
+let asCapstan: KubeGateway;
+
+const grants = (): KubernetesObject[] => {
+  const subjects = [{ kind: 'ServiceAccount', name, namespace }];
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } },
+    { apiVersion: rbac, kind: 'ClusterRole', metadata: { name }, rules: CLUSTER_RULES } as KubernetesObject,
+    {
+      apiVersion: rbac,
+      kind: 'ClusterRoleBinding',
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects,
+    } as KubernetesObject,
+    {
+      apiVersion: rbac,
+      kind: 'Role',
+      metadata: { name, namespace: NODE_LEASE_NAMESPACE },
+      rules: LEASE_RULES,
+    } as KubernetesObject,
+    {
+      apiVersion: rbac,
+      kind: 'RoleBinding',
+      metadata: { name, namespace: NODE_LEASE_NAMESPACE },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects,
+    } as KubernetesObject,
+  ];
+};
+
+const hpa = {
+  apiVersion: 'autoscaling/v2',
+  kind: 'HorizontalPodAutoscaler',
+  metadata: { name: 'web', namespace },
+  spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 3 },
+} as KubernetesObject;
+
+beforeAll(async () => {
+  admin = await connect(cluster!);
+  node = await createKwokNode(admin, 41);
+  await applyAll(admin, [...grants(), hpa]);
+  const { status } = await admin.core.createNamespacedServiceAccountToken({
+    name,
+    namespace,
+    body: { spec: { audiences: [], expirationSeconds: 600 } },
+  });
+  const path = kubeconfigWithToken(cluster!.credentials as { path: string; context: string }, status?.token);
+  clients = await connector()({
+    ...cluster!,
+    name: 'as-capstan',
+    credentials: { kind: 'kubeconfig', path, context: 'capstan' },
+  });
+  asCapstan = gatewayOf(clients);
+  // The authorizer sees new bindings through its informers, a moment later; and kwok makes the node Ready.
+  await eventually('the node Ready, read as the service account', async () => {
+    const view = await asCapstan.readNode(node);
+    return view?.ready === 'True' && view.leaseRenewedAt && view.taints.length === 0 ? view : undefined;
+  });
+});
+
+afterAll(async () => {
+  if (!admin) return;
+  const rbac = admin.objects;
+  for (const object of grants().slice(2).reverse()) await rbac.delete(object).catch(() => undefined);
+  await admin.core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  if (node) await deleteKwokNode(admin, node);
+});
+
+describe('the RBAC the healing and scaling verbs need, on a real kube-apiserver', () => {
+  it('is enough for every node verb', async () => {
+    expect((await asCapstan.listNodes()).find((n) => n.name === node)).toMatchObject({
+      ready: 'True',
+      leaseRenewedAt: expect.any(String),
+    });
+    expect(await asCapstan.cordon(node)).toBe('changed');
+    expect(await asCapstan.addTaint(node, OUT_OF_SERVICE_TAINT)).toBe('changed');
+    expect(await asCapstan.removeTaint(node, OUT_OF_SERVICE_TAINT)).toBe('changed');
+    expect(await asCapstan.uncordon(node)).toBe('changed');
+    expect(await asCapstan.readNode('no-such-node')).toBeUndefined();
+  });
+
+  it('is enough for pods and VolumeAttachments on a node', async () => {
+    await admin.core.createNamespacedPod({
+      namespace,
+      body: { metadata: { name: 'here' }, spec: { nodeName: node, containers: [{ name: 'app', image: 'app:1' }] } },
+    });
+    expect((await asCapstan.listPodsOnNode(node)).map((p) => p.name)).toEqual(['here']);
+
+    const va = uniqueName('va');
+    await admin.storage.createVolumeAttachment({
+      body: {
+        metadata: { name: va },
+        spec: { attacher: 'rbd.csi.ceph.com', nodeName: node, source: { persistentVolumeName: `pv-${va}` } },
+      },
+    });
+    expect((await asCapstan.listVolumeAttachments(node)).map((v) => v.name)).toEqual([va]);
+    expect(await asCapstan.deleteVolumeAttachment(va)).toBe('changed');
+    expect(await asCapstan.deleteVolumeAttachment(va)).toBe('unchanged');
+  });
+
+  it('is enough for the HPA verbs', async () => {
+    expect(await asCapstan.readHpa(namespace, 'web')).toMatchObject({ minReplicas: 1, maxReplicas: 3 });
+    expect(await asCapstan.setHpaBounds(namespace, 'web', { maxReplicas: 4 })).toBe('changed');
+    expect(await asCapstan.readHpa(namespace, 'none')).toBeUndefined();
+  });
+
+  it('grants nothing more: Leases outside kube-node-lease, deleting or replacing a node are refused', async () => {
+    const raw = clients;
+    const forbidden = async (call: () => Promise<unknown>) =>
+      expect(await call().catch((e: { code?: number }) => e.code)).toBe(403);
+    await forbidden(() => raw.coordination.listNamespacedLease({ namespace: 'kube-system' }));
+    await forbidden(() => raw.core.deleteNode({ name: node }));
+    await forbidden(async () => raw.core.replaceNode({ name: node, body: await raw.core.readNode({ name: node }) }));
+    await forbidden(() => raw.autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name: 'web', namespace }));
+    // And a refusal reaches the domain as a terminal cluster error (Deployments are not granted here).
+    const error = await asCapstan.readDeployment(namespace, 'web').catch((e) => e);
+    expect(error).toBeInstanceOf(ClusterRejectedError);
+    expect(error.message).toMatch(/^cluster as-capstan: HTTP 403/);
+  });
+});
