@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRejectedError } from '../../lib/errors.ts';
 import { connector, type KubeClients } from '../../lib/kube/connect.ts';
 import { gatewayOf, type KubeGateway } from '../../lib/kube/gateway.ts';
-import { type NodeTaint, OUT_OF_SERVICE_TAINT } from '../../lib/kube/nodes.ts';
+import { NODE_LEASE_NAMESPACE, type NodeTaint, OUT_OF_SERVICE_TAINT } from '../../lib/kube/nodes.ts';
+import { mergePatch } from '../../lib/kube/optimistic.ts';
 import { fakeNode } from '../../lib/local/nodes.ts';
 import { uniqueName } from '../support/aws.ts';
 import { connect, eventually, localClusters } from '../support/kube.ts';
@@ -225,5 +226,50 @@ describe('fencing, each verb twice: the second is unchanged', () => {
     expect(await gateway.uncordon(node)).toBe('changed');
     await untilTaints(['person/own']);
     expect((await liveNode()).spec?.taints).toEqual([{ key: 'person/own', effect: 'NoSchedule' }]);
+    expect(await gateway.removeTaint(node, { key: 'person/own', effect: 'NoSchedule' })).toBe('changed');
   });
+});
+
+describe('a node that loses its heartbeat, as healing will see it', () => {
+  it('Lease taken over: kwok stops renewing it, the controller marks the node Unknown and unreachable; it returns', async () => {
+    // A foreign holder with a long lease: kwok leaves the Lease (and the node's status) alone, as when a
+    // kubelet dies. MicroTime wants exactly six fractional digits.
+    const now = new Date().toISOString().replace('Z', '000Z');
+    await kube.coordination.patchNamespacedLease(
+      {
+        name: node,
+        namespace: NODE_LEASE_NAMESPACE,
+        body: { spec: { holderIdentity: 'capstan-test', leaseDurationSeconds: 3600, renewTime: now } },
+      },
+      mergePatch,
+    );
+    const lost = await eventually(
+      'the node lifecycle controller to mark the node lost',
+      async () => {
+        const view = await gateway.readNode(node);
+        const keys = view?.taints.map((t) => `${t.key}:${t.effect}`) ?? [];
+        return view?.ready === 'Unknown' && keys.includes('node.kubernetes.io/unreachable:NoExecute')
+          ? view
+          : undefined;
+      },
+      150_000,
+      1_000,
+    );
+    expect(lost).toMatchObject({ leaseHolder: 'capstan-test', leaseRenewedAt: new Date(now).toISOString() });
+    expect(Date.parse(lost.readySince ?? '')).toBeGreaterThan(Date.parse(now));
+
+    // The holder gives the Lease up: kwok takes it again and the node is Ready, its taints gone.
+    await kube.coordination.deleteNamespacedLease({ name: node, namespace: NODE_LEASE_NAMESPACE });
+    const back = await eventually(
+      'the node to return',
+      async () => {
+        const view = await gateway.readNode(node);
+        const unreachable = view?.taints.some((t) => t.key === 'node.kubernetes.io/unreachable');
+        return view?.ready === 'True' && !unreachable && view.leaseHolder !== 'capstan-test' ? view : undefined;
+      },
+      90_000,
+      1_000,
+    );
+    expect(Date.parse(back.leaseRenewedAt ?? '')).toBeGreaterThan(Date.parse(now));
+  }, 300_000);
 });
