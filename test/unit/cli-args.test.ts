@@ -32,48 +32,39 @@ const refusal = (parse: (value: string) => number, value: string) => {
   throw new Error(`${JSON.stringify(value)} was accepted`);
 };
 
+const parsers = { 'wholeNumber(1, 1000)': wholeNumber(1, 1000), port, releaseNumber } as const;
+type Parser = keyof typeof parsers;
+const expected = {
+  'wholeNumber(1, 1000)': 'Expected a whole number from 1 to 1000.',
+  port: 'Expected a whole number from 0 to 65535.',
+  releaseNumber: 'Expected a release number such as 3 or #3.',
+} as const;
+
 describe('CLI number parsers', () => {
-  it.each([
-    ['1', 1],
-    ['1000', 1000],
-    ['007', 7],
-  ])('wholeNumber(1, 1000) takes %j as %d', (value, n) => {
-    expect(wholeNumber(1, 1000)(value)).toBe(n);
+  it.each<[Parser, string, number]>([
+    ['wholeNumber(1, 1000)', '1', 1],
+    ['wholeNumber(1, 1000)', '1000', 1000],
+    ['wholeNumber(1, 1000)', '007', 7],
+    ['port', '0', 0],
+    ['port', '8787', 8787],
+    ['port', '65535', 65535],
+    ['releaseNumber', '3', 3],
+    ['releaseNumber', '#3', 3],
+    ['releaseNumber', '12', 12],
+  ])('%s takes %j as %d', (parser, value, n) => {
+    expect(parsers[parser](value)).toBe(n);
   });
 
-  it.each(['abc', '1.5', '-1', '0', '1001', '', ' 5', '5 ', '1e3', '0x10', '5abc', '+5', 'Infinity'])(
-    'wholeNumber(1, 1000) refuses %j, naming the range',
-    (value) => {
-      expect(refusal(wholeNumber(1, 1000), value)).toBe('Expected a whole number from 1 to 1000.');
-    },
-  );
-
-  it.each([
-    ['0', 0],
-    ['8787', 8787],
-    ['65535', 65535],
-  ])('port takes %j', (value, n) => {
-    expect(port(value)).toBe(n);
+  it.each<[Parser, string[]]>([
+    [
+      'wholeNumber(1, 1000)',
+      ['abc', '1.5', '-1', '0', '1001', '', ' 5', '5 ', '1e3', '0x10', '5abc', '+5', 'Infinity'],
+    ],
+    ['port', ['70000', '65536', '-1', 'http']],
+    ['releaseNumber', ['yesterday', '0', '#0', '#', '', '-3', '3.0', '##3', '99999999999999999999']],
+  ])('%s refuses %j, saying what it allows', (parser, values) => {
+    for (const value of values) expect(refusal(parsers[parser], value)).toBe(expected[parser]);
   });
-
-  it.each(['70000', '65536', '-1', 'http'])('port refuses %j', (value) => {
-    expect(refusal(port, value)).toBe('Expected a whole number from 0 to 65535.');
-  });
-
-  it.each([
-    ['3', 3],
-    ['#3', 3],
-    ['12', 12],
-  ])('releaseNumber takes %j as %d', (value, n) => {
-    expect(releaseNumber(value)).toBe(n);
-  });
-
-  it.each(['yesterday', '0', '#0', '#', '', '-3', '3.0', '##3', '99999999999999999999'])(
-    'releaseNumber refuses %j',
-    (value) => {
-      expect(refusal(releaseNumber, value)).toBe('Expected a release number such as 3 or #3.');
-    },
-  );
 });
 
 describe('capstan refuses a bad number before the command runs', () => {
