@@ -34,3 +34,17 @@ export const testDeploy = (
   };
   return { deps, db, kube, queue, clock };
 };
+
+/** A TestDeploy with clusters registered (in staging unless they say otherwise). */
+export const deployWithClusters = async (
+  clusters: readonly { name: string; wave?: number; environment?: string }[],
+  overrides: Parameters<typeof testDeploy>[0] = {},
+): Promise<TestDeploy> => {
+  const t = testDeploy(overrides);
+  for (const c of clusters) await t.db.seed.cluster({ environment: 'staging', ...c });
+  return t;
+};
+
+/** The app's history step by step, as `action cluster revision outcome code` ('-' for none). */
+export const historySteps = (t: TestDeploy, app = 'hello'): string[] =>
+  t.db.history(app).map((e) => [e.action, e.cluster ?? '-', e.revision ?? '-', e.outcome, e.code ?? '-'].join(' '));
