@@ -192,6 +192,20 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreFixtur
       ]);
     });
 
+    // A known defect, held here so both adapters show it (reported on issue 9): the sort key has no
+    // environment (nor revision), so one event's steps in two environments of an app that end the same
+    // way (a push refused in qa and in production) overwrite each other. Drop `.fails` once the key has it.
+    it.fails('keeps the same step of one event in two environments apart', async () => {
+      const { store, history } = await makeStore();
+      const app = unique('app');
+      const eventId = unique('evt');
+      await store.history.record(step(app, { eventId, environment: 'qa', cluster: undefined, action: 'track' }));
+      await store.history.record(
+        step(app, { eventId, environment: 'production', cluster: undefined, action: 'track' }),
+      );
+      expect((await history(app)).map((e) => e.environment).sort()).toEqual(['production', 'qa']);
+    });
+
     it("files every step of an event under when capstan first received it, and a step's own time when it gives one", async () => {
       const { store, history } = await makeStore();
       const app = unique('app');
