@@ -183,3 +183,35 @@ describe('checkRollout', () => {
     expect(t.queue.sent).toEqual([]);
   });
 });
+
+// Found with the doubles (reported on issue 9): a settled release is recorded under the event id
+// `release-<revision>` (check-rollout.ts settleRelease), which names neither the app nor the environment.
+// Receipts are per event id for the whole table (lib/store/receipts.ts), so every app's and environment's
+// release #1 shares one receipt: the entries are filed under the first one's time, and within one app two
+// environments' settles of the same revision share a history key, the second overwriting the first.
+describe('checkRollout: the history of settled releases', () => {
+  const settleFirstRelease = async (t: TestDeploy, app: string, environment: string, cluster: string) => {
+    await releaseToEnvironment(deployRequested(`d-${app}-${environment}`, T0, { app, environment }), t.deps);
+    const check = t.queue.ofType('rollout.check').find((c) => c.data.app === app && c.data.environment === environment);
+    t.kube.markReady(cluster, 'demo', app);
+    expect(await checkRollout(check!, t.deps)).toBe('ready');
+  };
+
+  it.fails("keeps each environment's completed release #1 in the app's history", async () => {
+    const t = await deployWithClusters([{ name: 'east' }, { name: 'qa-east', environment: 'qa' }]);
+    await settleFirstRelease(t, 'hello', 'staging', 'east');
+    t.clock.advance(60);
+    await settleFirstRelease(t, 'hello', 'qa', 'qa-east');
+    const settled = t.db.history('hello').filter((e) => e.eventType === 'release.settled');
+    expect(settled.map((e) => `${e.environment} ${e.outcome}`)).toEqual(['staging succeeded', 'qa succeeded']);
+  });
+
+  it.fails("files another app's completed release #1 under when it completed", async () => {
+    const t = await deployWithClusters([{ name: 'east' }]);
+    await settleFirstRelease(t, 'hello', 'staging', 'east');
+    t.clock.advance(24 * 3600);
+    await settleFirstRelease(t, 'other', 'staging', 'east');
+    const [settled] = t.db.history('other').filter((e) => e.eventType === 'release.settled');
+    expect(settled?.receivedAt).toBe(settled?.recordedAt);
+  });
+});
