@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { releaseAdvance } from '../../lib/deploy/render/events.ts';
 import { failReleaseOfEvent } from '../../lib/deploy/use-cases/fail-release.ts';
 import { releaseToEnvironment } from '../../lib/deploy/use-cases/release.ts';
 import { rollbackRelease } from '../../lib/deploy/use-cases/rollback.ts';
-import { PartialFailureError } from '../../lib/errors.ts';
+import { NotFoundError, PartialFailureError } from '../../lib/errors.ts';
 import { deployWithClusters, historySteps, testTiming } from '../doubles/deploy-deps.ts';
 import { deployRequested, helloImage, rollbackRequested } from '../doubles/events.ts';
 
@@ -228,6 +229,34 @@ describe('releaseToEnvironment', () => {
     ]);
   });
 
+  it('a cluster that refuses for good (4xx) refuses the whole wave before any cluster is touched', async () => {
+    const t = await setup([{ name: 'east' }, { name: 'west' }]);
+    t.kube.rejects('west');
+    const summary = await releaseToEnvironment(deployRequested('d1', T0), t.deps);
+    expect(summary).toMatchObject({ outcome: 'refused', code: 'apply-failed', revision: 1 });
+    expect(summary.reason).toContain('cluster west');
+    expect(t.kube.applies).toEqual([]);
+    expect(t.db.releases('hello', 'staging')[0]).toMatchObject({
+      status: 'failed',
+      statusReason: { code: 'apply-failed' },
+    });
+    expect(t.queue.sent).toEqual([]);
+  });
+
+  it('a dry run reports an unreachable cluster as failed and the others as usual', async () => {
+    const t = await setup([{ name: 'east' }, { name: 'west' }]);
+    await releaseToEnvironment(deployRequested('d1', T0), t.deps);
+    t.kube.unreachable('west');
+    const summary = await releaseToEnvironment(deployRequested('d2', T1, { dryRun: true, replicas: 3 }), t.deps);
+    expect(summary.clusters).toEqual({ east: 'configured', west: 'failed' });
+    const dry = t.db.history('hello').filter((e) => e.action === 'dry-run');
+    expect(dry.map((e) => [e.cluster, e.outcome, e.code, e.details])).toEqual([
+      ['east', 'configured', undefined, { diff: ['Deployment/hello: changed'] }],
+      ['west', 'failed', 'unreachable', { diff: [] }],
+    ]);
+    expect(t.db.releases('hello', 'staging')).toHaveLength(1);
+  });
+
   it('a new release supersedes an older one still in flight', async () => {
     const t = await setup();
     await releaseToEnvironment(deployRequested('d1', T0, { image: helloImage('1.0.0') }), t.deps);
@@ -299,6 +328,14 @@ describe('rollbackRelease', () => {
     expect(t.queue.ofType('rollout.check').map((e) => e.data.revision)).toEqual([3]);
   });
 
+  it('throws NotFoundError for a named revision that does not exist, creating nothing', async () => {
+    const t = await twoReleases();
+    await expect(rollbackRelease(rollbackRequested('r1', T2, { toRevision: 9 }), t.deps)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    expect(t.db.releases('hello', 'staging')).toHaveLength(2);
+  });
+
   it('without a target brings back the newest release that succeeded before the failed one', async () => {
     const t = await twoReleases('failed');
     const summary = await rollbackRelease(rollbackRequested('r1', T2, { failedRevision: 2 }), t.deps);
@@ -343,6 +380,20 @@ describe('failReleaseOfEvent', () => {
     await failReleaseOfEvent(event, why, t.deps);
     expect(t.db.releases('hello', 'staging')[0]).toMatchObject({ status: 'failed', statusReason: why });
     expect(steps(t).filter((s) => s.startsWith('release - 1 failed'))).toEqual(['release - 1 failed unreachable']);
+  });
+
+  it('fails the release a given-up release.advance names', async () => {
+    const t = await setup();
+    await releaseToEnvironment(deployRequested('d1', T0), t.deps);
+    const [release] = t.db.releases('hello', 'staging');
+    const advance = releaseAdvance(release!, 1, t.clock.now());
+    await failReleaseOfEvent(advance, why, t.deps);
+    expect(t.db.releases('hello', 'staging')[0]).toMatchObject({ status: 'failed', statusReason: why });
+    expect(t.db.history('hello').at(-1)).toMatchObject({
+      eventId: advance.id,
+      eventType: 'release.advance',
+      outcome: 'failed',
+    });
   });
 
   it('does nothing for an event that made no release, or a release already settled', async () => {

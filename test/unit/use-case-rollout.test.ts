@@ -5,6 +5,7 @@ import { stampRevision } from '../../lib/deploy/render/manifests.ts';
 import { checkRollout } from '../../lib/deploy/use-cases/check-rollout.ts';
 import { releaseToEnvironment } from '../../lib/deploy/use-cases/release.ts';
 import { rollbackRelease } from '../../lib/deploy/use-cases/rollback.ts';
+import { ClusterRejectedError, ClusterUnavailableError } from '../../lib/errors.ts';
 import { deployWithClusters, historySteps, type TestDeploy, testTiming } from '../doubles/deploy-deps.ts';
 import { deployRequested, helloImage, rollbackRequested } from '../doubles/events.ts';
 
@@ -91,27 +92,38 @@ describe('checkRollout', () => {
     expect(t.queue.sent).toEqual([]);
   });
 
-  it('a failed rollout fails the release and asks for an automatic rollback', async () => {
-    const { t, check } = await released();
-    t.kube.markFailed('east', 'demo', 'hello');
-    expect(await checkRollout(check, t.deps)).toBe('failed');
-    expect(t.db.releases('hello', 'staging')[0]).toMatchObject({
-      status: 'failed',
-      statusReason: { code: 'rollout-failed' },
-      clusters: { east: { rollout: 'failed', code: 'rollout-failed' } },
-    });
-    expect(historySteps(t).slice(-2)).toEqual([
-      'rollout east 1 failed rollout-failed',
-      'release - 1 failed rollout-failed',
-    ]);
-    const [rollback] = t.queue.sent;
-    expect(rollback?.delaySeconds).toBeUndefined();
-    expect(rollback?.event).toMatchObject({
-      type: 'rollback.requested',
-      data: { app: 'hello', environment: 'staging', failedRevision: 1, requestedBy: 'capstan' },
-    });
-    expect(t.queue.sent).toHaveLength(1);
-  });
+  it.each([
+    {
+      how: 'its Deployment exceeds its progress deadline',
+      code: 'rollout-failed',
+      fail: (t: TestDeploy) => t.kube.markFailed('east', 'demo', 'hello'),
+    },
+    {
+      how: 'it is still progressing at its deadline',
+      code: 'rollout-timeout',
+      fail: (t: TestDeploy) => t.clock.advance(testTiming.timeoutSeconds),
+    },
+  ])(
+    'a rollout fails when $how ($code): the release fails, and an automatic rollback is asked for',
+    async ({ code, fail }) => {
+      const { t, check } = await released();
+      fail(t);
+      expect(await checkRollout(check, t.deps)).toBe('failed');
+      expect(t.db.releases('hello', 'staging')[0]).toMatchObject({
+        status: 'failed',
+        statusReason: { code },
+        clusters: { east: { rollout: 'failed', code } },
+      });
+      expect(historySteps(t).slice(-2)).toEqual([`rollout east 1 failed ${code}`, `release - 1 failed ${code}`]);
+      expect(t.queue.sent).toHaveLength(1);
+      const [rollback] = t.queue.sent;
+      expect(rollback?.delaySeconds).toBeUndefined();
+      expect(rollback?.event).toMatchObject({
+        type: 'rollback.requested',
+        data: { app: 'hello', environment: 'staging', failedRevision: 1, requestedBy: 'capstan' },
+      });
+    },
+  );
 
   it('asks for no rollback when automatic rollback is off', async () => {
     const { t, check } = await released([{ name: 'east' }], { autoRollback: false });
@@ -141,22 +153,6 @@ describe('checkRollout', () => {
     expect(t.queue.sent).toEqual([]);
   });
 
-  it('fails a rollout still progressing at its deadline (rollout-timeout)', async () => {
-    const { t, check } = await released();
-    t.clock.advance(testTiming.timeoutSeconds);
-    expect(await checkRollout(check, t.deps)).toBe('failed');
-    expect(t.db.releases('hello', 'staging')[0]).toMatchObject({
-      status: 'failed',
-      statusReason: { code: 'rollout-timeout' },
-      clusters: { east: { rollout: 'failed', code: 'rollout-timeout' } },
-    });
-    expect(historySteps(t).slice(-2)).toEqual([
-      'rollout east 1 failed rollout-timeout',
-      'release - 1 failed rollout-timeout',
-    ]);
-    expect(t.queue.ofType('rollback.requested')).toHaveLength(1);
-  });
-
   it('stops watching a cluster that already runs a newer release (superseded)', async () => {
     const { t, check } = await released();
     const [release] = t.db.releases('hello', 'staging');
@@ -170,6 +166,16 @@ describe('checkRollout', () => {
       clusters: { east: { rollout: 'progressing' } },
     });
     expect(t.queue.sent).toEqual([]);
+  });
+
+  it('gives up (ClusterRejectedError) on a Deployment deleted under the release, retries an unreachable cluster', async () => {
+    const { t, check } = await released();
+    const gone = { ...check, data: { ...check.data, deployment: 'gone' } };
+    await expect(checkRollout(gone, t.deps)).rejects.toBeInstanceOf(ClusterRejectedError);
+    t.kube.unreachable('east');
+    await expect(checkRollout(check, t.deps)).rejects.toBeInstanceOf(ClusterUnavailableError);
+    expect(t.queue.sent).toEqual([]);
+    expect(t.db.releases('hello', 'staging')[0]?.clusters.east?.rollout).toBe('progressing');
   });
 
   it('writes nothing for a release already settled', async () => {
