@@ -2,9 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { eventId } from '../../events/index.ts';
 import { type AppSpec, AppSpecSchema } from '../../lib/apps/spec.ts';
 import { onImagePushed } from '../../lib/deploy/use-cases/image-pushed.ts';
+import { releaseToEnvironment } from '../../lib/deploy/use-cases/release.ts';
 import { UNROUTED_APP } from '../../lib/store/ports.ts';
 import { historySteps, type TestDeploy, testDeploy } from '../doubles/deploy-deps.ts';
-import { HELLO_REPOSITORY, imagePushed } from '../doubles/events.ts';
+import { deployRequested, HELLO_REPOSITORY, imagePushed } from '../doubles/events.ts';
 import { digestOf } from '../support/registry.ts';
 
 const probes = {
@@ -194,6 +195,70 @@ describe('onImagePushed', () => {
       const summary = await onImagePushed(imagePushed('p1', { tag: '1.0.0', digest: undefined }), t.deps);
       expect(summary.code).toBe('unresolvable-tag');
       expect(dockerHubDigest).not.toHaveBeenCalled();
+    });
+  });
+});
+
+describe('from a push to a release, through the doubles', () => {
+  const deliver = async (t: TestDeploy) => {
+    const summaries = [];
+    for (const request of t.queue.ofType('deploy.requested'))
+      summaries.push(await releaseToEnvironment(request, t.deps));
+    return summaries;
+  };
+
+  it('releases the pushed image by digest; a late request for an older push finds itself stale', async () => {
+    const t = await withApp(semverApp);
+    await t.db.seed.cluster({ name: 'east', environment: 'staging' });
+    // Two pushes handled before either request is delivered; the newer one's request arrives first.
+    await onImagePushed(imagePushed('p2', { tag: '1.2.0', pushedAt: '2026-12-01T10:05:00.000Z' }), t.deps);
+    await onImagePushed(imagePushed('p1', { tag: '1.1.0', pushedAt: '2026-12-01T10:00:00.000Z' }), t.deps);
+    const summaries = await deliver(t);
+    expect(summaries.map((s) => [s.outcome, s.code ?? '-'])).toEqual([
+      ['released', '-'],
+      ['skipped', 'stale'],
+    ]);
+    const [release] = t.db.releases('hello', 'staging');
+    expect(release).toMatchObject({ image: `${HELLO_REPOSITORY}:1.2.0@${digestOf('1.2.0')}`, containers: ['hello'] });
+    expect(t.db.releases('hello', 'staging')).toHaveLength(1);
+  });
+
+  it("a push of a sidecar's repository changes only the sidecar's image", async () => {
+    const spec = AppSpecSchema.parse({
+      ...semverApp,
+      containers: [
+        ...semverApp.containers,
+        {
+          name: 'proxy',
+          repository: 'registry.local:5000/acme/proxy',
+          probes,
+          limits: { cpu: '100m', memory: '64Mi' },
+        },
+      ],
+    });
+    const t = await withApp(spec);
+    await t.db.seed.cluster({ name: 'east', environment: 'staging' });
+    const images = () => {
+      const [newest] = t.db.releases('hello', 'staging').reverse();
+      const deployment = newest?.manifests.find((m) => m.kind === 'Deployment') as {
+        spec: { template: { spec: { containers: { name: string; image: string }[] } } };
+      };
+      return Object.fromEntries(deployment.spec.template.spec.containers.map((c) => [c.name, c.image]));
+    };
+    const request = (id: string, data: Parameters<typeof deployRequested>[2]) =>
+      releaseToEnvironment(deployRequested(id, '2026-12-01T09:00:00.000Z', data), t.deps);
+    await request('d1', {
+      image: `${HELLO_REPOSITORY}:1.0.0@${digestOf('1.0.0')}`,
+      images: { proxy: `registry.local:5000/acme/proxy:1.0.0@${digestOf('p1.0.0')}` },
+    });
+    await onImagePushed(
+      imagePushed('p1', { repository: 'acme/proxy', tag: '1.1.0', digest: digestOf('p1.1.0') }),
+      t.deps,
+    );
+    expect((await deliver(t)).map((s) => s.outcome)).toEqual(['released']);
+    expect(images()).toEqual({
+      hello: `${HELLO_REPOSITORY}:1.0.0@${digestOf('1.0.0')}`,
+      proxy: `registry.local:5000/acme/proxy:1.1.0@${digestOf('p1.1.0')}`,
     });
   });
 });
