@@ -15,7 +15,7 @@ export interface MemoryKube {
   readonly connect: ConnectGateway;
   /** The gateway of one cluster, as the use cases get it. */
   gateway(cluster: string): KubeGateway;
-  /** Every apply call so far, per cluster, with what each object's apply did. */
+  /** Every apply a cluster took (not those an unreachable or refusing cluster threw on), with what each object did. */
   readonly applies: { readonly cluster: string; readonly objects: readonly string[] }[];
   /** The live object, undefined when absent. */
   object(
