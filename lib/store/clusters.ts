@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { NameSchema } from '../../events/envelope.ts';
 import { NotFoundError } from '../errors.ts';
 import { CredentialsRefSchema } from '../kube/credentials.ts';
-import { type Db, parseItem, queryAll } from './db.ts';
+import { conditionally, type Db, parseItem, queryAll } from './db.ts';
 import { keys } from './keys.ts';
 
 export const ClusterHealthSchema = z.object({
@@ -59,14 +59,18 @@ export const clustersOfEnvironment = async (db: Db, environment: string): Promis
   return items.map(fromItem);
 };
 
+/** Throws NotFoundError for a cluster removed since it was listed. */
 export const recordClusterHealth = async (db: Db, name: string, health: ClusterHealth): Promise<void> => {
-  await db.doc.send(
-    new UpdateCommand({
-      TableName: db.table,
-      Key: keys.cluster(name),
-      UpdateExpression: 'SET health = :h',
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeValues: { ':h': health },
-    }),
+  const written = await conditionally(
+    db.doc.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: keys.cluster(name),
+        UpdateExpression: 'SET health = :h',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':h': health },
+      }),
+    ),
   );
+  if (!written) throw new NotFoundError(`cluster ${name} is not registered`);
 };

@@ -4,7 +4,7 @@ import { type PendingApproval, PendingApprovalSchema } from '../../lib/store/app
 import { type AppRecord, AppRecordSchema, trackedRepositories } from '../../lib/store/apps.ts';
 import { type Cluster, ClusterSchema } from '../../lib/store/clusters.ts';
 import { type EnvironmentSettings, protectedByDefault } from '../../lib/store/environments.ts';
-import { type HistoryEntry, HistoryEntrySchema } from '../../lib/store/history.ts';
+import { type HistoryEntry, HistoryEntrySchema, historySortKey } from '../../lib/store/history.ts';
 import type { Store } from '../../lib/store/ports.ts';
 import { type Release, ReleaseSchema } from '../../lib/store/releases.ts';
 
@@ -115,7 +115,7 @@ export const memoryStore = (): MemoryStore => {
         const receivedAt = step.receivedAt ?? (receipts.get(step.eventId) as string);
         const entry = HistoryEntrySchema.parse(structuredClone({ ...step, receivedAt }));
         // lib/store/history.ts's sort key: a twin (same event, step, cluster and outcome) overwrites.
-        const key = `${new Date(receivedAt).toISOString()}#${entry.eventId}#${entry.action}#${entry.cluster ?? '-'}#${entry.outcome}`;
+        const key = historySortKey(entry);
         const entries = history.get(entry.app) ?? new Map<string, HistoryEntry>();
         entries.set(key, entry);
         history.set(entry.app, entries);
