@@ -30,15 +30,21 @@ const fromItem = (item: Record<string, unknown>) => parseItem(ClusterSchema, ite
 
 /** Registers or re-registers a cluster (same name replaces the reference and environment, keeps health). */
 export const putCluster = async (db: Db, cluster: Cluster): Promise<void> => {
-  const existing = await getCluster(db, cluster.name).catch(() => undefined);
+  const existing = await findCluster(db, cluster.name);
   const item = toItem({ ...cluster, health: cluster.health ?? existing?.health });
   await db.doc.send(new PutCommand({ TableName: db.table, Item: item }));
 };
 
-export const getCluster = async (db: Db, name: string): Promise<Cluster> => {
+/** The cluster, or undefined when it is not registered (a table that cannot answer still throws). */
+export const findCluster = async (db: Db, name: string): Promise<Cluster | undefined> => {
   const { Item } = await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.cluster(name) }));
-  if (!Item) throw new NotFoundError(`cluster ${name} is not registered`);
-  return fromItem(Item);
+  return Item ? fromItem(Item) : undefined;
+};
+
+export const getCluster = async (db: Db, name: string): Promise<Cluster> => {
+  const found = await findCluster(db, name);
+  if (!found) throw new NotFoundError(`cluster ${name} is not registered`);
+  return found;
 };
 
 export const listClusters = async (db: Db): Promise<Cluster[]> => {

@@ -116,7 +116,8 @@ const applyToCluster = async (
   } catch (error) {
     const retryable = isRetryable(error);
     const message = messageOf(error);
-    const code: ReasonCode = retryable ? 'unreachable' : 'apply-failed';
+    // Typed by the gateway: a refusal for good is `apply-failed`, credentials that can never work `credentials`.
+    const code: ReasonCode = retryable ? 'unreachable' : reasonCodeOf(error);
     await deps.store.releases.setCluster(release, cluster.name, {
       apply: 'failed',
       rollout: 'pending',
