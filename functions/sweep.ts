@@ -1,6 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { probeClusters } from '../lib/fleet/probe.ts';
+import { probeClusters } from '../lib/fleet/use-cases/probe.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 
 const w = wire('sweep');

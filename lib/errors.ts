@@ -53,6 +53,16 @@ export class ClusterRejectedError extends ClusterError {
   readonly code = 'cluster-rejected';
 }
 
+/**
+ * A cluster's credentials cannot be used (no kubeconfig file, a file that cannot be read, no such context, no
+ * such secret or one without a kubeconfig): terminal, since a retry reads the same thing again; the fix is
+ * `capstan clusters add` or the secret.
+ */
+export class ClusterCredentialsError extends ClusterError {
+  readonly retryable = false;
+  readonly code = 'cluster-credentials';
+}
+
 /** Lost a race on a conditional write or lease; the work is retried. */
 export class ConflictError extends CapstanError {
   readonly retryable = true;
@@ -71,6 +81,10 @@ export class ContractError extends CapstanError {
   readonly code = 'contract';
 }
 
+/**
+ * The one retry rule: capstan's own errors say whether they may heal; anything else (an SDK error, a
+ * dropped connection, a bug) is retried, and gives up at the queue's last receive.
+ */
 export const isRetryable = (error: unknown): boolean => !(error instanceof CapstanError) || error.retryable;
 
 export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

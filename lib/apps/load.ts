@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { InvalidInputError, messageOf } from '../errors.ts';
-import { formatIssue } from '../sources/payload.ts';
+import { formatIssue } from '../issues.ts';
 import { type AppSpec, AppSpecSchema } from './spec.ts';
 
 /**

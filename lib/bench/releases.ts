@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SCHEMA_VERSION } from '../../events/envelope.ts';
 import { type DeployRequested, parseEvent } from '../../events/index.ts';
-import { postEvent } from '../cli/commands/send.ts';
+import { postEvent } from '../cli/post-event.ts';
 import { renderManifests, stampRevision } from '../deploy/render/manifests.ts';
 import { applyAll } from '../kube/apply.ts';
 import { connector } from '../kube/connect.ts';

@@ -1,5 +1,6 @@
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { InvalidInputError } from '../errors.ts';
+import { port, releaseNumber, wholeNumber } from './args.ts';
 
 // Commands are loaded when run, so `--help` and quick commands never load the Kubernetes or AWS clients.
 const commands = {
@@ -24,16 +25,26 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const program = new Command('capstan')
   .description('Event-driven control plane for fleets of Kubernetes clusters')
   .showHelpAfterError()
+  // Commander's usage errors are thrown to the catch below (subcommands inherit this), for exit code 2.
+  .exitOverride()
   .configureHelp({ sortSubcommands: false });
 
 program
   .command('up')
   .description('run capstan locally: emulators (unless AWS_ENDPOINT_URL_* are set), clusters, queues, HTTP edge')
-  .option('--clusters <n>', 'local clusters to start when no --context is given', '2')
+  .addOption(
+    new Option('--clusters <n>', 'local clusters to start when no --context is given, 1-10')
+      .default(2)
+      .argParser(wholeNumber(1, 10)),
+  )
   .option('--context <name...>', 'register these kubeconfig contexts instead of starting local clusters', [])
   .option('--kubeconfig <path>', 'kubeconfig holding the --context entries (default $KUBECONFIG or ~/.kube/config)')
   .option('--environment <env>', 'environment the clusters belong to', 'staging')
-  .option('--port <port>', 'HTTP port of the webhook edge (0 = any free port)', '8787')
+  .addOption(
+    new Option('--port <port>', 'HTTP port of the webhook edge, 0-65535 (0 = any free port)')
+      .default(8787)
+      .argParser(port),
+  )
   .option('--prefix <prefix>', 'name prefix of the table and queues', 'capstan')
   .option(
     '--data-dir <dir>',
@@ -68,7 +79,11 @@ clusters
   .description('register a cluster by reference to its credentials (never the credentials themselves)')
   .argument('<name>', 'cluster name (DNS-1123 label)')
   .requiredOption('--environment <env>', 'environment the cluster serves, e.g. staging or production')
-  .option('--wave <n>', 'release wave within the environment (lower goes first)', '0')
+  .addOption(
+    new Option('--wave <n>', 'release wave within the environment, 0-9999 (lower goes first)')
+      .default(0)
+      .argParser(wholeNumber(0, 9999)),
+  )
   .option('--context <name>', 'kubeconfig context (local or self-managed credentials)')
   .option('--kubeconfig <path>', 'kubeconfig file holding --context')
   .option('--secret <arn>', 'Secrets Manager secret holding a kubeconfig (on AWS)')
@@ -153,7 +168,7 @@ program
   .argument('<app>', 'app name')
   .option('--env <env>', 'only this environment')
   .option('--cluster <name>', 'only this cluster')
-  .addOption(new Option('--limit <n>', 'at most this many entries').default(50).argParser(Number))
+  .addOption(new Option('--limit <n>', 'at most this many entries, 1-1000').default(50).argParser(wholeNumber(1, 1000)))
   .option('--json', 'machine-readable output')
   .action(async (app, o) => (await commands.history()).history(app, o, out));
 
@@ -162,7 +177,9 @@ program
   .description("an app's releases, newest first: environment, status, image, clusters")
   .argument('<app>', 'app name')
   .option('--env <env>', 'only this environment (default: all)')
-  .addOption(new Option('--limit <n>', 'at most this many releases').default(20).argParser(Number))
+  .addOption(
+    new Option('--limit <n>', 'at most this many releases, 1-1000').default(20).argParser(wholeNumber(1, 1000)),
+  )
   .option('--json', 'machine-readable output')
   .action(async (app, o) => (await commands.releases()).releasesCommand(app, o, out));
 
@@ -171,7 +188,7 @@ program
   .description('release a past release again, exactly as it was applied (default: the last one that succeeded)')
   .argument('<app>', 'app name')
   .requiredOption('--env <env>', 'environment')
-  .option('--to <release>', 'release number to bring back, e.g. 3')
+  .addOption(new Option('--to <release>', 'release number to bring back, e.g. 3 or #3').argParser(releaseNumber))
   .option('--reason <text>', 'why, for the history')
   .option('--url <url>', 'capstan HTTP endpoint (default: the local `capstan up`)')
   .option('--token <token>', 'ingest bearer token (default: $CAPSTAN_INGEST_TOKEN or the local runtime)')
@@ -186,9 +203,17 @@ program
 program
   .command('bench')
   .description('measure releases through capstan next to a bare client on local clusters, and print the figures')
-  .option('--clusters <n>', 'local clusters', '2')
-  .option('--samples <n>', 'releases timed one at a time, per path', '20')
-  .option('--burst <n>', 'releases sent at once for throughput', '30')
+  .addOption(new Option('--clusters <n>', 'local clusters, 1-10').default(2).argParser(wholeNumber(1, 10)))
+  .addOption(
+    new Option('--samples <n>', 'releases timed one at a time, per path, 1-1000')
+      .default(20)
+      .argParser(wholeNumber(1, 1000)),
+  )
+  .addOption(
+    new Option('--burst <n>', 'releases sent at once for throughput, 1-1000')
+      .default(30)
+      .argParser(wholeNumber(1, 1000)),
+  )
   .action(async (o) => (await commands.bench()).benchCommand(o));
 
 program
@@ -201,20 +226,30 @@ program
   .description(
     'bring everything up, push two images of the example app to a local registry and watch each release to two clusters, roll back, print status and history, shut down',
   )
-  .option('--timeout <seconds>', 'give up waiting for the rollout after this long', '300')
+  .addOption(
+    new Option('--timeout <seconds>', 'give up waiting for the rollout after this long, 1-3600')
+      .default(300)
+      .argParser(wholeNumber(1, 3600)),
+  )
   .action(async (o) => (await commands.demo()).demoCommand(o));
 
 try {
   await program.parseAsync();
 } catch (error) {
-  // Several problems at once (a spec file with three mistakes) read best one per line.
-  const message =
-    error instanceof InvalidInputError && error.issues.length > 1
-      ? `${error.summary}:\n${error.issues.map((i) => `  - ${i}`).join('\n')}`
-      : error instanceof Error
-        ? error.message
-        : String(error);
-  process.stderr.write(`capstan: ${message}\n`);
-  // 2: the input was refused (nothing was done); 1: anything else went wrong.
-  process.exitCode = error instanceof InvalidInputError ? 2 : 1;
+  if (error instanceof CommanderError) {
+    // A usage error (a bad number, an unknown option, a missing argument): commander has printed it and the
+    // help. It exits 1 on its own; 2 says, as for any refused input, that nothing was done. `--help` is 0.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    // Several problems at once (a spec file with three mistakes) read best one per line.
+    const message =
+      error instanceof InvalidInputError && error.issues.length > 1
+        ? `${error.summary}:\n${error.issues.map((i) => `  - ${i}`).join('\n')}`
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    process.stderr.write(`capstan: ${message}\n`);
+    // 2: the input was refused (nothing was done); 1: anything else went wrong.
+    process.exitCode = error instanceof InvalidInputError ? 2 : 1;
+  }
 }

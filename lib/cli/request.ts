@@ -2,12 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SCHEMA_VERSION } from '../../events/envelope.ts';
 import { type CapstanEvent, parseEvent } from '../../events/index.ts';
 import { InvalidInputError } from '../errors.ts';
-import { postEvent } from './commands/send.ts';
-
-export interface EndpointOptions {
-  readonly url?: string;
-  readonly token?: string;
-}
+import { type EndpointOptions, postEvent } from './post-event.ts';
 
 /**
  * Sends a capstan event on behalf of the person at the terminal: validated here first (a refusal names the

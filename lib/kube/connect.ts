@@ -1,17 +1,16 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   AppsV1Api,
   AutoscalingV2Api,
   CoordinationV1Api,
   CoreV1Api,
-  KubeConfig,
   KubernetesObjectApi,
   StorageV1Api,
   VersionApi,
 } from '@kubernetes/client-node';
 import { ContractError } from '../errors.ts';
 import { clusterSecretPrefix } from '../topology.ts';
-import type { ClusterAccess, CredentialsRef } from './credentials.ts';
+import { type ClusterAccess, loadKubeconfig } from './credentials.ts';
 
 /** The API clients capstan uses against one cluster. */
 export interface KubeClients {
@@ -54,7 +53,8 @@ const outsideScope = (cluster: ClusterAccess, scope: CredentialScope): string | 
 
 /**
  * Builds clients from a cluster's credentials reference, once per reference per process (module-scope
- * cache, so a warm Lambda reuses its connections). Secrets hold a kubeconfig document.
+ * cache, so a warm Lambda reuses its connections). Secrets hold a kubeconfig document; credentials that
+ * cannot work are a terminal ClusterCredentialsError (lib/kube/credentials.ts).
  */
 export const connector = (secrets?: SecretsManagerClient, scope: CredentialScope = operator): Connect => {
   const cache = new Map<string, Promise<KubeClients>>();
@@ -64,7 +64,7 @@ export const connector = (secrets?: SecretsManagerClient, scope: CredentialScope
     const key = `${cluster.name}|${JSON.stringify(cluster.credentials)}`;
     let clients = cache.get(key);
     if (!clients) {
-      clients = load(cluster.credentials, secrets).then((kc) => ({
+      clients = loadKubeconfig(cluster, secrets).then((kc) => ({
         cluster: cluster.name,
         objects: KubernetesObjectApi.makeApiClient(kc),
         apps: kc.makeApiClient(AppsV1Api),
@@ -80,22 +80,4 @@ export const connector = (secrets?: SecretsManagerClient, scope: CredentialScope
     }
     return clients;
   };
-};
-
-const load = async (ref: CredentialsRef, secrets?: SecretsManagerClient): Promise<KubeConfig> => {
-  const kc = new KubeConfig();
-  if (ref.kind === 'kubeconfig') {
-    kc.loadFromFile(ref.path);
-    kc.setCurrentContext(ref.context);
-  } else {
-    if (!secrets) throw new Error('cluster credentials are in Secrets Manager but no Secrets Manager client was given');
-    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: ref.secretId }));
-    if (!SecretString) throw new Error(`secret ${ref.secretId} has no string value (expected a kubeconfig)`);
-    kc.loadFromString(SecretString);
-    if (ref.context) kc.setCurrentContext(ref.context);
-  }
-  if (!kc.getCurrentContext() || !kc.getCurrentCluster()) {
-    throw new Error(`kubeconfig for ${ref.kind === 'kubeconfig' ? ref.path : ref.secretId} has no usable context`);
-  }
-  return kc;
 };

@@ -1,5 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
-import { ClusterRejectedError, ClusterUnavailableError } from '../errors.ts';
+import { ClusterError, ClusterRejectedError, ClusterUnavailableError } from '../errors.ts';
 
 /** Codes that may heal on their own: conflicts, throttling, server trouble, and timeouts. */
 const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
@@ -9,7 +9,7 @@ const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
  * cluster error by status, and anything else (refused connection, TLS, DNS) means the cluster is unreachable.
  */
 export const translateKubeError = (cluster: string, error: unknown): never => {
-  if (error instanceof ClusterRejectedError || error instanceof ClusterUnavailableError) throw error;
+  if (error instanceof ClusterError) throw error; // translated already (or credentials that cannot work)
   if (error instanceof ApiException) {
     const reason = statusMessage(error.body) ?? error.message.split('\n')[0];
     const message = `HTTP ${error.code}: ${reason}`;
@@ -35,4 +35,5 @@ const safeJson = (text: string): unknown => {
   }
 };
 
+/** The one test for "it is not there" in a Kubernetes answer: a delete or a read treats it as done or absent. */
 export const isNotFound = (error: unknown): boolean => error instanceof ApiException && error.code === 404;

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { getCluster, putCluster } from '../store/clusters.ts';
+import { findCluster, putCluster } from '../store/clusters.ts';
 import { createDb } from '../store/db.ts';
 import { ensureTable } from '../store/table.ts';
 import { env, type FunctionName, type FunctionSpec, functionNames, functions, queues } from '../topology.ts';
@@ -265,7 +265,7 @@ const registerClusters = async (
     const credentials = { kind: 'kubeconfig', path: c.kubeconfigPath, context: c.context } as const;
     // A restarted runtime finds its clusters registered already (their kubeconfig, at the same path,
     // now names the apiserver's current port); a wave or environment changed since by hand is kept.
-    const known = await getCluster(db, c.name).catch(() => undefined);
+    const known = await findCluster(db, c.name);
     if (known && isDeepStrictEqual(known.credentials, credentials)) {
       registered.push({
         name: c.name,

@@ -2,7 +2,7 @@ import { SCHEMA_VERSION } from '../../events/envelope.ts';
 import { ImagePushedEventSchema } from '../../events/image-pushed.ts';
 import type { ImageProducer, ImagePushed } from '../../events/index.ts';
 import { InvalidInputError } from '../errors.ts';
-import { formatIssue } from './payload.ts';
+import { formatIssue } from '../issues.ts';
 
 /** One tag push as every producer's normalizer sees it, before it becomes an `image.pushed` CloudEvent. */
 export interface TagPush {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { InvalidInputError } from '../errors.ts';
+import { formatIssue } from '../issues.ts';
 
 /**
  * Validates a producer payload against that producer's own format. A mismatch is a terminal error whose issues
@@ -14,14 +15,6 @@ export const parsePayload = <S extends z.ZodType>(producer: string, schema: S, p
 /** A payload that passed its schema but still cannot be turned into an event (e.g. a tag push without a digest). */
 export const invalidField = (producer: string, path: string, message: string): InvalidInputError =>
   new InvalidInputError(`${producer} payload is invalid`, [`${path}: ${message}`]);
-
-export const formatIssue = (issue: z.core.$ZodIssue): string => `${formatPath(issue.path)}: ${issue.message}`;
-
-/** `events[0].target.digest`; `(root)` when the body itself is wrong. */
-export const formatPath = (path: readonly PropertyKey[]): string =>
-  path.length === 0
-    ? '(root)'
-    : path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
 
 /** Decodes a JSON body; the edge answers 400 with this reason when it is not JSON. */
 export const readJson = (producer: string, rawBody: string): unknown => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { NameSchema } from '../../events/envelope.ts';
 import { NotFoundError } from '../errors.ts';
 import { CredentialsRefSchema } from '../kube/credentials.ts';
-import { type Db, parseItem, queryAll } from './db.ts';
+import { conditionally, type Db, parseItem, queryAll } from './db.ts';
 import { keys } from './keys.ts';
 
 export const ClusterHealthSchema = z.object({
@@ -30,15 +30,21 @@ const fromItem = (item: Record<string, unknown>) => parseItem(ClusterSchema, ite
 
 /** Registers or re-registers a cluster (same name replaces the reference and environment, keeps health). */
 export const putCluster = async (db: Db, cluster: Cluster): Promise<void> => {
-  const existing = await getCluster(db, cluster.name).catch(() => undefined);
+  const existing = await findCluster(db, cluster.name);
   const item = toItem({ ...cluster, health: cluster.health ?? existing?.health });
   await db.doc.send(new PutCommand({ TableName: db.table, Item: item }));
 };
 
-export const getCluster = async (db: Db, name: string): Promise<Cluster> => {
+/** The cluster, or undefined when it is not registered (a table that cannot answer still throws). */
+export const findCluster = async (db: Db, name: string): Promise<Cluster | undefined> => {
   const { Item } = await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.cluster(name) }));
-  if (!Item) throw new NotFoundError(`cluster ${name} is not registered`);
-  return fromItem(Item);
+  return Item ? fromItem(Item) : undefined;
+};
+
+export const getCluster = async (db: Db, name: string): Promise<Cluster> => {
+  const found = await findCluster(db, name);
+  if (!found) throw new NotFoundError(`cluster ${name} is not registered`);
+  return found;
 };
 
 export const listClusters = async (db: Db): Promise<Cluster[]> => {
@@ -59,14 +65,18 @@ export const clustersOfEnvironment = async (db: Db, environment: string): Promis
   return items.map(fromItem);
 };
 
+/** Throws NotFoundError for a cluster removed since it was listed. */
 export const recordClusterHealth = async (db: Db, name: string, health: ClusterHealth): Promise<void> => {
-  await db.doc.send(
-    new UpdateCommand({
-      TableName: db.table,
-      Key: keys.cluster(name),
-      UpdateExpression: 'SET health = :h',
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeValues: { ':h': health },
-    }),
+  const written = await conditionally(
+    db.doc.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: keys.cluster(name),
+        UpdateExpression: 'SET health = :h',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':h': health },
+      }),
+    ),
   );
+  if (!written) throw new NotFoundError(`cluster ${name} is not registered`);
 };

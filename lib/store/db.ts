@@ -1,8 +1,4 @@
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
 import { ConflictError } from '../errors.ts';
@@ -30,11 +26,18 @@ export const parseItem = <S extends z.ZodType>(schema: S, item: Record<string, u
   return parsed.data;
 };
 
+/** What DynamoDB answers when a write's condition said no (a transaction says it for all its writes). */
+const LOST_WRITE = new Set(['ConditionalCheckFailedException', 'TransactionCanceledException']);
+
+/**
+ * The one test for a lost conditional write or transaction, by the error's name (the SDK sets it, and a
+ * second copy of the SDK in a bundle would defeat `instanceof`).
+ */
+export const isLostWrite = (error: unknown): error is Error => error instanceof Error && LOST_WRITE.has(error.name);
+
 /** Lost conditional writes become ConflictError; everything else propagates unchanged. */
 export const translateConflict = (error: unknown, what: string): never => {
-  if (error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException) {
-    throw new ConflictError(`${what}: ${error.message}`, { cause: error });
-  }
+  if (isLostWrite(error)) throw new ConflictError(`${what}: ${error.message}`, { cause: error });
   throw error;
 };
 
@@ -44,7 +47,7 @@ export const conditionally = async (write: Promise<unknown>): Promise<boolean> =
     await write;
     return true;
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+    if (isLostWrite(error)) return false;
     throw error;
   }
 };

@@ -24,6 +24,8 @@ const HistoryFieldsSchema = z.object({
   app: z.string(),
   environment: z.string().optional(),
   cluster: z.string().optional(),
+  /** The container a step is about (a push of the repository one container runs). */
+  container: z.string().optional(),
   revision: z.int().optional(),
   eventId: z.string(),
   eventType: z.string(),
@@ -63,8 +65,26 @@ export type HistoryEntry = z.infer<typeof HistoryFieldsSchema>;
 /** What a step records; when capstan received the event is looked up from its receipt unless given. */
 export type NewHistoryEntry = Omit<HistoryEntry, 'receivedAt'> & { readonly receivedAt?: string };
 
-const sortKey = (e: Pick<HistoryEntry, 'receivedAt' | 'eventId' | 'action' | 'cluster' | 'outcome'>) =>
-  `${new Date(e.receivedAt).toISOString()}#${e.eventId}#${e.action}#${e.cluster ?? '-'}#${e.outcome}`;
+/**
+ * When capstan received the event, the event, then everything that tells one step of it from another:
+ * what it is about (environment, revision, cluster, container), the step, and how it ended.
+ */
+export const historySortKey = (
+  e: Pick<
+    HistoryEntry,
+    'receivedAt' | 'eventId' | 'action' | 'environment' | 'revision' | 'cluster' | 'container' | 'outcome'
+  >,
+) =>
+  [
+    new Date(e.receivedAt).toISOString(),
+    e.eventId,
+    e.action,
+    e.environment ?? '-',
+    e.revision ?? '-',
+    e.cluster ?? '-',
+    e.container ?? '-',
+    e.outcome,
+  ].join('#');
 
 /**
  * Appends to the history. The key is when capstan received the event, then the event, the step and its
@@ -77,7 +97,7 @@ export const recordHistory = async (db: Db, step: NewHistoryEntry): Promise<void
     ...step,
     receivedAt: step.receivedAt ?? (await receivedAt(db, step.eventId, new Date(step.recordedAt))),
   };
-  const SK = sortKey(entry);
+  const SK = historySortKey(entry);
   await db.doc.send(
     new PutCommand({
       TableName: db.table,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { NameSchema } from '../../events/envelope.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { type Reason, ReasonCodeSchema } from '../reasons.ts';
-import { conditionally, type Db, parseItem, queryAll, translateConflict } from './db.ts';
+import { conditionally, type Db, isLostWrite, parseItem, queryAll, translateConflict } from './db.ts';
 import { keys } from './keys.ts';
 
 export const ApplyOutcomeSchema = z.enum(['created', 'configured', 'unchanged', 'failed']);
@@ -155,7 +155,7 @@ export const createRelease = async (db: Db, input: NewRelease): Promise<{ releas
       return { release, created: true };
     } catch (error) {
       // Lost a race with a concurrent writer (same event or another revision): re-read and try again.
-      if (!(error instanceof Error && error.name === 'TransactionCanceledException')) throw error;
+      if (!isLostWrite(error)) throw error;
     }
   }
   throw new ConflictError(`could not allocate a revision for ${app}/${environment} after 5 attempts`);

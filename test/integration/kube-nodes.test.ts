@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRejectedError } from '../../lib/errors.ts';
 import { connector, type KubeClients } from '../../lib/kube/connect.ts';
 import { gatewayOf, type KubeGateway } from '../../lib/kube/gateway.ts';
-import { NODE_LEASE_NAMESPACE, type NodeTaint, OUT_OF_SERVICE_TAINT } from '../../lib/kube/nodes.ts';
+import { NODE_LEASE_NAMESPACE, OUT_OF_SERVICE_TAINT } from '../../lib/kube/nodes.ts';
 import { mergePatch } from '../../lib/kube/optimistic.ts';
 import { fakeNode } from '../../lib/local/nodes.ts';
+import { nodeVerbsContract } from '../contract/kube-nodes.ts';
 import { uniqueName } from '../support/aws.ts';
 import { connect, eventually, localClusters } from '../support/kube.ts';
 import { createKwokNode, deleteKwokNode } from '../support/kwok-node.ts';
@@ -181,18 +182,6 @@ describe('fencing, each verb twice: the second is unchanged', () => {
     expect((await liveNode()).spec?.taints).toBeUndefined();
   });
 
-  it('a taint with another value is replaced, not doubled; removal ignores the value', async () => {
-    const taint: NodeTaint = { key: 'capstan.test/maintenance', value: 'a', effect: 'NoSchedule' };
-    expect(await gateway.addTaint(node, taint)).toBe('changed');
-    expect(await gateway.addTaint(node, { ...taint, value: 'b' })).toBe('changed');
-    expect(await gateway.addTaint(node, { ...taint, value: 'b' })).toBe('unchanged');
-    expect((await liveNode()).spec?.taints).toEqual([{ key: taint.key, value: 'b', effect: 'NoSchedule' }]);
-    // Same key, another effect: another taint.
-    expect(await gateway.removeTaint(node, { key: taint.key, effect: 'NoExecute' })).toBe('unchanged');
-    expect(await gateway.removeTaint(node, { key: taint.key, effect: 'NoSchedule' })).toBe('changed');
-    expect((await liveNode()).spec?.taints).toBeUndefined();
-  });
-
   it("concurrent writers of the taint list never lose each other's taint", async () => {
     // Separate clients, as two consumers (or capstan and the node lifecycle controller) would be.
     const writers = await Promise.all([0, 1, 2].map(() => connector()(cluster!)));
@@ -229,6 +218,9 @@ describe('fencing, each verb twice: the second is unchanged', () => {
     expect(await gateway.removeTaint(node, { key: 'person/own', effect: 'NoSchedule' })).toBe('changed');
   });
 });
+
+// The promises the in-memory double keeps too (test/contract/kube-nodes.ts), here on the real adapter.
+nodeVerbsContract(() => ({ gateway, node }));
 
 describe('a node that loses its heartbeat, as healing will see it', () => {
   it('Lease taken over: kwok stops renewing it, the controller marks the node Unknown and unreachable; it returns', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { probeClusters } from '../../lib/fleet/probe.ts';
+import { probeClusters } from '../../lib/fleet/use-cases/probe.ts';
 import { connector } from '../../lib/kube/connect.ts';
 import { gatewayConnector } from '../../lib/kube/gateway.ts';
 import { getCluster, putCluster } from '../../lib/store/clusters.ts';

@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -220,6 +223,24 @@ describe('partial failure', () => {
   });
 });
 
+/** A kubeconfig whose one context points at a port nothing listens on: a cluster that never answers. */
+const writeDeadKubeconfig = async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'capstan-slice-'));
+  const path = join(dir, 'kubeconfig');
+  await writeFile(
+    path,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      "clusters: [{ name: gone, cluster: { server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true } }]",
+      'users: [{ name: gone, user: { token: t } }]',
+      'contexts: [{ name: gone, context: { cluster: gone, user: gone } }]',
+      '',
+    ].join('\n'),
+  );
+  return path;
+};
+
 describe('a failure that never heals', () => {
   it('is retried until the receives run out, lands in the DLQ with its reason, and halts later waves', async () => {
     const app = uniqueName('doomed');
@@ -227,7 +248,7 @@ describe('a failure that never heals', () => {
       name: uniqueName('gone'),
       environment: 'doomed',
       wave: 0,
-      credentials: { kind: 'kubeconfig', path: '/nonexistent/kubeconfig', context: 'gone' },
+      credentials: { kind: 'kubeconfig', path: await writeDeadKubeconfig(), context: 'gone' },
       registeredAt: new Date().toISOString(),
     });
     // A healthy cluster in the next wave: it must never be touched.
@@ -258,6 +279,36 @@ describe('a failure that never heals', () => {
     });
     expect(dead.MessageAttributes?.reason?.StringValue).toBe(refused.reason);
     expect(dead.MessageAttributes?.code?.StringValue).toBe('gave-up');
+    await expectNoNamespace(app);
+  });
+
+  it('a cluster whose kubeconfig is missing is refused at once, naming the cluster, not retried', async () => {
+    const app = uniqueName('nocreds');
+    const gone = uniqueName('gone');
+    await putCluster(db, {
+      name: gone,
+      environment: 'nocreds',
+      wave: 0,
+      credentials: { kind: 'kubeconfig', path: '/nonexistent/kubeconfig', context: 'gone' },
+      registeredAt: new Date().toISOString(),
+    });
+    expect(
+      (await post({ ...deployEvent(app), data: { ...deployEvent(app).data, environment: 'nocreds' } })).status,
+    ).toBe(202);
+    const [release] = await eventually('the release to be refused', async () => {
+      const releases = await listReleases(db, app, 'nocreds');
+      return releases[0]?.status === 'failed' ? releases : undefined;
+    });
+    expect(release?.statusReason).toMatchObject({ code: 'credentials' });
+    expect(release?.statusReason?.reason).toContain(
+      `cluster ${gone}: kubeconfig /nonexistent/kubeconfig cannot be read`,
+    );
+    const history = await queryHistory(db, { app });
+    expect(history.find((e) => e.action === 'release' && e.outcome === 'refused')).toMatchObject({
+      code: 'credentials',
+    });
+    expect(history.filter((e) => e.code === 'gave-up' || e.code === 'unreachable')).toEqual([]);
+    expect(history.filter((e) => e.action === 'apply')).toEqual([]);
     await expectNoNamespace(app);
   });
 });

@@ -147,7 +147,7 @@ describe('capstan CLI', () => {
   it('rollback refuses a release number that is not one', async () => {
     const { code, stderr } = await capstan('rollback', 'hello', '--env', 'staging', '--to', 'yesterday');
     expect(code).toBe(2);
-    expect(stderr).toContain('--to "yesterday" must be a release number');
+    expect(stderr).toContain("option '--to <release>' argument 'yesterday' is invalid. Expected a release number");
   });
 
   it('rollback refuses an invalid app name, naming the field', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderHistory } from '../../lib/cli/commands/history.ts';
+import { renderHistory } from '../../lib/cli/render/history.ts';
 import type { HistoryEntry } from '../../lib/store/history.ts';
 
 const entry: HistoryEntry = {

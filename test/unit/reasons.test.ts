@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ClusterRejectedError, ClusterUnavailableError, InvalidInputError, NotFoundError } from '../../lib/errors.ts';
+import {
+  ClusterCredentialsError,
+  ClusterRejectedError,
+  ClusterUnavailableError,
+  InvalidInputError,
+  NotFoundError,
+} from '../../lib/errors.ts';
 import { REASONS, ReasonCodeSchema, reasonCodeOf, terminalCodeOf } from '../../lib/reasons.ts';
 import { ResolveError } from '../../lib/registry/resolve.ts';
 import { HistoryEntrySchema } from '../../lib/store/history.ts';
@@ -16,6 +22,7 @@ describe('reason codes', () => {
     ['not found', new NotFoundError('gone'), 'not-found'],
     ['a cluster down', new ClusterUnavailableError('c', 'down'), 'unreachable'],
     ['a cluster refusing', new ClusterRejectedError('c', 'no'), 'apply-failed'],
+    ['unusable cluster credentials', new ClusterCredentialsError('c', 'no kubeconfig'), 'credentials'],
     ['an unresolvable tag', new ResolveError('no such tag'), 'unresolvable-tag'],
     ['anything else', new Error('boom'), 'unknown'],
   ])('%s is %s', (_name, error, code) => {

@@ -1,6 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { rolloutStatus } from '../../lib/deploy/decisions/rollout.ts';
+import { checkVerdict, rolloutStatus } from '../../lib/deploy/decisions/rollout.ts';
+import { REVISION_ANNOTATION } from '../../lib/deploy/render/manifests.ts';
 
 const deployment = (
   spec: { generation?: number; replicas?: number },
@@ -76,4 +77,67 @@ describe('rolloutStatus', () => {
       expect(verdict.message).toContain(message);
     },
   );
+});
+
+describe('checkVerdict', () => {
+  const timing = { firstCheckSeconds: 2, maxCheckIntervalSeconds: 15, timeoutSeconds: 600 };
+  const now = new Date('2026-12-01T10:00:00Z');
+  const check = (attempt: number, deadline = '2026-12-01T10:10:00Z') => ({ revision: 3, attempt, deadline });
+  const at = (revision: number, status: V1Deployment['status']): V1Deployment => ({
+    ...deployment({}, status),
+    metadata: { name: 'hello', generation: 2, annotations: { [REVISION_ANNOTATION]: String(revision) } },
+  });
+  const progressing = { observedGeneration: 2, replicas: 3, updatedReplicas: 1, availableReplicas: 1 };
+  const ready = { observedGeneration: 2, replicas: 3, updatedReplicas: 3, availableReplicas: 3 };
+
+  it.each([
+    [0, 2],
+    [1, 4],
+    [2, 8],
+    [3, 15],
+    [9, 15],
+  ])('still progressing at attempt %i: looks again in %i s (doubling, capped)', (attempt, delaySeconds) => {
+    expect(checkVerdict(at(3, progressing), check(attempt), now, timing)).toEqual({
+      next: 'check-again',
+      delaySeconds,
+    });
+  });
+
+  it.each([
+    ['ready', at(3, ready), check(0), { next: 'settle', rollout: 'ready', message: '3 of 3 replicas available' }],
+    [
+      'past its deadline',
+      at(3, progressing),
+      check(4, '2026-12-01T09:59:59Z'),
+      {
+        next: 'settle',
+        rollout: 'failed',
+        code: 'rollout-timeout',
+        message: 'timed out after waiting until 2026-12-01T09:59:59Z: 1 of 3 new replicas updated',
+      },
+    ],
+    [
+      'past its progress deadline',
+      at(3, {
+        ...progressing,
+        conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'slow' }],
+      }),
+      check(1),
+      { next: 'settle', rollout: 'failed', code: 'rollout-failed', message: 'progress deadline exceeded: slow' },
+    ],
+    [
+      'running a newer release',
+      at(4, ready),
+      check(0),
+      { next: 'superseded', reason: 'superseded: the cluster runs release #4' },
+    ],
+    [
+      'running an older release (not applied yet here)',
+      at(2, progressing),
+      check(0),
+      { next: 'check-again', delaySeconds: 2 },
+    ],
+  ] as const)('%s', (_, observed, state, verdict) => {
+    expect(checkVerdict(observed, state, now, timing)).toEqual(verdict);
+  });
 });

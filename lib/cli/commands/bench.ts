@@ -3,13 +3,8 @@ import { renderTable } from '../format.ts';
 import { progress } from '../log.ts';
 
 /** `capstan bench`: prints figures; it asserts nothing (the machines are shared and noisy). */
-export const benchCommand = async (o: { clusters: string; samples: string; burst: string }) => {
-  const r = await benchReleases({
-    clusters: Number(o.clusters),
-    samples: Number(o.samples),
-    burst: Number(o.burst),
-    log: progress('bench'),
-  });
+export const benchCommand = async (o: { clusters: number; samples: number; burst: number }) => {
+  const r = await benchReleases({ ...o, log: progress('bench') });
   const ms = (n: number) => `${n.toFixed(0)} ms`;
   process.stdout.write(
     `\nRelease to ${r.clusters} clusters: enqueue -> last cluster applied (${r.pipeline.samples} samples each)\n${renderTable(

@@ -35,7 +35,7 @@ const health = (c: Cluster) =>
 
 export interface AddClusterOptions {
   readonly environment: string;
-  readonly wave: string;
+  readonly wave: number;
   readonly context?: string;
   readonly kubeconfig?: string;
   readonly secret?: string;
@@ -48,7 +48,6 @@ export const addClusterCommand = async (name: string, o: AddClusterOptions, out:
     ...(NameSchema.safeParse(o.environment).success
       ? []
       : [`--environment "${o.environment}" must be a DNS-1123 label`]),
-    ...(/^\d{1,4}$/.test(o.wave) ? [] : [`--wave "${o.wave}" must be a whole number 0-9999`]),
     ...(o.secret && !o.secret.replace(/^arn:[^:]+:secretsmanager:[^:]*:\d*:secret:/, '').startsWith(clusterSecretPrefix)
       ? [`--secret must be named ${clusterSecretPrefix}<name>: capstan's functions may read only that prefix`]
       : []),
@@ -63,7 +62,7 @@ export const addClusterCommand = async (name: string, o: AddClusterOptions, out:
     await putCluster(db, {
       name,
       environment: o.environment,
-      wave: Number(o.wave),
+      wave: o.wave,
       credentials: o.secret
         ? { kind: 'secret', secretId: o.secret }
         : { kind: 'kubeconfig', path: kubeconfig, context: o.context as string },

@@ -17,9 +17,9 @@ import { dynamoStore } from '../../store/dynamo.ts';
 import { queryHistory } from '../../store/history.ts';
 import { listReleases, type Release } from '../../store/releases.ts';
 import { progress } from '../log.ts';
-import { renderHistory } from './history.ts';
-import { rollbackCommand } from './releases.ts';
-import { renderStatus } from './status.ts';
+import { renderHistory } from '../render/history.ts';
+import { renderStatus } from '../render/status.ts';
+import { requestRollback } from '../rollback-request.ts';
 
 const EXAMPLE = join(repoRoot, 'lib/apps/examples/hello.yaml');
 const APP = 'hello';
@@ -32,9 +32,9 @@ const ENV = 'staging';
  * both clusters, wave by wave; release #1 is brought back with a rollback; then the status table and the
  * history are printed and everything is stopped again.
  */
-export const demoCommand = async (o: { timeout: string }) => {
+export const demoCommand = async (o: { timeout: number }) => {
   const log = progress('demo');
-  const timeoutMs = Number(o.timeout) * 1000;
+  const timeoutMs = o.timeout * 1000;
   const runtime = await up({
     clusters: 2,
     environment: ENV,
@@ -76,7 +76,7 @@ export const demoCommand = async (o: { timeout: string }) => {
       log(`pushed ${repository}:${tag} (${pushed.digest.slice(0, 19)}...); the registry notifies capstan`);
       failed ||= (await waitForRelease(db, revision, timeoutMs, log)).status !== 'succeeded';
     }
-    await rollbackCommand(APP, { env: ENV, to: '1', reason: 'demo', ...endpoint }, log);
+    await requestRollback(APP, { env: ENV, to: 1, reason: 'demo', ...endpoint }, log);
     failed ||= (await waitForRelease(db, 3, timeoutMs, log)).status !== 'succeeded';
 
     process.stdout.write(

@@ -1,6 +1,6 @@
-import { type HistoryEntry, queryHistory } from '../../store/history.ts';
+import { queryHistory } from '../../store/history.ts';
 import { openDb } from '../connect.ts';
-import { renderTable } from '../format.ts';
+import { renderHistory } from '../render/history.ts';
 
 export interface HistoryOptions {
   readonly env?: string;
@@ -19,27 +19,4 @@ export const history = async (app: string, o: HistoryOptions, out: (line: string
   } finally {
     close();
   }
-};
-
-export const renderHistory = (entries: readonly HistoryEntry[]): string =>
-  renderTable(
-    ['TIME', 'ENV', 'CLUSTER', 'REV', 'ACTION', 'OUTCOME', 'CODE', 'DETAIL'],
-    entries.map((e) => [
-      // When capstan acted; the producer's own time (eventTime) is in --json.
-      e.recordedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, 'Z'),
-      e.environment ?? '-',
-      e.cluster ?? '-',
-      e.revision ? `#${e.revision}` : '-',
-      e.action,
-      e.outcome,
-      e.code ?? '-',
-      e.reason ?? detail(e.details),
-    ]),
-  );
-
-const detail = (details: Record<string, unknown> | undefined): string => {
-  if (!details) return '';
-  if (Array.isArray(details.objects)) return details.objects.join(', ');
-  if (typeof details.image === 'string') return `image ${details.image}`;
-  return '';
 };

@@ -1,8 +1,7 @@
-import { InvalidInputError } from '../../errors.ts';
 import { listAppReleases, listReleases, type Release } from '../../store/releases.ts';
 import { openDb } from '../connect.ts';
 import { renderTable, since } from '../format.ts';
-import { requestEvent } from '../request.ts';
+import { type RollbackOptions, requestRollback } from '../rollback-request.ts';
 
 /** `capstan releases <app> [--env <env>]`: every release, newest first, with where it went. */
 export const releasesCommand = async (
@@ -42,35 +41,6 @@ const note = (r: Release): string => {
   return r.rollbackOf ? `rollback to #${r.rollbackOf}` : (r.reason ?? '');
 };
 
-export interface RollbackOptions {
-  readonly env: string;
-  readonly to?: string;
-  readonly reason?: string;
-  readonly url?: string;
-  readonly token?: string;
-}
-
 /** `capstan rollback <app> --env <env> [--to <rev>]`: asks for a release that re-applies a past one. */
-export const rollbackCommand = async (app: string, o: RollbackOptions, out: (line: string) => void) => {
-  if (o.to !== undefined && !/^\d+$/.test(o.to.replace(/^#/, ''))) {
-    throw new InvalidInputError('cannot roll back', [`--to "${o.to}" must be a release number such as 3 or #3`]);
-  }
-  const to = o.to?.replace(/^#/, '');
-  const answer = await requestEvent(
-    'roll back',
-    {
-      type: 'rollback.requested',
-      subject: `${app}/${o.env}`,
-      data: {
-        app,
-        environment: o.env,
-        ...(to ? { toRevision: Number(to) } : {}),
-        ...(o.reason ? { reason: o.reason } : {}),
-      },
-    },
-    o,
-  );
-  out(
-    `rollback of ${app} in ${o.env}${o.to ? ` to #${o.to.replace(/^#/, '')}` : ''} requested (${answer.accepted}); follow it with \`capstan releases ${app} --env ${o.env}\``,
-  );
-};
+export const rollbackCommand = (app: string, o: RollbackOptions, out: (line: string) => void) =>
+  requestRollback(app, o, out);

@@ -1,12 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { parseEvent } from '../../../events/index.ts';
 import { InvalidInputError } from '../../errors.ts';
-import { readState } from '../../runtime/state.ts';
-import { env } from '../../topology.ts';
+import { type EndpointOptions, postEvent } from '../post-event.ts';
 
-export interface SendOptions {
-  readonly url?: string;
-  readonly token?: string;
+export interface SendOptions extends EndpointOptions {
   readonly validateOnly?: boolean;
 }
 
@@ -32,21 +29,4 @@ export const send = async (file: string, o: SendOptions, out: (line: string) => 
   }
   const answer = await postEvent(text, o);
   out(`accepted ${parsed.event.type} ${answer.accepted} -> queue ${answer.queue}`);
-};
-
-/** POSTs an event to capstan's HTTP edge (the local runtime's unless --url), authenticated by bearer token. */
-export const postEvent = async (body: string, o: Pick<SendOptions, 'url' | 'token'>) => {
-  const state = o.url ? undefined : await readState();
-  const url = o.url ?? state?.httpUrl;
-  const token = o.token ?? process.env[env.ingestToken] ?? state?.ingestToken;
-  if (!url) throw new Error('capstan is not running here: start it with `capstan up`, or pass --url');
-  if (!token) throw new Error(`no ingest token: pass --token or set ${env.ingestToken}`);
-  const response = await fetch(new URL('/events', url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body,
-  });
-  const answer = await response.text();
-  if (!response.ok) throw new Error(`capstan refused the event (HTTP ${response.status}): ${answer}`);
-  return JSON.parse(answer) as { accepted: string; queue: string };
 };

@@ -1,11 +1,11 @@
-import { appStatus, type ClusterStatus } from '../../deploy/use-cases/status.ts';
+import { appStatus } from '../../deploy/use-cases/status.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { connector } from '../../kube/connect.ts';
 import { gatewayConnector } from '../../kube/gateway.ts';
 import { findApp } from '../../store/apps.ts';
 import { dynamoStore } from '../../store/dynamo.ts';
 import { openDb } from '../connect.ts';
-import { renderTable } from '../format.ts';
+import { renderStatus } from '../render/status.ts';
 
 /** `capstan status <app> [--env <env>]`: what runs where, which release, healthy or not. */
 export const statusCommand = async (app: string, o: { env?: string; json?: boolean }, out: (line: string) => void) => {
@@ -28,17 +28,3 @@ export const statusCommand = async (app: string, o: { env?: string; json?: boole
     close();
   }
 };
-
-/** What runs where, one row per environment and cluster. */
-export const renderStatus = (rows: readonly ClusterStatus[]): string =>
-  renderTable(
-    ['ENV', 'CLUSTER', 'RELEASE', 'IMAGE', 'LIVE', 'HEALTHY'],
-    rows.map((r) => [
-      r.environment,
-      r.cluster,
-      r.release ? `#${r.release} ${r.releaseStatus}` : '-',
-      r.image ?? '-',
-      `${r.live.revision ? `#${r.live.revision} ` : ''}${r.live.state}: ${r.live.message}`,
-      r.healthy ? 'yes' : 'no',
-    ]),
-  );

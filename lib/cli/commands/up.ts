@@ -6,11 +6,11 @@ import { up } from '../../runtime/up.ts';
 import { progress } from '../log.ts';
 
 export interface UpCommandOptions {
-  readonly clusters: string;
+  readonly clusters: number;
   readonly context: string[];
   readonly kubeconfig?: string;
   readonly environment: string;
-  readonly port: string;
+  readonly port: number;
   readonly prefix: string;
   readonly ephemeral?: boolean;
   readonly dataDir?: string;
@@ -37,14 +37,14 @@ export const upCommand = async (o: UpCommandOptions) => {
   const log = progress();
   const dataDir = dataDirOf(o);
   const runtime = await up({
-    clusters: Number(o.clusters),
+    clusters: o.clusters,
     existing: o.context.map((context) => ({
       name: context,
       context,
       kubeconfigPath: o.kubeconfig ?? process.env.KUBECONFIG ?? join(homedir(), '.kube', 'config'),
     })),
     environment: o.environment,
-    port: Number(o.port),
+    port: o.port,
     prefix: o.prefix,
     // Retries after 8, 16, 32 and 64 s: the five receives span two minutes, so a cluster down for a minute
     // is retried until it is back (Lambda waits a whole visibility timeout, 6 minutes, between receives).

@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { isRetryable, messageOf, PartialFailureError } from '../../errors.ts';
+import type { ApplyResult } from '../../kube/apply.ts';
 import { type Reason, type ReasonCode, reasonCodeOf } from '../../reasons.ts';
 import type { Cluster } from '../../store/clusters.ts';
 import type { HistoryEntry } from '../../store/history.ts';
@@ -108,31 +109,15 @@ const applyToCluster = async (
   };
   const record = (entry: Pick<HistoryEntry, 'outcome' | 'code' | 'reason' | 'details'>) =>
     recordStep(deps, cause, subject, { action: 'apply', ...entry });
+  let applied: readonly ApplyResult[];
   try {
     const kube = await deps.kube(cluster);
-    const applied = await kube.apply(stampRevision(release.manifests as KubernetesObject[], release.revision));
-    const outcome = strongestChange(applied.map((a) => a.outcome));
-    const settled = settledRollout(outcome, release.clusters[cluster.name]?.rollout);
-    const generation = applied.find((a) => a.kind === 'Deployment')?.object.metadata?.generation ?? 1;
-    // The cluster's state first: the rollout check must never find it older than itself and overwrite it.
-    await deps.store.releases.setCluster(release, cluster.name, {
-      apply: outcome,
-      rollout: settled ?? 'progressing',
-      updatedAt: now(),
-    });
-    await Promise.all([
-      record({ outcome, details: { objects: applied.map((a) => `${a.kind}/${a.name}: ${a.outcome}`) } }),
-      settled
-        ? undefined
-        : deps.enqueue(firstRolloutCheck(release, cluster.name, generation, deps.now(), deps.rollout.timeoutSeconds), {
-            delaySeconds: deps.rollout.firstCheckSeconds,
-          }),
-    ]);
-    return { cluster: cluster.name, outcome };
+    applied = await kube.apply(stampRevision(release.manifests as KubernetesObject[], release.revision));
   } catch (error) {
     const retryable = isRetryable(error);
     const message = messageOf(error);
-    const code: ReasonCode = retryable ? 'unreachable' : 'apply-failed';
+    // Typed by the gateway: a refusal for good is `apply-failed`, credentials that can never work `credentials`.
+    const code: ReasonCode = retryable ? 'unreachable' : reasonCodeOf(error);
     await deps.store.releases.setCluster(release, cluster.name, {
       apply: 'failed',
       rollout: 'pending',
@@ -143,4 +128,24 @@ const applyToCluster = async (
     await record({ outcome: 'failed', code, reason: retryable ? `${message} (will retry)` : message });
     return { cluster: cluster.name, outcome: 'failed', retryable, code, message };
   }
+  // Applied. What fails from here on (the table, the queue) is capstan's own trouble, not the cluster's: it
+  // throws, the message is retried, and the retry re-applies here as `unchanged`.
+  const outcome = strongestChange(applied.map((a) => a.outcome));
+  const settled = settledRollout(outcome, release.clusters[cluster.name]?.rollout);
+  const generation = applied.find((a) => a.kind === 'Deployment')?.object.metadata?.generation ?? 1;
+  // The cluster's state first: the rollout check must never find it older than itself and overwrite it.
+  await deps.store.releases.setCluster(release, cluster.name, {
+    apply: outcome,
+    rollout: settled ?? 'progressing',
+    updatedAt: now(),
+  });
+  await Promise.all([
+    record({ outcome, details: { objects: applied.map((a) => `${a.kind}/${a.name}: ${a.outcome}`) } }),
+    settled
+      ? undefined
+      : deps.enqueue(firstRolloutCheck(release, cluster.name, generation, deps.now(), deps.rollout.timeoutSeconds), {
+          delaySeconds: deps.rollout.firstCheckSeconds,
+        }),
+  ]);
+  return { cluster: cluster.name, outcome };
 };

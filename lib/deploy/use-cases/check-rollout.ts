@@ -1,4 +1,4 @@
-import type { RolloutCheck } from '../../../events/index.ts';
+import { eventId, type RolloutCheck } from '../../../events/index.ts';
 import { ClusterRejectedError } from '../../errors.ts';
 import { checkVerdict } from '../decisions/rollout.ts';
 import { settleVerdict } from '../decisions/settle.ts';
@@ -77,7 +77,12 @@ const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
   }
   await recordStep(
     deps,
-    { id: `release-${d.revision}`, type: 'release.settled', time: deps.now().toISOString() },
+    // Its own cause, named after the release: the receipt of its id files the entry under when it settled.
+    {
+      id: eventId(['release.settled', d.app, d.environment, String(d.revision)]),
+      type: 'release.settled',
+      time: deps.now().toISOString(),
+    },
     { app: d.app, environment: d.environment, revision: d.revision },
     { action: 'release', outcome: verdict.next, ...words },
   );

@@ -8,7 +8,7 @@ import { namesLatest } from '../decisions/policy.ts';
 import { decidePush, type PushDecision } from '../decisions/push.ts';
 import type { DeployDeps } from '../ports.ts';
 import { deployRequest } from '../render/events.ts';
-import { recordStep } from './record.ts';
+import { recordStep, type Subject } from './record.ts';
 
 export interface PushSummary {
   readonly repository: string;
@@ -26,10 +26,8 @@ export interface PushSummary {
 export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promise<PushSummary> => {
   const { registry, repository: path, tag } = event.data;
   const repository = canonicalRepository(registry, path);
-  const record = (
-    subject: { app: string; environment?: string },
-    step: Pick<HistoryEntry, 'outcome' | 'code' | 'reason' | 'details'>,
-  ) => recordStep(deps, event, subject, { action: 'track', ...step });
+  const record = (subject: Subject, step: Pick<HistoryEntry, 'outcome' | 'code' | 'reason' | 'details'>) =>
+    recordStep(deps, event, subject, { action: 'track', ...step });
   const skipAll = async (apps: readonly string[], code: ReasonCode, reason: string): Promise<PushSummary> => {
     const details = { repository, tag, digest: event.data.digest };
     for (const app of apps) await record({ app }, { outcome: 'skipped', code, reason, details });
@@ -80,7 +78,7 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
       await deps.enqueue(deployRequest(event, { app: spec.name, environment, containers: names, image, pushedAt }));
     }
     for (const decision of decided) {
-      const subject = { app: spec.name, environment: decision.environment };
+      const subject = { app: spec.name, environment: decision.environment, container: decision.container };
       const details = { image, container: decision.container, producer: event.data.producer };
       if (decision.action === 'deploy') {
         await record(subject, { outcome: 'accepted', reason: decision.reason, details });

@@ -9,7 +9,7 @@ export interface Cause {
 }
 
 /** What the step is about. */
-export type Subject = Pick<HistoryEntry, 'app' | 'environment' | 'revision' | 'cluster'>;
+export type Subject = Pick<HistoryEntry, 'app' | 'environment' | 'revision' | 'cluster' | 'container'>;
 
 /** One step of a release in the history, filed under its app (and cluster) and keyed by its cause. */
 export const recordStep = (

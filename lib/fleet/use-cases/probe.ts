@@ -1,13 +1,6 @@
-import { messageOf } from '../errors.ts';
-import type { ConnectGateway } from '../kube/gateway.ts';
-import type { Cluster } from '../store/clusters.ts';
-import type { Store } from '../store/ports.ts';
-
-export interface ProbeDeps {
-  readonly store: Pick<Store, 'clusters'>;
-  readonly kube: ConnectGateway;
-  readonly now: () => Date;
-}
+import { messageOf } from '../../errors.ts';
+import type { Cluster } from '../../store/clusters.ts';
+import type { ProbeDeps } from '../ports.ts';
 
 /** Asks each cluster for its version, in parallel, and records the health on its table item. */
 export const probeClusters = async (deps: ProbeDeps) => {

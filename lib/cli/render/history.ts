@@ -1,0 +1,26 @@
+import type { HistoryEntry } from '../../store/history.ts';
+import { renderTable } from '../format.ts';
+
+/** An app's history as a table, in the order given (newest first, as `queryHistory` returns it). */
+export const renderHistory = (entries: readonly HistoryEntry[]): string =>
+  renderTable(
+    ['TIME', 'ENV', 'CLUSTER', 'REV', 'ACTION', 'OUTCOME', 'CODE', 'DETAIL'],
+    entries.map((e) => [
+      // When capstan acted; the producer's own time (eventTime) is in --json.
+      e.recordedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, 'Z'),
+      e.environment ?? '-',
+      e.cluster ?? '-',
+      e.revision ? `#${e.revision}` : '-',
+      e.action,
+      e.outcome,
+      e.code ?? '-',
+      e.reason ?? detail(e.details),
+    ]),
+  );
+
+const detail = (details: Record<string, unknown> | undefined): string => {
+  if (!details) return '';
+  if (Array.isArray(details.objects)) return details.objects.join(', ');
+  if (typeof details.image === 'string') return `image ${details.image}`;
+  return '';
+};

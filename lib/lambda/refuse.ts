@@ -1,0 +1,73 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import { sendToDeadLetter } from '../queue/dead-letter.ts';
+import type { Reason } from '../reasons.ts';
+import type { Db } from '../store/db.ts';
+import { recordHistory } from '../store/history.ts';
+import { UNROUTED_APP } from '../store/ports.ts';
+import type { QueueName } from '../topology.ts';
+
+/** What every event has, as far as a refusal needs it. */
+export interface Envelope {
+  readonly id: string;
+  readonly type: string;
+  readonly time: string;
+  /** Events about an app name it (and its environment or cluster); others, such as image.pushed, do not. */
+  readonly data: object;
+}
+
+type Subject = { readonly app?: string; readonly environment?: string; readonly cluster?: string };
+
+export interface RefusalDeps {
+  readonly queue: QueueName;
+  readonly dlqUrl: string;
+  readonly sqs: SQSClient;
+  readonly logger: Logger;
+  /** Given, the refusal is also a `refused` history entry (consumers of events); absent, only logged. */
+  readonly history?: Db;
+}
+
+/**
+ * Gives a message up for good: logged (its id, code and reason; never its body, which may carry what a
+ * producer sent), recorded in the history where the consumer keeps one, and moved to the DLQ with its
+ * reason and code, so nothing accepted is lost and nothing bad is retried forever.
+ */
+export const refuse = async (deps: RefusalDeps, record: SQSRecord, { code, reason }: Reason, event?: Envelope) => {
+  deps.logger.warn('message refused to the dead-letter queue', { messageId: record.messageId, code, reason });
+  if (deps.history) {
+    const subject = (event?.data ?? {}) as Subject;
+    await recordHistory(deps.history, {
+      app: subject.app ?? UNROUTED_APP,
+      environment: subject.environment,
+      cluster: subject.cluster,
+      eventId: event?.id ?? `sqs-${record.messageId}`,
+      eventType: event?.type ?? 'unknown',
+      action: 'receive',
+      outcome: 'refused',
+      code,
+      reason,
+      eventTime: event?.time ?? new Date(Number(record.attributes.SentTimestamp) || Date.now()).toISOString(),
+      recordedAt: new Date().toISOString(),
+      details: { queue: deps.queue, messageId: record.messageId },
+    });
+  }
+  await sendToDeadLetter(deps.sqs, deps.dlqUrl, record, { code, reason });
+};
+
+/** Best effort: enough of an invalid event to file its refusal under the right app. */
+export const looseEnvelope = (body: unknown): Envelope | undefined => {
+  if (!body || typeof body !== 'object') return undefined;
+  const b = body as Record<string, unknown>;
+  const data = (b.data && typeof b.data === 'object' ? b.data : {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && /^[a-z0-9-]{1,63}$/.test(v) ? v : undefined);
+  const time =
+    typeof b.time === 'string' && !Number.isNaN(Date.parse(b.time)) ? new Date(b.time).toISOString() : undefined;
+  if (typeof b.id !== 'string' || !time) return undefined;
+  return {
+    id: b.id,
+    type: typeof b.type === 'string' ? b.type : 'unknown',
+    time,
+    data: { app: str(data.app), environment: str(data.environment), cluster: str(data.cluster) },
+  };
+};

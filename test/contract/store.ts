@@ -1,0 +1,358 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { AppSpecSchema } from '../../lib/apps/spec.ts';
+import { ConflictError, NotFoundError } from '../../lib/errors.ts';
+import type { PendingApproval } from '../../lib/store/approvals.ts';
+import type { HistoryEntry, NewHistoryEntry } from '../../lib/store/history.ts';
+import type { Store } from '../../lib/store/ports.ts';
+import type { NewRelease } from '../../lib/store/releases.ts';
+import type { StoreSeed } from '../doubles/store.ts';
+
+/** A store under test, with the setup the CLI would do and a way to read the history back. */
+export interface StoreFixture {
+  readonly store: Store;
+  readonly seed: StoreSeed;
+  /** The app's history entries, in any order. */
+  history(app: string): Promise<HistoryEntry[]>;
+}
+
+/** Names of their own per test: the suite may share one table. */
+const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+const newRelease = (app: string, eventId: string, environment = 'staging'): NewRelease => ({
+  app,
+  environment,
+  eventId,
+  image: `registry.local/acme/${app}@sha256:${'a'.repeat(64)}`,
+  namespace: 'default',
+  manifests: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }],
+  createdAt: '2026-12-01T10:00:00.000Z',
+  requestedAt: '2026-12-01T09:59:00.000Z',
+  waves: [['east'], ['west']],
+});
+
+const state = (rollout: 'progressing' | 'ready', at = '2026-12-01T10:00:01.000Z') =>
+  ({ apply: 'created', rollout, updatedAt: at }) as const;
+
+const step = (app: string, over: Partial<NewHistoryEntry> = {}): NewHistoryEntry => ({
+  app,
+  environment: 'staging',
+  eventId: 'evt-1',
+  eventType: 'deploy.requested',
+  action: 'apply',
+  cluster: 'east',
+  outcome: 'created',
+  eventTime: '2026-12-01T09:59:00.000Z',
+  recordedAt: '2026-12-01T10:00:00.000Z',
+  ...over,
+});
+
+const specOf = (name: string, containers: { name: string; repository: string }[]) =>
+  AppSpecSchema.parse({ name, namespace: name, containers, environments: { staging: {} } });
+
+const pending = (app: string, over: Partial<PendingApproval> = {}): PendingApproval => ({
+  app,
+  environment: 'production',
+  container: 'api',
+  image: `registry.local/acme/api:1.0.0@sha256:${'b'.repeat(64)}`,
+  tag: '1.0.0',
+  pushedAt: '2026-12-01T10:00:00.000Z',
+  eventId: 'push-1',
+  ...over,
+});
+
+/**
+ * What every Store must do, conditional writes included: run against the in-memory double (unit) and
+ * against dynamoStore over DynamoDB Local (integration), so the double is held to the real table.
+ */
+export const storeContract = (name: string, makeStore: () => Promise<StoreFixture>) => {
+  describe(`${name}: releases`, () => {
+    it('creates one release per event id, revisions counting from 1; a redelivery gets the one it made', async () => {
+      const { store } = await makeStore();
+      const app = unique('app');
+      const first = await store.releases.create(newRelease(app, 'evt-a'));
+      const second = await store.releases.create(newRelease(app, 'evt-b'));
+      const again = await store.releases.create({ ...newRelease(app, 'evt-a'), image: 'other' });
+      expect(first).toMatchObject({
+        created: true,
+        release: { revision: 1, wave: 0, status: 'applying', clusters: {} },
+      });
+      expect(second).toMatchObject({ created: true, release: { revision: 2 } });
+      expect(again.created).toBe(false);
+      expect(again.release).toEqual(first.release);
+      expect(await store.releases.revisionOfEvent(app, 'staging', 'evt-b')).toBe(2);
+      expect(await store.releases.revisionOfEvent(app, 'staging', 'evt-z')).toBeUndefined();
+      // Revisions count per environment.
+      const elsewhere = await store.releases.create(newRelease(app, 'evt-a', 'production'));
+      expect(elsewhere).toMatchObject({ created: true, release: { revision: 1, environment: 'production' } });
+    });
+
+    it('gets a release as created, and throws NotFoundError for one that does not exist', async () => {
+      const { store } = await makeStore();
+      const app = unique('app');
+      const { release } = await store.releases.create(newRelease(app, 'evt-a'));
+      expect(await store.releases.get(app, 'staging', 1)).toEqual(release);
+      await expect(store.releases.get(app, 'staging', 2)).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('lists newest first, up to the limit; nothing for an environment without releases', async () => {
+      const { store } = await makeStore();
+      const app = unique('app');
+      for (const id of ['a', 'b', 'c']) await store.releases.create(newRelease(app, `evt-${id}`));
+      const revisions = async (limit?: number) =>
+        (await store.releases.list(app, 'staging', limit)).map((r) => r.revision);
+      expect(await revisions()).toEqual([3, 2, 1]);
+      expect(await revisions(2)).toEqual([3, 2]);
+      expect(await revisions(1)).toEqual([3]);
+      expect(await store.releases.list(app, 'production')).toEqual([]);
+    });
+
+    it("sets one cluster's part, leaving the others; only on an existing release", async () => {
+      const { store } = await makeStore();
+      const app = unique('app');
+      const { release } = await store.releases.create(newRelease(app, 'evt-a'));
+      await store.releases.setCluster(release, 'east', state('progressing'));
+      await store.releases.setCluster(release, 'west', state('progressing'));
+      await store.releases.setCluster(release, 'east', state('ready'));
+      expect((await store.releases.get(app, 'staging', 1)).clusters).toEqual({
+        east: state('ready'),
+        west: state('progressing'),
+      });
+      await expect(
+        store.releases.setCluster({ app, environment: 'staging', revision: 9 }, 'east', state('ready')),
+      ).rejects.toBeInstanceOf(ConflictError);
+    });
+
+    it('moves the status only from the given states, recording why', async () => {
+      const { store } = await makeStore();
+      const app = unique('app');
+      const { release } = await store.releases.create(newRelease(app, 'evt-a'));
+      expect(await store.releases.setStatus(release, 'progressing', ['applying'])).toBe(true);
+      expect(await store.releases.setStatus(release, 'progressing', ['applying'])).toBe(false);
+      const why = { code: 'rollout-failed', reason: 'east failed' } as const;
+      expect(await store.releases.setStatus(release, 'failed', ['applying', 'progressing'], why)).toBe(true);
+      expect(await store.releases.setStatus(release, 'succeeded', ['applying', 'progressing'])).toBe(false);
+      expect(await store.releases.get(app, 'staging', 1)).toMatchObject({ status: 'failed', statusReason: why });
+      expect(await store.releases.setStatus({ ...release, revision: 9 }, 'failed', ['applying'])).toBe(false);
+    });
+
+    it('advances a wave once, only from that wave and while the release is in flight', async () => {
+      const { store } = await makeStore();
+      const app = unique('app');
+      const { release } = await store.releases.create(newRelease(app, 'evt-a'));
+      await store.releases.setStatus(release, 'progressing', ['applying']);
+      expect(await store.releases.advanceWave(release, 1)).toBe(false);
+      expect(await store.releases.advanceWave(release, 0)).toBe(true);
+      expect(await store.releases.advanceWave(release, 0)).toBe(false);
+      expect(await store.releases.get(app, 'staging', 1)).toMatchObject({ wave: 1, status: 'applying' });
+      await store.releases.setStatus(release, 'superseded', ['applying']);
+      expect(await store.releases.advanceWave(release, 1)).toBe(false);
+      expect((await store.releases.get(app, 'staging', 1)).wave).toBe(1);
+      expect(await store.releases.advanceWave({ ...release, revision: 9 }, 0)).toBe(false);
+    });
+
+    it('hands out copies: changing what was read changes nothing stored', async () => {
+      const { store } = await makeStore();
+      const app = unique('app');
+      const { release } = await store.releases.create(newRelease(app, 'evt-a'));
+      release.status = 'succeeded';
+      const read = await store.releases.get(app, 'staging', 1);
+      read.clusters.east = state('ready');
+      (read.manifests[0] as { kind: string }).kind = 'Secret';
+      const [listed] = await store.releases.list(app, 'staging');
+      expect(listed).toMatchObject({ status: 'applying', clusters: {}, manifests: [{ kind: 'Namespace' }] });
+    });
+  });
+
+  describe(`${name}: history`, () => {
+    it('a redelivery ending the same way overwrites its twin; another outcome or cluster is kept beside it', async () => {
+      const { store, history } = await makeStore();
+      const app = unique('app');
+      const eventId = unique('evt');
+      await store.history.record(step(app, { eventId }));
+      await store.history.record(
+        step(app, { eventId, recordedAt: '2026-12-01T10:00:05.000Z', details: { again: true } }),
+      );
+      expect(await history(app)).toEqual([
+        expect.objectContaining({
+          outcome: 'created',
+          recordedAt: '2026-12-01T10:00:05.000Z',
+          details: { again: true },
+        }),
+      ]);
+      await store.history.record(step(app, { eventId, outcome: 'unchanged', recordedAt: '2026-12-01T10:00:06.000Z' }));
+      await store.history.record(step(app, { eventId, cluster: 'west', recordedAt: '2026-12-01T10:00:07.000Z' }));
+      await store.history.record(step(app, { eventId, action: 'release', cluster: undefined, outcome: 'accepted' }));
+      const entries = (await history(app)).map((e) => `${e.action} ${e.cluster ?? '-'} ${e.outcome}`).sort();
+      expect(entries).toEqual([
+        'apply east created',
+        'apply east unchanged',
+        'apply west created',
+        'release - accepted',
+      ]);
+    });
+
+    // Found with the doubles: the sort key once had no environment, so these overwrote each other.
+    it('keeps the same step of one event in two environments apart', async () => {
+      const { store, history } = await makeStore();
+      const app = unique('app');
+      const eventId = unique('evt');
+      await store.history.record(step(app, { eventId, environment: 'qa', cluster: undefined, action: 'track' }));
+      await store.history.record(
+        step(app, { eventId, environment: 'production', cluster: undefined, action: 'track' }),
+      );
+      expect((await history(app)).map((e) => e.environment).sort()).toEqual(['production', 'qa']);
+    });
+
+    it("files every step of an event under when capstan first received it, and a step's own time when it gives one", async () => {
+      const { store, history } = await makeStore();
+      const app = unique('app');
+      const eventId = unique('evt');
+      await store.history.record(step(app, { eventId, recordedAt: '2026-12-01T10:00:00.000Z' }));
+      await store.history.record(
+        step(app, { eventId, outcome: 'failed', code: 'unreachable', recordedAt: '2026-12-01T10:05:00.000Z' }),
+      );
+      await store.history.record(step(app, { eventId: unique('evt'), receivedAt: '2026-12-01T08:00:00.000Z' }));
+      expect((await history(app)).map((e) => e.receivedAt).sort()).toEqual([
+        '2026-12-01T08:00:00.000Z',
+        '2026-12-01T10:00:00.000Z',
+        '2026-12-01T10:00:00.000Z',
+      ]);
+    });
+  });
+
+  describe(`${name}: apps`, () => {
+    it('finds an app by name, undefined when not registered', async () => {
+      const { store, seed } = await makeStore();
+      const name = unique('app');
+      expect(await store.apps.find(name)).toBeUndefined();
+      const record = await seed.app(specOf(name, [{ name: 'api', repository: 'registry.local:5000/acme/api' }]));
+      expect(await store.apps.find(name)).toEqual(record);
+      expect(record.generation).toBe(1);
+    });
+
+    it('tracks the apps whose containers run a repository (canonical), with those containers', async () => {
+      const { store, seed } = await makeStore();
+      const [one, two] = [unique('app'), unique('app')];
+      const repository = `registry.local:5000/acme/${unique('repo')}`;
+      const sidecar = `docker.io/library/${unique('repo')}`;
+      await seed.app(
+        specOf(one, [
+          { name: 'api', repository },
+          { name: 'worker', repository },
+          { name: 'proxy', repository: sidecar.replace('docker.io/library/', '') },
+        ]),
+      );
+      await seed.app(specOf(two, [{ name: 'web', repository }]));
+      const tracking = async (r: string) =>
+        (await store.apps.tracking(r)).map((t) => [t.record.spec.name, t.containers] as const).sort();
+      expect(await tracking(repository)).toEqual(
+        [
+          [one, ['api', 'worker']],
+          [two, ['web']],
+        ].sort(),
+      );
+      expect(await tracking(sidecar)).toEqual([[one, ['proxy']]]);
+      // A new spec that drops the repository stops tracking it.
+      await seed.app(specOf(two, [{ name: 'web', repository: sidecar }]));
+      expect((await tracking(repository)).map(([app]) => app)).toEqual([one]);
+      expect(await store.apps.tracking(`registry.local:5000/acme/${unique('nobody')}`)).toEqual([]);
+    });
+  });
+
+  describe(`${name}: clusters`, () => {
+    it('lists the clusters of an environment in wave order, then by name', async () => {
+      const { store, seed } = await makeStore();
+      const environment = unique('env');
+      const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((p) => unique(p)) as [string, string, string, string];
+      await seed.cluster({ name: d, environment, wave: 10 });
+      await seed.cluster({ name: c, environment, wave: 2 });
+      await seed.cluster({ name: b, environment });
+      await seed.cluster({ name: a, environment, wave: 2 });
+      await seed.cluster({ name: unique('other'), environment: unique('env') });
+      expect((await store.clusters.ofEnvironment(environment)).map((x) => [x.name, x.wave])).toEqual([
+        [b, 0],
+        [a, 2],
+        [c, 2],
+        [d, 10],
+      ]);
+      const listed = (await store.clusters.list()).map((x) => x.name);
+      expect([a, b, c, d].every((n) => listed.includes(n))).toBe(true);
+      expect(await store.clusters.ofEnvironment(unique('empty'))).toEqual([]);
+    });
+
+    it('gets a registered cluster, NotFoundError otherwise; health is recorded and kept on re-registering', async () => {
+      const { store, seed } = await makeStore();
+      const name = unique('c');
+      const environment = unique('env');
+      await expect(store.clusters.get(name)).rejects.toBeInstanceOf(NotFoundError);
+      await seed.cluster({ name, environment });
+      const health = { status: 'reachable', checkedAt: '2026-12-01T10:00:00.000Z', version: 'v1.33.1' } as const;
+      await store.clusters.recordHealth(name, health);
+      await seed.cluster({ name, environment, wave: 3 });
+      expect(await store.clusters.get(name)).toMatchObject({ name, environment, wave: 3, health });
+      // Only for a registered cluster: one removed since it was listed is a NotFoundError, not the SDK's.
+      await expect(store.clusters.recordHealth(unique('c'), health)).rejects.toBeInstanceOf(NotFoundError);
+    });
+  });
+
+  describe(`${name}: environments`, () => {
+    it('says the defaults for an environment nobody set: protected when its name says production', async () => {
+      const { store, seed } = await makeStore();
+      const suffix = randomBytes(3).toString('hex');
+      expect(await store.environments.policy(`production-${suffix}`)).toEqual({
+        name: `production-${suffix}`,
+        protected: true,
+        configured: false,
+      });
+      expect(await store.environments.policy(`prod-${suffix}`)).toMatchObject({ protected: true });
+      expect(await store.environments.policy(`staging-${suffix}`)).toMatchObject({ protected: false });
+      expect(await store.environments.policy(`production${suffix}`)).toMatchObject({ protected: false });
+      await seed.environment(`production-${suffix}`, false);
+      await seed.environment(`staging-${suffix}`, true);
+      expect(await store.environments.policy(`production-${suffix}`)).toEqual({
+        name: `production-${suffix}`,
+        protected: false,
+        configured: true,
+      });
+      expect(await store.environments.policy(`staging-${suffix}`)).toMatchObject({ protected: true, configured: true });
+    });
+  });
+
+  describe(`${name}: approvals`, () => {
+    it('keeps the newer push by pushedAt; an older one does not replace it, one as new does', async () => {
+      const { store } = await makeStore();
+      const app = unique('app');
+      expect(await store.approvals.offer(pending(app))).toBe(true);
+      const newer = pending(app, { eventId: 'push-2', tag: '1.1.0', pushedAt: '2026-12-01T10:05:00.000Z' });
+      expect(await store.approvals.offer(newer)).toBe(true);
+      expect(await store.approvals.offer(pending(app, { eventId: 'push-0' }))).toBe(false);
+      expect(await store.approvals.pending(app, 'production')).toEqual([newer]);
+      const twin = { ...newer, eventId: 'push-3' };
+      expect(await store.approvals.offer(twin)).toBe(true);
+      expect(await store.approvals.pending(app, 'production')).toEqual([twin]);
+    });
+
+    it('keeps one per container, side by side, and none of another environment', async () => {
+      const { store } = await makeStore();
+      const app = unique('app');
+      await store.approvals.offer(pending(app, { container: 'worker' }));
+      await store.approvals.offer(pending(app, { container: 'api' }));
+      await store.approvals.offer(pending(app, { environment: 'qa' }));
+      expect((await store.approvals.pending(app, 'production')).map((p) => p.container)).toEqual(['api', 'worker']);
+      expect(await store.approvals.pending(app, 'staging')).toEqual([]);
+    });
+
+    it('clears a waiting push only if it is still the one approved', async () => {
+      const { store } = await makeStore();
+      const app = unique('app');
+      await store.approvals.offer(pending(app));
+      const key = { app, environment: 'production', container: 'api' };
+      expect(await store.approvals.clear({ ...key, eventId: 'push-other' })).toBe(false);
+      expect(await store.approvals.pending(app, 'production')).toHaveLength(1);
+      expect(await store.approvals.clear({ ...key, eventId: 'push-1' })).toBe(true);
+      expect(await store.approvals.pending(app, 'production')).toEqual([]);
+      expect(await store.approvals.clear({ ...key, eventId: 'push-1' })).toBe(false);
+    });
+  });
+};

@@ -1,0 +1,209 @@
+import type { KubernetesObject, V1Deployment, V1DeploymentStatus, V1ResourceQuota } from '@kubernetes/client-node';
+import { ClusterRejectedError, ClusterUnavailableError } from '../../lib/errors.ts';
+import type { ApplyOutcome, ApplyResult } from '../../lib/kube/apply.ts';
+import type { ConnectGateway, KubeGateway } from '../../lib/kube/gateway.ts';
+import { emptyNodeState, type NodeState, nodeVerbs } from './kube-nodes.ts';
+
+/**
+ * Kubernetes clusters in memory behind the KubeGateway port, for unit tests of the use cases. An apply
+ * compares with what was applied before, as server-side apply with one field manager does: the same
+ * objects again are `unchanged`, a Deployment's spec change bumps its generation, and its status stays
+ * whatever the test last set (markReady, markFailed), so a fresh generation reads as progressing until then.
+ * Real-server behaviour is tested against kube-apiservers (test/integration/kube-apply.test.ts).
+ */
+export interface MemoryKube {
+  /** DeployDeps.kube. */
+  readonly connect: ConnectGateway;
+  /** The gateway of one cluster, as the use cases get it. */
+  gateway(cluster: string): KubeGateway;
+  /** Every apply a cluster took (not those an unreachable or refusing cluster threw on), with what each object did. */
+  readonly applies: { readonly cluster: string; readonly objects: readonly string[] }[];
+  /** The live object, undefined when absent. */
+  object(
+    cluster: string,
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): KubernetesObject | undefined;
+  markReady(cluster: string, namespace: string, name: string): void;
+  markFailed(cluster: string, namespace: string, name: string, message?: string): void;
+  /** Makes the Deployment read as rolling out (its status a generation behind). */
+  markProgressing(cluster: string, namespace: string, name: string): void;
+  /** A ResourceQuota as the quota controller reports it: `hard` limits, `used` so far. */
+  setQuota(
+    cluster: string,
+    namespace: string,
+    quota: { name: string; hard: Record<string, string>; used: Record<string, string> },
+  ): void;
+  /** Every call to the cluster fails as a connection refused would (ClusterUnavailableError). */
+  unreachable(cluster: string, on?: boolean): void;
+  /** Every call to the cluster is refused for good (ClusterRejectedError, a 4xx). */
+  rejects(cluster: string, on?: boolean): void;
+  /** The cluster's Nodes, pods on them, VolumeAttachments and HPAs, for the test to set up and inspect. */
+  nodes(cluster: string): NodeState;
+}
+
+interface Live {
+  /** What was last applied, as given: an apply of the same is `unchanged`. */
+  applied: KubernetesObject;
+  generation: number;
+  resourceVersion: number;
+  status?: V1DeploymentStatus;
+}
+
+interface ClusterState {
+  readonly objects: Map<string, Live>;
+  readonly quotas: Map<string, V1ResourceQuota[]>;
+  readonly nodes: NodeState;
+  unreachable: boolean;
+  rejects: boolean;
+}
+
+const keyOf = (
+  apiVersion: string | undefined,
+  kind: string | undefined,
+  namespace: string | undefined,
+  name: string | undefined,
+) => `${apiVersion}/${kind}/${namespace ?? ''}/${name}`;
+const keyOfObject = (o: KubernetesObject) => keyOf(o.apiVersion, o.kind, o.metadata?.namespace, o.metadata?.name);
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The live object: what was applied, with the server's metadata and (for a Deployment) its status. */
+const render = (live: Live): KubernetesObject & { status?: V1DeploymentStatus } => {
+  const object = structuredClone(live.applied) as KubernetesObject & { status?: V1DeploymentStatus };
+  object.metadata = { ...object.metadata, generation: live.generation, resourceVersion: String(live.resourceVersion) };
+  if (live.status) object.status = structuredClone(live.status);
+  return object;
+};
+
+export const memoryKube = (): MemoryKube => {
+  const clusters = new Map<string, ClusterState>();
+  const applies: { cluster: string; objects: string[] }[] = [];
+  let resourceVersion = 0;
+
+  const state = (cluster: string): ClusterState => {
+    let s = clusters.get(cluster);
+    if (!s) {
+      s = { objects: new Map(), quotas: new Map(), nodes: emptyNodeState(), unreachable: false, rejects: false };
+      clusters.set(cluster, s);
+    }
+    return s;
+  };
+  const answering = (cluster: string): ClusterState => {
+    const s = state(cluster);
+    if (s.unreachable) throw new ClusterUnavailableError(cluster, 'unreachable (ECONNREFUSED: connect ECONNREFUSED)');
+    if (s.rejects) throw new ClusterRejectedError(cluster, 'HTTP 403: forbidden');
+    return s;
+  };
+  const deployment = (cluster: string, namespace: string, name: string): Live => {
+    const live = state(cluster).objects.get(keyOf('apps/v1', 'Deployment', namespace, name));
+    if (!live) throw new Error(`test: no deployment ${namespace}/${name} in cluster ${cluster}`);
+    return live;
+  };
+
+  const applyOne = (s: ClusterState, object: KubernetesObject): ApplyResult => {
+    const key = keyOfObject(object);
+    const previous = s.objects.get(key);
+    const before = previous ? render(previous) : undefined;
+    let outcome: ApplyOutcome = 'unchanged';
+    if (!previous) {
+      outcome = 'created';
+      s.objects.set(key, { applied: structuredClone(object), generation: 1, resourceVersion: ++resourceVersion });
+    } else if (!same(previous.applied, object)) {
+      outcome = 'configured';
+      const specChanged = !same((previous.applied as { spec?: unknown }).spec, (object as { spec?: unknown }).spec);
+      previous.generation += specChanged ? 1 : 0;
+      previous.applied = structuredClone(object);
+      previous.resourceVersion = ++resourceVersion;
+    }
+    const live = s.objects.get(key) as Live;
+    return { kind: object.kind ?? '', name: object.metadata?.name ?? '', outcome, object: render(live), before };
+  };
+
+  const gateway = (cluster: string): KubeGateway => ({
+    cluster,
+    apply: async (objects) => {
+      const s = answering(cluster);
+      const results = objects.map((object) => applyOne(s, object));
+      applies.push({ cluster, objects: results.map((r) => `${r.kind}/${r.name}: ${r.outcome}`) });
+      return results;
+    },
+    dryRun: async (objects) => {
+      const s = answering(cluster);
+      return objects.flatMap((object) => {
+        const previous = s.objects.get(keyOfObject(object));
+        const id = `${object.kind}/${object.metadata?.name}`;
+        if (!previous) return [`${id}: created`];
+        return same(previous.applied, object) ? [] : [`${id}: changed`];
+      });
+    },
+    readDeployment: async (namespace, name) => {
+      const live = answering(cluster).objects.get(keyOf('apps/v1', 'Deployment', namespace, name));
+      return live ? (render(live) as V1Deployment) : undefined;
+    },
+    listResourceQuotas: async (namespace) => structuredClone(answering(cluster).quotas.get(namespace) ?? []),
+    version: async () => {
+      answering(cluster);
+      return 'v1.33.1';
+    },
+    ...nodeVerbs(cluster, () => answering(cluster).nodes),
+  });
+
+  return {
+    connect: async (cluster) => gateway(cluster.name),
+    gateway,
+    applies,
+    object: (cluster, apiVersion, kind, namespace, name) => {
+      const live = state(cluster).objects.get(keyOf(apiVersion, kind, namespace, name));
+      return live ? render(live) : undefined;
+    },
+    markReady: (cluster, namespace, name) => {
+      const live = deployment(cluster, namespace, name);
+      const want = (live.applied as V1Deployment).spec?.replicas ?? 1;
+      live.status = {
+        observedGeneration: live.generation,
+        replicas: want,
+        updatedReplicas: want,
+        readyReplicas: want,
+        availableReplicas: want,
+        conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }],
+      };
+    },
+    markFailed: (cluster, namespace, name, message = 'ReplicaSet has timed out progressing.') => {
+      const live = deployment(cluster, namespace, name);
+      live.status = {
+        observedGeneration: live.generation,
+        replicas: 1,
+        updatedReplicas: 1,
+        availableReplicas: 0,
+        conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message }],
+      };
+    },
+    markProgressing: (cluster, namespace, name) => {
+      const live = deployment(cluster, namespace, name);
+      live.status = { observedGeneration: live.generation - 1 };
+    },
+    setQuota: (cluster, namespace, { name, hard, used }) => {
+      const quotas = state(cluster).quotas;
+      const others = (quotas.get(namespace) ?? []).filter((q) => q.metadata?.name !== name);
+      quotas.set(namespace, [
+        ...others,
+        {
+          apiVersion: 'v1',
+          kind: 'ResourceQuota',
+          metadata: { name, namespace },
+          spec: { hard },
+          status: { hard, used },
+        },
+      ]);
+    },
+    unreachable: (cluster, on = true) => {
+      state(cluster).unreachable = on;
+    },
+    rejects: (cluster, on = true) => {
+      state(cluster).rejects = on;
+    },
+    nodes: (cluster) => state(cluster).nodes,
+  };
+};

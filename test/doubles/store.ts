@@ -1,0 +1,222 @@
+import type { AppSpec } from '../../lib/apps/spec.ts';
+import { ConflictError, NotFoundError } from '../../lib/errors.ts';
+import { type PendingApproval, PendingApprovalSchema } from '../../lib/store/approvals.ts';
+import { type AppRecord, AppRecordSchema, trackedRepositories } from '../../lib/store/apps.ts';
+import { type Cluster, ClusterSchema } from '../../lib/store/clusters.ts';
+import { type EnvironmentSettings, protectedByDefault } from '../../lib/store/environments.ts';
+import { type HistoryEntry, HistoryEntrySchema, historySortKey } from '../../lib/store/history.ts';
+import type { Store } from '../../lib/store/ports.ts';
+import { type Release, ReleaseSchema } from '../../lib/store/releases.ts';
+
+/**
+ * The store ports in memory, for unit tests of the use cases. Every conditional write behaves as the
+ * DynamoDB adapter's does (test/contract/store.ts runs the same suite against both), and every value
+ * handed out is a copy validated by the table's own schema, so a use case can neither mutate the stored
+ * state by accident nor write what the real table would refuse to read back.
+ */
+export interface MemoryStore {
+  readonly store: Store;
+  readonly seed: StoreSeed;
+  /** Every history entry of the app, in the order first recorded (a twin overwrites in place). */
+  history(app: string): HistoryEntry[];
+  /** The stored releases of an app and environment, oldest first. */
+  releases(app: string, environment: string): Release[];
+}
+
+/** What tests set up, as the CLI would (`apps add`, `clusters add`, `env set`). */
+export interface StoreSeed {
+  app(spec: AppSpec, now?: Date): Promise<AppRecord>;
+  /** `wave` defaults to 0 and `registeredAt` to now; credentials to a kubeconfig context of the cluster's name. */
+  cluster(cluster: SeedCluster): Promise<Cluster>;
+  environment(name: string, protect: boolean, now?: Date): Promise<void>;
+}
+
+export type SeedCluster = Pick<Cluster, 'name' | 'environment'> & Partial<Cluster>;
+
+export const seedClusterOf = (c: SeedCluster): Cluster =>
+  ClusterSchema.parse({
+    registeredAt: new Date().toISOString(),
+    credentials: { kind: 'kubeconfig', path: '/dev/null', context: c.name },
+    ...c,
+  });
+
+/** DynamoDB compares strings by their bytes, not by locale (sort keys, `pushedAt <= :at`). */
+const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+export const memoryStore = (): MemoryStore => {
+  const releases = new Map<string, Release[]>(); // REL#<app>#<env> -> by revision - 1
+  const markers = new Map<string, number>(); // REL#<app>#<env> EVENT#<id> -> revision
+  const history = new Map<string, Map<string, HistoryEntry>>(); // app -> sort key -> entry
+  const receipts = new Map<string, string>(); // event id -> first received
+  const apps = new Map<string, AppRecord>();
+  const clusters = new Map<string, Cluster>();
+  const environments = new Map<string, EnvironmentSettings>();
+  const approvals = new Map<string, PendingApproval>(); // app#env#container
+
+  const part = (app: string, environment: string) => `${app}#${environment}`;
+  const find = (app: string, environment: string, revision: number) =>
+    releases.get(part(app, environment))?.[revision - 1];
+  const out = (release: Release): Release => ReleaseSchema.parse(structuredClone(release));
+
+  const store: Store = {
+    releases: {
+      get: async (app, environment, revision) => {
+        const release = find(app, environment, revision);
+        if (!release) throw new NotFoundError(`release ${app}/${environment}#${revision} does not exist`);
+        return out(release);
+      },
+      list: async (app, environment, limit = 50) =>
+        [...(releases.get(part(app, environment)) ?? [])].reverse().slice(0, limit).map(out),
+      create: async (input) => {
+        const { app, environment, eventId } = input;
+        const made = markers.get(`${part(app, environment)}#${eventId}`);
+        if (made !== undefined) return { release: out(find(app, environment, made) as Release), created: false };
+        const all = releases.get(part(app, environment)) ?? [];
+        const release: Release = {
+          ...structuredClone(input),
+          revision: all.length + 1,
+          wave: 0,
+          status: 'applying',
+          clusters: {},
+        };
+        releases.set(part(app, environment), [...all, release]);
+        markers.set(`${part(app, environment)}#${eventId}`, release.revision);
+        return { release: structuredClone(release), created: true };
+      },
+      revisionOfEvent: async (app, environment, eventId) => markers.get(`${part(app, environment)}#${eventId}`),
+      setCluster: async ({ app, environment, revision }, cluster, state) => {
+        const release = find(app, environment, revision);
+        // The adapter's `attribute_exists(PK)` condition, translated (lib/store/db.ts translateConflict).
+        if (!release)
+          throw new ConflictError(`release ${app}/${environment}#${revision}: the conditional request failed`);
+        release.clusters[cluster] = structuredClone(state);
+      },
+      setStatus: async ({ app, environment, revision }, status, from, why) => {
+        const release = find(app, environment, revision);
+        if (!release || !from.includes(release.status)) return false;
+        release.status = status;
+        if (why) release.statusReason = structuredClone(why);
+        return true;
+      },
+      advanceWave: async ({ app, environment, revision }, from) => {
+        const release = find(app, environment, revision);
+        if (!release || release.wave !== from || !['applying', 'progressing'].includes(release.status)) return false;
+        release.wave = from + 1;
+        release.status = 'applying';
+        return true;
+      },
+    },
+    history: {
+      record: async (step) => {
+        // As lib/store/receipts.ts: the first step recorded without a time of its own sets the receipt.
+        if (step.receivedAt === undefined && !receipts.has(step.eventId)) {
+          receipts.set(step.eventId, new Date(step.recordedAt).toISOString());
+        }
+        const receivedAt = step.receivedAt ?? (receipts.get(step.eventId) as string);
+        const entry = HistoryEntrySchema.parse(structuredClone({ ...step, receivedAt }));
+        // lib/store/history.ts's sort key: a twin (same event, step, cluster and outcome) overwrites.
+        const key = historySortKey(entry);
+        const entries = history.get(entry.app) ?? new Map<string, HistoryEntry>();
+        entries.set(key, entry);
+        history.set(entry.app, entries);
+      },
+    },
+    apps: {
+      find: async (name) => {
+        const record = apps.get(name);
+        return record ? AppRecordSchema.parse(structuredClone(record)) : undefined;
+      },
+      tracking: async (repository) =>
+        [...apps.values()]
+          .sort((a, b) => byBytes(a.spec.name, b.spec.name))
+          .flatMap((record) => {
+            const containers = trackedRepositories(record.spec).get(repository);
+            return containers ? [{ record: AppRecordSchema.parse(structuredClone(record)), containers }] : [];
+          }),
+    },
+    clusters: {
+      get: async (name) => {
+        const cluster = clusters.get(name);
+        if (!cluster) throw new NotFoundError(`cluster ${name} is not registered`);
+        return ClusterSchema.parse(structuredClone(cluster));
+      },
+      list: async () =>
+        [...clusters.values()]
+          .sort((a, b) => byBytes(a.name, b.name))
+          .map((c) => ClusterSchema.parse(structuredClone(c))),
+      // GSI1SK WAVE#<0000>#<name> (lib/store/keys.ts): by wave, then by name.
+      ofEnvironment: async (environment) =>
+        [...clusters.values()]
+          .filter((c) => c.environment === environment)
+          .sort((a, b) => a.wave - b.wave || byBytes(a.name, b.name))
+          .map((c) => ClusterSchema.parse(structuredClone(c))),
+      recordHealth: async (name, health) => {
+        const cluster = clusters.get(name);
+        if (!cluster) throw new NotFoundError(`cluster ${name} is not registered`);
+        cluster.health = structuredClone(health);
+      },
+    },
+    environments: {
+      policy: async (name) => {
+        const settings = environments.get(name);
+        return settings
+          ? { name, protected: settings.protected, configured: true }
+          : { name, protected: protectedByDefault(name), configured: false };
+      },
+    },
+    approvals: {
+      offer: async (pending) => {
+        const key = `${pending.app}#${pending.environment}#${pending.container}`;
+        const waiting = approvals.get(key);
+        // `attribute_not_exists(PK) OR pushedAt <= :at`, a string comparison as DynamoDB makes it.
+        if (waiting && byBytes(waiting.pushedAt, pending.pushedAt) > 0) return false;
+        approvals.set(key, PendingApprovalSchema.parse(structuredClone(pending)));
+        return true;
+      },
+      pending: async (app, environment) =>
+        [...approvals.values()]
+          .filter((p) => p.app === app && p.environment === environment)
+          .sort((a, b) => byBytes(a.container, b.container))
+          .map((p) => PendingApprovalSchema.parse(structuredClone(p))),
+      clear: async (approved) => {
+        const key = `${approved.app}#${approved.environment}#${approved.container}`;
+        if (approvals.get(key)?.eventId !== approved.eventId) return false;
+        approvals.delete(key);
+        return true;
+      },
+    },
+  };
+
+  const seed: StoreSeed = {
+    app: async (spec, now = new Date()) => {
+      const existing = apps.get(spec.name);
+      if (existing && JSON.stringify(existing.spec) === JSON.stringify(spec)) return structuredClone(existing);
+      const at = now.toISOString();
+      const record: AppRecord = {
+        spec: structuredClone(spec),
+        generation: (existing?.generation ?? 0) + 1,
+        registeredAt: existing?.registeredAt ?? at,
+        updatedAt: at,
+      };
+      apps.set(spec.name, record);
+      return structuredClone(record);
+    },
+    cluster: async (c) => {
+      const cluster = seedClusterOf(c);
+      // As putCluster: re-registering keeps the health last recorded.
+      const health = cluster.health ?? clusters.get(cluster.name)?.health;
+      clusters.set(cluster.name, { ...cluster, ...(health ? { health } : {}) });
+      return structuredClone(cluster);
+    },
+    environment: async (name, protect, now = new Date()) => {
+      environments.set(name, { name, protected: protect, updatedAt: now.toISOString() });
+    },
+  };
+
+  return {
+    store,
+    seed,
+    history: (app) => [...(history.get(app)?.values() ?? [])].map((e) => structuredClone(e)),
+    releases: (app, environment) => (releases.get(part(app, environment)) ?? []).map(out),
+  };
+};
