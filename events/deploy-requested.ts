@@ -55,7 +55,7 @@ export const DeployRequestedDataSchema = z.strictObject({
   container: NameSchema.optional(),
   /**
    * Images of a registered app's other containers, by name. A container named neither here nor by
-   * `container` keeps the image the environment's current release runs (see lib/deploy/images.ts).
+   * `container` keeps the image the environment's current release runs (see lib/deploy/decisions/images.ts).
    */
   images: z.record(NameSchema, ImageRefSchema).optional(),
   namespace: NameSchema.default('default'),

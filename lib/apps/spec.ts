@@ -44,7 +44,7 @@ export const ContainerSchema = z.strictObject({
   ports: z.array(PortSchema).max(16).default([]),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
   probes: z.strictObject({ liveness: ProbeSchema.optional(), readiness: ProbeSchema.optional() }).default({}),
-  /** Limits only: requests follow from the app's QoS tier (lib/deploy/qos.ts). */
+  /** Limits only: requests follow from the app's QoS tier (lib/deploy/decisions/qos.ts). */
   limits: z.strictObject({ cpu: CpuSchema, memory: MemorySchema }).optional(),
 });
 export type Container = z.infer<typeof ContainerSchema>;

@@ -8,11 +8,14 @@ const MANAGED = { 'app.kubernetes.io/managed-by': 'capstan' };
  * a rule together with the feature that needs it, and the RBAC test proves the set is enough.
  */
 export const capstanRules: readonly V1PolicyRule[] = [
-  // lib/kube/apply.ts: releases create their namespace by server-side apply (read first, then patch).
+  // The gateway's apply and dryRun (lib/kube/gateway.ts): releases create their namespace by server-side
+  // apply (read first, then patch).
   { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'create', 'patch'] },
-  // lib/kube/apply.ts and lib/deploy/rollout.ts: apply Deployments and Services, read rollout status.
+  // apply and dryRun of Deployments and Services; readDeployment for the quota gate and rollout checks.
   { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
   { apiGroups: [''], resources: ['services'], verbs: ['get', 'create', 'patch'] },
+  // listResourceQuotas: the quota gate asks each cluster for room before a wave is applied.
+  { apiGroups: [''], resources: ['resourcequotas'], verbs: ['list'] },
 ];
 
 /** ServiceAccount, ClusterRole and binding to install in each cluster (`capstan rbac | kubectl apply -f -`). */

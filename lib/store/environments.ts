@@ -6,7 +6,7 @@ import { keys } from './keys.ts';
 
 export const EnvironmentSettingsSchema = z.object({
   name: NameSchema,
-  /** Production rules apply: pinned digests, 3+ replicas, probes, limits, QoS (lib/deploy/policy.ts). */
+  /** Production rules apply: pinned digests, 3+ replicas, probes, limits, QoS (lib/deploy/decisions/policy.ts). */
   protected: z.boolean(),
   updatedAt: z.iso.datetime(),
 });

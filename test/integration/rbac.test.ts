@@ -6,6 +6,7 @@ import { ClusterRejectedError } from '../../lib/errors.ts';
 import { applyAll } from '../../lib/kube/apply.ts';
 import { connector } from '../../lib/kube/connect.ts';
 import { translateKubeError } from '../../lib/kube/errors.ts';
+import { gatewayOf } from '../../lib/kube/gateway.ts';
 import { RBAC_NAME, rbacManifests } from '../../lib/kube/rbac.ts';
 import { uniqueName } from '../support/aws.ts';
 import { connect, localClusters } from '../support/kube.ts';
@@ -41,10 +42,17 @@ describe("capstan's least-privilege ClusterRole, on a real kube-apiserver with R
     const app = uniqueName('rbac');
     const parsed = parseEvent({ ...sample, data: { ...sample.data, app, namespace: app } });
     if (!parsed.ok || parsed.event.type !== 'deploy.requested') throw new Error('bad sample');
-    const applied = await applyAll(asCapstan, stampRevision(renderManifests(parsed.event.data), 1));
+    // Every verb of the gateway a release uses, as a release uses it.
+    const gateway = gatewayOf(asCapstan);
+    const objects = stampRevision(renderManifests(parsed.event.data), 1);
+    expect(await gateway.listResourceQuotas(app)).toEqual([]);
+    expect(await gateway.dryRun(objects)).toHaveLength(3);
+    const applied = await gateway.apply(objects);
     expect(applied.map((r) => r.outcome)).toEqual(['created', 'created', 'created']);
-    const d = await asCapstan.apps.readNamespacedDeployment({ name: app, namespace: app });
-    expect(d.metadata?.name).toBe(app);
+    expect(await gateway.listResourceQuotas(app)).toEqual([]);
+    expect(await gateway.dryRun(objects)).toEqual([]);
+    expect((await gateway.readDeployment(app, app))?.metadata?.name).toBe(app);
+    expect(await gateway.version()).toMatch(/^v1/);
 
     const forbidden = async (call: () => Promise<unknown>) => {
       const error = (await call().catch((e: unknown) => e)) as { code?: number };
