@@ -1,5 +1,5 @@
 import type { Context, SQSRecord } from 'aws-lambda';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { z } from 'zod';
 import { type DeployRequested, DeployRequestedEventSchema } from '../../events/deploy-requested.ts';
 import { SCHEMA_VERSION } from '../../events/envelope.ts';
@@ -155,10 +155,6 @@ const failing = (error: Error, times = Number.POSITIVE_INFINITY) => {
 };
 
 const MAX = queues.rollout.maxReceiveCount;
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe('the consumer on its ports', () => {
   it('runs a valid event once, reports no failure, and keeps its result', async () => {
@@ -393,7 +389,9 @@ describe('the consumer on its ports', () => {
       `not json ${SECRET}`,
     ];
     const failed = await c.invoke(
-      bodies.map((b, i) => sqsRecord(`m${i}`, b, { group: `g${i}`, receives: i === 1 ? 1 : MAX })),
+      bodies.map((b, i) =>
+        sqsRecord(`m${i}`, b, { group: `g${i}`, receives: i === 1 ? 1 : queues.deploy.maxReceiveCount }),
+      ),
     );
     expect(failed).toEqual(['m1']);
     expect(c.dlq.lines()).toEqual(['m2 invalid', 'm3 invalid', 'm4 invalid']);
@@ -434,7 +432,7 @@ describe('findings', () => {
 });
 
 describe('the deploy consumer with the release use case, all on doubles', () => {
-  it('a deploy request delivered twice makes one release; one the use case refuses is given up with its reason', async () => {
+  it('a deploy request delivered twice makes one release, applied once; its summary is what the record keeps', async () => {
     const t = testDeploy();
     await t.db.seed.cluster({ name: 'c1', environment: 'staging' });
     const persistence = new MemoryPersistenceLayer();
@@ -459,5 +457,12 @@ describe('the deploy consumer with the release use case, all on doubles', () => 
     expect(t.db.releases('hello', 'staging').map((r) => r.revision)).toEqual([1]);
     expect(t.kube.applies.map((a) => a.cluster)).toEqual(['c1']);
     expect(dlq.sent).toEqual([]);
+    // The summary is stored as DynamoDB would store it (no undefined inside): the duplicate was answered from it.
+    expect(persistence.found).toEqual([
+      expect.objectContaining({
+        status: 'COMPLETED',
+        responseData: expect.objectContaining({ app: 'hello', environment: 'staging', revision: 1 }),
+      }),
+    ]);
   });
 });
