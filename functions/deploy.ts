@@ -9,7 +9,7 @@ import { onImagePushed } from '../lib/deploy/use-cases/image-pushed.ts';
 import { releaseToEnvironment } from '../lib/deploy/use-cases/release.ts';
 import { rollbackRelease } from '../lib/deploy/use-cases/rollback.ts';
 import { sqsConsumer } from '../lib/lambda/sqs-consumer.ts';
-import { wire } from '../lib/lambda/wiring.ts';
+import { consumerPorts, wire } from '../lib/lambda/wiring.ts';
 
 const w = wire('deploy');
 
@@ -19,9 +19,8 @@ const w = wire('deploy');
  * image.pushed -> deploy requests for the apps tracking the repository (in the repository's group).
  */
 export const handler = sqsConsumer({
-  ...w,
+  ...consumerPorts(w, 'deploy'),
   name: 'deploy',
-  queue: 'deploy',
   schema: z.discriminatedUnion('type', [
     DeployRequestedEventSchema,
     ReleaseAdvanceEventSchema,

@@ -1,10 +1,9 @@
 import type { SQSRecord } from 'aws-lambda';
-import { dlqUrl } from '../lib/config.ts';
 import { acceptQueued } from '../lib/ingest/queued-source.ts';
 import { sqsBatchHandler } from '../lib/lambda/batch.ts';
 import { classifyFailure, receiveCount } from '../lib/lambda/classify.ts';
 import { type RefusalDeps, refuse } from '../lib/lambda/refuse.ts';
-import { wire } from '../lib/lambda/wiring.ts';
+import { deadLetterOf, wire } from '../lib/lambda/wiring.ts';
 import { imageSource } from '../lib/sources/index.ts';
 import { queues } from '../lib/topology.ts';
 
@@ -12,7 +11,7 @@ const w = wire('registry');
 const ecr = imageSource('ecr');
 if (!ecr) throw new Error('the ecr image source is missing from lib/sources');
 const spec = queues.registry;
-const refusal: RefusalDeps = { queue: 'registry', dlqUrl: dlqUrl(w.config, 'registry'), sqs: w.sqs, logger: w.logger };
+const refusal: RefusalDeps = { queue: 'registry', deadLetter: deadLetterOf(w, 'registry'), logger: w.logger };
 
 /**
  * ECR pushes, as EventBridge delivers them to the registry queue: each becomes an image.pushed event on the

@@ -35,6 +35,11 @@ export const sqsBatchHandler = (o: BatchOptions) => {
   }).use(injectLambdaContext(o.logger));
 };
 
+/*
+ * A processor keeps the state of the batch it runs, so one handler runs one invocation at a time, as Lambda
+ * and the local function host (lib/runtime/function-host.ts, one worker per invocation) run it.
+ */
+
 /** FIFO keeps group order; a failed group skips its later records but does not hold back the other groups. */
 const fifoBatch = (handleRecord: RecordHandler): ProcessBatch => {
   const processor = new SqsFifoPartialProcessorAsync();

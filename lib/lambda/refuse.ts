@@ -1,12 +1,7 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { sendToDeadLetter } from '../queue/dead-letter.ts';
 import type { Reason } from '../reasons.ts';
-import type { Db } from '../store/db.ts';
-import { recordHistory } from '../store/history.ts';
-import { UNROUTED_APP } from '../store/ports.ts';
-import type { QueueName } from '../topology.ts';
+import { type HistoryStore, UNROUTED_APP } from '../store/ports.ts';
+import type { ConsumerPorts } from './ports.ts';
 
 /** What every event has, as far as a refusal needs it. */
 export interface Envelope {
@@ -19,13 +14,9 @@ export interface Envelope {
 
 type Subject = { readonly app?: string; readonly environment?: string; readonly cluster?: string };
 
-export interface RefusalDeps {
-  readonly queue: QueueName;
-  readonly dlqUrl: string;
-  readonly sqs: SQSClient;
-  readonly logger: Logger;
+export interface RefusalDeps extends Pick<ConsumerPorts, 'queue' | 'deadLetter' | 'logger'> {
   /** Given, the refusal is also a `refused` history entry (consumers of events); absent, only logged. */
-  readonly history?: Db;
+  readonly history?: HistoryStore;
 }
 
 /**
@@ -37,7 +28,7 @@ export const refuse = async (deps: RefusalDeps, record: SQSRecord, { code, reaso
   deps.logger.warn('message refused to the dead-letter queue', { messageId: record.messageId, code, reason });
   if (deps.history) {
     const subject = (event?.data ?? {}) as Subject;
-    await recordHistory(deps.history, {
+    await deps.history.record({
       app: subject.app ?? UNROUTED_APP,
       environment: subject.environment,
       cluster: subject.cluster,
@@ -52,7 +43,7 @@ export const refuse = async (deps: RefusalDeps, record: SQSRecord, { code, reaso
       details: { queue: deps.queue, messageId: record.messageId },
     });
   }
-  await sendToDeadLetter(deps.sqs, deps.dlqUrl, record, { code, reason });
+  await deps.deadLetter(record, { code, reason });
 };
 
 /** Best effort: enough of an invalid event to file its refusal under the right app. */

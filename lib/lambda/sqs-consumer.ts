@@ -1,32 +1,22 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
-import { type Config, dlqUrl } from '../config.ts';
 import { messageOf } from '../errors.ts';
 import type { Reason } from '../reasons.ts';
-import type { Db } from '../store/db.ts';
-import { receivedAt } from '../store/receipts.ts';
-import { type FunctionName, type QueueName, queues } from '../topology.ts';
+import { type FunctionName, queues } from '../topology.ts';
 import { sqsBatchHandler } from './batch.ts';
 import { classifyFailure, receiveCount } from './classify.ts';
 import { oncePerEvent } from './idempotency.ts';
-import { type Envelope, looseEnvelope, refuse } from './refuse.ts';
+import type { ConsumerPorts } from './ports.ts';
+import { type Envelope, looseEnvelope, type RefusalDeps, refuse } from './refuse.ts';
 
-export interface ConsumerOptions<S extends z.ZodType<Envelope>> {
+/** The ports (./ports.ts; `consumerPorts` in ./wiring.ts) and the one use case the consumer runs. */
+export interface ConsumerOptions<S extends z.ZodType<Envelope>> extends ConsumerPorts {
   readonly name: FunctionName;
-  readonly queue: QueueName;
   /** Schema of the one event type this consumer accepts. */
   readonly schema: S;
   readonly handle: (event: z.infer<S>) => Promise<unknown>;
   /** Called when a valid event is given up (refused for good, or out of receives), before it goes to the DLQ. */
   readonly onReject?: (event: z.infer<S>, why: Reason) => Promise<void>;
-  readonly ddb: DynamoDBClient;
-  readonly db: Db;
-  readonly sqs: SQSClient;
-  readonly config: Config;
-  readonly logger: Logger;
 }
 
 /**
@@ -36,9 +26,9 @@ export interface ConsumerOptions<S extends z.ZodType<Envelope>> {
  * its reason and a `refused` history entry (./refuse.ts).
  */
 export const sqsConsumer = <S extends z.ZodType<Envelope>>(o: ConsumerOptions<S>) => {
-  const once = oncePerEvent({ name: o.name, handle: o.handle, db: o.db, ddb: o.ddb });
+  const once = oncePerEvent({ name: o.name, handle: o.handle, persistence: o.persistence });
   const spec = queues[o.queue];
-  const refusal = { queue: o.queue, dlqUrl: dlqUrl(o.config, o.queue), sqs: o.sqs, logger: o.logger, history: o.db };
+  const refusal: RefusalDeps = { queue: o.queue, deadLetter: o.deadLetter, logger: o.logger, history: o.history };
 
   const handleRecord = async (record: SQSRecord) => {
     let body: unknown;
@@ -55,7 +45,7 @@ export const sqsConsumer = <S extends z.ZodType<Envelope>>(o: ConsumerOptions<S>
     }
     try {
       // Noted before anything else, so every step (and every redelivery) files under capstan's own time.
-      await receivedAt(o.db, parsed.data.id, new Date());
+      await o.receipts.receivedAt(parsed.data.id, new Date());
       return await once.handle(parsed.data);
     } catch (error) {
       const receives = receiveCount(record);

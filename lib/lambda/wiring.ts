@@ -2,16 +2,20 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { loadConfig } from '../config.ts';
+import { dlqUrl, loadConfig } from '../config.ts';
 import type { DeployDeps } from '../deploy/ports.ts';
 import { DOCKER_HUB_API, rolloutTimingFromEnv } from '../deploy/settings.ts';
 import { connector } from '../kube/connect.ts';
 import { gatewayConnector } from '../kube/gateway.ts';
+import { type DeadLetter, deadLetterQueue } from '../queue/dead-letter.ts';
 import { enqueuer } from '../queue/send.ts';
 import { resolveTagAnswer } from '../registry/resolve.ts';
 import { createDb } from '../store/db.ts';
 import { dynamoStore } from '../store/dynamo.ts';
-import { env, type FunctionName } from '../topology.ts';
+import { receivedAt } from '../store/receipts.ts';
+import { env, type FunctionName, type QueueName } from '../topology.ts';
+import { dynamoPersistence } from './idempotency.ts';
+import type { ConsumerPorts } from './ports.ts';
 
 /**
  * Clients and configuration a function needs, created once per process (cold start) and shared by every
@@ -37,3 +41,18 @@ export const wire = (name: FunctionName) => {
   };
   return { config, ddb, sqs, secrets, db, logger, deploy };
 };
+
+export type Wired = ReturnType<typeof wire>;
+
+/** The queue's DLQ, through SQS; its URL is read at cold start, so a missing one fails there, not at a refusal. */
+export const deadLetterOf = (w: Wired, queue: QueueName): DeadLetter => deadLetterQueue(w.sqs, dlqUrl(w.config, queue));
+
+/** What a consumer of `queue` spreads into sqsConsumer (./sqs-consumer.ts): the real adapter behind each port. */
+export const consumerPorts = (w: Wired, queue: QueueName): ConsumerPorts => ({
+  queue,
+  persistence: dynamoPersistence(w.db, w.ddb),
+  history: w.deploy.store.history,
+  receipts: { receivedAt: (eventId, now) => receivedAt(w.db, eventId, now) },
+  deadLetter: deadLetterOf(w, queue),
+  logger: w.logger,
+});

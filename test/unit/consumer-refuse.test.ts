@@ -3,6 +3,7 @@ import type { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { looseEnvelope, refuse } from '../../lib/lambda/refuse.ts';
+import { deadLetterQueue } from '../../lib/queue/dead-letter.ts';
 
 const record = (body: string, group?: string) =>
   ({
@@ -25,7 +26,7 @@ describe('refusing a message', () => {
   it('sends the body unchanged to the DLQ with its reason and code, and logs no body', async () => {
     const f = fakes();
     const body = '{"token":"s3cret"}';
-    const deps = { queue: 'registry', dlqUrl: 'http://sqs/dlq', sqs: f.sqs, logger: f.logger } as const;
+    const deps = { queue: 'registry', deadLetter: deadLetterQueue(f.sqs, 'http://sqs/dlq'), logger: f.logger } as const;
     await refuse(deps, record(body), { code: 'invalid', reason: 'not an ECR push' });
     expect(f.sent).toEqual([
       {
@@ -45,7 +46,11 @@ describe('refusing a message', () => {
 
   it('keeps the message group on a FIFO DLQ, deduplicated by the message id', async () => {
     const f = fakes();
-    const deps = { queue: 'deploy', dlqUrl: 'http://sqs/deploy-dlq.fifo', sqs: f.sqs, logger: f.logger } as const;
+    const deps = {
+      queue: 'deploy',
+      deadLetter: deadLetterQueue(f.sqs, 'http://sqs/deploy-dlq.fifo'),
+      logger: f.logger,
+    } as const;
     await refuse(deps, record('x', 'api/prod'), { code: 'gave-up', reason: 'gave up' });
     expect(f.sent[0]).toMatchObject({ MessageGroupId: 'api/prod', MessageDeduplicationId: 'm1' });
   });
