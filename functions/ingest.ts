@@ -56,4 +56,7 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(answer.body),
   };
-}).use(injectLambdaContext(w.logger));
+}).use(
+  // Never the request itself (its headers carry webhook secrets), whatever POWERTOOLS_LOGGER_LOG_EVENT says.
+  injectLambdaContext(w.logger, { logEvent: false }),
+);

@@ -10,4 +10,4 @@ export const handler = middy(async () => {
   const results = await probeClusters(w.deploy);
   w.logger.info('sweep done', { results });
   return results;
-}).use(injectLambdaContext(w.logger));
+}).use(injectLambdaContext(w.logger, { logEvent: false }));

@@ -32,7 +32,10 @@ export const sqsBatchHandler = (o: BatchOptions) => {
   return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     o.onInvoke?.(context);
     return run(event, context);
-  }).use(injectLambdaContext(o.logger));
+  }).use(
+    // Never the event itself, whatever POWERTOOLS_LOGGER_LOG_EVENT says: bodies carry what producers sent.
+    injectLambdaContext(o.logger, { logEvent: false }),
+  );
 };
 
 /*

@@ -414,12 +414,8 @@ describe('the consumer on its ports', () => {
 });
 
 describe('findings', () => {
-  // Finding: the "never log a body" rule (lib/lambda/refuse.ts) holds only while POWERTOOLS_LOGGER_LOG_EVENT
-  // is unset. injectLambdaContext (lib/lambda/batch.ts) is given no `logEvent`, so an operator who sets that
-  // variable on a function (the Lambda console; capstan's own tunables in lib/contract.ts do not offer it)
-  // gets every SQS event logged whole, bodies and their secrets included. Fix: pass `{ logEvent: false }`
-  // to injectLambdaContext; then this test passes and `it.fails` goes.
-  it.fails('logs no body even when POWERTOOLS_LOGGER_LOG_EVENT is set', async () => {
+  // Found with the doubles: POWERTOOLS_LOGGER_LOG_EVENT, set on a function, once logged every event whole.
+  it('logs no body even when POWERTOOLS_LOGGER_LOG_EVENT is set', async () => {
     vi.stubEnv('POWERTOOLS_LOGGER_LOG_EVENT', 'true');
     try {
       const c = deployConsumer(); // its logger is made now, reading the variable
