@@ -42,7 +42,7 @@ export interface KubeGateway {
   readNode(name: string): Promise<NodeView | undefined>;
   /** Every Node with its Lease. */
   listNodes(): Promise<readonly NodeView[]>;
-  /** Sets spec.unschedulable; `changed` means this call did it (not a person a moment before). */
+  /** Sets spec.unschedulable; `changed` means this call wrote it (see node-actions.ts for what it cannot tell). */
   cordon(node: string): Promise<Change>;
   uncordon(node: string): Promise<Change>;
   /** Adds a taint, or sets its value (a taint is its key and effect); e.g. OUT_OF_SERVICE_TAINT. */

@@ -6,9 +6,11 @@ import type { NodeTaint, TaintRef } from './nodes.ts';
 import { type Change, mergePatch, retryOnConflict } from './optimistic.ts';
 
 // Fencing and its undo, each idempotent: the second of two identical calls is `unchanged`. Every write
-// carries the resourceVersion it was decided on (see optimistic.ts), so `changed` means this call did it:
-// what healing records to know whether capstan cordoned a node or a person did. A missing node is a
-// terminal error (the caller read it a moment ago; it has been deleted since).
+// carries the resourceVersion it was decided on (see optimistic.ts), so `changed` means this call wrote
+// it. Not that no earlier call did: a write whose answer was lost (a dropped connection) is retried and
+// then reads `unchanged`. Who fenced a node is therefore not told by the outcome: healing must record it
+// before it acts (its history, or a mark written with the change). A missing node is a terminal error
+// (the caller read it a moment ago; it has been deleted since).
 
 /** Marks the node unschedulable (`kubectl cordon`). */
 export const cordon = (kube: KubeClients, name: string): Promise<Change> => setUnschedulable(kube, name, true);

@@ -18,6 +18,27 @@ export const capstanRules: readonly V1PolicyRule[] = [
   { apiGroups: [''], resources: ['resourcequotas'], verbs: ['list'] },
 ];
 
+/**
+ * What the gateway's healing and scaling verbs need, proven enough by test/integration/kube-verbs-rbac.test.ts
+ * under a service account with nothing else. Not in capstanRules yet: they join it with the features that
+ * call them (healing nodes and RBD images, scaling), not before.
+ */
+export const healingAndScalingRules: readonly V1PolicyRule[] = [
+  // readNode, listNodes; cordon, uncordon, addTaint, removeTaint (read, then a merge patch).
+  { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'patch'] },
+  // listPodsOnNode: every namespace, by field selector.
+  { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+  // listVolumeAttachments; deleteVolumeAttachment (read, then delete).
+  { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['get', 'list', 'delete'] },
+  // readHpa; setHpaBounds (read, then a merge patch).
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'patch'] },
+];
+
+/** readNode, listNodes: the Node Leases, in kube-node-lease only (a Role there, not cluster-wide). */
+export const nodeLeaseRules: readonly V1PolicyRule[] = [
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list'] },
+];
+
 /** ServiceAccount, ClusterRole and binding to install in each cluster (`capstan rbac | kubectl apply -f -`). */
 export const rbacManifests = (namespace = 'capstan-system'): KubernetesObject[] => [
   // Every object carries a field capstan owns: an applied object owning none gets its managedFields

@@ -1,7 +1,7 @@
 import type { V1Pod, V1VolumeAttachment } from '@kubernetes/client-node';
 import type { KubeClients } from './connect.ts';
 import { isNotFound, translateKubeError } from './errors.ts';
-import type { Change } from './optimistic.ts';
+import { type Change, retryOnConflict } from './optimistic.ts';
 
 // What still references a node: the pods bound to it and the volumes attached to it. Fencing waits for
 // both to go (the pod GC and the attach/detach controller do it), and recovery removes the out-of-service
@@ -73,10 +73,15 @@ export const listVolumeAttachmentsOnNode = async (kube: KubeClients, node: strin
  */
 export const deleteVolumeAttachment = async (kube: KubeClients, name: string): Promise<Change> => {
   try {
-    const current = await kube.storage.readVolumeAttachment({ name });
-    if (current.metadata?.deletionTimestamp) return 'unchanged';
-    await kube.storage.deleteVolumeAttachment({ name });
-    return 'changed';
+    return await retryOnConflict(async () => {
+      const current = await kube.storage.readVolumeAttachment({ name });
+      if (current.metadata?.deletionTimestamp) return 'unchanged';
+      // Exactly the attachment that was read (a 409 otherwise: read again): names are derived from the
+      // volume and the node, so a new attachment of the same name may have appeared since.
+      const preconditions = { uid: current.metadata?.uid, resourceVersion: current.metadata?.resourceVersion };
+      await kube.storage.deleteVolumeAttachment({ name, body: { preconditions } });
+      return 'changed';
+    });
   } catch (error) {
     if (isNotFound(error)) return 'unchanged';
     return translateKubeError(kube.cluster, error);

@@ -47,7 +47,8 @@ export const conditionally = async (write: Promise<unknown>): Promise<boolean> =
     await write;
     return true;
   } catch (error) {
-    if (isLostWrite(error)) return false;
+    // Only a failed condition: a cancelled transaction may be a conflict that heals, and is the caller's to retry.
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
     throw error;
   }
 };

@@ -5,28 +5,16 @@ import { applyAll } from '../../lib/kube/apply.ts';
 import { connector, type KubeClients } from '../../lib/kube/connect.ts';
 import { gatewayOf, type KubeGateway } from '../../lib/kube/gateway.ts';
 import { NODE_LEASE_NAMESPACE, OUT_OF_SERVICE_TAINT } from '../../lib/kube/nodes.ts';
+import { healingAndScalingRules, nodeLeaseRules } from '../../lib/kube/rbac.ts';
 import { uniqueName } from '../support/aws.ts';
 import { connect, eventually, localClusters } from '../support/kube.ts';
 import { createKwokNode, deleteKwokNode } from '../support/kwok-node.ts';
 import { kubeconfigWithToken } from '../support/service-account.ts';
 
-// What the healing and scaling verbs of the gateway need from RBAC, each rule named by the calls that
-// use it, proven enough under a service account that has nothing else. capstan's own ClusterRole
-// (lib/kube/rbac.ts) grows by these when the features that call them land.
-const CLUSTER_RULES: V1PolicyRule[] = [
-  // readNode, listNodes; cordon, uncordon, addTaint, removeTaint (read, then a merge patch).
-  { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'patch'] },
-  // listPodsOnNode: every namespace, by field selector.
-  { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
-  // listVolumeAttachments; deleteVolumeAttachment (read, then delete).
-  { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['get', 'list', 'delete'] },
-  // readHpa; setHpaBounds (read, then a merge patch).
-  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'patch'] },
-];
-// readNode, listNodes: the Node Leases, in kube-node-lease only (a Role there, not cluster-wide).
-const LEASE_RULES: V1PolicyRule[] = [
-  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list'] },
-];
+// The rules the healing and scaling verbs need (lib/kube/rbac.ts), proven enough under a service account
+// that has nothing else.
+const CLUSTER_RULES = [...healingAndScalingRules];
+const LEASE_RULES = [...nodeLeaseRules];
 
 const [cluster] = localClusters();
 const name = uniqueName('capstan-verbs');

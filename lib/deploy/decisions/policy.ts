@@ -4,7 +4,7 @@ import { messageOf } from '../../errors.ts';
 import { containerImages, servicePorts } from '../render/app.ts';
 import { qosClass, type ResourcedContainer, resourcesFor } from './qos.ts';
 
-/** Every rule a release can break; `quota` comes from the cluster (lib/kube/quota.ts), the rest from checkPolicy. */
+/** Every rule a release can break; `quota` comes from the cluster (use-cases/quota-gate.ts, judged by decisions/quota.ts), the rest from checkPolicy. */
 export const POLICY_RULES = [
   'image',
   'image-digest',
