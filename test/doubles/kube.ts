@@ -7,9 +7,10 @@ import { emptyNodeState, type NodeState, nodeVerbs } from './kube-nodes.ts';
 /**
  * Kubernetes clusters in memory behind the KubeGateway port, for unit tests of the use cases. An apply
  * compares with what was applied before, as server-side apply with one field manager does: the same
- * objects again are `unchanged`, a Deployment's spec change bumps its generation, and its status stays
- * whatever the test last set (markReady, markFailed), so a fresh generation reads as progressing until then.
- * Real-server behaviour is tested against kube-apiservers (test/integration/kube-apply.test.ts).
+ * objects again are `unchanged`, a Deployment's spec or annotation change bumps its generation, and its
+ * status stays whatever the test last set (markReady, markFailed), so a fresh generation reads as
+ * progressing until then. The verbs are held to what the real adapter does on kube-apiservers by the
+ * contracts in test/contract/ (kube-deploy.ts, kube-nodes.ts).
  */
 export interface MemoryKube {
   /** DeployDeps.kube. */
@@ -67,7 +68,25 @@ const keyOf = (
   name: string | undefined,
 ) => `${apiVersion}/${kind}/${namespace ?? ''}/${name}`;
 const keyOfObject = (o: KubernetesObject) => keyOf(o.apiVersion, o.kind, o.metadata?.namespace, o.metadata?.name);
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** Kubernetes compares content: the same keys in another order (a release read back from the table) are the same. */
+const same = (a: unknown, b: unknown) => JSON.stringify(sortedKeys(a)) === JSON.stringify(sortedKeys(b));
+const sortedKeys = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => [k, sortedKeys(v)]),
+  );
+};
+
+/**
+ * A spec change is a new generation; for a Deployment so is an annotation change (Kubernetes copies its
+ * annotations to its ReplicaSets), such as a new revision stamp on the same spec. Labels are not.
+ */
+const movesGeneration = (before: KubernetesObject, after: KubernetesObject) =>
+  !same((before as { spec?: unknown }).spec, (after as { spec?: unknown }).spec) ||
+  (after.kind === 'Deployment' && !same(before.metadata?.annotations ?? {}, after.metadata?.annotations ?? {}));
 
 /** The live object: what was applied, with the server's metadata and (for a Deployment) its status. */
 const render = (live: Live): KubernetesObject & { status?: V1DeploymentStatus } => {
@@ -112,8 +131,7 @@ export const memoryKube = (): MemoryKube => {
       s.objects.set(key, { applied: structuredClone(object), generation: 1, resourceVersion: ++resourceVersion });
     } else if (!same(previous.applied, object)) {
       outcome = 'configured';
-      const specChanged = !same((previous.applied as { spec?: unknown }).spec, (object as { spec?: unknown }).spec);
-      previous.generation += specChanged ? 1 : 0;
+      previous.generation += movesGeneration(previous.applied, object) ? 1 : 0;
       previous.applied = structuredClone(object);
       previous.resourceVersion = ++resourceVersion;
     }

@@ -1,9 +1,10 @@
 import { beforeEach } from 'vitest';
+import { deployVerbsContract } from '../contract/kube-deploy.ts';
 import { hpaVerbsContract, nodeVerbsContract } from '../contract/kube-nodes.ts';
 import { memoryKube } from '../doubles/kube.ts';
 import { readyNode } from '../doubles/kube-nodes.ts';
 
-// The in-memory double of the healing and scaling verbs, held to the contract the real adapter passes.
+// The in-memory double of the deploy, healing and scaling verbs, held to the contract the real adapter passes.
 let fixture: ReturnType<typeof setUp>;
 
 const setUp = () => {
@@ -29,3 +30,4 @@ beforeEach(() => {
 
 nodeVerbsContract(() => fixture);
 hpaVerbsContract(() => fixture);
+deployVerbsContract(() => fixture);

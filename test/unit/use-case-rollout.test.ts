@@ -31,7 +31,7 @@ describe('checkRollout', () => {
     let next = check;
     const delays: (number | undefined)[] = [];
     for (let i = 0; i < 5; i++) {
-      expect(await checkRollout(next, t.deps)).toBe('waiting');
+      expect(await checkRollout(next, t.depsOf('rollout'))).toBe('waiting');
       const [sent] = t.queue.take();
       delays.push(sent?.delaySeconds);
       next = sent?.event as RolloutCheck;
@@ -50,8 +50,8 @@ describe('checkRollout', () => {
       { name: 'west', wave: 1 },
     ]);
     t.kube.markReady('east', 'demo', 'hello');
-    expect(await checkRollout(check, t.deps)).toBe('ready');
-    expect(await checkRollout(check, t.deps)).toBe('ready');
+    expect(await checkRollout(check, t.depsOf('rollout'))).toBe('ready');
+    expect(await checkRollout(check, t.depsOf('rollout'))).toBe('ready');
     const advances = t.queue.ofType('release.advance');
     expect(advances.map((a) => a.data)).toEqual([
       { app: 'hello', environment: 'staging', revision: 1, wave: 1 },
@@ -71,7 +71,7 @@ describe('checkRollout', () => {
   it('waits for the rest of the wave: only the last ready cluster moves the release on', async () => {
     const { t, check } = await released([{ name: 'east' }, { name: 'north' }]);
     t.kube.markReady('east', 'demo', 'hello');
-    expect(await checkRollout(check, t.deps)).toBe('ready');
+    expect(await checkRollout(check, t.depsOf('rollout'))).toBe('ready');
     expect(t.db.releases('hello', 'staging')[0]?.status).toBe('progressing');
     expect(historySteps(t).some((s) => s.startsWith('release - 1 succeeded'))).toBe(false);
   });
@@ -79,7 +79,7 @@ describe('checkRollout', () => {
   it('the last wave ready completes the release', async () => {
     const { t, check } = await released();
     t.kube.markReady('east', 'demo', 'hello');
-    expect(await checkRollout(check, t.deps)).toBe('ready');
+    expect(await checkRollout(check, t.depsOf('rollout'))).toBe('ready');
     expect(t.db.releases('hello', 'staging')[0]?.status).toBe('succeeded');
     const settled = t.db.history('hello').at(-1);
     expect(settled).toMatchObject({
@@ -109,7 +109,7 @@ describe('checkRollout', () => {
     async ({ code, fail }) => {
       const { t, check } = await released();
       fail(t);
-      expect(await checkRollout(check, t.deps)).toBe('failed');
+      expect(await checkRollout(check, t.depsOf('rollout'))).toBe('failed');
       expect(t.db.releases('hello', 'staging')[0]).toMatchObject({
         status: 'failed',
         statusReason: { code },
@@ -129,7 +129,7 @@ describe('checkRollout', () => {
   it('asks for no rollback when automatic rollback is off', async () => {
     const { t, check } = await released([{ name: 'east' }], { autoRollback: false });
     t.kube.markFailed('east', 'demo', 'hello');
-    expect(await checkRollout(check, t.deps)).toBe('failed');
+    expect(await checkRollout(check, t.depsOf('rollout'))).toBe('failed');
     expect(t.db.releases('hello', 'staging')[0]?.status).toBe('failed');
     expect(t.db.history('hello').at(-1)?.reason).toContain('automatic rollback is off');
     expect(t.queue.sent).toEqual([]);
@@ -148,7 +148,7 @@ describe('checkRollout', () => {
     const check = t.queue.ofType('rollout.check').find((c) => c.data.revision === 3);
     t.queue.take();
     t.kube.markFailed('east', 'demo', 'hello');
-    expect(await checkRollout(check!, t.deps)).toBe('failed');
+    expect(await checkRollout(check!, t.depsOf('rollout'))).toBe('failed');
     expect(t.db.releases('hello', 'staging')[2]).toMatchObject({ rollbackOf: 1, status: 'failed' });
     expect(t.db.history('hello').at(-1)?.reason).toContain('a failed rollback is not rolled back again');
     expect(t.queue.sent).toEqual([]);
@@ -159,7 +159,7 @@ describe('checkRollout', () => {
     const [release] = t.db.releases('hello', 'staging');
     // Release #2 reached the cluster first (its message overtook this check): #2 is stamped on the Deployment.
     await t.kube.gateway('east').apply(stampRevision(release!.manifests as KubernetesObject[], 2));
-    expect(await checkRollout(check, t.deps)).toBe('superseded');
+    expect(await checkRollout(check, t.depsOf('rollout'))).toBe('superseded');
     expect(historySteps(t).at(-1)).toBe('rollout east 1 skipped superseded');
     expect(t.db.history('hello').at(-1)?.reason).toBe('superseded: the cluster runs release #2');
     expect(t.db.releases('hello', 'staging')[0]).toMatchObject({
@@ -172,9 +172,9 @@ describe('checkRollout', () => {
   it('gives up (ClusterRejectedError) on a Deployment deleted under the release, retries an unreachable cluster', async () => {
     const { t, check } = await released();
     const gone = { ...check, data: { ...check.data, deployment: 'gone' } };
-    await expect(checkRollout(gone, t.deps)).rejects.toBeInstanceOf(ClusterRejectedError);
+    await expect(checkRollout(gone, t.depsOf('rollout'))).rejects.toBeInstanceOf(ClusterRejectedError);
     t.kube.unreachable('east');
-    await expect(checkRollout(check, t.deps)).rejects.toBeInstanceOf(ClusterUnavailableError);
+    await expect(checkRollout(check, t.depsOf('rollout'))).rejects.toBeInstanceOf(ClusterUnavailableError);
     expect(t.queue.sent).toEqual([]);
     expect(t.db.releases('hello', 'staging')[0]?.clusters.east?.rollout).toBe('progressing');
   });
@@ -184,7 +184,7 @@ describe('checkRollout', () => {
     await t.deps.store.releases.setStatus(check.data, 'superseded', ['progressing']);
     const before = { history: t.db.history('hello'), release: t.db.releases('hello', 'staging') };
     t.kube.markReady('east', 'demo', 'hello');
-    expect(await checkRollout(check, t.deps)).toBe('superseded');
+    expect(await checkRollout(check, t.depsOf('rollout'))).toBe('superseded');
     expect(t.db.history('hello')).toEqual(before.history);
     expect(t.db.releases('hello', 'staging')).toEqual(before.release);
     expect(t.queue.sent).toEqual([]);
@@ -200,7 +200,7 @@ describe('checkRollout: the history of settled releases', () => {
     await releaseToEnvironment(deployRequested(`d-${app}-${environment}`, T0, { app, environment }), t.deps);
     const check = t.queue.ofType('rollout.check').find((c) => c.data.app === app && c.data.environment === environment);
     t.kube.markReady(cluster, 'demo', app);
-    expect(await checkRollout(check!, t.deps)).toBe('ready');
+    expect(await checkRollout(check!, t.depsOf('rollout'))).toBe('ready');
   };
 
   it("keeps each environment's completed release #1 in the app's history", async () => {

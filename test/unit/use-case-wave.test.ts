@@ -16,7 +16,7 @@ const firstWaveReady = async () => {
   await releaseToEnvironment(deployRequested('d1', T0), t.deps);
   const [check] = t.queue.ofType('rollout.check');
   t.kube.markReady('east', 'demo', 'hello');
-  expect(await checkRollout(check!, t.deps)).toBe('ready');
+  expect(await checkRollout(check!, t.depsOf('rollout'))).toBe('ready');
   const [advance] = t.queue.ofType('release.advance');
   t.queue.take();
   return { t, advance: advance! };
@@ -81,7 +81,7 @@ describe('advanceRelease', () => {
     await advanceRelease(advance, t.deps);
     const [check] = t.queue.ofType('rollout.check');
     t.kube.markReady('west', 'demo', 'hello');
-    expect(await checkRollout(check!, t.deps)).toBe('ready');
+    expect(await checkRollout(check!, t.depsOf('rollout'))).toBe('ready');
     expect(t.db.releases('hello', 'staging')[0]?.status).toBe('succeeded');
     const applied = t.kube.applies.length;
     expect(await advanceRelease(advance, t.deps)).toMatchObject({ outcome: 'skipped', code: 'settled' });
