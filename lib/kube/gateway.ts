@@ -45,7 +45,7 @@ export interface KubeGateway {
   /** Sets spec.unschedulable; `changed` means this call wrote it (see node-actions.ts for what it cannot tell). */
   cordon(node: string): Promise<Change>;
   uncordon(node: string): Promise<Change>;
-  /** Adds a taint, or sets its value (a taint is its key and effect); e.g. OUT_OF_SERVICE_TAINT. */
+  /** Adds a taint, or sets its value (a taint is its key and effect); e.g. healing's out-of-service taint. */
   addTaint(node: string, taint: NodeTaint): Promise<Change>;
   removeTaint(node: string, taint: TaintRef): Promise<Change>;
 

@@ -19,13 +19,6 @@ export interface NodeTaint {
 /** A taint is identified by key and effect (as `kubectl taint`): one value per key and effect. */
 export type TaintRef = Pick<NodeTaint, 'key' | 'effect'>;
 
-/** Non-graceful node shutdown (Kubernetes 1.28+): pods and volume attachments of the node are let go. */
-export const OUT_OF_SERVICE_TAINT: NodeTaint = {
-  key: 'node.kubernetes.io/out-of-service',
-  value: 'nodeshutdown',
-  effect: 'NoExecute',
-};
-
 export interface NodeAddress {
   readonly type: string;
   readonly address: string;

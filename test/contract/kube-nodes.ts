@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterRejectedError } from '../../lib/errors.ts';
+import { OUT_OF_SERVICE_TAINT } from '../../lib/heal/decisions/fencing.ts';
 import type { KubeGateway } from '../../lib/kube/gateway.ts';
-import { type NodeTaint, OUT_OF_SERVICE_TAINT } from '../../lib/kube/nodes.ts';
+import type { NodeTaint } from '../../lib/kube/nodes.ts';
 
 // What the healing and scaling verbs of KubeGateway promise, run against the real adapter on a real
 // kube-apiserver (test/integration/kube-nodes.test.ts, kube-scaling.test.ts) and against the in-memory

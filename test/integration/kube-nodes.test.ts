@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRejectedError } from '../../lib/errors.ts';
+import { OUT_OF_SERVICE_TAINT } from '../../lib/heal/decisions/fencing.ts';
 import { connector, type KubeClients } from '../../lib/kube/connect.ts';
 import { gatewayOf, type KubeGateway } from '../../lib/kube/gateway.ts';
-import { NODE_LEASE_NAMESPACE, OUT_OF_SERVICE_TAINT } from '../../lib/kube/nodes.ts';
+import { NODE_LEASE_NAMESPACE } from '../../lib/kube/nodes.ts';
 import { mergePatch } from '../../lib/kube/optimistic.ts';
 import { fakeNode } from '../../lib/local/nodes.ts';
 import { nodeVerbsContract } from '../contract/kube-nodes.ts';

@@ -1,10 +1,11 @@
 import type { KubernetesObject, V1PolicyRule } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRejectedError } from '../../lib/errors.ts';
+import { OUT_OF_SERVICE_TAINT } from '../../lib/heal/decisions/fencing.ts';
 import { applyAll } from '../../lib/kube/apply.ts';
 import { connector, type KubeClients } from '../../lib/kube/connect.ts';
 import { gatewayOf, type KubeGateway } from '../../lib/kube/gateway.ts';
-import { NODE_LEASE_NAMESPACE, OUT_OF_SERVICE_TAINT } from '../../lib/kube/nodes.ts';
+import { NODE_LEASE_NAMESPACE } from '../../lib/kube/nodes.ts';
 import { healingAndScalingRules, nodeLeaseRules } from '../../lib/kube/rbac.ts';
 import { uniqueName } from '../support/aws.ts';
 import { connect, eventually, localClusters } from '../support/kube.ts';
