@@ -4,6 +4,7 @@ import { DeployRequestedEventSchema } from './deploy-requested.ts';
 import { HpaThresholdHitEventSchema } from './hpa-threshold-hit.ts';
 import { ImagePushedEventSchema } from './image-pushed.ts';
 import { NodeLostEventSchema } from './node-lost.ts';
+import { NodeRecoveredEventSchema } from './node-recovered.ts';
 import { RbdLockDetectedEventSchema } from './rbd-lock-detected.ts';
 import { ReleaseAdvanceEventSchema } from './release-advance.ts';
 import { RollbackRequestedEventSchema } from './rollback-requested.ts';
@@ -14,6 +15,7 @@ export type { HpaThresholdHit, HpaThresholdHitData, ScaleTarget } from './hpa-th
 export type { ImageProducer, ImagePushed, ImagePushedData } from './image-pushed.ts';
 export type { ImageRef } from './image-ref.ts';
 export type { NodeLost, NodeLostData } from './node-lost.ts';
+export type { NodeRecovered, NodeRecoveredData } from './node-recovered.ts';
 export type { RbdLockDetected, RbdLockDetectedData } from './rbd-lock-detected.ts';
 export type { ReleaseAdvance, ReleaseAdvanceData } from './release-advance.ts';
 export type { RollbackRequested, RollbackRequestedData } from './rollback-requested.ts';
@@ -24,6 +26,7 @@ export const CapstanEventSchema = z.discriminatedUnion('type', [
   DeployRequestedEventSchema,
   HpaThresholdHitEventSchema,
   NodeLostEventSchema,
+  NodeRecoveredEventSchema,
   RbdLockDetectedEventSchema,
   RolloutCheckEventSchema,
   ReleaseAdvanceEventSchema,

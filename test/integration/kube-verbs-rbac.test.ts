@@ -1,4 +1,4 @@
-import type { KubernetesObject, V1PolicyRule } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRejectedError } from '../../lib/errors.ts';
 import { OUT_OF_SERVICE_TAINT } from '../../lib/heal/decisions/fencing.ts';
