@@ -1,0 +1,43 @@
+import { SCHEMA_VERSION } from '../../../events/envelope.ts';
+import { eventId, type NodeLost, type NodeRecovered } from '../../../events/index.ts';
+import type { NodeView } from '../../kube/nodes.ts';
+
+/**
+ * The events a sweep sends about a node. Their ids name the cluster, the node and the moment its Ready
+ * condition last changed: every sweep during one outage (one a minute) sends the same node.lost, which the
+ * queue and the idempotency record drop, while the next outage of the same node is an event of its own.
+ */
+const SOURCE = 'capstan/sweep';
+
+export const sweptNodeLost = (cluster: string, node: NodeView, now: Date): NodeLost => ({
+  specversion: '1.0',
+  id: eventId(['node.lost', cluster, node.name, node.readySince ?? 'never']),
+  type: 'node.lost',
+  source: SOURCE,
+  time: now.toISOString(),
+  subject: `${cluster}/${node.name}`,
+  schemaversion: SCHEMA_VERSION,
+  data: {
+    cluster,
+    node: node.name,
+    readyStatus: node.ready === 'False' ? 'False' : 'Unknown',
+    ...(node.lastHeartbeat ? { lastHeartbeatTime: node.lastHeartbeat } : {}),
+    observedAt: now.toISOString(),
+  },
+});
+
+export const sweptNodeRecovered = (cluster: string, node: NodeView, now: Date): NodeRecovered => ({
+  specversion: '1.0',
+  id: eventId(['node.recovered', cluster, node.name, node.readySince ?? 'never']),
+  type: 'node.recovered',
+  source: SOURCE,
+  time: now.toISOString(),
+  subject: `${cluster}/${node.name}`,
+  schemaversion: SCHEMA_VERSION,
+  data: {
+    cluster,
+    node: node.name,
+    ...(node.readySince ? { readySince: node.readySince } : {}),
+    observedAt: now.toISOString(),
+  },
+});
