@@ -3,6 +3,7 @@ import { appsTracking, findApp } from './apps.ts';
 import { clustersOfEnvironment, getCluster, listClusters, recordClusterHealth } from './clusters.ts';
 import type { Db } from './db.ts';
 import { environmentPolicy } from './environments.ts';
+import { acquireHealLease, advanceHeal, getHeal, listHeals, releaseHealLease, startHeal } from './heals.ts';
 import { recordHistory } from './history.ts';
 import type { Store } from './ports.ts';
 import {
@@ -39,5 +40,13 @@ export const dynamoStore = (db: Db): Store => ({
     offer: (pending) => offerApproval(db, pending),
     pending: (app, environment) => pendingApprovals(db, app, environment),
     clear: (approved) => clearApproval(db, approved),
+  },
+  heals: {
+    get: (cluster, node) => getHeal(db, cluster, node),
+    list: (cluster) => listHeals(db, cluster),
+    start: (input) => startHeal(db, input),
+    advance: (heal, from, to, patch) => advanceHeal(db, heal, from, to, patch),
+    acquireLease: (heal, holder, ttlSeconds, now) => acquireHealLease(db, heal, holder, ttlSeconds, now),
+    releaseLease: (heal, holder) => releaseHealLease(db, heal, holder),
   },
 });

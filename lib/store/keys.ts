@@ -17,6 +17,7 @@
  *   tracking       PK=TRACK#<host/repository>  SK=APP#<name>          (which apps, and containers, a push concerns)
  *   environment    PK=ENVS                     SK=ENV#<name>          (protected or not)
  *   approval       PK=REL#<app>#<env>          SK=PENDING#<container> (a push waiting for `capstan approve`)
+ *   node heal      PK=HEAL#<cluster>           SK=NODE#<node>         (healing a lost node; one record per node)
  *   idempotency    PK=IDEMPOTENCY              SK=<function>#<hash>   (Powertools, TTL)
  */
 export const keys = {
@@ -54,4 +55,6 @@ export const keys = {
     PK: `REL#${app}#${environment}`,
     SK: `PENDING#${container}`,
   }),
+  heals: (cluster: string) => ({ PK: `HEAL#${cluster}` }),
+  heal: (cluster: string, node: string) => ({ PK: `HEAL#${cluster}`, SK: `NODE#${node}` }),
 } as const;

@@ -2,6 +2,7 @@ import type { Reason } from '../reasons.ts';
 import type { PendingApproval } from './approvals.ts';
 import type { AppRecord } from './apps.ts';
 import type { Cluster, ClusterHealth } from './clusters.ts';
+import type { HealKey, HealPatch, HealPhase, NewNodeHeal, NodeHeal } from './heals.ts';
 import type { NewHistoryEntry } from './history.ts';
 import type { ClusterRelease, NewRelease, Release, ReleaseStatus } from './releases.ts';
 
@@ -18,6 +19,7 @@ export interface Store {
   readonly clusters: ClusterStore;
   readonly environments: EnvironmentStore;
   readonly approvals: ApprovalStore;
+  readonly heals: HealStore;
 }
 
 /** History of events that reach no app (malformed messages, pushes nobody tracks) lives under this pseudo-app. */
@@ -80,4 +82,27 @@ export interface ApprovalStore {
   pending(app: string, environment: string): Promise<PendingApproval[]>;
   /** Only if it is still the push that was approved; says whether it was removed. */
   clear(approved: Pick<PendingApproval, 'app' | 'environment' | 'container' | 'eventId'>): Promise<boolean>;
+}
+
+/** A lease held: by whom, and until when (ms since the epoch) unless renewed. */
+export interface HeldLease {
+  readonly name: string;
+  readonly holder: string;
+  readonly expiresAtMs: number;
+}
+
+/** Healing lost nodes (lib/store/heals.ts): one record per node of a cluster, and one lease per node. */
+export interface HealStore {
+  /** Undefined when the node was never healed. Consistent. */
+  get(cluster: string, node: string): Promise<NodeHeal | undefined>;
+  /** Every record of the cluster, active or settled, by node name. Consistent. */
+  list(cluster: string): Promise<NodeHeal[]>;
+  /** Once per active heal: where one is under way for the node, that one (`created: false`). */
+  start(input: NewNodeHeal): Promise<{ record: NodeHeal; created: boolean }>;
+  /** Moves the heal to `to` only from one of `from`, with the patch; says whether it did. */
+  advance(heal: HealKey, from: readonly HealPhase[], to: HealPhase, patch: HealPatch): Promise<boolean>;
+  /** One holder at a time per node; the same holder renews. Throws ConflictError while another holds it. */
+  acquireLease(heal: HealKey, holder: string, ttlSeconds: number, now?: number): Promise<HeldLease>;
+  /** Only a lease we hold; one we no longer hold is left alone. */
+  releaseLease(heal: HealKey, holder: string): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AppSpecSchema } from '../../lib/apps/spec.ts';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
 import type { PendingApproval } from '../../lib/store/approvals.ts';
+import type { NewNodeHeal } from '../../lib/store/heals.ts';
 import type { HistoryEntry, NewHistoryEntry } from '../../lib/store/history.ts';
 import type { Store } from '../../lib/store/ports.ts';
 import type { NewRelease } from '../../lib/store/releases.ts';
@@ -58,6 +59,15 @@ const pending = (app: string, over: Partial<PendingApproval> = {}): PendingAppro
   tag: '1.0.0',
   pushedAt: '2026-12-01T10:00:00.000Z',
   eventId: 'push-1',
+  ...over,
+});
+
+const suspicion = (cluster: string, node: string, over: Partial<NewNodeHeal> = {}): NewNodeHeal => ({
+  cluster,
+  node,
+  mode: 'auto',
+  eventId: 'look-1',
+  suspectedAt: '2026-12-01T10:00:00.000Z',
   ...over,
 });
 
@@ -353,6 +363,120 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreFixtur
       expect(await store.approvals.clear({ ...key, eventId: 'push-1' })).toBe(true);
       expect(await store.approvals.pending(app, 'production')).toEqual([]);
       expect(await store.approvals.clear({ ...key, eventId: 'push-1' })).toBe(false);
+    });
+  });
+
+  describe(`${name}: heals`, () => {
+    it('starts once per active heal: a second start gets the one under way, created false', async () => {
+      const { store } = await makeStore();
+      const cluster = unique('c');
+      expect(await store.heals.get(cluster, 'node-a.example')).toBeUndefined();
+      const first = await store.heals.start(suspicion(cluster, 'node-a.example'));
+      expect(first).toEqual({
+        created: true,
+        record: {
+          cluster,
+          node: 'node-a.example',
+          phase: 'suspected',
+          mode: 'auto',
+          cordonedByCapstan: false,
+          eventId: 'look-1',
+          suspectedAt: '2026-12-01T10:00:00.000Z',
+          updatedAt: '2026-12-01T10:00:00.000Z',
+        },
+      });
+      const fencing = { fencingAt: '2026-12-01T10:01:00.000Z', updatedAt: '2026-12-01T10:01:00.000Z' };
+      expect(await store.heals.advance(first.record, ['suspected'], 'fencing', fencing)).toBe(true);
+      const again = await store.heals.start(
+        suspicion(cluster, 'node-a.example', { eventId: 'look-2', mode: 'observe' }),
+      );
+      expect(again).toEqual({ created: false, record: { ...first.record, ...fencing, phase: 'fencing' } });
+      expect(await store.heals.get(cluster, 'node-a.example')).toEqual(again.record);
+    });
+
+    it('starts afresh after a heal is restored or cancelled', async () => {
+      const { store } = await makeStore();
+      const cluster = unique('c');
+      for (const end of ['restored', 'cancelled'] as const) {
+        const node = `node-${end}`;
+        const { record } = await store.heals.start(suspicion(cluster, node));
+        const patch = { updatedAt: '2026-12-01T10:05:00.000Z', cordonedByCapstan: true };
+        expect(await store.heals.advance(record, ['suspected'], end, patch)).toBe(true);
+        const fresh = await store.heals.start(
+          suspicion(cluster, node, { eventId: 'look-9', suspectedAt: '2026-12-01T11:00:00.000Z', mode: 'approve' }),
+        );
+        expect(fresh).toMatchObject({
+          created: true,
+          record: { phase: 'suspected', eventId: 'look-9', mode: 'approve' },
+        });
+        // Nothing of the settled heal carries over: not capstan's cordon, not its timestamps.
+        expect(fresh.record.cordonedByCapstan).toBe(false);
+        expect(await store.heals.get(cluster, node)).toEqual(fresh.record);
+      }
+    });
+
+    it('advances only from the phases given, setting the patch with it; a settled patch field is kept', async () => {
+      const { store } = await makeStore();
+      const cluster = unique('c');
+      const { record } = await store.heals.start(suspicion(cluster, 'node-a'));
+      const key = { cluster, node: 'node-a' };
+      expect(await store.heals.advance(key, ['fencing'], 'fenced', { updatedAt: '2026-12-01T10:01:00.000Z' })).toBe(
+        false,
+      );
+      expect(await store.heals.advance(key, [], 'fencing', { updatedAt: '2026-12-01T10:01:00.000Z' })).toBe(false);
+      expect(await store.heals.get(cluster, 'node-a')).toEqual(record);
+      const cordon = {
+        cordonedByCapstan: true,
+        cordonedAt: '2026-12-01T10:02:00.000Z',
+        updatedAt: '2026-12-01T10:02:00.000Z',
+      };
+      expect(await store.heals.advance(key, ['suspected', 'awaiting-approval'], 'fencing', cordon)).toBe(true);
+      // The same phase again, a step further: what the earlier advance set stays.
+      const taint = { taintedAt: '2026-12-01T10:03:00.000Z', updatedAt: '2026-12-01T10:03:00.000Z' };
+      expect(await store.heals.advance(key, ['fencing'], 'fencing', taint)).toBe(true);
+      expect(await store.heals.get(cluster, 'node-a')).toEqual({ ...record, ...cordon, ...taint, phase: 'fencing' });
+      // A redelivered advance finds the phase moved on.
+      expect(await store.heals.advance(key, ['suspected'], 'fencing', cordon)).toBe(false);
+      expect(await store.heals.advance({ cluster, node: 'node-b' }, ['suspected'], 'fencing', cordon)).toBe(false);
+      expect(await store.heals.get(cluster, 'node-b')).toBeUndefined();
+    });
+
+    it('lists the records of one cluster, settled ones too, by node name', async () => {
+      const { store } = await makeStore();
+      const [cluster, other] = [unique('c'), unique('c')];
+      await store.heals.start(suspicion(cluster, 'node-b'));
+      const { record } = await store.heals.start(suspicion(cluster, 'node-a'));
+      await store.heals.start(suspicion(other, 'node-c'));
+      await store.heals.advance(record, ['suspected'], 'cancelled', { updatedAt: '2026-12-01T10:09:00.000Z' });
+      expect((await store.heals.list(cluster)).map((r) => `${r.node} ${r.phase}`)).toEqual([
+        'node-a cancelled',
+        'node-b suspected',
+      ]);
+      expect((await store.heals.list(other)).map((r) => r.node)).toEqual(['node-c']);
+      expect(await store.heals.list(unique('c'))).toEqual([]);
+    });
+
+    it('leases a node to one holder at a time until it expires or is released; the same holder renews', async () => {
+      const { store } = await makeStore();
+      const node = { cluster: unique('c'), node: 'node-a' };
+      const now = Date.now();
+      expect(await store.heals.acquireLease(node, 'one', 30, now)).toMatchObject({
+        holder: 'one',
+        expiresAtMs: now + 30_000,
+      });
+      await expect(store.heals.acquireLease(node, 'two', 30, now)).rejects.toBeInstanceOf(ConflictError);
+      // Another node of the same cluster, and the same node name in another cluster, are leased apart.
+      await store.heals.acquireLease({ ...node, node: 'node-b' }, 'two', 30, now);
+      await store.heals.acquireLease({ ...node, cluster: unique('c') }, 'two', 30, now);
+      expect(await store.heals.acquireLease(node, 'one', 30, now + 20_000)).toMatchObject({
+        expiresAtMs: now + 50_000,
+      });
+      await expect(store.heals.acquireLease(node, 'two', 30, now + 40_000)).rejects.toBeInstanceOf(ConflictError);
+      await store.heals.acquireLease(node, 'two', 30, now + 60_000); // expired: taken over
+      await store.heals.releaseLease(node, 'one'); // no longer ours: a no-op
+      await expect(store.heals.acquireLease(node, 'one', 30, now + 61_000)).rejects.toBeInstanceOf(ConflictError);
+      await store.heals.releaseLease(node, 'two');
+      await store.heals.acquireLease(node, 'one', 30, now + 62_000);
     });
   });
 };

@@ -4,6 +4,14 @@ import { type PendingApproval, PendingApprovalSchema } from '../../lib/store/app
 import { type AppRecord, AppRecordSchema, trackedRepositories } from '../../lib/store/apps.ts';
 import { type Cluster, ClusterSchema } from '../../lib/store/clusters.ts';
 import { type EnvironmentSettings, protectedByDefault } from '../../lib/store/environments.ts';
+import {
+  HealPatchSchema,
+  healLeaseName,
+  isActiveHeal,
+  type NodeHeal,
+  NodeHealSchema,
+  newHealRecord,
+} from '../../lib/store/heals.ts';
 import { type HistoryEntry, HistoryEntrySchema, historySortKey } from '../../lib/store/history.ts';
 import type { Store } from '../../lib/store/ports.ts';
 import { type Release, ReleaseSchema } from '../../lib/store/releases.ts';
@@ -52,6 +60,8 @@ export const memoryStore = (): MemoryStore => {
   const clusters = new Map<string, Cluster>();
   const environments = new Map<string, EnvironmentSettings>();
   const approvals = new Map<string, PendingApproval>(); // app#env#container
+  const heals = new Map<string, Map<string, NodeHeal>>(); // cluster -> node -> record
+  const leases = new Map<string, { holder: string; expiresAtMs: number }>(); // lease name -> holder
 
   const part = (app: string, environment: string) => `${app}#${environment}`;
   const find = (app: string, environment: string, revision: number) =>
@@ -183,6 +193,52 @@ export const memoryStore = (): MemoryStore => {
         if (approvals.get(key)?.eventId !== approved.eventId) return false;
         approvals.delete(key);
         return true;
+      },
+    },
+    heals: {
+      get: async (cluster, node) => {
+        const record = heals.get(cluster)?.get(node);
+        return record ? NodeHealSchema.parse(structuredClone(record)) : undefined;
+      },
+      // SK NODE#<node>: by node name, in bytes.
+      list: async (cluster) =>
+        [...(heals.get(cluster)?.values() ?? [])]
+          .sort((a, b) => byBytes(a.node, b.node))
+          .map((r) => NodeHealSchema.parse(structuredClone(r))),
+      start: async (input) => {
+        const record = newHealRecord(input);
+        const nodes = heals.get(record.cluster) ?? new Map<string, NodeHeal>();
+        const existing = nodes.get(record.node);
+        // `attribute_not_exists(PK) OR phase IN (restored, cancelled)`: a settled record is replaced.
+        if (existing && isActiveHeal(existing.phase)) {
+          return { record: NodeHealSchema.parse(structuredClone(existing)), created: false };
+        }
+        nodes.set(record.node, record);
+        heals.set(record.cluster, nodes);
+        return { record: structuredClone(record), created: true };
+      },
+      advance: async ({ cluster, node }, from, to, patch) => {
+        const record = heals.get(cluster)?.get(node);
+        const fields = HealPatchSchema.parse(patch);
+        if (!record || !from.includes(record.phase)) return false;
+        const defined = Object.entries(fields).filter(([, value]) => value !== undefined);
+        heals.get(cluster)?.set(node, NodeHealSchema.parse({ ...record, ...Object.fromEntries(defined), phase: to }));
+        return true;
+      },
+      // lib/store/leases.ts: `attribute_not_exists(PK) OR holder = :h OR expiresAtMs < :now`.
+      acquireLease: async ({ cluster, node }, holder, ttlSeconds, now = Date.now()) => {
+        const name = healLeaseName(cluster, node);
+        const held = leases.get(name);
+        if (held && held.holder !== holder && !(held.expiresAtMs < now)) {
+          throw new ConflictError(`lease ${name} is held by another holder: the conditional request failed`);
+        }
+        const expiresAtMs = now + ttlSeconds * 1000;
+        leases.set(name, { holder, expiresAtMs });
+        return { name, holder, expiresAtMs };
+      },
+      releaseLease: async ({ cluster, node }, holder) => {
+        const name = healLeaseName(cluster, node);
+        if (leases.get(name)?.holder === holder) leases.delete(name);
       },
     },
   };

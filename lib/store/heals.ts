@@ -1,0 +1,180 @@
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { NameSchema } from '../../events/envelope.ts';
+import { ConflictError } from '../errors.ts';
+import { conditionally, type Db, isLostWrite, parseItem, queryAll } from './db.ts';
+import { keys } from './keys.ts';
+import { acquireLease, releaseLease } from './leases.ts';
+
+/**
+ * Where healing a lost node stands (issue 10): suspected, perhaps waiting for a person, fenced the
+ * Kubernetes way (lib/heal/decisions/fencing.ts), then recovered (lib/heal/decisions/recovery.ts).
+ * `restored` and `cancelled` end it; any other phase is active, and a node has at most one active record.
+ */
+export const HealPhaseSchema = z.enum([
+  'suspected',
+  'awaiting-approval',
+  'fencing',
+  'fenced',
+  'recovering',
+  'restored',
+  'cancelled',
+]);
+export type HealPhase = z.infer<typeof HealPhaseSchema>;
+
+/** The phases that end a heal: a node in one of them may be suspected afresh. */
+export const SETTLED_HEAL_PHASES: readonly HealPhase[] = ['restored', 'cancelled'];
+
+export const isActiveHeal = (phase: HealPhase): boolean => !SETTLED_HEAL_PHASES.includes(phase);
+
+/** observe: only say so; approve: wait for a person before fencing; auto: fence on its own. */
+export const HealModeSchema = z.enum(['observe', 'approve', 'auto']);
+export type HealMode = z.infer<typeof HealModeSchema>;
+
+/** A Kubernetes node name: a DNS-1123 subdomain, so dots are allowed where a cluster name has none. */
+export const NodeNameSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS-1123 subdomain');
+
+const at = z.iso.datetime();
+
+export const NodeHealSchema = z.object({
+  cluster: NameSchema,
+  node: NodeNameSchema,
+  phase: HealPhaseSchema,
+  /** The mode it was decided under, kept: a change of the setting later does not change a heal under way. */
+  mode: HealModeSchema,
+  /** Whether capstan's own cordon made it unschedulable: recovery never undoes a person's cordon. */
+  cordonedByCapstan: z.boolean(),
+  /** The event that started it (the look that found the node lost). */
+  eventId: z.string().min(1),
+  suspectedAt: at,
+  fencingAt: at.optional(),
+  cordonedAt: at.optional(),
+  taintedAt: at.optional(),
+  podsGoneAt: at.optional(),
+  attachmentsGoneAt: at.optional(),
+  fencedAt: at.optional(),
+  recoveredAt: at.optional(),
+  restoredAt: at.optional(),
+  updatedAt: at,
+});
+export type NodeHeal = z.infer<typeof NodeHealSchema>;
+
+export type HealKey = Pick<NodeHeal, 'cluster' | 'node'>;
+export type NewNodeHeal = Pick<NodeHeal, 'cluster' | 'node' | 'mode' | 'eventId' | 'suspectedAt'>;
+
+/** What an advance may set besides the phase: when a step was done, and whose cordon it is. */
+export const HealPatchSchema = NodeHealSchema.pick({
+  cordonedByCapstan: true,
+  fencingAt: true,
+  cordonedAt: true,
+  taintedAt: true,
+  podsGoneAt: true,
+  attachmentsGoneAt: true,
+  fencedAt: true,
+  recoveredAt: true,
+  restoredAt: true,
+})
+  .partial()
+  .extend({ updatedAt: at })
+  .strict();
+export type HealPatch = z.infer<typeof HealPatchSchema>;
+
+/** A new heal starts suspected, with no cordon of capstan's yet. */
+export const newHealRecord = (input: NewNodeHeal): NodeHeal =>
+  NodeHealSchema.parse({ ...input, phase: 'suspected', cordonedByCapstan: false, updatedAt: input.suspectedAt });
+
+/**
+ * One lease per node of a cluster, for the heal use case (lib/store/leases.ts): a second consumer working
+ * the same node waits. Names are DNS labels and subdomains, so `heal/` names collide with no other lease.
+ */
+export const healLeaseName = (cluster: string, node: string) => `heal/${cluster}/${node}`;
+
+const fromItem = (item: Record<string, unknown>) => parseItem(NodeHealSchema, item);
+
+export const getHeal = async (db: Db, cluster: string, node: string): Promise<NodeHeal | undefined> => {
+  const { Item } = await db.doc.send(
+    new GetCommand({ TableName: db.table, Key: keys.heal(cluster, node), ConsistentRead: true }),
+  );
+  return Item ? fromItem(Item) : undefined;
+};
+
+/** Every heal record of a cluster, active or settled, by node name. Consistent: healing decides on it. */
+export const listHeals = async (db: Db, cluster: string): Promise<NodeHeal[]> => {
+  const items = await queryAll(db, {
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :node)',
+    ExpressionAttributeValues: { ':pk': keys.heals(cluster).PK, ':node': 'NODE#' },
+    ConsistentRead: true,
+  });
+  return items.map(fromItem);
+};
+
+/**
+ * Starts healing a node once: written only where the node has no record or a settled one (which the new
+ * one replaces). Where an active one is there, that one is returned (`created: false`), so a redelivered
+ * or concurrent suspicion joins the heal under way instead of starting a second.
+ */
+export const startHeal = async (db: Db, input: NewNodeHeal): Promise<{ record: NodeHeal; created: boolean }> => {
+  const record = newHealRecord(input);
+  const settled = Object.fromEntries(SETTLED_HEAL_PHASES.map((p, i) => [`:settled${i}`, p]));
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      await db.doc.send(
+        new PutCommand({
+          TableName: db.table,
+          Item: { ...keys.heal(record.cluster, record.node), ...record },
+          ConditionExpression: `attribute_not_exists(PK) OR #phase IN (${Object.keys(settled).join(', ')})`,
+          ExpressionAttributeNames: { '#phase': 'phase' },
+          ExpressionAttributeValues: settled,
+        }),
+      );
+      return { record, created: true };
+    } catch (error) {
+      if (!isLostWrite(error)) throw error;
+    }
+    const existing = await getHeal(db, record.cluster, record.node);
+    if (existing && isActiveHeal(existing.phase)) return { record: existing, created: false };
+    // Settled (or gone) between the write and the read: try the write again.
+  }
+  throw new ConflictError(`could not start healing ${record.cluster}/${record.node} after 5 attempts`);
+};
+
+/**
+ * Moves a heal to `to` only from one of `from`, setting the patch with it; says whether it did. A
+ * redelivered or concurrent step finds the phase moved on and does nothing.
+ */
+export const advanceHeal = async (
+  db: Db,
+  heal: HealKey,
+  from: readonly HealPhase[],
+  to: HealPhase,
+  patch: HealPatch,
+): Promise<boolean> => {
+  const fields = Object.entries(HealPatchSchema.parse(patch)).filter(([, value]) => value !== undefined);
+  if (from.length === 0) return false; // `IN ()` is no expression DynamoDB takes; nothing to move from.
+  const names = Object.fromEntries(fields.map(([field], i) => [`#f${i}`, field]));
+  const values = Object.fromEntries(fields.map(([, value], i) => [`:f${i}`, value]));
+  const fromValues = Object.fromEntries(from.map((p, i) => [`:from${i}`, p]));
+  const sets = ['#phase = :to', ...fields.map((_, i) => `#f${i} = :f${i}`)];
+  return conditionally(
+    db.doc.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: keys.heal(heal.cluster, heal.node),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: `attribute_exists(PK) AND #phase IN (${Object.keys(fromValues).join(', ')})`,
+        ExpressionAttributeNames: { '#phase': 'phase', ...names },
+        ExpressionAttributeValues: { ':to': to, ...values, ...fromValues },
+      }),
+    ),
+  );
+};
+
+export const acquireHealLease = (db: Db, heal: HealKey, holder: string, ttlSeconds: number, now?: number) =>
+  acquireLease(db, healLeaseName(heal.cluster, heal.node), holder, ttlSeconds, now);
+
+export const releaseHealLease = (db: Db, heal: HealKey, holder: string) =>
+  releaseLease(db, healLeaseName(heal.cluster, heal.node), holder);
