@@ -4,7 +4,8 @@
  *   release head   PK=REL#<app>#<env>          SK=HEAD                (last revision number)
  *   release        PK=REL#<app>#<env>          SK=REV#<0000000042>    GSI1: APP#<app> / REL#<createdAt>
  *   event marker   PK=REL#<app>#<env>          SK=EVENT#<eventId>     (which revision an event made)
- *   history        PK=HIST#APP#<app>           SK=<receivedAt>#<eventId>#<action>#<cluster|->#<outcome>
+ *   history        PK=HIST#APP#<app>           SK=<receivedAt>#<eventId>#<action>#<env>#<rev>#<cluster>#<container>#<outcome>
+ *                                              (`-` for a part a step is not about; see historySortKey)
  *                                              GSI1: HIST#CLUSTER#<c> / the same SK
  *                  newest first in capstan's own order: <receivedAt> is when capstan first received the
  *                  event (its receipt, below), never the producer's clock nor a redelivery's; the rest
