@@ -7,37 +7,37 @@ import type { NodeView } from '../../kube/nodes.ts';
  * condition last changed: every sweep during one outage (one a minute) sends the same node.lost, which the
  * queue and the idempotency record drop, while the next outage of the same node is an event of its own.
  */
-const SOURCE = 'capstan/sweep';
+const swept = <E extends NodeLost | NodeRecovered>(
+  type: E['type'],
+  cluster: string,
+  node: NodeView,
+  now: Date,
+  data: E['data'],
+): E =>
+  ({
+    specversion: '1.0',
+    id: eventId([type, cluster, node.name, node.readySince ?? 'never']),
+    type,
+    source: 'capstan/sweep',
+    time: now.toISOString(),
+    subject: `${cluster}/${node.name}`,
+    schemaversion: SCHEMA_VERSION,
+    data,
+  }) as E;
 
-export const sweptNodeLost = (cluster: string, node: NodeView, now: Date): NodeLost => ({
-  specversion: '1.0',
-  id: eventId(['node.lost', cluster, node.name, node.readySince ?? 'never']),
-  type: 'node.lost',
-  source: SOURCE,
-  time: now.toISOString(),
-  subject: `${cluster}/${node.name}`,
-  schemaversion: SCHEMA_VERSION,
-  data: {
+export const sweptNodeLost = (cluster: string, node: NodeView, now: Date): NodeLost =>
+  swept<NodeLost>('node.lost', cluster, node, now, {
     cluster,
     node: node.name,
     readyStatus: node.ready === 'False' ? 'False' : 'Unknown',
     ...(node.lastHeartbeat ? { lastHeartbeatTime: node.lastHeartbeat } : {}),
     observedAt: now.toISOString(),
-  },
-});
+  });
 
-export const sweptNodeRecovered = (cluster: string, node: NodeView, now: Date): NodeRecovered => ({
-  specversion: '1.0',
-  id: eventId(['node.recovered', cluster, node.name, node.readySince ?? 'never']),
-  type: 'node.recovered',
-  source: SOURCE,
-  time: now.toISOString(),
-  subject: `${cluster}/${node.name}`,
-  schemaversion: SCHEMA_VERSION,
-  data: {
+export const sweptNodeRecovered = (cluster: string, node: NodeView, now: Date): NodeRecovered =>
+  swept<NodeRecovered>('node.recovered', cluster, node, now, {
     cluster,
     node: node.name,
     ...(node.readySince ? { readySince: node.readySince } : {}),
     observedAt: now.toISOString(),
-  },
-});
+  });
