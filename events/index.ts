@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DeployRequestedEventSchema } from './deploy-requested.ts';
+import { HealCheckEventSchema } from './heal-check.ts';
 import { HpaThresholdHitEventSchema } from './hpa-threshold-hit.ts';
 import { ImagePushedEventSchema } from './image-pushed.ts';
 import { NodeLostEventSchema } from './node-lost.ts';
@@ -11,6 +12,7 @@ import { RollbackRequestedEventSchema } from './rollback-requested.ts';
 import { RolloutCheckEventSchema } from './rollout-check.ts';
 
 export type { DeployRequested, DeployRequestedData, Port } from './deploy-requested.ts';
+export type { HealCheck, HealCheckData } from './heal-check.ts';
 export type { HpaThresholdHit, HpaThresholdHitData, ScaleTarget } from './hpa-threshold-hit.ts';
 export type { ImageProducer, ImagePushed, ImagePushedData } from './image-pushed.ts';
 export type { ImageRef } from './image-ref.ts';
@@ -27,6 +29,7 @@ export const CapstanEventSchema = z.discriminatedUnion('type', [
   HpaThresholdHitEventSchema,
   NodeLostEventSchema,
   NodeRecoveredEventSchema,
+  HealCheckEventSchema,
   RbdLockDetectedEventSchema,
   RolloutCheckEventSchema,
   ReleaseAdvanceEventSchema,

@@ -29,6 +29,22 @@ export const REASONS = {
   invalid: 'a malformed message or event, or a request that can never succeed',
   unauthorized: 'no valid credential',
   contract: 'a function asked for what its topology entry does not give it (lib/topology.ts, lib/contract.ts)',
+  // Healing (lib/heal): why a node was not fenced, or a heal stopped. The first nine are lostVerdict's codes.
+  'node-absent': 'the API server has no such node',
+  'node-ready': 'the node is Ready: a candidate event is not proof',
+  'not-ready-too-briefly': 'the node has not been Unknown or False long enough (looked at again later)',
+  'lease-renewed': "the node's Lease is still renewed: its kubelet may be alive",
+  'no-lease': 'the node has no heartbeat Lease, so its kubelet cannot be proven silent',
+  'control-plane': 'a control-plane node, which healing leaves alone unless allowed',
+  'no-healthy-majority': 'most other nodes are not Ready either: the control plane may be what is sick',
+  storm: 'more nodes are not Ready or fenced at once than healing may fence (the storm guard)',
+  'zone-storm': 'more than half of a zone is not Ready or fenced: a zone outage, not a lost node',
+  'observe-mode': 'the cluster heals in observe mode: recorded, never acted on',
+  'awaiting-approval': 'the cluster heals in approve mode: waiting for `capstan heal approve`',
+  'already-healing': 'the node is being healed already: a second candidate changes nothing',
+  'node-returned': 'the node came back before it was fenced: recorded and left alone',
+  cancelled: 'a person cancelled the heal',
+  'fence-stalled': "the controllers did not remove the node's pods or VolumeAttachments in time",
   unknown: 'recorded before reasons carried codes',
 } as const;
 

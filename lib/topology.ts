@@ -21,6 +21,14 @@ export const queues = {
   rollout: { fifo: false, batchSize: 10, visibilityTimeoutSeconds: 180, maxReceiveCount: 5 },
   /** ECR pushes from an EventBridge rule (the raw EventBridge event as the body, not a capstan event). */
   registry: { fifo: false, batchSize: 10, visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
+  /**
+   * Healing: standard, not FIFO, because its waits are delayed messages (a FIFO queue takes no per-message
+   * delay); one node at a time is the table's lease (lib/store/heals.ts). One message per batch: a step
+   * holds its node's lease, and a batch of one keeps one node's slow cluster from delaying another's.
+   */
+  heal: { fifo: false, batchSize: 1, visibilityTimeoutSeconds: 180, maxReceiveCount: 8 },
+  /** kubernetes-event-exporter's SQS sink: the raw core/v1 Event as the body, not a capstan event. */
+  kubeEvents: { fifo: false, batchSize: 10, visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
 } as const satisfies Record<string, QueueSpec>;
 
 export type QueueName = keyof typeof queues;
@@ -35,6 +43,9 @@ export const eventQueues = {
   'rollback.requested': { queue: 'deploy', internal: false },
   'image.pushed': { queue: 'deploy', internal: false },
   'rollout.check': { queue: 'rollout', internal: true },
+  'node.lost': { queue: 'heal', internal: false },
+  'node.recovered': { queue: 'heal', internal: false },
+  'heal.check': { queue: 'heal', internal: true },
 } as const satisfies Partial<Record<EventType, { queue: QueueName; internal: boolean }>>;
 
 export type RoutedEventType = keyof typeof eventQueues;
@@ -79,6 +90,8 @@ export const functions = {
       { method: 'POST', path: '/hooks/harbor' },
       { method: 'POST', path: '/hooks/dockerhub/{secret}' },
       { method: 'POST', path: '/hooks/ghcr' },
+      // kubernetes-event-exporter's webhook sink, one route per cluster (its own bearer token).
+      { method: 'POST', path: '/hooks/kubernetes/{cluster}' },
     ],
     emits: publicEventTypes,
     readsClusterCredentials: false,
@@ -112,13 +125,33 @@ export const functions = {
     emits: ['image.pushed'],
     readsClusterCredentials: false,
   },
+  heal: {
+    entry: 'functions/heal.ts',
+    description: 'Healing: node.lost proven or not, fenced the Kubernetes way, restored on node.recovered',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    queue: 'heal',
+    // Its own waits: a delayed look at the node again.
+    emits: ['heal.check'],
+    readsClusterCredentials: true,
+  },
+  kubeEvents: {
+    entry: 'functions/kube-events.ts',
+    description: "kubernetes-event-exporter's SQS sink: NodeNotReady Events become node.lost candidates",
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    queue: 'kubeEvents',
+    emits: ['node.lost'],
+    readsClusterCredentials: false,
+  },
   sweep: {
     entry: 'functions/sweep.ts',
-    description: 'Periodic sweep: probes every registered cluster and records its health',
+    description: "Periodic sweep: probes every registered cluster, records its health, reads its nodes' heartbeats",
     timeoutSeconds: 60,
     memoryMb: 256,
-    scheduleMinutes: 5,
-    emits: [],
+    // Every minute: the node.lost candidates of clusters with no event forwarder.
+    scheduleMinutes: 1,
+    emits: ['node.lost', 'node.recovered'],
     readsClusterCredentials: true,
   },
 } as const satisfies Record<string, FunctionSpec>;

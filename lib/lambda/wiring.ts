@@ -5,6 +5,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { dlqUrl, loadConfig } from '../config.ts';
 import type { DeployDeps } from '../deploy/ports.ts';
 import { DOCKER_HUB_API, rolloutTimingFromEnv } from '../deploy/settings.ts';
+import type { HealDeps } from '../heal/ports.ts';
+import { healSettingsFromEnv } from '../heal/settings.ts';
 import { connector } from '../kube/connect.ts';
 import { gatewayConnector } from '../kube/gateway.ts';
 import { type DeadLetter, deadLetterQueue } from '../queue/dead-letter.ts';
@@ -39,7 +41,14 @@ export const wire = (name: FunctionName) => {
     dockerHubDigest: (repository, tag) =>
       resolveTagAnswer(process.env.CAPSTAN_DOCKERHUB_REGISTRY_URL || DOCKER_HUB_API, repository, tag),
   };
-  return { config, ddb, sqs, secrets, db, logger, deploy };
+  const heal: HealDeps = {
+    store: deploy.store,
+    kube: deploy.kube,
+    enqueue: deploy.enqueue,
+    now: deploy.now,
+    settings: healSettingsFromEnv(),
+  };
+  return { config, ddb, sqs, secrets, db, logger, deploy, heal };
 };
 
 export type Wired = ReturnType<typeof wire>;

@@ -24,6 +24,8 @@ const HistoryFieldsSchema = z.object({
   app: z.string(),
   environment: z.string().optional(),
   cluster: z.string().optional(),
+  /** The node a healing step is about (lib/heal); its event names the node, so the key needs no part of it. */
+  node: z.string().optional(),
   /** The container a step is about (a push of the repository one container runs). */
   container: z.string().optional(),
   revision: z.int().optional(),

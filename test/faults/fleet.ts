@@ -19,7 +19,13 @@ import { ENVIRONMENT } from './events.ts';
  * shorter than the function's timeout, a message held by a killed consumer would use up its receives
  * before its record expires and go to the DLQ unprocessed (see setDeployVisibility).
  */
-const SUITE_VISIBILITY_SECONDS: Record<QueueName, number> = { deploy: 65, rollout: 35, registry: 15 };
+const SUITE_VISIBILITY_SECONDS: Record<QueueName, number> = {
+  deploy: 65,
+  rollout: 35,
+  registry: 15,
+  heal: 35,
+  kubeEvents: 15,
+};
 
 const credentials = { accessKeyId: 'capstanlocal', secretAccessKey: 'capstanlocal' };
 const INGEST_TOKEN = 'fault-suite-ingest-token-0123456789';

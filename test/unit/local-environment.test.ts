@@ -77,7 +77,9 @@ describe('a function’s local environment', () => {
     for (const name of functionNames) {
       const local = localEnvironment(name, resources, operator);
       expect(local[env.ingestToken] !== undefined, name).toBe(name === 'ingest');
-      expect(local[env.clusterCredentials] !== undefined, name).toBe(['deploy', 'rollout', 'sweep'].includes(name));
+      expect(local[env.clusterCredentials] !== undefined, name).toBe(
+        ['deploy', 'rollout', 'sweep', 'heal'].includes(name),
+      );
     }
   });
 });

@@ -91,8 +91,8 @@ describe('the queue double refuses and sends as the enqueuer does', () => {
   });
 
   it('refuses an unrouted type as invalid input, an unemitted one as a contract breach, in the same words', async () => {
-    expect(await byDouble('deploy', sample('node.lost'))).toEqual({
-      refused: 'InvalidInputError: no consumer handles events of type node.lost yet',
+    expect(await byDouble('deploy', sample('hpa.threshold.hit'))).toEqual({
+      refused: 'InvalidInputError: no consumer handles events of type hpa.threshold.hit yet',
     });
     expect(await byDouble('deploy', sample('release.advance'))).toEqual({
       refused:

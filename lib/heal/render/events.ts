@@ -1,5 +1,5 @@
 import { SCHEMA_VERSION } from '../../../events/envelope.ts';
-import { eventId, type NodeLost, type NodeRecovered } from '../../../events/index.ts';
+import { eventId, type HealCheck, type NodeLost, type NodeRecovered } from '../../../events/index.ts';
 import type { NodeView } from '../../kube/nodes.ts';
 
 /**
@@ -41,3 +41,18 @@ export const sweptNodeRecovered = (cluster: string, node: NodeView, now: Date): 
     ...(node.readySince ? { readySince: node.readySince } : {}),
     observedAt: now.toISOString(),
   });
+
+/**
+ * The next look at a node (heal.check): its id names the chain's cause and the look's number, so a
+ * redelivered look is the same event and the next one is new.
+ */
+export const healCheck = (cluster: string, node: string, cause: string, attempt: number, now: Date): HealCheck => ({
+  specversion: '1.0',
+  id: eventId(['heal.check', cluster, node, cause, String(attempt)]),
+  type: 'heal.check',
+  source: 'capstan/heal',
+  time: now.toISOString(),
+  subject: `${cluster}/${node}`,
+  schemaversion: SCHEMA_VERSION,
+  data: { cluster, node, cause, attempt },
+});

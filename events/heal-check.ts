@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { envelope, NameSchema } from './envelope.ts';
+import { SubdomainSchema } from './fields.ts';
+
+/**
+ * Internal: "look at this node again", sent with a delay instead of a function sleeping: a candidate not yet
+ * proven lost, a fencing step waiting for the controllers, a returned node waiting out its stabilization, or
+ * a heal a person approved. `cause` is the event that started the chain and `attempt` counts the looks, so
+ * each look is a distinct event id and a redelivered one is the same.
+ */
+export const HealCheckDataSchema = z.strictObject({
+  cluster: NameSchema,
+  node: SubdomainSchema,
+  cause: z.string().min(1).max(256),
+  attempt: z.int().min(0),
+});
+
+export const HealCheckEventSchema = envelope('heal.check', HealCheckDataSchema);
+
+export type HealCheckData = z.infer<typeof HealCheckDataSchema>;
+export type HealCheck = z.infer<typeof HealCheckEventSchema>;

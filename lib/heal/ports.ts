@@ -1,0 +1,17 @@
+import type { ConnectGateway } from '../kube/gateway.ts';
+import type { Enqueue } from '../queue/send.ts';
+import type { Store } from '../store/ports.ts';
+import type { HealSettings } from './settings.ts';
+
+/**
+ * Everything a healing use case touches, injected: functions/heal.ts and the sweep wire the real adapters
+ * (lib/lambda/wiring.ts), unit tests the in-memory doubles (test/doubles/).
+ */
+export interface HealDeps {
+  readonly store: Store;
+  /** The Kubernetes gateway of a registered cluster. */
+  readonly kube: ConnectGateway;
+  readonly enqueue: Enqueue;
+  readonly now: () => Date;
+  readonly settings: HealSettings;
+}
