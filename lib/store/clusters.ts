@@ -4,6 +4,7 @@ import { NameSchema } from '../../events/envelope.ts';
 import { NotFoundError } from '../errors.ts';
 import { CredentialsRefSchema } from '../kube/credentials.ts';
 import { conditionally, type Db, parseItem, queryAll } from './db.ts';
+import { HealModeSchema } from './heals.ts';
 import { keys } from './keys.ts';
 
 export const ClusterHealthSchema = z.object({
@@ -20,6 +21,8 @@ export const ClusterSchema = z.object({
   /** Releases go out wave by wave, lowest first. */
   wave: z.int().min(0).max(9999).default(0),
   credentials: CredentialsRefSchema,
+  /** How it heals lost nodes, over its environment's setting (lib/heal/decisions/mode.ts). */
+  healMode: HealModeSchema.optional(),
   registeredAt: z.iso.datetime(),
   health: ClusterHealthSchema.optional(),
 });

@@ -2,12 +2,15 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { NameSchema } from '../../events/envelope.ts';
 import { type Db, parseItem, queryAll } from './db.ts';
+import { type HealMode, HealModeSchema } from './heals.ts';
 import { keys } from './keys.ts';
 
 export const EnvironmentSettingsSchema = z.object({
   name: NameSchema,
   /** Production rules apply: pinned digests, 3+ replicas, probes, limits, QoS (lib/deploy/decisions/policy.ts). */
   protected: z.boolean(),
+  /** How its clusters heal lost nodes, unless a cluster says otherwise (lib/heal/decisions/mode.ts). */
+  healMode: HealModeSchema.optional(),
   updatedAt: z.iso.datetime(),
 });
 export type EnvironmentSettings = z.infer<typeof EnvironmentSettingsSchema>;
@@ -28,11 +31,16 @@ export const setEnvironment = async (db: Db, settings: EnvironmentSettings): Pro
 export const environmentPolicy = async (
   db: Db,
   name: string,
-): Promise<{ name: string; protected: boolean; configured: boolean }> => {
+): Promise<{ name: string; protected: boolean; configured: boolean; healMode?: HealMode }> => {
   const { Item } = await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.environmentSettings(name) }));
   if (!Item) return { name, protected: protectedByDefault(name), configured: false };
   const settings = parseItem(EnvironmentSettingsSchema, Item);
-  return { name, protected: settings.protected, configured: true };
+  return {
+    name,
+    protected: settings.protected,
+    configured: true,
+    ...(settings.healMode ? { healMode: settings.healMode } : {}),
+  };
 };
 
 export const listEnvironments = async (db: Db): Promise<EnvironmentSettings[]> => {

@@ -59,6 +59,11 @@ export const NodeHealSchema = z.object({
   fencedAt: at.optional(),
   recoveredAt: at.optional(),
   restoredAt: at.optional(),
+  /** Who let an approve-mode heal fence the node, or stopped it (`capstan heal approve|cancel`), and when. */
+  approvedBy: z.string().min(1).max(256).optional(),
+  approvedAt: at.optional(),
+  cancelledBy: z.string().min(1).max(256).optional(),
+  cancelledAt: at.optional(),
   updatedAt: at,
 });
 export type NodeHeal = z.infer<typeof NodeHealSchema>;
@@ -77,6 +82,10 @@ export const HealPatchSchema = NodeHealSchema.pick({
   fencedAt: true,
   recoveredAt: true,
   restoredAt: true,
+  approvedBy: true,
+  approvedAt: true,
+  cancelledBy: true,
+  cancelledAt: true,
 })
   .partial()
   .extend({ updatedAt: at })

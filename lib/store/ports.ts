@@ -2,7 +2,7 @@ import type { Reason } from '../reasons.ts';
 import type { PendingApproval } from './approvals.ts';
 import type { AppRecord } from './apps.ts';
 import type { Cluster, ClusterHealth } from './clusters.ts';
-import type { HealKey, HealPatch, HealPhase, NewNodeHeal, NodeHeal } from './heals.ts';
+import type { HealKey, HealMode, HealPatch, HealPhase, NewNodeHeal, NodeHeal } from './heals.ts';
 import type { NewHistoryEntry } from './history.ts';
 import type { ClusterRelease, NewRelease, Release, ReleaseStatus } from './releases.ts';
 
@@ -69,6 +69,8 @@ export interface EnvironmentPolicy {
   readonly protected: boolean;
   /** False for an environment nobody set: the defaults apply. */
   readonly configured: boolean;
+  /** How its clusters heal lost nodes; absent, the default (lib/heal/decisions/mode.ts). */
+  readonly healMode?: HealMode;
 }
 
 export interface EnvironmentStore {

@@ -327,6 +327,20 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreFixtur
       });
       expect(await store.environments.policy(`staging-${suffix}`)).toMatchObject({ protected: true, configured: true });
     });
+
+    it('says how its clusters heal, when that was set', async () => {
+      const { store, seed } = await makeStore();
+      const name = `staging-${randomBytes(3).toString('hex')}`;
+      await seed.environment(name, false);
+      expect(await store.environments.policy(name)).not.toHaveProperty('healMode');
+      await seed.environment(name, false, new Date(), 'observe');
+      expect(await store.environments.policy(name)).toEqual({
+        name,
+        protected: false,
+        configured: true,
+        healMode: 'observe',
+      });
+    });
   });
 
   describe(`${name}: approvals`, () => {

@@ -5,6 +5,7 @@ import { type AppRecord, AppRecordSchema, trackedRepositories } from '../../lib/
 import { type Cluster, ClusterSchema } from '../../lib/store/clusters.ts';
 import { type EnvironmentSettings, protectedByDefault } from '../../lib/store/environments.ts';
 import {
+  type HealMode,
   HealPatchSchema,
   healLeaseName,
   isActiveHeal,
@@ -36,7 +37,7 @@ export interface StoreSeed {
   app(spec: AppSpec, now?: Date): Promise<AppRecord>;
   /** `wave` defaults to 0 and `registeredAt` to now; credentials to a kubeconfig context of the cluster's name. */
   cluster(cluster: SeedCluster): Promise<Cluster>;
-  environment(name: string, protect: boolean, now?: Date): Promise<void>;
+  environment(name: string, protect: boolean, now?: Date, healMode?: HealMode): Promise<void>;
 }
 
 export type SeedCluster = Pick<Cluster, 'name' | 'environment'> & Partial<Cluster>;
@@ -170,7 +171,12 @@ export const memoryStore = (): MemoryStore => {
       policy: async (name) => {
         const settings = environments.get(name);
         return settings
-          ? { name, protected: settings.protected, configured: true }
+          ? {
+              name,
+              protected: settings.protected,
+              configured: true,
+              ...(settings.healMode ? { healMode: settings.healMode } : {}),
+            }
           : { name, protected: protectedByDefault(name), configured: false };
       },
     },
@@ -264,8 +270,13 @@ export const memoryStore = (): MemoryStore => {
       clusters.set(cluster.name, { ...cluster, ...(health ? { health } : {}) });
       return structuredClone(cluster);
     },
-    environment: async (name, protect, now = new Date()) => {
-      environments.set(name, { name, protected: protect, updatedAt: now.toISOString() });
+    environment: async (name, protect, now = new Date(), healMode) => {
+      environments.set(name, {
+        name,
+        protected: protect,
+        updatedAt: now.toISOString(),
+        ...(healMode ? { healMode } : {}),
+      });
     },
   };
 

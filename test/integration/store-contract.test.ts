@@ -23,8 +23,13 @@ const dynamoFixture = async (): Promise<StoreFixture> => {
         await putCluster(db, cluster);
         return cluster;
       },
-      environment: (name, protect, now = new Date()) =>
-        setEnvironment(db, { name, protected: protect, updatedAt: now.toISOString() }),
+      environment: (name, protect, now = new Date(), healMode) =>
+        setEnvironment(db, {
+          name,
+          protected: protect,
+          updatedAt: now.toISOString(),
+          ...(healMode ? { healMode } : {}),
+        }),
     },
     history: (app) => queryHistory(db, { app }),
   };
