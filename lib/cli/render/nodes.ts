@@ -103,7 +103,9 @@ export const renderNodes = (clusters: readonly ClusterNodes[]): string => {
       : [];
   for (const c of clusters) {
     if (c.reachable && c.nodes.length === 0) lines.push(`cluster ${c.cluster}: no nodes`);
-    if (!c.reachable) lines.push(`cluster ${c.cluster}: did not answer: ${c.error}`);
+    // The gateway's errors name their cluster already.
+    if (!c.reachable)
+      lines.push(`cluster ${c.cluster}: did not answer: ${c.error.replace(`cluster ${c.cluster}: `, '')}`);
   }
   return lines.join('\n');
 };
