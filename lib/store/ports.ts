@@ -25,6 +25,9 @@ export interface Store {
 /** History of events that reach no app (malformed messages, pushes nobody tracks) lives under this pseudo-app. */
 export const UNROUTED_APP = '_unrouted';
 
+/** Healing's history (lib/heal) lives under this pseudo-app, each entry with its `cluster` and `node`. */
+export const NODES_APP = '_nodes';
+
 export type ReleaseKey = Pick<Release, 'app' | 'environment' | 'revision'>;
 
 export interface ReleaseStore {
