@@ -22,6 +22,8 @@ export interface Store {
   readonly heals: HealStore;
 }
 
+export { isActiveHeal, SETTLED_HEAL_PHASES } from './heal-phases.ts';
+
 /** History of events that reach no app (malformed messages, pushes nobody tracks) lives under this pseudo-app. */
 export const UNROUTED_APP = '_unrouted';
 
