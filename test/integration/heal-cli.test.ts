@@ -11,13 +11,20 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ClusterNodes } from '../../lib/cli/render/nodes.ts';
-import { HEAL_HISTORY_APP } from '../../lib/heal/decisions/operator.ts';
 import type { KubeClients } from '../../lib/kube/connect.ts';
 import type { RuntimeState } from '../../lib/runtime/state.ts';
 import { putCluster } from '../../lib/store/clusters.ts';
 import type { Db } from '../../lib/store/db.ts';
-import { advanceHeal, getHeal, type NodeHeal, startHeal } from '../../lib/store/heals.ts';
+import {
+  acquireHealLease,
+  advanceHeal,
+  getHeal,
+  type NodeHeal,
+  releaseHealLease,
+  startHeal,
+} from '../../lib/store/heals.ts';
 import { queryHistory } from '../../lib/store/history.ts';
+import { NODES_APP } from '../../lib/store/ports.ts';
 import { awsClients, freshDb, uniqueName } from '../support/aws.ts';
 import { connect, eventually, localClusters } from '../support/kube.ts';
 import { createKwokNode, deleteKwokNode } from '../support/kwok-node.ts';
@@ -187,12 +194,13 @@ describe('capstan heal approve', () => {
     expect(check).toMatchObject({
       type: 'heal.check',
       subject: `${cluster!.name}/${node}`,
-      data: { cluster: cluster!.name, node, cause: `approve:${waiting.eventId}`, attempt: 0 },
+      data: { cluster: cluster!.name, node, step: 'fence', cause: `approve:${waiting.eventId}`, attempt: 0 },
     });
     const history = (await queryHistory(db, { cluster: cluster!.name })).filter((e) => e.node === node);
     expect(history).toMatchObject([
       {
-        app: HEAL_HISTORY_APP,
+        app: NODES_APP,
+        environment: 'staging',
         action: 'heal.approve',
         outcome: 'accepted',
         eventId: check.id,
@@ -242,6 +250,27 @@ describe('capstan heal approve', () => {
   });
 });
 
+describe("a person's decision under the node's lease", () => {
+  it('waits for a heal step holding the lease, gives up saying so, and releases it when done', async () => {
+    const held = uniqueName('held');
+    const before = await seedHeal(held, 'awaiting-approval');
+    const key = { cluster: cluster!.name, node: held };
+    await acquireHealLease(db, key, 'heal-step', 60);
+    const busy = await capstan('heal', 'approve', cluster!.name, held);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain("is being worked on by a heal step (it holds the node's lease)");
+    expect(await getHeal(db, cluster!.name, held)).toEqual(before);
+
+    await releaseHealLease(db, key, 'heal-step');
+    expect((await capstan('heal', 'approve', cluster!.name, held)).code).toBe(0);
+    expect((await getHeal(db, cluster!.name, held))?.phase).toBe('fencing');
+    // The heal function can take the lease at once to act on the check it was sent.
+    await expect(acquireHealLease(db, key, 'heal-step', 60)).resolves.toMatchObject({ holder: 'heal-step' });
+    await releaseHealLease(db, key, 'heal-step');
+    expect(await receive()).toHaveLength(1);
+  });
+});
+
 describe('capstan heal cancel', () => {
   it('cancels a suspected heal, once; the second cancel changes nothing', async () => {
     const suspect = uniqueName('cancel');
@@ -255,7 +284,7 @@ describe('capstan heal cancel', () => {
     const cancelled = await getHeal(db, cluster!.name, suspect);
     expect(cancelled).toMatchObject({ phase: 'cancelled', cancelledBy: 'ana', cancelledAt: expect.any(String) });
     const history = (await queryHistory(db, { cluster: cluster!.name })).filter((e) => e.node === suspect);
-    expect(history).toMatchObject([{ app: HEAL_HISTORY_APP, action: 'heal.cancel', outcome: 'succeeded' }]);
+    expect(history).toMatchObject([{ app: NODES_APP, action: 'heal.cancel', outcome: 'succeeded' }]);
 
     const again = await capstan('heal', 'cancel', cluster!.name, suspect);
     expect(again.code).toBe(0);

@@ -1,13 +1,23 @@
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { NameSchema } from '../../../events/envelope.ts';
-import { eventId } from '../../../events/index.ts';
-import { InvalidInputError, NotFoundError } from '../../errors.ts';
-import { approvalOf, cancellationOf, HEAL_HISTORY_APP, isSettledPhase } from '../../heal/decisions/operator.ts';
+import { eventId, type HealCheck } from '../../../events/index.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../errors.ts';
+import { approvalOf, cancellationOf, isSettledPhase } from '../../heal/decisions/operator.ts';
 import { healCheck } from '../../heal/render/events.ts';
-import { listClusters } from '../../store/clusters.ts';
+import { findCluster, listClusters } from '../../store/clusters.ts';
 import type { Db } from '../../store/db.ts';
-import { advanceHeal, getHeal, listHeals, type NodeHeal, NodeNameSchema } from '../../store/heals.ts';
+import {
+  acquireHealLease,
+  advanceHeal,
+  getHeal,
+  type HealKey,
+  listHeals,
+  type NodeHeal,
+  NodeNameSchema,
+  releaseHealLease,
+} from '../../store/heals.ts';
 import { queryHistory, recordHistory } from '../../store/history.ts';
+import { NODES_APP } from '../../store/ports.ts';
 import { openDb, openHealQueue } from '../connect.ts';
 import { renderHeal, renderHeals } from '../render/heals.ts';
 import { renderHistory } from '../render/history.ts';
@@ -78,125 +88,174 @@ export const showHealCommand = async (
  */
 const nodeHistory = async (db: Db, cluster: string, node: string, limit: number) =>
   (await queryHistory(db, { cluster, limit: Math.min(5000, limit * 20) }))
-    .filter((e) => e.app === HEAL_HISTORY_APP && e.node === node)
+    .filter((e) => e.app === NODES_APP && e.node === node)
     .slice(0, limit);
 
+/** What approve or cancel ends with: a refusal, or what to say (and, for approve, the check to send). */
+type Result =
+  | { readonly refused: string }
+  | {
+      readonly outcome: 'approved' | 'cancelled' | 'unchanged';
+      readonly message: string;
+      readonly heal: NodeHeal;
+      readonly send?: HealCheck;
+    };
+
 /**
- * `capstan heal approve <cluster> <node>`: lets an approve-mode heal fence its node. The record moves from
- * awaiting-approval to fencing (a conditional write: of two approvals, or an approval and a cancel, one wins),
- * then a heal.check goes straight to the heal queue so fencing starts now.
+ * `capstan heal approve <cluster> <node>`: lets an approve-mode heal fence its node. Under the node's lease
+ * (no heal step works the node meanwhile), the record moves from awaiting-approval to fencing (a conditional
+ * write: of two approvals, or an approval and a cancel, one wins); then, the lease released so the heal
+ * function can take it, a heal.check goes straight to the heal queue and fencing starts now.
  */
 export const approveHealCommand = async (cluster: string, node: string, o: { json?: boolean }, out: Out) => {
   checkNames('approve', cluster, node);
   const { db, close, state } = await openDb();
   try {
-    const heal = await getHeal(db, cluster, node);
-    const approval = approvalOf(cluster, node, heal);
-    if (approval.next === 'refuse') return refuse(approval.message);
-    const record = heal as NodeHeal;
-    const now = new Date();
-    const check = healCheck(cluster, node, `approve:${record.eventId}`, 0, now);
-    if (approval.next === 'already') {
-      if (approval.resend) await send(state, check);
-      return say(out, o, { outcome: 'unchanged', message: approval.message, heal: record });
-    }
-    const by = actor();
-    const approved = await advanceHeal(db, { cluster, node }, approval.from, approval.to, {
-      approvedBy: by,
-      approvedAt: now.toISOString(),
-      fencingAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    });
-    if (!approved) {
-      // Someone else moved it first (another approval, a cancel): say what it is now.
-      const current = await getHeal(db, cluster, node);
-      const again = approvalOf(cluster, node, current);
-      if (again.next === 'already') {
-        return say(out, o, { outcome: 'unchanged', message: again.message, heal: current ?? record });
-      }
-      return refuse(again.next === 'refuse' ? again.message : `the heal of ${node} changed meanwhile: try again`);
-    }
-    // Recorded before the check is sent: should sending fail, approving again sends it (the same event).
-    await recordHistory(db, {
-      app: HEAL_HISTORY_APP,
-      cluster,
-      node,
-      eventId: check.id,
-      eventType: check.type,
-      action: 'heal.approve',
-      outcome: 'accepted',
-      eventTime: check.time,
-      recordedAt: now.toISOString(),
-      details: { by },
-    });
-    await send(state, check);
-    say(out, o, {
-      outcome: 'approved',
-      message: `approved: capstan fences node ${node} of cluster ${cluster} now (follow it with \`capstan heal show ${cluster} ${node}\`)`,
-      heal: (await getHeal(db, cluster, node)) ?? record,
-    });
+    const result = await underNodeLease(db, { cluster, node }, () => approve(db, cluster, node));
+    if ('refused' in result) return refuse(result.refused);
+    if (result.send) await send(state, result.send);
+    say(out, o, result);
   } finally {
     close();
   }
 };
 
+const approve = async (db: Db, cluster: string, node: string): Promise<Result> => {
+  const heal = await getHeal(db, cluster, node);
+  const approval = approvalOf(cluster, node, heal);
+  if (approval.next === 'refuse') return { refused: approval.message };
+  const record = heal as NodeHeal;
+  const now = new Date();
+  const check = healCheck(cluster, node, `approve:${record.eventId}`, 0, now, 'fence');
+  if (approval.next === 'already') {
+    return {
+      outcome: 'unchanged',
+      message: approval.message,
+      heal: record,
+      ...(approval.resend ? { send: check } : {}),
+    };
+  }
+  const by = actor();
+  const approved = await advanceHeal(db, { cluster, node }, approval.from, approval.to, {
+    approvedBy: by,
+    approvedAt: now.toISOString(),
+    fencingAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  });
+  if (!approved) return approve(db, cluster, node); // it moved meanwhile: judge it as it is now
+  // Recorded before the check is sent: should sending fail, approving again sends it (the same event).
+  await recordHistory(db, {
+    app: NODES_APP,
+    ...(await environmentOf(db, cluster)),
+    cluster,
+    node,
+    eventId: check.id,
+    eventType: check.type,
+    action: 'heal.approve',
+    outcome: 'accepted',
+    eventTime: check.time,
+    recordedAt: now.toISOString(),
+    details: { by },
+  });
+  return {
+    outcome: 'approved',
+    message: `approved: capstan fences node ${node} of cluster ${cluster} now (follow it with \`capstan heal show ${cluster} ${node}\`)`,
+    heal: (await getHeal(db, cluster, node)) ?? record,
+    send: check,
+  };
+};
+
 /**
  * `capstan heal cancel <cluster> <node>`: stops a heal that has done nothing on the cluster yet (suspected,
- * awaiting approval). A node capstan has cordoned or tainted is restored by its return, not by a cancel.
+ * awaiting approval), under the node's lease. A node capstan has cordoned or tainted is restored by its
+ * return, not by a cancel.
  */
 export const cancelHealCommand = async (cluster: string, node: string, o: { json?: boolean }, out: Out) => {
   checkNames('cancel', cluster, node);
   const { db, close } = await openDb();
   try {
-    const heal = await getHeal(db, cluster, node);
-    const cancellation = cancellationOf(cluster, node, heal);
-    if (cancellation.next === 'refuse') return refuse(cancellation.message);
-    const record = heal as NodeHeal;
-    if (cancellation.next === 'already') {
-      return say(out, o, { outcome: 'unchanged', message: cancellation.message, heal: record });
-    }
-    const by = actor();
-    const now = new Date().toISOString();
-    const cancelled = await advanceHeal(db, { cluster, node }, cancellation.from, cancellation.to, {
-      cancelledBy: by,
-      cancelledAt: now,
-      updatedAt: now,
-    });
-    if (!cancelled) {
-      // The heal moved on meanwhile (fencing began, or another cancel): say what it is now.
-      const current = await getHeal(db, cluster, node);
-      const again = cancellationOf(cluster, node, current);
-      if (again.next === 'already') {
-        return say(out, o, { outcome: 'unchanged', message: again.message, heal: current ?? record });
-      }
-      return refuse(again.next === 'refuse' ? again.message : `the heal of ${node} changed meanwhile: try again`);
-    }
-    const id = eventId(['heal.cancel', cluster, node, record.eventId]);
-    await recordHistory(db, {
-      app: HEAL_HISTORY_APP,
-      cluster,
-      node,
-      eventId: id,
-      eventType: 'heal.cancel',
-      action: 'heal.cancel',
-      outcome: 'succeeded',
-      code: 'cancelled',
-      reason: `cancelled by ${by}`,
-      eventTime: now,
-      recordedAt: now,
-      details: { by },
-    });
-    say(out, o, {
-      outcome: 'cancelled',
-      message: `cancelled the heal of node ${node} of cluster ${cluster}: capstan leaves the node alone until it is suspected afresh`,
-      heal: (await getHeal(db, cluster, node)) ?? record,
-    });
+    const result = await underNodeLease(db, { cluster, node }, () => cancel(db, cluster, node));
+    if ('refused' in result) return refuse(result.refused);
+    say(out, o, result);
   } finally {
     close();
   }
 };
 
-const send = async (state: Parameters<typeof openHealQueue>[0], check: ReturnType<typeof healCheck>) => {
+const cancel = async (db: Db, cluster: string, node: string): Promise<Result> => {
+  const heal = await getHeal(db, cluster, node);
+  const cancellation = cancellationOf(cluster, node, heal);
+  if (cancellation.next === 'refuse') return { refused: cancellation.message };
+  const record = heal as NodeHeal;
+  if (cancellation.next === 'already') return { outcome: 'unchanged', message: cancellation.message, heal: record };
+  const by = actor();
+  const now = new Date().toISOString();
+  const cancelled = await advanceHeal(db, { cluster, node }, cancellation.from, cancellation.to, {
+    cancelledBy: by,
+    cancelledAt: now,
+    updatedAt: now,
+  });
+  if (!cancelled) return cancel(db, cluster, node); // it moved meanwhile: judge it as it is now
+  await recordHistory(db, {
+    app: NODES_APP,
+    ...(await environmentOf(db, cluster)),
+    cluster,
+    node,
+    eventId: eventId(['heal.cancel', cluster, node, record.eventId]),
+    eventType: 'heal.cancel',
+    action: 'heal.cancel',
+    outcome: 'succeeded',
+    code: 'cancelled',
+    reason: `cancelled by ${by}`,
+    eventTime: now,
+    recordedAt: now,
+    details: { by },
+  });
+  return {
+    outcome: 'cancelled',
+    message: `cancelled the heal of node ${node} of cluster ${cluster}: capstan leaves the node alone until it is suspected afresh`,
+    heal: (await getHeal(db, cluster, node)) ?? record,
+  };
+};
+
+/**
+ * Runs `step` holding the node's heal lease (lib/store/heals.ts), as every heal step does, so a person's
+ * decision never interleaves with one; a step holds it for seconds, so a held lease is waited for a little.
+ */
+const underNodeLease = async <T>(db: Db, key: HealKey, step: () => Promise<T>): Promise<T> => {
+  const holder = `cli/${hostname()}/${process.pid}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await acquireHealLease(db, key, holder, LEASE_SECONDS);
+      break;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      if (attempt >= LEASE_TRIES) {
+        throw new ConflictError(
+          `node ${key.node} of cluster ${key.cluster} is being worked on by a heal step (it holds the node's lease): try again shortly`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, LEASE_WAIT_MS));
+    }
+  }
+  try {
+    return await step();
+  } finally {
+    await releaseHealLease(db, key, holder);
+  }
+};
+
+const LEASE_SECONDS = 30;
+const LEASE_TRIES = 10;
+const LEASE_WAIT_MS = 500;
+
+/** As healing's own steps are filed: by cluster and by its environment, while it is registered. */
+const environmentOf = async (db: Db, cluster: string) => {
+  const registered = await findCluster(db, cluster);
+  return registered ? { environment: registered.environment } : {};
+};
+
+const send = async (state: Parameters<typeof openHealQueue>[0], check: HealCheck) => {
   const queue = openHealQueue(state);
   try {
     await queue.enqueue(check);
@@ -205,8 +264,7 @@ const send = async (state: Parameters<typeof openHealQueue>[0], check: ReturnTyp
   }
 };
 
-const say = (
-  out: Out,
-  o: { json?: boolean },
-  result: { outcome: 'approved' | 'cancelled' | 'unchanged'; message: string; heal: NodeHeal },
-) => out(o.json ? JSON.stringify(result, null, 2) : result.message);
+const say = (out: Out, o: { json?: boolean }, result: Exclude<Result, { refused: string }>) => {
+  const { send: _sent, ...shown } = result;
+  out(o.json ? JSON.stringify(shown, null, 2) : result.message);
+};

@@ -7,9 +7,6 @@ import type { HealPhase, NodeHeal } from '../../store/heals.ts';
  * cancel that would leave the cluster half fenced.
  */
 
-/** History entries of healing live under this pseudo-app, each with its `cluster` and `node`. */
-export const HEAL_HISTORY_APP = '_nodes';
-
 /** Phases in which capstan may have written to the node (cordon, out-of-service taint). */
 export const FENCE_PHASES = ['fencing', 'fenced', 'recovering'] as const satisfies readonly HealPhase[];
 
