@@ -12,7 +12,11 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ClusterNodes } from '../../lib/cli/render/nodes.ts';
 import type { KubeClients } from '../../lib/kube/connect.ts';
+import { gatewayOf } from '../../lib/kube/gateway.ts';
+import { NODE_LEASE_NAMESPACE } from '../../lib/kube/nodes.ts';
+import { mergePatch } from '../../lib/kube/optimistic.ts';
 import type { RuntimeState } from '../../lib/runtime/state.ts';
+import type { Runtime } from '../../lib/runtime/up.ts';
 import { putCluster } from '../../lib/store/clusters.ts';
 import type { Db } from '../../lib/store/db.ts';
 import {
@@ -28,6 +32,7 @@ import { NODES_APP } from '../../lib/store/ports.ts';
 import { awsClients, freshDb, uniqueName } from '../support/aws.ts';
 import { connect, eventually, localClusters } from '../support/kube.ts';
 import { createKwokNode, deleteKwokNode } from '../support/kwok-node.ts';
+import { startTestRuntime } from '../support/runtime.ts';
 
 // The operators' view through the real CLI (lib/cli/bin.js, a process of its own) against DynamoDB Local,
 // ElasticMQ and a real cluster of the harness: a table, a heal queue and a kwok Node of this file's own, so
@@ -352,4 +357,101 @@ describe('heal modes', () => {
     expect(table.stdout).toMatch(/HEAL MODE/);
     expect(table.stdout).toMatch(new RegExp(`${down}\\s+staging\\s+0\\s+auto \\(cluster\\)`));
   });
+});
+
+describe('approve mode end to end: a real runtime heals a node that lost its heartbeat once a person approves', () => {
+  let runtime: Runtime;
+  let lost: string;
+
+  beforeAll(async () => {
+    // Healing's thresholds, short for the test; the runtime hands them to its functions (lib/contract.ts tunables).
+    process.env.CAPSTAN_HEAL_NOT_READY_SECONDS = '1';
+    process.env.CAPSTAN_HEAL_LEASE_SILENT_SECONDS = '1';
+    process.env.CAPSTAN_HEAL_RECHECK_SECONDS = '2';
+    runtime = await startTestRuntime('heal-cli');
+    stateFile = join(dir, 'runtime-e2e.json');
+    writeFileSync(stateFile, JSON.stringify(runtime.state));
+    lost = await createKwokNode(kube, 42);
+    await eventually('kwok to make the node Ready', async () => {
+      const view = await gatewayOf(kube).readNode(lost);
+      return view?.ready === 'True' && view.leaseRenewedAt && view.taints.length === 0 ? view : undefined;
+    });
+  });
+
+  afterAll(async () => {
+    if (lost) await deleteKwokNode(kube, lost);
+    await runtime?.stop();
+  });
+
+  it('suspected, awaiting approval in `nodes` and `heal list`, then approved through the CLI and fenced', async () => {
+    expect((await capstan('env', 'set', 'staging', '--heal-mode', 'approve')).code).toBe(0);
+
+    // The kubelet dies: a foreign holder takes the Lease over, so kwok renews neither it nor the node's status.
+    const now = new Date().toISOString().replace('Z', '000Z');
+    await kube.coordination.patchNamespacedLease(
+      {
+        name: lost,
+        namespace: NODE_LEASE_NAMESPACE,
+        body: { spec: { holderIdentity: 'capstan-test', leaseDurationSeconds: 3600, renewTime: now } },
+      },
+      mergePatch,
+    );
+    await eventually(
+      'the node lifecycle controller to mark the node Unknown',
+      async () => ((await gatewayOf(kube).readNode(lost))?.ready === 'Unknown' ? true : undefined),
+      150_000,
+      1_000,
+    );
+
+    await runtime.runScheduled('sweep');
+    const waiting = await eventually(
+      '`capstan heal list` to show the heal awaiting approval',
+      async () => {
+        const heals = JSON.parse((await capstan('heal', 'list', '--json')).stdout) as NodeHeal[];
+        return heals.find((h) => h.node === lost && h.phase === 'awaiting-approval');
+      },
+      60_000,
+      1_000,
+    );
+    expect(waiting).toMatchObject({ cluster: cluster!.name, mode: 'approve', cordonedByCapstan: false });
+    const { clusters } = await nodesJson('--cluster', cluster!.name);
+    const row = clusters[0]?.reachable ? clusters[0].nodes.find((n) => n.node === lost) : undefined;
+    expect(row).toMatchObject({
+      ready: 'Unknown',
+      cordoned: false,
+      leaseHolder: 'capstan-test',
+      verdict: { lost: true },
+      heal: { phase: 'awaiting-approval', mode: 'approve' },
+    });
+    // Nothing was done to the node while it waited.
+    expect(row?.taints.some((t) => t.startsWith('node.kubernetes.io/out-of-service'))).toBe(false);
+
+    const approved = await capstan('heal', 'approve', cluster!.name, lost);
+    expect(approved).toMatchObject({ code: 0, stdout: expect.stringContaining('approved: capstan fences') });
+    const fenced = await eventually(
+      '`capstan heal show` to show the node fenced',
+      async () => {
+        const shown = JSON.parse((await capstan('heal', 'show', cluster!.name, lost, '--json')).stdout) as {
+          heal: NodeHeal;
+        };
+        return shown.heal.phase === 'fenced' ? shown : undefined;
+      },
+      90_000,
+      1_000,
+    );
+    expect(fenced.heal).toMatchObject({
+      approvedBy: 'ana',
+      cordonedByCapstan: true,
+      cordonedAt: expect.any(String),
+      taintedAt: expect.any(String),
+      fencedAt: expect.any(String),
+    });
+    const after = await nodesJson('--cluster', cluster!.name);
+    const fencedRow = after.clusters[0]?.reachable ? after.clusters[0].nodes.find((n) => n.node === lost) : undefined;
+    expect(fencedRow).toMatchObject({ cordoned: true, heal: { phase: 'fenced' } });
+    expect(fencedRow?.taints).toContain('node.kubernetes.io/out-of-service=nodeshutdown:NoExecute');
+    // The history shows the person's approval among healing's own steps.
+    const shown = await capstan('heal', 'show', cluster!.name, lost);
+    expect(shown.stdout).toMatch(/heal\.approve\s+accepted/);
+  }, 400_000);
 });
