@@ -239,6 +239,7 @@ describe('capstan CLI', () => {
     [['heal', 'cancel', 'east', 'Node_1'], 'node "Node_1" must be a DNS-1123 subdomain'],
     [['heal', 'show', 'east', '-n1'], "unknown option '-n1'"],
     [['heal', 'list', '--everything'], "unknown option '--everything'"],
+    [['heal', 'list', '--cluster', 'East'], '--cluster "East" must be a DNS-1123 label'],
     [['nodes', 'east'], 'too many arguments'],
   ])('heal and nodes refuse bad arguments with exit 2 before touching the table: %j', async (args, message) => {
     const { code, stderr } = await capstan(...args);
