@@ -9,7 +9,8 @@ import { isoTime } from './image-event.ts';
 import { invalidField, parsePayload } from './payload.ts';
 import type { Ignored } from './types.ts';
 
-const PRODUCER = 'kubernetes-event-exporter';
+export const KUBERNETES_EVENT_EXPORTER = 'kubernetes-event-exporter';
+const PRODUCER = KUBERNETES_EVENT_EXPORTER;
 
 /** metav1.Time and MicroTime marshal a zero time as `null`; the legacy recorder leaves `eventTime` zero. */
 const TimeSchema = DateTimeSchema.nullish();

@@ -219,7 +219,8 @@ describe('CDK stack from lib/topology.ts', () => {
     template.resourceCountIs('AWS::Events::Rule', scheduled.length + 1); // + the ECR push rule
     for (const name of scheduled) {
       template.hasResourceProperties('AWS::Events::Rule', {
-        ScheduleExpression: `rate(${spec(name).scheduleMinutes} minutes)`,
+        // CloudWatch's own spelling: `rate(1 minute)`, `rate(5 minutes)`.
+        ScheduleExpression: `rate(${spec(name).scheduleMinutes} minute${spec(name).scheduleMinutes === 1 ? '' : 's'})`,
         Targets: [
           Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.functions.get(name)?.fn as IConstruct), 'Arn'] } }),
         ],

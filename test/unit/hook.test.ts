@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CapstanEvent } from '../../events/index.ts';
 import { acceptHook } from '../../lib/ingest/hook.ts';
+import { KUBERNETES_HOOK_ROUTE } from '../../lib/ingest/kube-hook.ts';
 import { matchPath } from '../../lib/runtime/http.ts';
 import { imageSource, imageSources } from '../../lib/sources/index.ts';
 import { functions } from '../../lib/topology.ts';
@@ -96,9 +97,10 @@ describe('POST /hooks/<registry>', () => {
 });
 
 describe('routes', () => {
-  it('the topology serves exactly one hook route per HTTP registry source', () => {
+  it('the topology serves exactly one hook route per HTTP registry source, plus the kubernetes route', () => {
     const hooks = functions.ingest.routes.map((r) => r.path).filter((p) => p.startsWith('/hooks/'));
-    expect(hooks.sort()).toEqual(imageSources.flatMap((s) => (s.route ? [s.route] : [])).sort());
+    const registries = imageSources.flatMap((s) => (s.route ? [s.route] : []));
+    expect(hooks.sort()).toEqual([...registries, KUBERNETES_HOOK_ROUTE].sort());
   });
 
   it('matches API Gateway path templates as the local server serves them', () => {
@@ -106,6 +108,8 @@ describe('routes', () => {
     expect(matchPath('/hooks/dockerhub/{secret}', '/hooks/dockerhub/')).toBeUndefined();
     expect(matchPath('/hooks/dockerhub/{secret}', '/hooks/dockerhub/a/b')).toBeUndefined();
     expect(matchPath('/hooks/dockerhub/{secret}', '/hooks/dockerhub/%E0%A4%A')).toBeUndefined();
+    expect(matchPath(KUBERNETES_HOOK_ROUTE, '/hooks/kubernetes/dc2')).toEqual({ cluster: 'dc2' });
+    expect(matchPath(KUBERNETES_HOOK_ROUTE, '/hooks/kubernetes/')).toBeUndefined();
     expect(matchPath('/events', '/events')).toEqual({});
     expect(matchPath('/events', '/events/x')).toBeUndefined();
   });
