@@ -1,14 +1,14 @@
 import { stringify } from 'yaml';
 
 /**
- * The part of kubernetes-event-exporter's config that matters to capstan: only the Node's NodeNotReady (what
- * lib/sources/k8s-events.ts takes as a candidate) goes to capstan, so the exporter's other Events stay out of
+ * The part of kubernetes-event-exporter's config that matters to capstan: only NodeNotReady on a Node or a Pod
+ * (what lib/sources/k8s-events.ts takes as a candidate) goes to capstan, so the exporter's other Events stay out of
  * the edge. The exporter's rules are unanchored regular expressions, hence `^...$`. No rule on the component:
  * an Event recorded through events.k8s.io names its controller in `reportingComponent` only, and the route
  * itself checks it is node-controller's.
  */
 const route = (receiver: string) => ({
-  routes: [{ match: [{ receiver, kind: '^Node$', reason: '^NodeNotReady$' }] }],
+  routes: [{ match: [{ receiver, kind: '^(Node|Pod)$', reason: '^NodeNotReady$' }] }],
 });
 
 const RECEIVER = 'capstan';

@@ -176,6 +176,11 @@ describe('kubernetes-event-exporter, configured with what `capstan hooks --clust
     const [candidate] = normalizeKubernetesEvent(event, new Date()).events;
     expect(answer).toEqual({ status: 202, body: { accepted: [candidate!.id], ignored: [] } });
     expect(await received(candidate!.id)).toMatchObject({ receivedAt: expect.any(String) });
+    // Healing's answer: dc2 is no cluster of this runtime, so nothing is read or done, and that is recorded.
+    const entry = await eventually('the heal history entry of the candidate', async () =>
+      (await queryHistory(createDb(runtime.state.table), { cluster })).find((e) => e.eventId === candidate!.id),
+    );
+    expect(entry).toMatchObject({ eventType: 'node.lost', outcome: 'skipped', code: 'not-found' });
   });
 
   it("another cluster's token is refused (401), and so is an Event naming another cluster (403)", async () => {
@@ -191,10 +196,19 @@ describe('kubernetes-event-exporter, configured with what `capstan hooks --clust
     expect((await asExporter(other.receiver, { ...nodeNotReady(), clusterName: 'dc1' })).status).toBe(202);
   });
 
-  it("a pod's NodeNotReady is answered as ignored, with the reason", async () => {
+  it("a pod's NodeNotReady is a candidate naming the pod; the kubelet's own is answered as ignored", async () => {
     const { receiver } = await exporter(cluster);
-    const answer = await asExporter(receiver, JSON.parse(fixture('k8s-event-pod-node-not-ready')));
-    expect(answer).toMatchObject({ status: 202, body: { accepted: [], ignored: [expect.stringContaining('Pod')] } });
+    const pod = JSON.parse(fixture('k8s-event-pod-node-not-ready'));
+    const [candidate] = normalizeKubernetesEvent(pod, new Date()).events;
+    expect(candidate?.data).toMatchObject({ pod: { namespace: 'shop', name: 'orders-db-0' } });
+    expect(await asExporter(receiver, pod)).toEqual({ status: 202, body: { accepted: [candidate!.id], ignored: [] } });
+    expect(await received(candidate!.id)).toMatchObject({ receivedAt: expect.any(String) });
+    const kubelet = { ...nodeNotReady(), source: { component: 'kubelet' }, reportingComponent: 'kubelet' };
+    const answer = await asExporter(receiver, kubelet);
+    expect(answer).toMatchObject({
+      status: 202,
+      body: { accepted: [], ignored: [expect.stringContaining('kubelet')] },
+    });
   });
 
   it('the SQS sink: the raw Event on the kubeEvents queue becomes a node.lost the heal function receives', async () => {

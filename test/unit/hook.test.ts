@@ -164,7 +164,7 @@ describe("capstan hooks: kubernetes-event-exporter's setting", () => {
     const config = parse(row.configure);
     expect(config).toEqual({
       clusterName: 'dc2',
-      route: { routes: [{ match: [{ receiver: 'capstan', kind: '^Node$', reason: '^NodeNotReady$' }] }] },
+      route: { routes: [{ match: [{ receiver: 'capstan', kind: '^(Node|Pod)$', reason: '^NodeNotReady$' }] }] },
       receivers: [{ name: 'capstan', webhook: { endpoint: row.url, headers: { Authorization: row.value } } }],
     });
     // The header as the exporter sends it (pkg/sinks/webhook.go: its Content-Type, then the configured headers).

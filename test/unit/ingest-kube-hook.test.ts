@@ -82,11 +82,30 @@ describe('POST /hooks/kubernetes/<cluster>', () => {
     expect(answer.sent).toEqual([]);
   });
 
-  it("answers a pod's NodeNotReady as ignored, with the reason, and enqueues nothing", async () => {
+  it("turns a pod's Warning NodeNotReady into a candidate naming the pod (healing reads its node)", async () => {
     const answer = await post('dc2', fixture('k8s-event-pod-node-not-ready'));
+    expect(answer).toMatchObject({ status: 202, body: { accepted: [expect.any(String)], ignored: [] } });
+    expect(answer.sent.map((e) => e.data)).toEqual([
+      expect.objectContaining({ cluster: 'dc2', pod: { namespace: 'shop', name: 'orders-db-0' } }),
+    ]);
+  });
+
+  it("refuses a pod's NodeNotReady whose pod name the contract refuses with 400, naming the exporter's field", async () => {
+    const pod = JSON.parse(fixture('k8s-event-pod-node-not-ready'));
+    const answer = await post(
+      'dc2',
+      JSON.stringify({ ...pod, involvedObject: { ...pod.involvedObject, name: 'Orders_DB' } }),
+    );
+    expect(answer).toMatchObject({ status: 400, body: { reason: expect.stringContaining('involvedObject.name') } });
+    expect(answer.sent).toEqual([]);
+  });
+
+  it("answers the kubelet's own NodeNotReady as ignored, with the reason, and enqueues nothing", async () => {
+    const kubelet = { ...JSON.parse(nodeNotReady), source: { component: 'kubelet' }, reportingComponent: 'kubelet' };
+    const answer = await post('dc2', JSON.stringify(kubelet));
     expect(answer).toMatchObject({
       status: 202,
-      body: { accepted: [], ignored: [expect.stringContaining("a pod's NodeNotReady names no node")] },
+      body: { accepted: [], ignored: [expect.stringContaining('reported by "kubelet"')] },
     });
     expect(answer.sent).toEqual([]);
   });
@@ -162,8 +181,8 @@ describe("kubernetes-event-exporter's SQS sink (the kubeEvents queue)", () => {
 
   it('ignores what is no candidate, with the reason', async () => {
     const { sent, enqueue } = collect();
-    const result = await acceptQueuedKubeEvent(fixture('k8s-event-pod-node-not-ready'), enqueue, NOW);
-    expect(result).toMatchObject({ accepted: [], ignored: [expect.stringContaining('names no node')] });
+    const result = await acceptQueuedKubeEvent(fixture('k8s-event-pod-scheduled'), enqueue, NOW);
+    expect(result).toMatchObject({ accepted: [], ignored: [expect.stringContaining('not a NodeNotReady event')] });
     expect(sent).toEqual([]);
   });
 

@@ -73,14 +73,18 @@ const exported = (shape: EventShape) =>
       return event;
     });
 
-/** The node.lost the edge must enqueue: the id as the source derives it (one per Event occurrence), for this node. */
-const candidate = (payload: unknown, node: string): ExpectedEvent => {
+/** What a candidate names: the node, or (a pod's NodeNotReady) the pod, whose node healing reads. */
+const target = (data: { node?: string; pod?: { namespace: string; name: string } }) =>
+  data.node ?? (data.pod ? `${data.pod.namespace}/${data.pod.name}` : undefined);
+
+/** The node.lost the edge must enqueue: the id as the source derives it (one per Event occurrence), for this object. */
+const candidate = (payload: unknown, named: string): ExpectedEvent => {
   const [event] = normalizeKubernetesEvent(payload, new Date(), CLUSTER).events;
   if (!event) throw new Error('generated a NodeNotReady that is no candidate');
   return {
     id: event.id,
     differs: (got) =>
-      got.type === 'node.lost' && got.data.cluster === CLUSTER && got.data.node === node && got.id === event.id
+      got.type === 'node.lost' && got.data.cluster === CLUSTER && target(got.data) === named && got.id === event.id
         ? undefined
         : `got ${JSON.stringify(got).slice(0, 300)}`,
   };
@@ -93,20 +97,42 @@ const produced = (payload: Record<string, unknown>, note: string, events: readon
   contentType: 'application/json',
 });
 
-const valid: fc.Arbitrary<Produced> = fc
-  .tuple(nodeName, fc.constantFrom<EventShape['reportedVia']>('source', 'reportingComponent'))
-  .chain(([name, reportedVia]) =>
-    exported({
-      kind: 'Node',
-      name,
-      reason: 'NodeNotReady',
-      type: 'Normal',
-      component: 'node-controller',
-      reportedVia,
-    }).map((payload) => produced(payload, `Node ${name} NodeNotReady`, [candidate(payload, name)])),
-  );
+const viaOf = fc.constantFrom<EventShape['reportedVia']>('source', 'reportingComponent');
 
-/** What the exporter forwards and capstan passes over: a pod's NodeNotReady, the kubelet's, other reasons. */
+/** node-controller's NodeNotReady: Normal on the Node, Warning on each of the node's pods. */
+const valid: fc.Arbitrary<Produced> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.tuple(nodeName, viaOf).chain(([name, reportedVia]) =>
+      exported({
+        kind: 'Node',
+        name,
+        reason: 'NodeNotReady',
+        type: 'Normal',
+        component: 'node-controller',
+        reportedVia,
+      }).map((payload) => produced(payload, `Node ${name} NodeNotReady`, [candidate(payload, name)])),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(label, nodeName, viaOf).chain(([namespace, name, reportedVia]) =>
+      exported({
+        kind: 'Pod',
+        namespace,
+        name,
+        reason: 'NodeNotReady',
+        type: 'Warning',
+        component: 'node-controller',
+        reportedVia,
+      }).map((payload) =>
+        produced(payload, `Pod ${namespace}/${name} NodeNotReady`, [candidate(payload, `${namespace}/${name}`)]),
+      ),
+    ),
+  },
+);
+
+/** What the exporter forwards and capstan passes over: the kubelet's NodeNotReady, the wrong type, other reasons. */
 const ignored: fc.Arbitrary<Produced> = fc
   .tuple(
     nodeName,
@@ -115,8 +141,16 @@ const ignored: fc.Arbitrary<Produced> = fc
         kind: 'Pod',
         namespace: 'shop',
         reason: 'NodeNotReady',
-        type: 'Warning',
+        type: 'Normal',
         component: 'node-controller',
+        reportedVia: 'source',
+      },
+      {
+        kind: 'Pod',
+        namespace: 'shop',
+        reason: 'NodeNotReady',
+        type: 'Warning',
+        component: 'kubelet',
         reportedVia: 'source',
       },
       { kind: 'Node', reason: 'NodeNotReady', type: 'Normal', component: 'kubelet', reportedVia: 'source' },
@@ -209,7 +243,8 @@ export const kubernetesRoute = (secrets: Secrets): RouteFuzzSpec => {
     mutationExpect: [202, 400, 403],
     corresponds: (body: Buffer, event: CapstanEvent) => {
       if (event.type !== 'node.lost' || event.data.cluster !== CLUSTER) return `not a node.lost of ${CLUSTER}`;
-      return body.toString('utf8').includes(event.data.node) ? undefined : `node ${event.data.node} is not in the body`;
+      const name = event.data.node ?? event.data.pod?.name ?? '';
+      return name && body.toString('utf8').includes(name) ? undefined : `${name || 'no name'} is not in the body`;
     },
     extra: [
       {
