@@ -251,6 +251,23 @@ describe('CDK stack from lib/topology.ts', () => {
     });
   });
 
+  it("gives kubernetes-event-exporter's SQS sink a policy to send to the kubeEvents queue, and nothing else", () => {
+    const queue = logicalId(stack.queues.get('kubeEvents').queue);
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['sqs:SendMessage', 'sqs:GetQueueUrl', 'sqs:GetQueueAttributes'],
+            Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
+          },
+        ],
+      },
+    });
+    template.hasOutput('KubeEventsSenderPolicyArn', {});
+    template.hasOutput('KubeEventsQueueName', {});
+  });
+
   it('serves each topology route on the HTTP API, throttled and access-logged', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
     for (const route of routes) {

@@ -145,8 +145,7 @@ export const hooksCommand = async (
   const clusters = o.cluster ? [o.cluster] : await registeredClusters(state, local);
   const sqs: SqsTarget = {
     queueName:
-      (local ? state?.queues.kubeEvents?.url.split('/').pop() : undefined) ??
-      '<the queue name ending the stack output KubeEventsQueueUrl>',
+      (local ? state?.queues.kubeEvents?.url.split('/').pop() : undefined) ?? '<the stack output KubeEventsQueueName>',
     region: (local ? state?.region : (process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION)) ?? '<region>',
   };
   const exporters = (clusters ?? []).map((cluster) => exporterRow(base, token, cluster, sqs));
