@@ -203,8 +203,11 @@ heal
 
 program
   .command('hooks')
-  .description("each registry's webhook URL and its own secret, to paste into the registry's settings")
+  .description(
+    "each registry's webhook URL and its own secret, and each cluster's kubernetes-event-exporter config, to paste",
+  )
   .option('--url <url>', 'the API base URL of a deployed stack (default: the local `capstan up`)')
+  .option('--cluster <name>', "only this cluster's kubernetes-event-exporter config (registered or not)")
   .option('--json', 'machine-readable output')
   .action(async (o) => (await commands.hooks()).hooksCommand(o, out));
 
