@@ -32,6 +32,8 @@ export const REASONS = {
   // Healing (lib/heal): why a node was not fenced, or a heal stopped. The first nine are lostVerdict's codes.
   'node-absent': 'the API server has no such node',
   'node-ready': 'the node is Ready: a candidate event is not proof',
+  'kubelet-reporting': 'the node is Ready=False, which its kubelet posts: it is alive, so it is never fenced',
+  'not-back': 'the node is not Ready again (yet): the heal goes on',
   'not-ready-too-briefly': 'the node has not been Unknown or False long enough (looked at again later)',
   'lease-renewed': "the node's Lease is still renewed: its kubelet may be alive",
   'no-lease': 'the node has no heartbeat Lease, so its kubelet cannot be proven silent',

@@ -151,7 +151,8 @@ export const functions = {
     memoryMb: 256,
     // Every minute: the node.lost candidates of clusters with no event forwarder.
     scheduleMinutes: 1,
-    emits: ['node.lost', 'node.recovered'],
+    // Candidates, and a nudge (heal.check) for a heal whose chain of looks was lost.
+    emits: ['node.lost', 'node.recovered', 'heal.check'],
     readsClusterCredentials: true,
   },
 } as const satisfies Record<string, FunctionSpec>;

@@ -13,6 +13,12 @@ export interface HealSettings {
   readonly fenceTimeoutSeconds: number;
   /** How long one step holds its node's lease: longer than the function's timeout. */
   readonly leaseSeconds: number;
+  /**
+   * A heal under way whose record has not moved for this long has lost its chain of looks (a crash between
+   * two writes, a look given up): the next event or the sweep carries it on. Every live chain touches the
+   * record at each look, so this is many looks long.
+   */
+  readonly staleAfterSeconds: number;
 }
 
 export const defaultHealSettings: HealSettings = {
@@ -22,6 +28,7 @@ export const defaultHealSettings: HealSettings = {
   maxRechecks: 20,
   fenceTimeoutSeconds: 900,
   leaseSeconds: 60,
+  staleAfterSeconds: 300,
 };
 
 export const healSettingsFromEnv = (source: NodeJS.ProcessEnv = process.env): HealSettings => {
@@ -47,5 +54,6 @@ export const healSettingsFromEnv = (source: NodeJS.ProcessEnv = process.env): He
       recheckSeconds: recheck,
     },
     fenceTimeoutSeconds: num('CAPSTAN_HEAL_FENCE_TIMEOUT_SECONDS', d.fenceTimeoutSeconds),
+    staleAfterSeconds: Math.max(60, recheck * 30),
   };
 };

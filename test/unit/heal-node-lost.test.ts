@@ -57,8 +57,9 @@ describe('lostVerdict: proof before action', () => {
     );
   });
 
-  it('Ready False (kubelet alive but unhealthy) with a silent Lease is lost as well', () => {
-    expect(lostVerdict(seen(silent('n1', 300, { ready: 'False' }), healthy(4))).lost).toBe(true);
+  it('Ready False is posted by a live kubelet: never lost, however old its Lease looks (its clock may be behind)', () => {
+    const verdict = lostVerdict(seen(silent('n1', 300, { ready: 'False' }), healthy(4)));
+    expect(verdict).toMatchObject({ lost: false, code: 'kubelet-reporting', recheckAfterSeconds: 60 });
   });
 
   it.each([

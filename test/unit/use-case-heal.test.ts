@@ -141,7 +141,10 @@ describe('heal: candidates that are not proof change nothing', () => {
     untouched(t);
     expect(healSteps(t)).toEqual(['heal.prove skipped not-ready-too-briefly']);
     const [look] = nextChecks(t);
-    expect(look).toMatchObject({ delay: 40, check: { data: { step: 'prove', cause: 'lost-1', attempt: 1 } } });
+    expect(look).toMatchObject({
+      delay: 40,
+      check: { data: { step: 'prove', cause: 'outage:2026-12-01T09:59:40.000Z', attempt: 1 } },
+    });
     t.clock.advance(30);
     t.kube.nodes(CLUSTER).nodes.set(LOST, healthyNode(LOST, t.clock.now(), 1));
     await heal(look!.check, t.deps);
@@ -312,7 +315,7 @@ describe('sweep', () => {
   it('sends node.lost for nodes not Ready and node.recovered for healed nodes Ready again, once per outage', async () => {
     const t = await setUp();
     const sweep = t.depsOf('sweep');
-    expect(await sweepNodes(sweep)).toEqual([{ cluster: CLUSTER, lost: [LOST], recovered: [] }]);
+    expect(await sweepNodes(sweep)).toEqual([{ cluster: CLUSTER, lost: [LOST], recovered: [], nudged: [] }]);
     const first = t.queue.take().map((s) => `${s.event.type} ${s.event.subject} ${s.destination.queue}`);
     expect(first).toEqual([`node.lost ${CLUSTER}/${LOST} heal`]);
     await sweepNodes(sweep);
@@ -333,6 +336,115 @@ describe('sweep', () => {
     t.kube.unreachable(CLUSTER);
     const result = await sweepNodes(t.depsOf('sweep'));
     expect(result).toContainEqual(expect.objectContaining({ cluster: CLUSTER, error: expect.any(String) }));
-    expect(result).toContainEqual({ cluster: 'dc2', lost: ['x'], recovered: [] });
+    expect(result).toContainEqual({ cluster: 'dc2', lost: ['x'], recovered: [], nudged: [] });
+  });
+});
+
+describe('heal: the table is the truth (what the review of issue 10 found)', () => {
+  it('a heal left suspected by a crash after it started is carried on by the sweep once it is stale', async () => {
+    const t = await setUp();
+    await t.deps.store.heals.start({
+      cluster: CLUSTER,
+      node: LOST,
+      mode: 'auto',
+      eventId: 'crashed',
+      suspectedAt: t.clock.now().toISOString(),
+    });
+    // A candidate while the heal is fresh changes nothing: its own chain may be alive.
+    await heal(lostEvent(t, 'again'), t.deps);
+    expect(node(t).unschedulable).toBe(false);
+    t.clock.advance(defaultHealSettings.staleAfterSeconds + 1);
+    t.kube.nodes(CLUSTER).nodes.set(LOST, silentNode(LOST, t.clock.now(), 600));
+    const [swept] = await sweepNodes(t.depsOf('sweep'));
+    expect(swept?.nudged).toEqual([LOST]);
+    const nudge = t.queue.ofType('heal.check')[0];
+    expect(nudge?.data).toMatchObject({ step: 'prove', attempt: 0 });
+    await heal(nudge!, t.deps);
+    expect(await heals(t)).toMatchObject({ phase: 'fenced', cordonedByCapstan: true });
+  });
+
+  it('a fenced heal whose Node was deleted neither counts against the storm guard nor lasts: the sweep ends it', async () => {
+    const t = await setUp();
+    await heal(lostEvent(t), t.deps);
+    expect((await heals(t))?.phase).toBe('fenced');
+    t.kube.nodes(CLUSTER).nodes.delete(LOST);
+    // Another node is lost: with the deleted one still counted, 2 of 4 would be a storm.
+    t.kube.nodes(CLUSTER).nodes.set('worker-3', silentNode('worker-3', t.clock.now(), 120));
+    await heal(lostEvent(t, 'lost-w3', 'worker-3'), t.deps);
+    expect(await t.deps.store.heals.get(CLUSTER, 'worker-3')).toMatchObject({ phase: 'fenced' });
+    t.queue.take();
+    await sweepNodes(t.depsOf('sweep'));
+    const nudge = t.queue.ofType('heal.check').find((c) => c.data.node === LOST);
+    await heal(nudge!, t.deps);
+    expect(await heals(t)).toMatchObject({ phase: 'cancelled' });
+    expect(healSteps(t, LOST).slice(-1)).toEqual(['heal.end skipped node-absent']);
+  });
+
+  it('a late node.recovered for a node that is down again changes nothing', async () => {
+    const t = await setUp();
+    t.kube.nodes(CLUSTER).pods.set('db-0', { namespace: 'shop', name: 'db-0', node: LOST, deleting: true, claims: [] });
+    await heal(lostEvent(t), t.deps);
+    expect((await heals(t))?.phase).toBe('fencing');
+    await heal(recoveredEvent(t, 'late'), t.deps);
+    expect(await heals(t)).toMatchObject({ phase: 'fencing' });
+    expect(healSteps(t).slice(-1)).toEqual(['heal.recover skipped not-back']);
+  });
+
+  it('a node cordoned by capstan that flaps back and dies again before the taint goes back to fencing, proven again', async () => {
+    const t = await setUp({ environment: 'production' });
+    await heal(lostEvent(t), t.deps);
+    const key = { cluster: CLUSTER, node: LOST };
+    // Approved, cordoned, then it came back before the taint: recovery will undo capstan's cordon.
+    await t.deps.store.heals.advance(key, ['awaiting-approval'], 'recovering', {
+      cordonedByCapstan: true,
+      updatedAt: t.clock.now().toISOString(),
+    });
+    t.kube.nodes(CLUSTER).nodes.set(LOST, { ...node(t), unschedulable: true });
+    const { healCheck } = await import('../../lib/heal/render/events.ts');
+    await heal(healCheck(CLUSTER, LOST, 'o', 1, t.clock.now(), 'recover'), t.deps);
+    expect(await heals(t)).toMatchObject({ phase: 'fencing' });
+    const [look] = nextChecks(t);
+    expect(look?.check.data.step).toBe('fence');
+    await heal(look!.check, t.deps);
+    expect(await heals(t)).toMatchObject({ phase: 'fenced' });
+    expect(node(t).taints).toContainEqual(expect.objectContaining(OUT_OF_SERVICE_TAINT));
+  });
+
+  it("a person's cancel holds for the outage it was about; the node's next outage is healed", async () => {
+    const t = await setUp({ environment: 'production' });
+    await heal(lostEvent(t), t.deps);
+    const key = { cluster: CLUSTER, node: LOST };
+    const at = t.clock.now().toISOString();
+    await t.deps.store.heals.advance(key, ['awaiting-approval'], 'cancelled', {
+      cancelledBy: 'ana',
+      cancelledAt: at,
+      updatedAt: at,
+    });
+    t.clock.advance(30);
+    await heal(lostEvent(t, 'pod-event'), t.deps);
+    expect(await heals(t)).toMatchObject({ phase: 'cancelled' });
+    expect(healSteps(t).slice(-1)).toEqual(['heal.prove skipped cancelled']);
+    // It came back and was lost again: a new outage.
+    t.clock.advance(600);
+    t.kube.nodes(CLUSTER).nodes.set(LOST, silentNode(LOST, t.clock.now(), 120));
+    await heal(lostEvent(t, 'next-outage'), t.deps);
+    expect(await heals(t)).toMatchObject({ phase: 'awaiting-approval' });
+  });
+
+  it('a taint whose time was not recorded is dated by its timeAdded, so the stall timeout still runs', async () => {
+    const t = await setUp();
+    const added = new Date(t.clock.now().getTime() - 2000 * 1000).toISOString();
+    t.kube.nodes(CLUSTER).nodes.set(LOST, {
+      ...node(t),
+      unschedulable: true,
+      taints: [{ ...OUT_OF_SERVICE_TAINT, timeAdded: added }],
+    });
+    t.kube.nodes(CLUSTER).pods.set('db-0', { namespace: 'shop', name: 'db-0', node: LOST, deleting: true, claims: [] });
+    await t.deps.store.heals.start({ cluster: CLUSTER, node: LOST, mode: 'auto', eventId: 'e', suspectedAt: added });
+    await t.deps.store.heals.advance({ cluster: CLUSTER, node: LOST }, ['suspected'], 'fencing', { updatedAt: added });
+    const { healCheck } = await import('../../lib/heal/render/events.ts');
+    await heal(healCheck(CLUSTER, LOST, 'o', 1, t.clock.now(), 'fence'), t.deps);
+    expect(await heals(t)).toMatchObject({ taintedAt: added });
+    expect(healSteps(t).slice(-1)).toEqual(['heal.fence failed fence-stalled']);
   });
 });

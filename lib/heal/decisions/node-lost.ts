@@ -40,6 +40,7 @@ export interface LostObservation {
 export type NotLostCode =
   | 'node-absent'
   | 'node-ready'
+  | 'kubelet-reporting'
   | 'not-ready-too-briefly'
   | 'lease-renewed'
   | 'no-lease'
@@ -110,6 +111,13 @@ export const lostVerdict = (seen: LostObservation, policy: LostPolicy = defaultL
   };
 
   if (node.ready === 'True') return no('node-ready', `node ${node.name} is Ready`, figures);
+  if (node.ready === 'False') {
+    // False is posted by the kubelet itself: it is alive. Should it go silent, the node controller marks the
+    // node Unknown after its grace period, measured on the controller's own clock; the Lease's renewTime is
+    // the kubelet's clock, which may be skewed, so it is never the only sign of silence.
+    const reason = `node ${node.name} is Ready=False: its kubelet still posts status (the node controller marks a silent one Unknown)`;
+    return no('kubelet-reporting', reason, figures, policy.notReadyForSeconds);
+  }
   if (node.controlPlane && !policy.allowControlPlane) {
     return no('control-plane', `node ${node.name} is a control-plane node, which healing leaves alone`, figures);
   }
@@ -151,7 +159,7 @@ export const lostVerdict = (seen: LostObservation, policy: LostPolicy = defaultL
 };
 
 /** Verdicts a change elsewhere in the cluster may overturn: the storm guards. */
-const OVERTURNABLE: readonly NotLostCode[] = ['storm', 'zone-storm', 'no-healthy-majority'];
+export const OVERTURNABLE: readonly NotLostCode[] = ['storm', 'zone-storm', 'no-healthy-majority'];
 
 /**
  * When to look at a node not proven lost again: when the verdict says (the threshold not yet passed, the

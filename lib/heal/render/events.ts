@@ -4,9 +4,10 @@ import { eventId, type HealCheck, type NodeLost, type NodeRecovered } from '../.
 import type { NodeView } from '../../kube/nodes.ts';
 
 /**
- * The events a sweep sends about a node. Their ids name the cluster, the node and the moment its Ready
- * condition last changed: every sweep during one outage (one a minute) sends the same node.lost, which the
- * queue and the idempotency record drop, while the next outage of the same node is an event of its own.
+ * The events a sweep sends about a node. Their ids name the cluster, the node, the moment its Ready
+ * condition last changed and the hour: every sweep during one outage (one a minute) sends the same
+ * node.lost within an hour, which the idempotency record drops, while the next outage of the same node is an
+ * event of its own, and a long outage is looked at afresh each hour (its earlier looks may have run out).
  */
 const swept = <E extends NodeLost | NodeRecovered>(
   type: E['type'],
@@ -17,7 +18,7 @@ const swept = <E extends NodeLost | NodeRecovered>(
 ): E =>
   ({
     specversion: '1.0',
-    id: eventId([type, cluster, node.name, node.readySince ?? 'never']),
+    id: eventId([type, cluster, node.name, node.readySince ?? 'never', String(Math.floor(now.getTime() / 3_600_000))]),
     type,
     source: 'capstan/sweep',
     time: now.toISOString(),

@@ -1,20 +1,12 @@
-import type { KubeGateway } from '../../kube/gateway.ts';
 import type { Change } from '../../kube/optimistic.ts';
-import type { Cluster } from '../../store/clusters.ts';
 import type { HealPatch, NodeHeal } from '../../store/heals.ts';
 import { fenceStep, hasOutOfServiceTaint, OUT_OF_SERVICE_TAINT } from '../decisions/fencing.ts';
-import type { NotLostCode } from '../decisions/node-lost.ts';
+import { OVERTURNABLE } from '../decisions/node-lost.ts';
 import type { HealDeps } from '../ports.ts';
 import { healCheck } from '../render/events.ts';
+import { fenced, podsGone, taintTime } from './fence-steps.ts';
 import { proveLost, verdictDetails } from './look.ts';
-import { type Look, type NodeAt, recordHealStep } from './record.ts';
-import { recover } from './recover.ts';
-
-/** Verdicts that say the node is not lost at all (as opposed to "not now": a storm, say). */
-const NOT_LOST: readonly NotLostCode[] = ['node-ready', 'lease-renewed', 'node-absent'];
-
-const seconds = (from: string | undefined, to: Date) =>
-  from === undefined ? undefined : Math.max(0, Math.round((to.getTime() - Date.parse(from)) / 1000));
+import { type Look, type NodeContext, recordHealStep, secondsSince } from './record.ts';
 
 const outcomeOf = (change: Change) => (change === 'changed' ? ('configured' as const) : ('unchanged' as const));
 
@@ -24,13 +16,13 @@ const outcomeOf = (change: Change) => (change === 'changed' ? ('configured' as c
  * controller do their part. Until the taint is on, the node is proven lost again right before each action
  * (it may have come back while a person approved); a node not lost after all is left as it was found.
  */
-export const fence = async (deps: HealDeps, cluster: Cluster, gateway: KubeGateway, node: string, look: Look) => {
-  const at: NodeAt = { cluster: cluster.name, environment: cluster.environment, node };
+export const fence = async (deps: HealDeps, ctx: NodeContext, look: Look) => {
+  const { cluster, gateway, node } = ctx;
   const key = { cluster: cluster.name, node };
-  const record = (step: Parameters<typeof recordHealStep>[3]) => recordHealStep(deps, look.cause, at, step);
+  const record = (step: Parameters<typeof recordHealStep>[3]) => recordHealStep(deps, look.cause, ctx.at, step);
   const patch = (p: Omit<HealPatch, 'updatedAt'>) =>
     deps.store.heals.advance(key, ['fencing'], 'fencing', { ...p, updatedAt: deps.now().toISOString() });
-  const lookAgain = async (delaySeconds: number) =>
+  const lookAgain = (delaySeconds: number) =>
     deps.enqueue(healCheck(cluster.name, node, look.origin, look.attempt + 1, deps.now(), 'fence'), { delaySeconds });
 
   for (let steps = 0; steps < 6; steps++) {
@@ -38,8 +30,7 @@ export const fence = async (deps: HealDeps, cluster: Cluster, gateway: KubeGatew
     if (heal?.phase !== 'fencing') return { outcome: 'superseded' as const, phase: heal?.phase };
     const live = await gateway.readNode(node);
     if (!live) {
-      const now = deps.now().toISOString();
-      await deps.store.heals.advance(key, ['fencing'], 'cancelled', { updatedAt: now });
+      await deps.store.heals.advance(key, ['fencing'], 'cancelled', { updatedAt: deps.now().toISOString() });
       await record({
         action: 'heal.fence',
         outcome: 'skipped',
@@ -50,15 +41,14 @@ export const fence = async (deps: HealDeps, cluster: Cluster, gateway: KubeGatew
     }
 
     if (!hasOutOfServiceTaint(live)) {
-      const verdict = await proveLost(deps, gateway, node);
+      const { verdict } = await proveLost(deps, ctx);
       if (!verdict.lost) {
         const details = verdictDetails(verdict);
-        if (NOT_LOST.includes(verdict.code)) {
-          return standDown(deps, cluster, gateway, heal, look, verdict.reason, verdict.code);
-        }
-        // A storm began while fencing waited: hold, and look again.
+        if (!OVERTURNABLE.includes(verdict.code)) return standDown(deps, ctx, heal, look, verdict.reason, details);
+        // A storm began while fencing waited: hold, and look again (the sweep nudges a heal left waiting).
+        await patch({});
         await record({ action: 'heal.fence', outcome: 'skipped', code: verdict.code, reason: verdict.reason, details });
-        await lookAgain(deps.settings.fence.recheckSeconds * 6);
+        if (look.attempt < deps.settings.maxRechecks) await lookAgain(deps.settings.fence.recheckSeconds * 6);
         return { outcome: 'skipped' as const, code: verdict.code };
       }
     }
@@ -74,39 +64,42 @@ export const fence = async (deps: HealDeps, cluster: Cluster, gateway: KubeGatew
         // Noted before acting: a cordon whose answer was lost reads as someone else's on the retry.
         if (!heal.cordonedByCapstan) await patch({ cordonedByCapstan: true });
         const change = await gateway.cordon(node);
-        await patch({ cordonedAt: now.toISOString() });
+        // Unchanged here means someone cordoned it between the read and the write: theirs, not capstan's.
+        await patch({ cordonedAt: now.toISOString(), ...(change === 'unchanged' ? { cordonedByCapstan: false } : {}) });
         await record({ action: 'heal.cordon', outcome: outcomeOf(change), reason: `cordoned ${node}` });
         continue;
       }
       case 'taint': {
         const change = await gateway.addTaint(node, OUT_OF_SERVICE_TAINT);
         await patch({ taintedAt: heal.taintedAt ?? now.toISOString() });
-        const reason = `tainted ${node} ${OUT_OF_SERVICE_TAINT.key}=${OUT_OF_SERVICE_TAINT.value}:${OUT_OF_SERVICE_TAINT.effect}${heal.cordonedByCapstan ? '' : ' (it was cordoned already: left to whoever cordoned it)'}`;
-        await record({ action: 'heal.taint', outcome: outcomeOf(change), reason });
+        const whose = heal.cordonedByCapstan ? '' : ' (cordoned already: that cordon is left to whoever made it)';
+        const taint = `${OUT_OF_SERVICE_TAINT.key}=${OUT_OF_SERVICE_TAINT.value}:${OUT_OF_SERVICE_TAINT.effect}`;
+        await record({ action: 'heal.taint', outcome: outcomeOf(change), reason: `tainted ${node} ${taint}${whose}` });
         continue;
       }
       case 'wait-pods':
       case 'wait-attachments': {
-        if (step.next === 'wait-attachments' && !heal.podsGoneAt) await podsGone(deps, heal, look, at, patch);
-        const waited = seconds(heal.taintedAt, now) ?? 0;
+        // A taint whose time was not recorded (a crash right after it) is dated by the node: its timeAdded.
+        const taintedAt = heal.taintedAt ?? taintTime(live);
+        if (step.next === 'wait-attachments' && !heal.podsGoneAt) await podsGone(deps, heal, look, ctx, patch);
+        await patch({ ...(heal.taintedAt ? {} : { taintedAt }) });
+        const waited = secondsSince(taintedAt, now) ?? 0;
         const what = step.next === 'wait-pods' ? 'pods' : 'VolumeAttachments';
         if (waited > deps.settings.fenceTimeoutSeconds) {
           const reason = `after ${waited}s, ${step.remaining.length} ${what} still on ${node}: ${step.remaining.slice(0, 5).join(', ')}`;
           await record({ action: 'heal.fence', outcome: 'failed', code: 'fence-stalled', reason });
+          // Looked at again far less often: the controllers may yet do it, or the node return.
+          await lookAgain(deps.settings.fence.recheckSeconds * 30);
           return { outcome: 'failed' as const, code: 'fence-stalled' as const };
         }
         const reason = `waiting for the controllers to remove ${step.remaining.length} ${what} (${waited}s since the taint)`;
-        await record({
-          action: 'heal.wait',
-          outcome: 'progressing',
-          reason,
-          details: { remaining: step.remaining.slice(0, 20) },
-        });
+        const details = { remaining: step.remaining.slice(0, 20) };
+        await record({ action: 'heal.wait', outcome: 'progressing', reason, details });
         await lookAgain(step.recheckAfterSeconds);
         return { outcome: 'progressing' as const, waitingFor: what };
       }
       case 'fenced':
-        return fenced(deps, heal, look, at, patch);
+        return fenced(deps, heal, look, ctx, patch);
     }
   }
   // Every step above either continues after acting or returns; six passes means the node keeps changing.
@@ -114,76 +107,39 @@ export const fence = async (deps: HealDeps, cluster: Cluster, gateway: KubeGatew
   return { outcome: 'progressing' as const };
 };
 
-type Patch = (p: Omit<HealPatch, 'updatedAt'>) => Promise<boolean>;
-
-const podsGone = async (deps: HealDeps, heal: NodeHeal, look: Look, at: NodeAt, patch: Patch) => {
-  const now = deps.now();
-  await patch({ podsGoneAt: now.toISOString() });
-  const took = seconds(heal.taintedAt, now);
-  await recordHealStep(deps, look.cause, at, {
-    action: 'heal.pods',
-    outcome: 'succeeded',
-    reason: `the pod GC removed every pod of ${at.node}${took === undefined ? '' : ` ${took}s after the taint`}`,
-    details: { secondsAfterTaint: took },
-  });
-};
-
-const fenced = async (deps: HealDeps, heal: NodeHeal, look: Look, at: NodeAt, patch: Patch) => {
-  if (!heal.podsGoneAt) await podsGone(deps, heal, look, at, patch);
-  const now = deps.now();
-  const iso = now.toISOString();
-  const moved = await deps.store.heals.advance(heal, ['fencing'], 'fenced', {
-    attachmentsGoneAt: iso,
-    fencedAt: iso,
-    updatedAt: iso,
-  });
-  if (!moved) return { outcome: 'superseded' as const };
-  const details = {
-    secondsToFence: seconds(heal.fencingAt ?? heal.suspectedAt, now),
-    podsGoneSecondsAfterTaint: seconds(heal.taintedAt, heal.podsGoneAt ? new Date(heal.podsGoneAt) : now),
-    attachmentsGoneSecondsAfterTaint: seconds(heal.taintedAt, now),
-  };
-  await recordHealStep(deps, look.cause, at, {
-    action: 'heal.fenced',
-    outcome: 'succeeded',
-    reason: `node ${at.node} is fenced: cordoned, out-of-service, no pod or VolumeAttachment left`,
-    details,
-  });
-  return { outcome: 'succeeded' as const, details };
-};
-
 /**
  * The node is not lost after all (it came back while fencing waited for a person or a look): nothing was
- * tainted yet. A cordon of capstan's is undone through recovery (after its stabilization period); with none,
- * the heal just ends.
+ * tainted yet. A cordon of capstan's is undone through recovery (after its stabilization period, by a look
+ * of its own); with none, the heal just ends.
  */
 const standDown = async (
   deps: HealDeps,
-  cluster: Cluster,
-  gateway: KubeGateway,
+  ctx: NodeContext,
   heal: NodeHeal,
   look: Look,
-  reason: string,
-  code: NotLostCode,
+  why: string,
+  details: Record<string, unknown>,
 ) => {
-  const at: NodeAt = { cluster: cluster.name, environment: cluster.environment, node: heal.node };
   const now = deps.now().toISOString();
-  if (heal.cordonedByCapstan) {
-    await deps.store.heals.advance(heal, ['fencing'], 'recovering', { recoveredAt: now, updatedAt: now });
-    await recordHealStep(deps, look.cause, at, {
+  const record = (reason: string) =>
+    recordHealStep(deps, look.cause, ctx.at, {
       action: 'heal.fence',
       outcome: 'skipped',
       code: 'node-returned',
-      reason: `${reason}: not fenced; capstan's cordon is undone once the node is stable`,
+      reason,
+      details,
     });
-    return recover(deps, cluster, gateway, heal.node, look);
+  if (heal.cordonedByCapstan) {
+    if (!(await deps.store.heals.advance(heal, ['fencing'], 'recovering', { recoveredAt: now, updatedAt: now }))) {
+      return { outcome: 'superseded' as const };
+    }
+    await record(`${why}: not fenced; capstan's cordon is undone once the node is stable`);
+    await deps.enqueue(healCheck(heal.cluster, heal.node, look.origin, look.attempt + 1, deps.now(), 'recover'));
+    return { outcome: 'skipped' as const, code: 'node-returned' as const };
   }
-  await deps.store.heals.advance(heal, ['fencing'], 'cancelled', { updatedAt: now });
-  await recordHealStep(deps, look.cause, at, {
-    action: 'heal.fence',
-    outcome: 'skipped',
-    code: 'node-returned',
-    reason: `${reason}: left alone (${code})`,
-  });
+  if (!(await deps.store.heals.advance(heal, ['fencing'], 'cancelled', { updatedAt: now }))) {
+    return { outcome: 'superseded' as const };
+  }
+  await record(`${why}: left alone`);
   return { outcome: 'skipped' as const, code: 'node-returned' as const };
 };

@@ -1,101 +1,84 @@
-import type { KubeGateway } from '../../kube/gateway.ts';
-import type { Cluster } from '../../store/clusters.ts';
+import type { NodeHeal } from '../../store/heals.ts';
 import { isActiveHeal } from '../../store/ports.ts';
 import { healModeOf } from '../decisions/mode.ts';
 import { lookAgainAfter } from '../decisions/node-lost.ts';
 import type { HealDeps } from '../ports.ts';
 import { healCheck } from '../render/events.ts';
-import { fence } from './fence.ts';
-import { proveLost, verdictDetails } from './look.ts';
-import { type Look, type NodeAt, recordHealStep } from './record.ts';
+import { carryOn, isStale, type StepResult } from './carry-on.ts';
+import { outageOf, proveLost, verdictDetails } from './look.ts';
+import { type Look, type NodeContext, recordHealStep } from './record.ts';
 
 /**
- * A node is said to be lost (a forwarded event, a sweep, a person): prove it on a fresh read, record the
- * verdict with its figures whatever it is, and only then start a heal in the cluster's mode. A node not (yet)
- * proven lost is looked at again when the verdict says another look may decide otherwise (a delayed
- * heal.check); a node being healed already is left to the heal under way.
+ * A node is said to be lost (a forwarded event, a sweep, a later look): prove it on a fresh read, record the
+ * verdict with its figures whatever it is, and only then start a heal in the cluster's mode. A node being
+ * healed already is carried on from its phase (./carry-on.ts). A node not (yet) proven lost is looked at
+ * again when another look may decide otherwise, in one chain of looks per outage, however many candidates
+ * (the Node's event, each pod's, the sweep's) said it.
  */
-export const prove = async (deps: HealDeps, cluster: Cluster, gateway: KubeGateway, node: string, c: Look) => {
-  const at: NodeAt = { cluster: cluster.name, environment: cluster.environment, node };
+export const prove = async (deps: HealDeps, ctx: NodeContext, look: Look): Promise<StepResult> => {
+  const { cluster, node } = ctx;
+  const record = (step: Parameters<typeof recordHealStep>[3]) => recordHealStep(deps, look.cause, ctx.at, step);
   const existing = await deps.store.heals.get(cluster.name, node);
-  if (existing && isActiveHeal(existing.phase)) {
-    const reason = `node ${node} is being healed already (phase ${existing.phase}, since ${existing.suspectedAt})`;
-    await recordHealStep(deps, c.cause, at, {
-      action: 'heal.prove',
-      outcome: 'unchanged',
-      code: 'already-healing',
-      reason,
-    });
-    return { outcome: 'unchanged' as const, phase: existing.phase };
-  }
+  if (existing && isActiveHeal(existing.phase)) return underWay(deps, ctx, existing, look);
 
-  const verdict = await proveLost(deps, gateway, node);
-  const details = { ...verdictDetails(verdict), attempt: c.attempt };
+  const { verdict, node: live } = await proveLost(deps, ctx);
+  const details = { ...verdictDetails(verdict), attempt: look.attempt };
+  const sameOutage =
+    live?.readySince !== undefined && existing && Date.parse(live.readySince) <= Date.parse(existing.suspectedAt);
+  if (existing?.phase === 'cancelled' && existing.cancelledBy && sameOutage) {
+    // A person's cancel holds for the outage it was about; the node's next outage is a heal of its own.
+    const reason = `${existing.cancelledBy} cancelled healing ${node} for this outage at ${existing.cancelledAt ?? '?'}`;
+    await record({ action: 'heal.prove', outcome: 'skipped', code: 'cancelled', reason, details });
+    return { outcome: 'skipped', code: 'cancelled' };
+  }
   if (!verdict.lost) {
     const after = lookAgainAfter(verdict, deps.settings.fence.recheckSeconds * 6);
-    const again = after !== undefined && c.attempt < deps.settings.maxRechecks;
+    const again = after !== undefined && look.attempt < deps.settings.maxRechecks;
     const reason = again ? `${verdict.reason}; looking again in ${after}s` : verdict.reason;
-    await recordHealStep(deps, c.cause, at, {
-      action: 'heal.prove',
-      outcome: 'skipped',
-      code: verdict.code,
-      reason,
-      details,
-    });
+    await record({ action: 'heal.prove', outcome: 'skipped', code: verdict.code, reason, details });
     if (again) {
-      const next = healCheck(cluster.name, node, c.origin, c.attempt + 1, deps.now(), 'prove');
+      const next = healCheck(cluster.name, node, outageOf(live), look.attempt + 1, deps.now(), 'prove');
       await deps.enqueue(next, { delaySeconds: after });
     }
-    return { outcome: 'skipped' as const, code: verdict.code };
+    return { outcome: 'skipped', code: verdict.code };
   }
 
-  await recordHealStep(deps, c.cause, at, {
-    action: 'heal.prove',
-    outcome: 'succeeded',
-    reason: verdict.reason,
-    details,
-  });
+  await record({ action: 'heal.prove', outcome: 'succeeded', reason: verdict.reason, details });
   const mode = healModeOf(cluster, await deps.store.environments.policy(cluster.environment));
-  const now = deps.now().toISOString();
-  const { record, created } = await deps.store.heals.start({
+  const started = await deps.store.heals.start({
     cluster: cluster.name,
     node,
     mode,
-    eventId: c.origin,
-    suspectedAt: now,
+    eventId: look.cause.id,
+    suspectedAt: deps.now().toISOString(),
   });
-  if (!created) {
-    // Another look proved it at the same moment and started the heal: that one carries it on.
-    const reason = `node ${node} is being healed already (phase ${record.phase})`;
-    await recordHealStep(deps, c.cause, at, {
-      action: 'heal.start',
-      outcome: 'unchanged',
-      code: 'already-healing',
-      reason,
+  // Another look proved it at the same moment and started the heal: that one carries it on.
+  if (!started.created) return underWay(deps, ctx, started.record, look);
+  return carryOn(deps, ctx, started.record, { ...look, origin: outageOf(live) });
+};
+
+/**
+ * A candidate for a node being healed already changes nothing, unless the heal's chain of looks was lost
+ * (./carry-on.ts isStale): then it carries the heal on. A heal whose Node was deleted ends.
+ */
+const underWay = async (deps: HealDeps, ctx: NodeContext, heal: NodeHeal, look: Look): Promise<StepResult> => {
+  const record = (step: Parameters<typeof recordHealStep>[3]) => recordHealStep(deps, look.cause, ctx.at, step);
+  if (!(await ctx.gateway.readNode(ctx.node))) {
+    if (!(await deps.store.heals.advance(heal, [heal.phase], 'cancelled', { updatedAt: deps.now().toISOString() }))) {
+      return { outcome: 'superseded', phase: heal.phase };
+    }
+    await record({
+      action: 'heal.end',
+      outcome: 'skipped',
+      code: 'node-absent',
+      reason: `node ${ctx.node} was deleted: the heal ends`,
     });
-    return { outcome: 'unchanged' as const, phase: record.phase };
+    return { outcome: 'skipped', code: 'node-absent' };
   }
-  if (mode === 'observe') {
-    const reason = `node ${node} is lost; ${cluster.name} heals in observe mode, so nothing is done`;
-    await recordHealStep(deps, c.cause, at, { action: 'heal.start', outcome: 'skipped', code: 'observe-mode', reason });
-    return { outcome: 'skipped' as const, code: 'observe-mode' as const };
-  }
-  if (mode === 'approve') {
-    await deps.store.heals.advance(record, ['suspected'], 'awaiting-approval', { updatedAt: now });
-    const reason = `node ${node} is lost; fencing waits for \`capstan heal approve ${cluster.name} ${node}\``;
-    await recordHealStep(deps, c.cause, at, {
-      action: 'heal.start',
-      outcome: 'pending',
-      code: 'awaiting-approval',
-      reason,
-    });
-    return { outcome: 'pending' as const };
-  }
-  await deps.store.heals.advance(record, ['suspected'], 'fencing', { fencingAt: now, updatedAt: now });
-  await recordHealStep(deps, c.cause, at, {
-    action: 'heal.start',
-    outcome: 'accepted',
-    reason: `node ${node} is lost; fencing it (auto mode)`,
-  });
-  return fence(deps, cluster, gateway, node, { cause: c.cause, origin: c.origin, attempt: c.attempt });
+  const stale = isStale(deps, heal);
+  const reason = `node ${ctx.node} is being healed already (phase ${heal.phase}, since ${heal.suspectedAt})${stale ? `; no look for over ${deps.settings.staleAfterSeconds}s, so this one carries it on` : ''}`;
+  await record({ action: 'heal.prove', outcome: 'unchanged', code: 'already-healing', reason });
+  return stale
+    ? carryOn(deps, ctx, heal, { ...look, origin: `nudge:${heal.updatedAt}` })
+    : { outcome: 'unchanged', phase: heal.phase };
 };

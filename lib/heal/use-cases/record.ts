@@ -1,3 +1,5 @@
+import type { KubeGateway } from '../../kube/gateway.ts';
+import type { Cluster } from '../../store/clusters.ts';
 import type { HistoryEntry } from '../../store/history.ts';
 import { NODES_APP } from '../../store/ports.ts';
 import type { HealDeps } from '../ports.ts';
@@ -9,7 +11,7 @@ export interface Cause {
   readonly time: string;
 }
 
-/** One look at a node: the event it answers, the event that started its chain of looks, and its number. */
+/** One look at a node: the event it answers, the key of its chain of looks, and its number in the chain. */
 export interface Look {
   readonly cause: Cause;
   readonly origin: string;
@@ -22,6 +24,21 @@ export interface NodeAt {
   readonly environment?: string;
   readonly node: string;
 }
+
+/** The node a step works on: its registered cluster, that cluster's gateway, and where its history goes. */
+export interface NodeContext {
+  readonly cluster: Cluster;
+  readonly gateway: KubeGateway;
+  readonly node: string;
+  readonly at: NodeAt;
+}
+
+export const nodeContext = (cluster: Cluster, gateway: KubeGateway, node: string): NodeContext => ({
+  cluster,
+  gateway,
+  node,
+  at: { cluster: cluster.name, environment: cluster.environment, node },
+});
 
 export type HealStep = Pick<HistoryEntry, 'action' | 'outcome' | 'code' | 'reason' | 'details'>;
 
@@ -38,3 +55,7 @@ export const recordHealStep = (deps: Pick<HealDeps, 'store' | 'now'>, cause: Cau
     recordedAt: deps.now().toISOString(),
     ...step,
   });
+
+/** Seconds from `from` to `to`, never negative; undefined without a `from`. */
+export const secondsSince = (from: string | undefined, to: Date): number | undefined =>
+  from === undefined ? undefined : Math.max(0, Math.round((to.getTime() - Date.parse(from)) / 1000));

@@ -1,36 +1,31 @@
-import type { KubeGateway } from '../../kube/gateway.ts';
-import type { Cluster } from '../../store/clusters.ts';
 import { hasOutOfServiceTaint, OUT_OF_SERVICE_TAINT } from '../decisions/fencing.ts';
 import { recoveryStep } from '../decisions/recovery.ts';
 import type { HealDeps } from '../ports.ts';
 import { healCheck } from '../render/events.ts';
-import { type Look, type NodeAt, recordHealStep } from './record.ts';
-
-const seconds = (from: string | undefined, to: Date) =>
-  from === undefined ? undefined : Math.max(0, Math.round((to.getTime() - Date.parse(from)) / 1000));
+import { type Look, type NodeContext, recordHealStep, secondsSince } from './record.ts';
 
 /**
  * Carries recovery of a heal in phase `recovering` on (../decisions/recovery.ts): once the node is back and
  * stable, remove the out-of-service taint when nothing references the node any more, uncordon it only if
- * capstan cordoned it, and end the heal. A node that goes down again while it is being restored is fenced
- * still (its taint is on): the heal goes back to `fenced` and waits for the next return.
+ * capstan cordoned it, and end the heal. A node that goes down again meanwhile is not back: a fenced one
+ * stays fenced and waits for its next return; one that was not fenced yet goes back to fencing, which
+ * proves it lost again before it acts.
  */
-export const recover = async (deps: HealDeps, cluster: Cluster, gateway: KubeGateway, node: string, look: Look) => {
-  const at: NodeAt = { cluster: cluster.name, environment: cluster.environment, node };
+export const recover = async (deps: HealDeps, ctx: NodeContext, look: Look) => {
+  const { cluster, gateway, node } = ctx;
   const key = { cluster: cluster.name, node };
-  const record = (step: Parameters<typeof recordHealStep>[3]) => recordHealStep(deps, look.cause, at, step);
-  const lookAgain = async (delaySeconds: number) =>
-    deps.enqueue(healCheck(cluster.name, node, look.origin, look.attempt + 1, deps.now(), 'recover'), {
-      delaySeconds,
-    });
+  const record = (step: Parameters<typeof recordHealStep>[3]) => recordHealStep(deps, look.cause, ctx.at, step);
+  const lookAgain = (step: 'recover' | 'fence', delaySeconds = 0) =>
+    deps.enqueue(healCheck(cluster.name, node, look.origin, look.attempt + 1, deps.now(), step), { delaySeconds });
 
   for (let steps = 0; steps < 4; steps++) {
     const heal = await deps.store.heals.get(cluster.name, node);
     if (heal?.phase !== 'recovering') return { outcome: 'superseded' as const, phase: heal?.phase };
     const live = await gateway.readNode(node);
     const now = deps.now();
+    const iso = now.toISOString();
     if (!live) {
-      await deps.store.heals.advance(key, ['recovering'], 'cancelled', { updatedAt: now.toISOString() });
+      await deps.store.heals.advance(key, ['recovering'], 'cancelled', { updatedAt: iso });
       await record({
         action: 'heal.recover',
         outcome: 'skipped',
@@ -49,20 +44,31 @@ export const recover = async (deps: HealDeps, cluster: Cluster, gateway: KubeGat
     );
     switch (step.next) {
       case 'not-back': {
-        if (live.ready !== 'True' && tainted) {
-          // Down again: still fenced. The sweep sends the next node.recovered when Ready changes again.
-          await deps.store.heals.advance(key, ['recovering'], 'fenced', { updatedAt: now.toISOString() });
-          await record({ action: 'heal.recover', outcome: 'skipped', reason: `${step.reason}: still fenced` });
-          return { outcome: 'skipped' as const };
+        if (live.ready !== 'True') {
+          const to = heal.fencedAt ? 'fenced' : 'fencing';
+          if (!(await deps.store.heals.advance(key, ['recovering'], to, { updatedAt: iso }))) {
+            return { outcome: 'superseded' as const };
+          }
+          await record({
+            action: 'heal.recover',
+            outcome: 'skipped',
+            code: 'not-back',
+            reason: `${step.reason}: ${to} again`,
+          });
+          if (to === 'fencing') await lookAgain('fence');
+          return { outcome: 'skipped' as const, code: 'not-back' as const };
         }
+        // Ready, not yet stable: wait it out (noted on the heal, so the sweep sees this chain is alive).
+        await deps.store.heals.advance(key, ['recovering'], 'recovering', { updatedAt: iso });
         await record({ action: 'heal.recover', outcome: 'progressing', reason: step.reason });
-        await lookAgain(step.recheckAfterSeconds);
+        await lookAgain('recover', step.recheckAfterSeconds);
         return { outcome: 'progressing' as const };
       }
       case 'wait-references': {
+        await deps.store.heals.advance(key, ['recovering'], 'recovering', { updatedAt: iso });
         const reason = `waiting for ${step.remaining.length} references to ${node} to go: ${step.remaining.slice(0, 5).join(', ')}`;
         await record({ action: 'heal.recover', outcome: 'progressing', reason });
-        await lookAgain(step.recheckAfterSeconds);
+        await lookAgain('recover', step.recheckAfterSeconds);
         return { outcome: 'progressing' as const };
       }
       case 'untaint': {
@@ -84,7 +90,6 @@ export const recover = async (deps: HealDeps, cluster: Cluster, gateway: KubeGat
         continue;
       }
       case 'restored': {
-        const iso = now.toISOString();
         const moved = await deps.store.heals.advance(key, ['recovering'], 'restored', {
           restoredAt: iso,
           updatedAt: iso,
@@ -92,8 +97,8 @@ export const recover = async (deps: HealDeps, cluster: Cluster, gateway: KubeGat
         if (!moved) return { outcome: 'superseded' as const };
         const details = {
           keptCordoned: step.keptCordoned,
-          secondsHealing: seconds(heal.suspectedAt, now),
-          secondsToRestore: seconds(heal.recoveredAt, now),
+          secondsHealing: secondsSince(heal.suspectedAt, now),
+          secondsToRestore: secondsSince(heal.recoveredAt, now),
         };
         const kept = step.keptCordoned ? '; it stays cordoned, as someone other than capstan cordoned it' : '';
         await record({
@@ -106,6 +111,6 @@ export const recover = async (deps: HealDeps, cluster: Cluster, gateway: KubeGat
       }
     }
   }
-  await lookAgain(deps.settings.recovery.recheckSeconds);
+  await lookAgain('recover', deps.settings.recovery.recheckSeconds);
   return { outcome: 'progressing' as const };
 };
