@@ -5,12 +5,18 @@ import { SubdomainSchema } from './fields.ts';
 /**
  * Internal: "look at this node again", sent with a delay instead of a function sleeping: a candidate not yet
  * proven lost, a fencing step waiting for the controllers, a returned node waiting out its stabilization, or
- * a heal a person approved. `cause` is the event that started the chain and `attempt` counts the looks, so
- * each look is a distinct event id and a redelivered one is the same.
+ * a heal a person approved. `step` is what the look is for (prove the node lost, carry fencing on, carry
+ * recovery on): a look whose heal has moved on to another step does nothing. `cause` is the event that
+ * started the chain and `attempt` counts its looks, so each look is a distinct event id and a redelivered
+ * one is the same.
  */
+export const HealCheckStepSchema = z.enum(['prove', 'fence', 'recover']);
+export type HealCheckStep = z.infer<typeof HealCheckStepSchema>;
+
 export const HealCheckDataSchema = z.strictObject({
   cluster: NameSchema,
   node: SubdomainSchema,
+  step: HealCheckStepSchema,
   cause: z.string().min(1).max(256),
   attempt: z.int().min(0),
 });

@@ -3,33 +3,19 @@ import { z } from 'zod';
 import { NameSchema } from '../../events/envelope.ts';
 import { ConflictError } from '../errors.ts';
 import { conditionally, type Db, isLostWrite, parseItem, queryAll } from './db.ts';
+import { HealModeSchema, type HealPhase, HealPhaseSchema, isActiveHeal, SETTLED_HEAL_PHASES } from './heal-phases.ts';
 import { keys } from './keys.ts';
 import { acquireLease, releaseLease } from './leases.ts';
 
-/**
- * Where healing a lost node stands (issue 10): suspected, perhaps waiting for a person, fenced the
- * Kubernetes way (lib/heal/decisions/fencing.ts), then recovered (lib/heal/decisions/recovery.ts).
- * `restored` and `cancelled` end it; any other phase is active, and a node has at most one active record.
- */
-export const HealPhaseSchema = z.enum([
-  'suspected',
-  'awaiting-approval',
-  'fencing',
-  'fenced',
-  'recovering',
-  'restored',
-  'cancelled',
-]);
-export type HealPhase = z.infer<typeof HealPhaseSchema>;
-
-/** The phases that end a heal: a node in one of them may be suspected afresh. */
-export const SETTLED_HEAL_PHASES: readonly HealPhase[] = ['restored', 'cancelled'];
-
-export const isActiveHeal = (phase: HealPhase): boolean => !SETTLED_HEAL_PHASES.includes(phase);
-
-/** observe: only say so; approve: wait for a person before fencing; auto: fence on its own. */
-export const HealModeSchema = z.enum(['observe', 'approve', 'auto']);
-export type HealMode = z.infer<typeof HealModeSchema>;
+/** The phases and modes are pure vocabulary of their own (./heal-phases.ts), which ./ports.ts shares. */
+export {
+  type HealMode,
+  HealModeSchema,
+  type HealPhase,
+  HealPhaseSchema,
+  isActiveHeal,
+  SETTLED_HEAL_PHASES,
+} from './heal-phases.ts';
 
 /** A Kubernetes node name: a DNS-1123 subdomain, so dots are allowed where a cluster name has none. */
 export const NodeNameSchema = z

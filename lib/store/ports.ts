@@ -22,8 +22,13 @@ export interface Store {
   readonly heals: HealStore;
 }
 
+export { isActiveHeal, SETTLED_HEAL_PHASES } from './heal-phases.ts';
+
 /** History of events that reach no app (malformed messages, pushes nobody tracks) lives under this pseudo-app. */
 export const UNROUTED_APP = '_unrouted';
+
+/** Healing's history (lib/heal) lives under this pseudo-app, each entry with its `cluster` and `node`. */
+export const NODES_APP = '_nodes';
 
 export type ReleaseKey = Pick<Release, 'app' | 'environment' | 'revision'>;
 

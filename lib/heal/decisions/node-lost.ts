@@ -149,3 +149,17 @@ export const lostVerdict = (seen: LostObservation, policy: LostPolicy = defaultL
     figures,
   };
 };
+
+/** Verdicts a change elsewhere in the cluster may overturn: the storm guards. */
+const OVERTURNABLE: readonly NotLostCode[] = ['storm', 'zone-storm', 'no-healthy-majority'];
+
+/**
+ * When to look at a node not proven lost again: when the verdict says (the threshold not yet passed, the
+ * Lease still moving), or, for a storm, after `stormSeconds` (the others may have come back, and one event
+ * per outage is all the sweep sends); never for a node that is Ready, absent or not healing's to fence.
+ */
+export const lookAgainAfter = (verdict: LostVerdict, stormSeconds: number): number | undefined => {
+  if (verdict.lost) return undefined;
+  if (verdict.recheckAfterSeconds !== undefined) return verdict.recheckAfterSeconds;
+  return OVERTURNABLE.includes(verdict.code) ? stormSeconds : undefined;
+};

@@ -1,4 +1,5 @@
 import { SCHEMA_VERSION } from '../../../events/envelope.ts';
+import type { HealCheckStep } from '../../../events/heal-check.ts';
 import { eventId, type HealCheck, type NodeLost, type NodeRecovered } from '../../../events/index.ts';
 import type { NodeView } from '../../kube/nodes.ts';
 
@@ -43,16 +44,23 @@ export const sweptNodeRecovered = (cluster: string, node: NodeView, now: Date): 
   });
 
 /**
- * The next look at a node (heal.check): its id names the chain's cause and the look's number, so a
- * redelivered look is the same event and the next one is new.
+ * The next look at a node (heal.check): its id names the step, the chain's cause and the look's number, so
+ * a redelivered look is the same event and the next one is new. A person's approval starts fencing: `fence`.
  */
-export const healCheck = (cluster: string, node: string, cause: string, attempt: number, now: Date): HealCheck => ({
+export const healCheck = (
+  cluster: string,
+  node: string,
+  cause: string,
+  attempt: number,
+  now: Date,
+  step: HealCheckStep = 'fence',
+): HealCheck => ({
   specversion: '1.0',
-  id: eventId(['heal.check', cluster, node, cause, String(attempt)]),
+  id: eventId(['heal.check', step, cluster, node, cause, String(attempt)]),
   type: 'heal.check',
   source: 'capstan/heal',
   time: now.toISOString(),
   subject: `${cluster}/${node}`,
   schemaversion: SCHEMA_VERSION,
-  data: { cluster, node, cause, attempt },
+  data: { cluster, node, step, cause, attempt },
 });

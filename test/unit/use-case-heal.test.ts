@@ -1,0 +1,326 @@
+import { describe, expect, it } from 'vitest';
+import type { HealCheck, NodeLost, NodeRecovered } from '../../events/index.ts';
+import { ClusterUnavailableError, ConflictError } from '../../lib/errors.ts';
+import { OUT_OF_SERVICE_TAINT } from '../../lib/heal/decisions/fencing.ts';
+import { sweptNodeLost, sweptNodeRecovered } from '../../lib/heal/render/events.ts';
+import { defaultHealSettings } from '../../lib/heal/settings.ts';
+import { heal } from '../../lib/heal/use-cases/heal.ts';
+import { sweepNodes } from '../../lib/heal/use-cases/sweep.ts';
+import type { NodeView } from '../../lib/kube/nodes.ts';
+import { healSteps, healthyNode, silentNode, type TestHeal, testHeal } from '../doubles/heal-deps.ts';
+
+const CLUSTER = 'dc1';
+const LOST = 'worker-4';
+
+/** A cluster of four nodes, the last one silent for two minutes (past both 60 s thresholds). */
+const setUp = async (
+  options: { environment?: string; healMode?: 'observe' | 'approve' | 'auto'; lost?: Partial<NodeView> } = {},
+) => {
+  const t = testHeal();
+  await t.db.seed.cluster({
+    name: CLUSTER,
+    environment: options.environment ?? 'staging',
+    ...(options.healMode ? { healMode: options.healMode } : {}),
+  });
+  const now = t.clock.now();
+  const nodes = t.kube.nodes(CLUSTER).nodes;
+  for (const name of ['worker-1', 'worker-2', 'worker-3']) nodes.set(name, healthyNode(name, now));
+  nodes.set(LOST, silentNode(LOST, now, 120, options.lost));
+  return t;
+};
+
+const node = (t: TestHeal, name = LOST) => t.kube.nodes(CLUSTER).nodes.get(name) as NodeView;
+const heals = (t: TestHeal) => t.deps.store.heals.get(CLUSTER, LOST);
+
+/** A node.lost as a forwarder or the sweep sends it; `id` tells deliveries of different events apart. */
+const lostEvent = (t: TestHeal, id = 'lost-1', name = LOST): NodeLost => ({
+  ...sweptNodeLost(CLUSTER, node(t, name), t.clock.now()),
+  id,
+});
+
+/** The recorded delayed looks, handed on as the queue would deliver them (after their delay). */
+const nextChecks = (t: TestHeal): { check: HealCheck; delay: number }[] =>
+  t.queue
+    .take()
+    .filter((s) => s.event.type === 'heal.check')
+    .map((s) => ({ check: s.event as HealCheck, delay: s.delaySeconds ?? 0 }));
+
+const runChecks = async (t: TestHeal) => {
+  for (const { check, delay } of nextChecks(t)) {
+    t.clock.advance(delay);
+    await heal(check, t.deps);
+  }
+};
+
+describe('heal: a lost node, auto mode', () => {
+  it('is proven lost, cordoned, tainted out-of-service, and fenced once its pods and VolumeAttachments are gone', async () => {
+    const t = await setUp();
+    const state = t.kube.nodes(CLUSTER);
+    state.pods.set('db-0', { namespace: 'shop', name: 'db-0', node: LOST, deleting: true, claims: ['data-db-0'] });
+    const attachment = { name: 'csi-1', attacher: 'rbd.csi.ceph.com', node: LOST, attached: true, deleting: false };
+    state.volumeAttachments.set('csi-1', attachment);
+
+    await heal(lostEvent(t), t.deps);
+    expect(node(t).unschedulable).toBe(true);
+    expect(node(t).taints).toContainEqual(expect.objectContaining(OUT_OF_SERVICE_TAINT));
+    expect(await heals(t)).toMatchObject({ phase: 'fencing', cordonedByCapstan: true, mode: 'auto' });
+    expect(healSteps(t)).toEqual([
+      'heal.prove succeeded -',
+      'heal.start accepted -',
+      'heal.cordon configured -',
+      'heal.taint configured -',
+      'heal.wait progressing -',
+    ]);
+
+    // The pod GC removes the pod; then the attach/detach controller the VolumeAttachment.
+    state.pods.delete('db-0');
+    await runChecks(t);
+    expect((await heals(t))?.phase).toBe('fencing');
+    state.volumeAttachments.delete('csi-1');
+    await runChecks(t);
+    const record = await heals(t);
+    expect(record).toMatchObject({ phase: 'fenced' });
+    expect(record?.podsGoneAt).toBe('2026-12-01T10:00:10.000Z');
+    expect(record?.fencedAt).toBe('2026-12-01T10:00:20.000Z');
+    expect(healSteps(t).slice(5)).toEqual([
+      'heal.pods succeeded -',
+      'heal.wait progressing -',
+      'heal.fenced succeeded -',
+    ]);
+    const fenced = t.db.history('_nodes').find((e) => e.action === 'heal.fenced');
+    expect(fenced?.details).toMatchObject({ podsGoneSecondsAfterTaint: 10, attachmentsGoneSecondsAfterTaint: 20 });
+    const proven = t.db.history('_nodes').find((e) => e.action === 'heal.prove');
+    expect(proven?.details).toMatchObject({
+      notReadyForSeconds: 120,
+      leaseSilentForSeconds: 120,
+      nodes: 4,
+      readyNodes: 3,
+    });
+    expect(t.queue.sent).toEqual([]);
+  });
+
+  it('a second node.lost, and the same one again, change nothing while the node is being fenced', async () => {
+    const t = await setUp();
+    await heal(lostEvent(t, 'lost-1'), t.deps);
+    const before = structuredClone(node(t));
+    t.queue.take();
+    await heal(lostEvent(t, 'lost-2'), t.deps);
+    await heal(lostEvent(t, 'lost-1'), t.deps);
+    expect(node(t)).toEqual(before);
+    expect(healSteps(t).slice(-1)).toEqual(['heal.prove unchanged already-healing']);
+    expect(t.queue.sent).toEqual([]);
+  });
+
+  it("keeps a person's cordon: fenced without cordoning, and recorded as not capstan's", async () => {
+    const t = await setUp({ lost: { unschedulable: true } });
+    await heal(lostEvent(t), t.deps);
+    expect(await heals(t)).toMatchObject({ phase: 'fenced', cordonedByCapstan: false });
+    expect(healSteps(t)).not.toContain('heal.cordon configured -');
+  });
+});
+
+describe('heal: candidates that are not proof change nothing', () => {
+  const untouched = (t: TestHeal) => {
+    expect(node(t).unschedulable).toBe(false);
+    expect(node(t).taints).toEqual([]);
+  };
+
+  it('a forged node.lost for a Ready node', async () => {
+    const t = await setUp();
+    t.kube.nodes(CLUSTER).nodes.set(LOST, healthyNode(LOST, t.clock.now()));
+    await heal({ ...lostEvent(t), id: 'forged' }, t.deps);
+    untouched(t);
+    expect(healSteps(t)).toEqual(['heal.prove skipped node-ready']);
+    expect(await heals(t)).toBeUndefined();
+    expect(t.queue.sent).toEqual([]);
+  });
+
+  it('a node not Ready for long enough is looked at again, and left alone when it comes back in time', async () => {
+    const t = await setUp({ lost: { readySince: '2026-12-01T09:59:40.000Z' } });
+    await heal(lostEvent(t), t.deps);
+    untouched(t);
+    expect(healSteps(t)).toEqual(['heal.prove skipped not-ready-too-briefly']);
+    const [look] = nextChecks(t);
+    expect(look).toMatchObject({ delay: 40, check: { data: { step: 'prove', cause: 'lost-1', attempt: 1 } } });
+    t.clock.advance(30);
+    t.kube.nodes(CLUSTER).nodes.set(LOST, healthyNode(LOST, t.clock.now(), 1));
+    await heal(look!.check, t.deps);
+    untouched(t);
+    expect(healSteps(t).slice(-1)).toEqual(['heal.prove skipped node-ready']);
+    expect(t.queue.sent).toEqual([]);
+  });
+
+  it('a node whose Lease is still renewed while Ready is Unknown', async () => {
+    const t = await setUp({ lost: { leaseRenewedAt: '2026-12-01T09:59:55.000Z' } });
+    await heal(lostEvent(t), t.deps);
+    untouched(t);
+    expect(healSteps(t)).toEqual(['heal.prove skipped lease-renewed']);
+  });
+
+  it('three of three nodes lost: a storm, recorded, nothing fenced', async () => {
+    const t = testHeal();
+    await t.db.seed.cluster({ name: CLUSTER, environment: 'staging' });
+    const now = t.clock.now();
+    for (const name of ['a', 'b', 'c']) t.kube.nodes(CLUSTER).nodes.set(name, silentNode(name, now, 300));
+    for (const name of ['a', 'b', 'c']) await heal(lostEvent(t, `lost-${name}`, name), t.deps);
+    for (const name of ['a', 'b', 'c']) expect(node(t, name)).toMatchObject({ unschedulable: false, taints: [] });
+    expect(healSteps(t)).toEqual(['heal.prove skipped storm', 'heal.prove skipped storm', 'heal.prove skipped storm']);
+    const storm = t.db.history('_nodes')[0];
+    expect(storm?.details).toMatchObject({ nodes: 3, unhealthyNodes: 3, maxUnhealthy: 1 });
+  });
+
+  it('a cluster whose API server does not answer: retried, nothing recorded as decided', async () => {
+    const t = await setUp();
+    t.kube.unreachable(CLUSTER);
+    await expect(heal(lostEvent(t), t.deps)).rejects.toBeInstanceOf(ClusterUnavailableError);
+    expect(await heals(t)).toBeUndefined();
+    expect(healSteps(t)).toEqual([]);
+  });
+
+  it('a node another step holds the lease of: retried later', async () => {
+    const t = await setUp();
+    await t.deps.store.heals.acquireLease({ cluster: CLUSTER, node: LOST }, 'other', 60, t.clock.now().getTime());
+    await expect(heal(lostEvent(t), t.deps)).rejects.toBeInstanceOf(ConflictError);
+    expect(node(t).unschedulable).toBe(false);
+  });
+
+  it('an unregistered cluster: recorded and ignored', async () => {
+    const t = await setUp();
+    await heal({ ...lostEvent(t), data: { ...lostEvent(t).data, cluster: 'nowhere' } }, t.deps);
+    expect(healSteps(t)).toEqual(['heal.prove skipped not-found']);
+  });
+});
+
+describe('heal: modes', () => {
+  it('observe: the verdict and the heal are recorded, nothing is done; a return ends it', async () => {
+    const t = await setUp({ healMode: 'observe' });
+    await heal(lostEvent(t), t.deps);
+    expect(node(t)).toMatchObject({ unschedulable: false, taints: [] });
+    expect(await heals(t)).toMatchObject({ phase: 'suspected', mode: 'observe' });
+    expect(healSteps(t)).toEqual(['heal.prove succeeded -', 'heal.start skipped observe-mode']);
+    t.kube.nodes(CLUSTER).nodes.set(LOST, healthyNode(LOST, t.clock.now(), 5));
+    await heal(recoveredEvent(t), t.deps);
+    expect(await heals(t)).toMatchObject({ phase: 'cancelled' });
+    expect(healSteps(t).slice(-1)).toEqual(['heal.recover skipped node-returned']);
+  });
+
+  it('approve, the default of a protected environment: waits; fencing starts once approved, proven again first', async () => {
+    const t = await setUp({ environment: 'production' });
+    await heal(lostEvent(t), t.deps);
+    expect(await heals(t)).toMatchObject({ phase: 'awaiting-approval', mode: 'approve' });
+    expect(node(t).unschedulable).toBe(false);
+    expect(healSteps(t)).toEqual(['heal.prove succeeded -', 'heal.start pending awaiting-approval']);
+    // What `capstan heal approve` does: fencing, and a look that carries it out.
+    const key = { cluster: CLUSTER, node: LOST };
+    await t.deps.store.heals.advance(key, ['awaiting-approval'], 'fencing', { updatedAt: t.clock.now().toISOString() });
+    const { healCheck } = await import('../../lib/heal/render/events.ts');
+    await heal(healCheck(CLUSTER, LOST, 'approve:lost-1', 0, t.clock.now()), t.deps);
+    expect(await heals(t)).toMatchObject({ phase: 'fenced', cordonedByCapstan: true });
+  });
+
+  it('approve: a node that came back while waiting is not fenced when the approval comes', async () => {
+    const t = await setUp({ environment: 'production' });
+    await heal(lostEvent(t), t.deps);
+    t.kube.nodes(CLUSTER).nodes.set(LOST, healthyNode(LOST, t.clock.now(), 5));
+    await t.deps.store.heals.advance({ cluster: CLUSTER, node: LOST }, ['awaiting-approval'], 'fencing', {
+      updatedAt: t.clock.now().toISOString(),
+    });
+    const { healCheck } = await import('../../lib/heal/render/events.ts');
+    await heal(healCheck(CLUSTER, LOST, 'approve:lost-1', 0, t.clock.now()), t.deps);
+    expect(node(t)).toMatchObject({ unschedulable: false, taints: [] });
+    expect(await heals(t)).toMatchObject({ phase: 'cancelled' });
+    expect(healSteps(t).slice(-1)).toEqual(['heal.fence skipped node-returned']);
+  });
+});
+
+const recoveredEvent = (t: TestHeal, id = 'back-1'): NodeRecovered => ({
+  ...sweptNodeRecovered(CLUSTER, node(t), t.clock.now()),
+  id,
+});
+
+describe('heal: the node returns', () => {
+  const fencedThenBack = async (options: Parameters<typeof setUp>[0] = {}) => {
+    const t = await setUp(options);
+    await heal(lostEvent(t), t.deps);
+    expect((await heals(t))?.phase).toBe('fenced');
+    t.clock.advance(600);
+    // kubelet is back: Ready for 5 s, its Lease renewed, still cordoned and tainted by capstan.
+    const { unschedulable, taints } = node(t);
+    t.kube.nodes(CLUSTER).nodes.set(LOST, healthyNode(LOST, t.clock.now(), 5, { unschedulable, taints }));
+    return t;
+  };
+
+  it('waits out the stabilization period, then removes the taint, uncordons, and ends the heal', async () => {
+    const t = await fencedThenBack();
+    await heal(recoveredEvent(t), t.deps);
+    expect(await heals(t)).toMatchObject({ phase: 'recovering' });
+    expect(node(t).unschedulable).toBe(true);
+    const [look] = nextChecks(t);
+    expect(look).toMatchObject({ delay: defaultHealSettings.recovery.stableForSeconds - 5 });
+    t.clock.advance(look!.delay);
+    // The kubelet renewed its Lease meanwhile.
+    t.kube.nodes(CLUSTER).nodes.set(LOST, { ...node(t), leaseRenewedAt: t.clock.now().toISOString() });
+    await heal(look!.check, t.deps);
+    expect(node(t)).toMatchObject({ unschedulable: false, taints: [] });
+    expect(await heals(t)).toMatchObject({ phase: 'restored' });
+    expect(healSteps(t).slice(-5)).toEqual([
+      'heal.recover accepted -',
+      'heal.recover progressing -',
+      'heal.untaint configured -',
+      'heal.uncordon configured -',
+      'heal.restored succeeded -',
+    ]);
+  });
+
+  it('a node a person had cordoned stays cordoned; the taint goes', async () => {
+    const t = await fencedThenBack({ lost: { unschedulable: true } });
+    t.clock.advance(200);
+    const live = node(t);
+    t.kube.nodes(CLUSTER).nodes.set(LOST, { ...live, leaseRenewedAt: t.clock.now().toISOString() });
+    await heal(recoveredEvent(t), t.deps);
+    expect(node(t)).toMatchObject({ unschedulable: true, taints: [] });
+    expect(await heals(t)).toMatchObject({ phase: 'restored' });
+    const restored = t.db.history('_nodes').find((e) => e.action === 'heal.restored');
+    expect(restored?.details).toMatchObject({ keptCordoned: true });
+  });
+
+  it('a node that goes down again while it is being restored stays fenced', async () => {
+    const t = await fencedThenBack();
+    await heal(recoveredEvent(t), t.deps);
+    const [look] = nextChecks(t);
+    t.clock.advance(look!.delay);
+    t.kube.nodes(CLUSTER).nodes.set(LOST, { ...node(t), ready: 'Unknown', readySince: t.clock.now().toISOString() });
+    await heal(look!.check, t.deps);
+    expect(await heals(t)).toMatchObject({ phase: 'fenced' });
+    expect(node(t).taints).toContainEqual(expect.objectContaining(OUT_OF_SERVICE_TAINT));
+  });
+});
+
+describe('sweep', () => {
+  it('sends node.lost for nodes not Ready and node.recovered for healed nodes Ready again, once per outage', async () => {
+    const t = await setUp();
+    const sweep = t.depsOf('sweep');
+    expect(await sweepNodes(sweep)).toEqual([{ cluster: CLUSTER, lost: [LOST], recovered: [] }]);
+    const first = t.queue.take().map((s) => `${s.event.type} ${s.event.subject} ${s.destination.queue}`);
+    expect(first).toEqual([`node.lost ${CLUSTER}/${LOST} heal`]);
+    await sweepNodes(sweep);
+    const [again] = t.queue.take();
+    expect(again?.event.id).toBe(sweptNodeLost(CLUSTER, node(t), t.clock.now()).id);
+
+    await heal(lostEvent(t), t.deps);
+    t.kube.nodes(CLUSTER).nodes.set(LOST, healthyNode(LOST, t.clock.now(), 5, { unschedulable: true }));
+    t.queue.take();
+    await sweepNodes(sweep);
+    expect(t.queue.take().map((s) => s.event.type)).toEqual(['node.recovered']);
+  });
+
+  it('a cluster that does not answer is skipped, the others swept', async () => {
+    const t = await setUp();
+    await t.db.seed.cluster({ name: 'dc2', environment: 'staging' });
+    t.kube.nodes('dc2').nodes.set('x', silentNode('x', t.clock.now(), 300));
+    t.kube.unreachable(CLUSTER);
+    const result = await sweepNodes(t.depsOf('sweep'));
+    expect(result).toContainEqual(expect.objectContaining({ cluster: CLUSTER, error: expect.any(String) }));
+    expect(result).toContainEqual({ cluster: 'dc2', lost: ['x'], recovered: [] });
+  });
+});
