@@ -66,7 +66,8 @@ const post = async (event: unknown) => {
     headers: { authorization: `Bearer ${runtime.state.ingestToken}`, 'content-type': 'application/json' },
     body: JSON.stringify(event),
   });
-  expect(res.status).toBe(202);
+  const body = (await res.json()) as { accepted?: string[]; ignored?: unknown[] };
+  expect({ status: res.status, ignored: body.ignored ?? [] }).toEqual({ status: 202, ignored: [] });
 };
 
 /** A forwarded node.lost, as an event exporter would send it: a candidate, never proof. */
@@ -142,6 +143,16 @@ const setMode = async (c: HealCluster, healMode: HealMode) => {
   await putCluster(db, { ...registered, healMode });
 };
 
+/** The node's history, oldest first, as seconds after `from`: what the figures are read from. */
+const timeline = (node: string, entries: HistoryEntry[], from: Date) =>
+  `${node}:\n${[...entries]
+    .sort((a, b) => Date.parse(a.recordedAt) - Date.parse(b.recordedAt))
+    .map((e) => {
+      const at = ((Date.parse(e.recordedAt) - from.getTime()) / 1000).toFixed(1).padStart(6);
+      return `  +${at}s ${e.action} ${e.outcome}${e.code ? ` ${e.code}` : ''} (${e.eventType} ${e.eventId.slice(0, 12)})`;
+    })
+    .join('\n')}`;
+
 const count = (entries: HistoryEntry[], action: string, outcome: string) =>
   entries.filter((e) => e.action === action && e.outcome === outcome).length;
 
@@ -170,6 +181,7 @@ describe('healing lost nodes on real clusters', () => {
 
     // The same forwarded event three times, while the sweep sends its own for the same outage.
     const dup = nodeLost(c.name, n1!, uniqueName('dup'));
+    console.log(`duplicated event ${dup.id} at +${((Date.now() - lostAt.getTime()) / 1000).toFixed(1)}s`);
     await Promise.all([post(dup), post(dup), post(dup)]);
 
     const fenced = await untilPhase(c, n1!, 'fenced');
@@ -202,10 +214,10 @@ describe('healing lost nodes on real clusters', () => {
     const h1 = await historyOf(c.name, n1!);
     expect(count(h1, 'heal.prove', 'succeeded'), 'one proof acted on').toBeGreaterThanOrEqual(1);
     expect(count(h1, 'heal.start', 'accepted'), 'one heal').toBe(1);
-    expect(count(h1, 'heal.cordon', 'changed'), 'one cordon').toBe(1);
-    expect(count(h1, 'heal.taint', 'changed'), 'one taint').toBe(1);
+    expect(count(h1, 'heal.cordon', 'configured'), 'one cordon').toBe(1);
+    expect(count(h1, 'heal.taint', 'configured'), 'one taint').toBe(1);
     // Three deliveries of one event id: handled once.
-    expect(h1.filter((e) => e.eventId === dup.id && e.action === 'heal.prove').length).toBeLessThanOrEqual(1);
+    expect(h1.filter((e) => e.eventId === dup.id && e.action === 'heal.prove').length).toBe(1);
     for (const e of h1) expect(e.recordedAt).toEqual(expect.any(String));
 
     // The forged event: recorded with its reason, nothing done.
@@ -227,6 +239,7 @@ describe('healing lost nodes on real clusters', () => {
     expect(s2.unschedulable, 'the person’s cordon').toBe(true);
     expect(s2.taints).not.toContain(OUT_OF_SERVICE);
     const h1After = await historyOf(c.name, n1!);
+    console.log(timeline(n1!, h1After, lostAt));
     for (const action of ['heal.untaint', 'heal.uncordon', 'heal.restored'])
       expect(
         h1After.some((e) => e.action === action),

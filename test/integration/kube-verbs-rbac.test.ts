@@ -107,10 +107,16 @@ describe("capstan's RBAC and the healing verbs, on a real kube-apiserver", () =>
       ready: 'True',
       leaseRenewedAt: expect.any(String),
     });
+    // Each twice, as healing's redeliveries would: the second read under the same token says unchanged
+    // (test/integration/kube-nodes.test.ts holds the verbs' semantics; here only the identity differs).
     expect(await asCapstan.cordon(node)).toBe('changed');
+    expect(await asCapstan.cordon(node)).toBe('unchanged');
     expect(await asCapstan.addTaint(node, OUT_OF_SERVICE_TAINT)).toBe('changed');
+    expect(await asCapstan.addTaint(node, OUT_OF_SERVICE_TAINT)).toBe('unchanged');
     expect(await asCapstan.removeTaint(node, OUT_OF_SERVICE_TAINT)).toBe('changed');
+    expect(await asCapstan.removeTaint(node, OUT_OF_SERVICE_TAINT)).toBe('unchanged');
     expect(await asCapstan.uncordon(node)).toBe('changed');
+    expect(await asCapstan.uncordon(node)).toBe('unchanged');
     expect(await asCapstan.readNode('no-such-node')).toBeUndefined();
   });
 
