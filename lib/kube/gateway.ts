@@ -13,6 +13,7 @@ import {
   listPodsOnNode,
   listVolumeAttachmentsOnNode,
   type PodView,
+  readPod,
   type VolumeAttachmentView,
 } from './workloads.ts';
 
@@ -50,6 +51,8 @@ export interface KubeGateway {
   removeTaint(node: string, taint: TaintRef): Promise<Change>;
 
   // What still references a node (lib/kube/workloads.ts): fencing waits for these to go.
+  /** One pod (the node it is bound to, its claims); undefined when it does not exist. */
+  readPod(namespace: string, name: string): Promise<PodView | undefined>;
   /** Pods bound to the node, in every namespace, terminating ones included. */
   listPodsOnNode(node: string): Promise<readonly PodView[]>;
   /** VolumeAttachments to the node. */
@@ -88,6 +91,7 @@ export const gatewayOf = (kube: KubeClients): KubeGateway => {
     addTaint: (node, taint) => addTaint(kube, node, taint),
     removeTaint: (node, taint) => removeTaint(kube, node, taint),
 
+    readPod: (namespace, name) => readPod(kube, namespace, name),
     listPodsOnNode: (node) => listPodsOnNode(kube, node),
     listVolumeAttachments: (node) => listVolumeAttachmentsOnNode(kube, node),
     deleteVolumeAttachment: (name) => deleteVolumeAttachment(kube, name),

@@ -17,6 +17,8 @@ export interface PodView {
   readonly owner?: string;
   /** The PersistentVolumeClaims it mounts: the way from a pod to its RBD image. */
   readonly claims: readonly string[];
+  /** The node it is bound to (spec.nodeName); absent while it is not scheduled. */
+  readonly node?: string;
 }
 
 /** Every pod bound to the node, in any namespace (a field selector: the API server filters). */
@@ -25,6 +27,16 @@ export const listPodsOnNode = async (kube: KubeClients, node: string): Promise<P
     const pods = await kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` });
     return pods.items.map(podView);
   } catch (error) {
+    return translateKubeError(kube.cluster, error);
+  }
+};
+
+/** One pod, fresh; undefined when it does not exist. */
+export const readPod = async (kube: KubeClients, namespace: string, name: string): Promise<PodView | undefined> => {
+  try {
+    return podView(await kube.core.readNamespacedPod({ namespace, name }));
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
     return translateKubeError(kube.cluster, error);
   }
 };
@@ -40,6 +52,7 @@ const podView = (pod: V1Pod): PodView => {
     claims: (pod.spec?.volumes ?? []).flatMap((v) =>
       v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : [],
     ),
+    ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
   };
 };
 

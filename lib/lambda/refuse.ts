@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { Reason } from '../reasons.ts';
-import { type HistoryStore, UNROUTED_APP } from '../store/ports.ts';
+import { type HistoryStore, NODES_APP, UNROUTED_APP } from '../store/ports.ts';
 import type { ConsumerPorts } from './ports.ts';
 
 /** What every event has, as far as a refusal needs it. */
@@ -12,7 +12,12 @@ export interface Envelope {
   readonly data: object;
 }
 
-type Subject = { readonly app?: string; readonly environment?: string; readonly cluster?: string };
+type Subject = {
+  readonly app?: string;
+  readonly environment?: string;
+  readonly cluster?: string;
+  readonly node?: string;
+};
 
 export interface RefusalDeps extends Pick<ConsumerPorts, 'queue' | 'deadLetter' | 'logger'> {
   /** Given, the refusal is also a `refused` history entry (consumers of events); absent, only logged. */
@@ -29,9 +34,11 @@ export const refuse = async (deps: RefusalDeps, record: SQSRecord, { code, reaso
   if (deps.history) {
     const subject = (event?.data ?? {}) as Subject;
     await deps.history.record({
-      app: subject.app ?? UNROUTED_APP,
+      // Healing's events name a node: their refusals go with the node's history.
+      app: subject.app ?? (typeof subject.node === 'string' ? NODES_APP : UNROUTED_APP),
       environment: subject.environment,
       cluster: subject.cluster,
+      ...(typeof subject.node === 'string' ? { node: subject.node } : {}),
       eventId: event?.id ?? `sqs-${record.messageId}`,
       eventType: event?.type ?? 'unknown',
       action: 'receive',

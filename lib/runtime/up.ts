@@ -37,6 +37,11 @@ export interface UpOptions {
    * temporary folder and is gone after stop().
    */
   readonly dataDir?: string;
+  /**
+   * Run scheduled functions this often instead of their topology schedule (tests: a sweep every few
+   * seconds rather than every minute). Their first run is at start either way.
+   */
+  readonly scheduleEverySeconds?: number;
 }
 
 export interface ExistingCluster {
@@ -49,6 +54,8 @@ export interface Runtime {
   readonly state: RuntimeState;
   /** Folder of this runtime (cluster data, logs): `dataDir`, or a temporary one removed by stop(). */
   readonly workDir: string;
+  /** Runs a scheduled function now, as its schedule would (the sweep, on demand); its result. */
+  runScheduled(name: FunctionName): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -141,6 +148,7 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
     const pollers: ReturnType<typeof startPoller>[] = [];
     const routes: HttpRoute[] = [];
     const timers: NodeJS.Timeout[] = [];
+    const scheduled = new Map<FunctionName, () => Promise<unknown>>();
     for (const name of functionNames) {
       const spec: FunctionSpec = functions[name];
       const host = hosts.get(name) as FunctionHost;
@@ -168,8 +176,10 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
         routes.push({ ...route, handler: (event) => host.invoke(event) });
       }
       if (spec.scheduleMinutes) {
-        const tick = () => host.invoke({ source: 'capstan.schedule' }).catch((e) => o.log(`${name}: ${e}`));
-        timers.push(setInterval(tick, spec.scheduleMinutes * 60_000));
+        const invoke = () => host.invoke({ source: 'capstan.schedule' });
+        const tick = () => invoke().catch((e) => o.log(`${name}: ${e}`));
+        scheduled.set(name, invoke);
+        timers.push(setInterval(tick, (o.scheduleEverySeconds ?? spec.scheduleMinutes * 60) * 1000));
         void tick();
       }
     }
@@ -196,7 +206,12 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
       await writeState(state);
       cleanups.push(() => removeState());
     }
-    return { state, workDir, stop };
+    const runScheduled = async (name: FunctionName) => {
+      const invoke = scheduled.get(name);
+      if (!invoke) throw new Error(`${name} runs on no schedule`);
+      return invoke();
+    };
+    return { state, workDir, runScheduled, stop };
   } catch (error) {
     await stop();
     throw error;

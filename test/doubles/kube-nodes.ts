@@ -46,6 +46,7 @@ type NodeVerbs = Pick<
   | 'uncordon'
   | 'addTaint'
   | 'removeTaint'
+  | 'readPod'
   | 'listPodsOnNode'
   | 'listVolumeAttachments'
   | 'deleteVolumeAttachment'
@@ -91,8 +92,9 @@ export const nodeVerbs = (cluster: string, answering: () => NodeState): NodeVerb
       const kept = node.taints.filter((t) => t.key !== taint.key || t.effect !== taint.effect);
       return update(name, kept.length === node.taints.length ? undefined : { ...node, taints: kept });
     },
-    listPodsOnNode: async (node) =>
-      [...answering().pods.values()].filter((p) => p.node === node).map(({ node: _, ...pod }) => structuredClone(pod)),
+    readPod: async (namespace, name) =>
+      structuredClone([...answering().pods.values()].find((p) => p.namespace === namespace && p.name === name)),
+    listPodsOnNode: async (node) => structuredClone([...answering().pods.values()].filter((p) => p.node === node)),
     listVolumeAttachments: async (node) =>
       structuredClone([...answering().volumeAttachments.values()].filter((va) => va.node === node)),
     deleteVolumeAttachment: async (name) => (answering().volumeAttachments.delete(name) ? 'changed' : 'unchanged'),

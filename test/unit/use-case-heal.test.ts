@@ -184,6 +184,18 @@ describe('heal: candidates that are not proof change nothing', () => {
     expect(node(t).unschedulable).toBe(false);
   });
 
+  it("a pod's NodeNotReady: the node it is bound to, read fresh, is the candidate; an unknown pod is recorded", async () => {
+    const t = await setUp();
+    t.kube
+      .nodes(CLUSTER)
+      .pods.set('db-0', { namespace: 'shop', name: 'db-0', node: LOST, deleting: false, claims: [] });
+    const { node: _, ...data } = lostEvent(t).data;
+    await heal({ ...lostEvent(t), id: 'pod-1', data: { ...data, pod: { namespace: 'shop', name: 'db-0' } } }, t.deps);
+    expect(await heals(t)).toMatchObject({ phase: 'fencing', eventId: 'pod-1' });
+    await heal({ ...lostEvent(t), id: 'pod-2', data: { ...data, pod: { namespace: 'shop', name: 'gone' } } }, t.deps);
+    expect(healSteps(t).slice(-1)).toEqual(['heal.prove skipped not-found']);
+  });
+
   it('an unregistered cluster: recorded and ignored', async () => {
     const t = await setUp();
     await heal({ ...lostEvent(t), data: { ...lostEvent(t).data, cluster: 'nowhere' } }, t.deps);

@@ -35,7 +35,7 @@ export const fence = async (deps: HealDeps, cluster: Cluster, gateway: KubeGatew
 
   for (let steps = 0; steps < 6; steps++) {
     const heal = await deps.store.heals.get(cluster.name, node);
-    if (!heal || heal.phase !== 'fencing') return { outcome: 'superseded' as const, phase: heal?.phase };
+    if (heal?.phase !== 'fencing') return { outcome: 'superseded' as const, phase: heal?.phase };
     const live = await gateway.readNode(node);
     if (!live) {
       const now = deps.now().toISOString();

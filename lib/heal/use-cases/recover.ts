@@ -26,7 +26,7 @@ export const recover = async (deps: HealDeps, cluster: Cluster, gateway: KubeGat
 
   for (let steps = 0; steps < 4; steps++) {
     const heal = await deps.store.heals.get(cluster.name, node);
-    if (!heal || heal.phase !== 'recovering') return { outcome: 'superseded' as const, phase: heal?.phase };
+    if (heal?.phase !== 'recovering') return { outcome: 'superseded' as const, phase: heal?.phase };
     const live = await gateway.readNode(node);
     const now = deps.now();
     if (!live) {
