@@ -25,8 +25,9 @@ export const releaseRules: readonly V1PolicyRule[] = [
 export const healingRules: readonly V1PolicyRule[] = [
   // readNode, listNodes; cordon, uncordon, addTaint, removeTaint (read, then a merge patch).
   { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'patch'] },
-  // listPodsOnNode: every namespace, by field selector (fencing waits for the pod GC to remove them).
-  { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+  // listPodsOnNode: every namespace, by field selector (fencing waits for the pod GC to remove them);
+  // readPod: a node.lost that names a pod (the node controller's Warning NodeNotReady) is read for its node.
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
   // listVolumeAttachments (fencing waits for the attach/detach controller; recovery checks none is left).
   { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['get', 'list'] },
 ];

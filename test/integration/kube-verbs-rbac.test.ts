@@ -126,6 +126,8 @@ describe("capstan's RBAC and the healing verbs, on a real kube-apiserver", () =>
       body: { metadata: { name: 'here' }, spec: { nodeName: node, containers: [{ name: 'app', image: 'app:1' }] } },
     });
     expect((await asCapstan.listPodsOnNode(node)).map((p) => p.name)).toEqual(['here']);
+    expect(await asCapstan.readPod(namespace, 'here')).toMatchObject({ name: 'here', node });
+    expect(await asCapstan.readPod(namespace, 'absent')).toBeUndefined();
 
     const va = uniqueName('va');
     await admin.storage.createVolumeAttachment({
