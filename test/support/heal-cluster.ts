@@ -3,13 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import { progress } from '../../lib/cli/log.ts';
+import { applyAll } from '../../lib/kube/apply.ts';
 import type { KubeClients } from '../../lib/kube/connect.ts';
 import { NODE_LEASE_NAMESPACE } from '../../lib/kube/nodes.ts';
 import { mergePatch } from '../../lib/kube/optimistic.ts';
+import { RBAC_NAME, rbacManifests } from '../../lib/kube/rbac.ts';
 import { type LocalCluster, startClusters } from '../../lib/local/cluster.ts';
 import type { NodeHeartbeat } from '../../lib/local/cluster-flags.ts';
+import type { ExistingCluster } from '../../lib/runtime/up.ts';
 import type { Cluster } from '../../lib/store/clusters.ts';
 import { connect } from './kube.ts';
+import { kubeconfigWithToken } from './service-account.ts';
 
 /**
  * Heartbeat timings for tests of lost nodes: a silent node is Unknown (and tainted unreachable) about 10 s
@@ -22,6 +26,8 @@ export const FAST_HEARTBEAT: NodeHeartbeat = {
   leaseDurationSeconds: 8,
 };
 
+const RBAC_NAMESPACE = 'capstan-system';
+
 /** Who holds a Lease taken from kwok: nobody real, so the node looks as if its kubelet died. */
 export const FOREIGN_HOLDER = 'capstan-test-lost-node';
 
@@ -30,7 +36,13 @@ export interface HealCluster extends LocalCluster {
   readonly nodes: readonly string[];
   /** As capstan registers it (by kubeconfig reference). */
   readonly record: (environment: string) => Cluster;
+  /** The admin's clients: the test's own hands on the cluster. */
   readonly kube: KubeClients;
+  /**
+   * The cluster as capstan's service account sees it (`capstan rbac` applied, a token of an hour): what
+   * to register, so a grant healing lacks fails the test as it would fail on a real cluster.
+   */
+  readonly asCapstan: ExistingCluster;
 }
 
 /**
@@ -61,11 +73,22 @@ export const startHealCluster = async (
     registeredAt: new Date().toISOString(),
   });
   const kube = await connect(record('any'));
+  await applyAll(kube, rbacManifests(RBAC_NAMESPACE));
+  const { status } = await kube.core.createNamespacedServiceAccountToken({
+    name: RBAC_NAME,
+    namespace: RBAC_NAMESPACE,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  const capstanKubeconfig = kubeconfigWithToken(
+    { path: cluster.kubeconfigPath, context: cluster.context },
+    status?.token,
+  );
   return {
     ...cluster,
     nodes: Array.from({ length: nodes }, (_, i) => `${cluster.name}-worker-${i + 1}`),
     record,
     kube,
+    asCapstan: { name: cluster.name, kubeconfigPath: capstanKubeconfig, context: 'capstan' },
     stop: async () => {
       await cluster.stop();
       if (!process.env.CAPSTAN_KEEP_DIRS) await rm(dir, { recursive: true, force: true });
