@@ -49,10 +49,10 @@ const since = (t: Date | number, what: string) => {
 
 beforeAll(async () => {
   [big, small] = await Promise.all([startHealCluster('healbig', 10), startHealCluster('healsmall', 3)]);
-  // Retries 3 s apart: a node.lost for a cluster whose API server is down outlasts its restart (8 receives).
+  // Retries 5 s apart: a node.lost for a cluster whose API server is down outlasts its restart (8 receives, 40 s).
   // Registered under capstan's own service account (`capstan rbac`), as on a real cluster: a missing grant fails here.
   const clusters = [big.asCapstan, small.asCapstan];
-  runtime = await startTestRuntime('heal', { clusters, heal: HEAL, retryDelaySeconds: 3 });
+  runtime = await startTestRuntime('heal', { clusters, heal: HEAL, retryDelaySeconds: 5 });
   db = createDb(runtime.state.table, awsClients().ddb);
 }, 240_000);
 
