@@ -19,7 +19,7 @@ export class ScheduledFunction extends Construct {
   constructor(scope: Construct, id: string, { fn, everyMinutes }: ScheduledFunctionProps) {
     super(scope, id);
     this.rule = new Rule(this, 'Rule', {
-      description: `capstan: every ${everyMinutes} minutes`,
+      description: `capstan: every ${everyMinutes === 1 ? 'minute' : `${everyMinutes} minutes`}`,
       schedule: Schedule.rate(Duration.minutes(everyMinutes)),
       targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
     });

@@ -5,6 +5,7 @@ import { Alarms } from './alarms.ts';
 import { CapstanFunction } from './functions.ts';
 import { IngestApi } from './http-api.ts';
 import { IngestToken } from './ingest-token.ts';
+import { KubeEventsSender } from './kube-events-sender.ts';
 import { pascal } from './names.ts';
 import { WorkQueues } from './queues.ts';
 import { RegistryEvents } from './registry-events.ts';
@@ -55,6 +56,7 @@ export class CapstanStack extends Stack {
     }
 
     new RegistryEvents(this, 'RegistryEvents', { queue: this.queues.get(ecrPushRule.queue).queue });
+    new KubeEventsSender(this, 'KubeEventsSender', { queue: this.queues.get('kubeEvents').queue });
 
     this.alarms = new Alarms(this, 'Alarms');
     for (const [name, { dlq }] of this.queues.entries())

@@ -6,6 +6,7 @@ import type { HttpAnswer } from '../lib/ingest/answer.ts';
 import { MAX_EVENT_BODY_BYTES, MAX_HOOK_BODY_BYTES, requestBody } from '../lib/ingest/body.ts';
 import { acceptHook } from '../lib/ingest/hook.ts';
 import { hookSecret } from '../lib/ingest/hook-secret.ts';
+import { acceptKubeHook, KUBERNETES_HOOK_ROUTE } from '../lib/ingest/kube-hook.ts';
 import { ingestSecret } from '../lib/ingest/secret.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 import { imageSources } from '../lib/sources/index.ts';
@@ -19,28 +20,40 @@ const UNAVAILABLE: HttpAnswer = {
   body: { error: 'unavailable', reason: 'capstan cannot take the request now; retry later' },
 };
 
+/** The registry whose webhook the route serves, if it is one. */
+const registryOf = (routeKey: string) => imageSources.find((s) => s.route && routeKey === `POST ${s.route}`);
+const KUBERNETES_ROUTE_KEY = `POST ${KUBERNETES_HOOK_ROUTE}`;
+
+/** The route's own acceptance of a body already within its limit. */
+const accept = async (event: APIGatewayProxyEventV2, rawBody: string): Promise<HttpAnswer> => {
+  const headers = event.headers ?? {};
+  if (event.routeKey === KUBERNETES_ROUTE_KEY) {
+    return acceptKubeHook(
+      { rawBody, headers, cluster: event.pathParameters?.cluster },
+      await secret(),
+      w.deploy.enqueue,
+    );
+  }
+  const source = registryOf(event.routeKey);
+  if (!source) return acceptEvent({ rawBody, headers }, await secret(), w.deploy.enqueue);
+  const request = { rawBody, headers, pathSecret: event.pathParameters?.secret };
+  return acceptHook(source, request, hookSecret(await secret(), source.name), w.deploy.enqueue);
+};
+
 /**
  * POST /events: authenticated, validated events from CI, bots and automation go onto their queue.
  * POST /hooks/<registry>: a registry's own webhook, verified its way with its own secret (hook-secret.ts),
- * becomes image.pushed events. The body's size is settled first, before anything reads it.
+ * becomes image.pushed events. POST /hooks/kubernetes/<cluster>: a cluster's kubernetes-event-exporter, with
+ * that cluster's own token, becomes node.lost candidates. The body's size is settled first, before anything reads it.
  */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  const source = imageSources.find((s) => s.route && event.routeKey === `POST ${s.route}`);
-  const headers = event.headers ?? {};
-  const body = requestBody(event.body, event.isBase64Encoded, source ? MAX_HOOK_BODY_BYTES : MAX_EVENT_BODY_BYTES);
+  const hook = event.routeKey === KUBERNETES_ROUTE_KEY || registryOf(event.routeKey) !== undefined;
+  const body = requestBody(event.body, event.isBase64Encoded, hook ? MAX_HOOK_BODY_BYTES : MAX_EVENT_BODY_BYTES);
   let answer: HttpAnswer;
   if (!body.ok) answer = body.answer;
   else {
-    const rawBody = body.rawBody;
     try {
-      answer = source
-        ? await acceptHook(
-            source,
-            { rawBody, headers, pathSecret: event.pathParameters?.secret },
-            hookSecret(await secret(), source.name),
-            w.deploy.enqueue,
-          )
-        : await acceptEvent({ rawBody, headers }, await secret(), w.deploy.enqueue);
+      answer = await accept(event, body.rawBody);
     } catch (error) {
       // Input is answered inside accept*; what is thrown here is capstan's own failure.
       w.logger.error('request failed', { route: event.routeKey, error: error as Error });

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import type { HealMode } from '../store/heals.ts';
 
 /**
  * Commander argument parsers for the CLI's numbers: a bad value is refused while the command line is
@@ -31,3 +32,9 @@ export const releaseNumber = (value: string): number => {
   }
   return n;
 };
+
+/**
+ * The heal modes `--heal-mode` takes: HealModeSchema's (a unit test keeps the two equal), listed here so that
+ * reading the command line loads no table client.
+ */
+export const HEAL_MODES = ['observe', 'approve', 'auto'] as const satisfies readonly HealMode[];

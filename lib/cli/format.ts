@@ -9,10 +9,14 @@ export const renderTable = (headers: readonly string[], rows: readonly (readonly
   return [line(headers), ...rows.map(line)].join('\n');
 };
 
-export const since = (iso: string, now = Date.now()): string => {
-  const s = Math.round((now - Date.parse(iso)) / 1000);
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.round(s / 60)}m ago`;
-  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86400)}d ago`;
+/** A span of whole seconds in its largest unit: `45s`, `10m`, `3h`, `2d`. */
+export const duration = (seconds: number): string => {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.round(s / 60)}m`;
+  if (s < 86400) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86400)}d`;
 };
+
+export const since = (iso: string, now = Date.now()): string =>
+  `${duration(Math.round((now - Date.parse(iso)) / 1000))} ago`;

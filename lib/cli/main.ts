@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InvalidInputError } from '../errors.ts';
-import { port, releaseNumber, wholeNumber } from './args.ts';
+import { HEAL_MODES, port, releaseNumber, wholeNumber } from './args.ts';
 
 // Commands are loaded when run, so `--help` and quick commands never load the Kubernetes or AWS clients.
 const commands = {
@@ -11,9 +11,11 @@ const commands = {
   bench: () => import('./commands/bench.ts'),
   clusters: () => import('./commands/clusters.ts'),
   demo: () => import('./commands/demo.ts'),
+  heal: () => import('./commands/heal.ts'),
   history: () => import('./commands/history.ts'),
   hooks: () => import('./commands/hooks.ts'),
   install: () => import('./commands/install.ts'),
+  nodes: () => import('./commands/nodes.ts'),
   rbac: () => import('./commands/rbac.ts'),
   releases: () => import('./commands/releases.ts'),
   send: () => import('./commands/send.ts'),
@@ -21,6 +23,13 @@ const commands = {
 };
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
+
+/** How a cluster or an environment heals lost nodes (lib/heal/decisions/mode.ts). */
+const healModeOption = (whose: string, byDefault: string) =>
+  new Option(
+    '--heal-mode <mode>',
+    `how ${whose} a lost node: observe (record only), approve (wait for \`capstan heal approve\`) or auto (fence it); default: ${byDefault}`,
+  ).choices(HEAL_MODES);
 
 const program = new Command('capstan')
   .description('Event-driven control plane for fleets of Kubernetes clusters')
@@ -71,7 +80,7 @@ program
 const clusters = program.command('clusters').description('registered clusters');
 clusters
   .command('list')
-  .description('list registered clusters with their environment, wave and last health probe')
+  .description('list registered clusters with their environment, wave, heal mode and last health probe')
   .option('--json', 'machine-readable output')
   .action(async (o) => (await commands.clusters()).listClustersCommand(o, out));
 clusters
@@ -87,6 +96,11 @@ clusters
   .option('--context <name>', 'kubeconfig context (local or self-managed credentials)')
   .option('--kubeconfig <path>', 'kubeconfig file holding --context')
   .option('--secret <arn>', 'Secrets Manager secret holding a kubeconfig (on AWS)')
+  .addOption(healModeOption('the cluster heals', "its environment's mode"))
+  .addHelpText(
+    'after',
+    '\nAdding a registered cluster again replaces its registration: wave, credentials and heal mode.',
+  )
   .action(async (name, o) => (await commands.clusters()).addClusterCommand(name, o, out));
 
 const apps = program.command('apps').description('apps capstan releases, and what they track');
@@ -116,10 +130,17 @@ apps
 const envs = program.command('env').description('environments: protected ones take production rules');
 envs
   .command('set')
-  .description('mark an environment protected (pinned digest, 3+ replicas, probes, limits, QoS, quota) or not')
+  .description(
+    'mark an environment protected (pinned digest, 3+ replicas, probes, limits, QoS, quota) or not, and how its clusters heal',
+  )
   .argument('<name>', 'environment name')
   .option('--protected', 'production rules apply')
   .option('--unprotected', 'production rules do not apply')
+  .addOption(healModeOption('its clusters heal', 'approve where protected, auto elsewhere'))
+  .addHelpText(
+    'after',
+    "\nA setting not given keeps its value. A cluster's own --heal-mode (clusters add) comes first.",
+  )
   .action(async (name, o) => (await commands.env()).setEnvCommand(name, o, out));
 envs
   .command('list')
@@ -128,9 +149,65 @@ envs
   .action(async (o) => (await commands.env()).listEnvCommand(o, out));
 
 program
+  .command('nodes')
+  .description(
+    "every node of every registered cluster, read live: Ready, lease, cordon, taints, capstan's verdict and heal",
+  )
+  .option('--cluster <name>', 'only this cluster')
+  .option('--json', 'machine-readable output')
+  .addHelpText(
+    'after',
+    '\nThe verdict is what healing would decide on this read (CAPSTAN_HEAL_* thresholds): ok, lost, or the code\n' +
+      'that says why not (README "Reasons"). A cluster that does not answer is one line; exit 1 only when none did.',
+  )
+  .action(async (o) => (await commands.nodes()).nodesCommand(o, out));
+
+const heal = program.command('heal').description('heals of lost nodes: list, show, approve, cancel');
+heal
+  .command('list')
+  .description('active heals (suspected, awaiting approval, fencing, fenced, recovering), by cluster and node')
+  .option('--cluster <name>', 'only this cluster')
+  .option('--all', 'restored and cancelled heals too')
+  .option('--json', 'machine-readable output')
+  .action(async (o) => (await commands.heal()).listHealsCommand(o, out));
+heal
+  .command('show')
+  .description("one node's heal with every step's time, and the node's history")
+  .argument('<cluster>', 'cluster name')
+  .argument('<node>', 'node name')
+  .addOption(
+    new Option('--limit <n>', 'at most this many history entries, 1-1000').default(50).argParser(wholeNumber(1, 1000)),
+  )
+  .option('--json', 'machine-readable output')
+  .action(async (cluster, node, o) => (await commands.heal()).showHealCommand(cluster, node, o, out));
+heal
+  .command('approve')
+  .description('let a heal waiting for approval fence its node (cordon, out-of-service taint) now')
+  .argument('<cluster>', 'cluster name')
+  .argument('<node>', 'node name')
+  .option('--json', 'machine-readable output')
+  .addHelpText('after', '\nRecorded as approved by $CAPSTAN_ACTOR, else the OS user. Approving twice changes nothing.')
+  .action(async (cluster, node, o) => (await commands.heal()).approveHealCommand(cluster, node, o, out));
+heal
+  .command('cancel')
+  .description('stop a heal that has done nothing on the cluster yet (suspected or awaiting approval)')
+  .argument('<cluster>', 'cluster name')
+  .argument('<node>', 'node name')
+  .option('--json', 'machine-readable output')
+  .addHelpText(
+    'after',
+    "\nA node capstan is fencing or has fenced is not cancelled: it is restored (taint removed, capstan's cordon\n" +
+      'undone) when it returns.',
+  )
+  .action(async (cluster, node, o) => (await commands.heal()).cancelHealCommand(cluster, node, o, out));
+
+program
   .command('hooks')
-  .description("each registry's webhook URL and its own secret, to paste into the registry's settings")
+  .description(
+    "each registry's webhook URL and its own secret, and each cluster's kubernetes-event-exporter config, to paste",
+  )
   .option('--url <url>', 'the API base URL of a deployed stack (default: the local `capstan up`)')
+  .option('--cluster <name>', "only this cluster's kubernetes-event-exporter config (registered or not)")
   .option('--json', 'machine-readable output')
   .action(async (o) => (await commands.hooks()).hooksCommand(o, out));
 

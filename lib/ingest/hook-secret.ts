@@ -9,3 +9,11 @@ import type { ImageSource } from '../sources/index.ts';
  */
 export const hookSecret = (ingestToken: string, producer: ImageSource['name']): string =>
   createHmac('sha256', ingestToken).update(`capstan/hooks/${producer}`).digest('base64url');
+
+/**
+ * The bearer token of one cluster's kubernetes-event-exporter (`POST /hooks/kubernetes/<cluster>`), derived as
+ * the registries' secrets are: a token names one cluster, so an exporter can speak for its own cluster only, and a
+ * leaked one opens no other route.
+ */
+export const kubernetesHookToken = (ingestToken: string, cluster: string): string =>
+  createHmac('sha256', ingestToken).update(`capstan/hooks/kubernetes/${cluster}`).digest('base64url');

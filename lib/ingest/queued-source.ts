@@ -1,5 +1,7 @@
 import type { Enqueue } from '../queue/send.ts';
 import type { ImageSource } from '../sources/index.ts';
+import { KUBERNETES_EVENT_EXPORTER, normalizeKubernetesEvent } from '../sources/k8s-events.ts';
+import { readJson } from '../sources/payload.ts';
 
 /**
  * A registry event that arrives on a queue (ECR through an EventBridge rule): IAM already authenticated it,
@@ -10,4 +12,16 @@ export const acceptQueued = async (source: ImageSource, body: string, enqueue: E
   const normalized = source.normalize(source.decode(body, {}), now);
   for (const event of normalized.events) await enqueue(event);
   return { accepted: normalized.events.map((e) => e.id), ignored: normalized.ignored.map((i) => i.reason) };
+};
+
+/**
+ * A core/v1 Event from kubernetes-event-exporter's SQS sink (IAM authenticated it): node-controller's NodeNotReady
+ * on a Node becomes a node.lost candidate. There is no route to name the cluster, so the Event's `clusterName`
+ * (the exporter's `clusterName` setting) must; an Event without one, or that is not JSON, throws
+ * InvalidInputError, which the consumer sends to the DLQ with the reason.
+ */
+export const acceptQueuedKubeEvent = async (body: string, enqueue: Enqueue, now = new Date()) => {
+  const candidates = normalizeKubernetesEvent(readJson(KUBERNETES_EVENT_EXPORTER, body), now);
+  for (const event of candidates.events) await enqueue(event);
+  return { accepted: candidates.events.map((e) => e.id), ignored: candidates.ignored.map((i) => i.reason) };
 };

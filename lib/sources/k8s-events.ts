@@ -9,7 +9,8 @@ import { isoTime } from './image-event.ts';
 import { invalidField, parsePayload } from './payload.ts';
 import type { Ignored } from './types.ts';
 
-const PRODUCER = 'kubernetes-event-exporter';
+export const KUBERNETES_EVENT_EXPORTER = 'kubernetes-event-exporter';
+const PRODUCER = KUBERNETES_EVENT_EXPORTER;
 
 /** metav1.Time and MicroTime marshal a zero time as `null`; the legacy recorder leaves `eventTime` zero. */
 const TimeSchema = DateTimeSchema.nullish();
@@ -58,10 +59,11 @@ const NODE_CONTROLLER = 'node-controller';
 
 /**
  * One forwarded Kubernetes Event -> at most one `node.lost` candidate. Only the node lifecycle controller's
- * Normal `NodeNotReady` on a Node is one: it records it when the node's Ready condition leaves True because the
- * kubelet went silent, so the status is taken as `Unknown`. A candidate is never proof: the heal decision
- * (lib/heal/decisions/node-lost.ts) reads the Node and its Lease fresh from the API server before anything is
- * done, so a forged or stale event changes nothing on a Ready node.
+ * `NodeNotReady` is one: Normal on the Node, Warning on each of its pods; it records them when the node's Ready
+ * condition leaves True because the kubelet went silent, so the status is taken as `Unknown`. A candidate is
+ * never proof: the heal decision (lib/heal/decisions/node-lost.ts) reads the Node (a pod's, the node it is bound
+ * to) and its Lease fresh from the API server before anything is done, so a forged or stale event changes nothing
+ * on a Ready node.
  *
  * `cluster` is the route's configured cluster, used when the exporter sends no `clusterName` (its default, "").
  */
@@ -87,34 +89,43 @@ const clusterOf = (event: KubernetesEventPayload, configured: string | undefined
   return result.data;
 };
 
+/** The node lifecycle controller's records: Normal on the Node itself, Warning on each of its pods. */
+const EXPECTED_TYPE = { Node: 'Normal', Pod: 'Warning' } as const;
+
 /** Undefined for a candidate; else the reason, recorded as every source records what it does not act on. */
 const whyNotACandidate = (event: KubernetesEventPayload): string | undefined => {
   const { kind, name, namespace } = event.involvedObject;
   const what = `${event.type ?? '?'} ${event.reason ?? '(no reason)'} on ${kind} ${namespace ? `${namespace}/` : ''}${name}`;
   if (event.reason !== 'NodeNotReady') return `${what}: not a NodeNotReady event`;
-  if (kind === 'Pod') {
-    // The controller marks each pod of the node not ready with this event, but neither `involvedObject` (a Pod
-    // reference), the message ("Node is not ready") nor `source.host` names the node, and the exporter enriches
-    // the reference with labels, annotations and owners only, not `spec.nodeName`. The Node's own event is the
-    // candidate.
-    return `${what}: a pod's NodeNotReady names no node (the exporter does not carry the pod's nodeName)`;
-  }
-  if (kind !== 'Node') return `${what}: not about a Node`;
+  if (kind !== 'Node' && kind !== 'Pod') return `${what}: not about a Node or a Pod`;
   const component = event.source?.component || event.reportingComponent;
   if (component !== NODE_CONTROLLER) {
     // The kubelet records its own NodeNotReady (Ready=False): it is alive and talking, not lost.
     return `${what}: reported by ${component ? JSON.stringify(component) : 'no component'}, not by ${NODE_CONTROLLER}`;
   }
-  if (event.type !== 'Normal') return `${what}: ${NODE_CONTROLLER} records NodeNotReady as Normal`;
+  if (event.type !== EXPECTED_TYPE[kind]) {
+    return `${what}: ${NODE_CONTROLLER} records NodeNotReady on a ${kind} as ${EXPECTED_TYPE[kind]}`;
+  }
   const eventNamespace = event.metadata.namespace;
-  if (eventNamespace && eventNamespace !== 'default') {
+  if (kind === 'Node' && eventNamespace && eventNamespace !== 'default') {
     return `${what}: recorded in namespace ${eventNamespace}, events on a Node are recorded in "default"`;
+  }
+  // A pod's event is recorded in the pod's namespace, which its reference must name.
+  if (kind === 'Pod' && (!namespace || (eventNamespace && eventNamespace !== namespace))) {
+    return `${what}: a pod's event is recorded in the pod's namespace, and this one is not`;
   }
   return undefined;
 };
 
+/**
+ * The Node's event names the node. A pod's (the controller marks each pod of the node not ready) names only the
+ * pod: neither the message ("Node is not ready"), `source.host` nor the exporter's enrichment (labels,
+ * annotations, owners; not `spec.nodeName`) names its node, so the candidate names the pod and healing reads the
+ * node it is bound to from the API server.
+ */
 const nodeLost = (event: KubernetesEventPayload, cluster: string, receivedAt: Date): NodeLost => {
-  const node = event.involvedObject.name;
+  const { kind, name, namespace } = event.involvedObject;
+  const target = kind === 'Pod' ? { pod: { namespace: namespace ?? '', name } } : { node: name };
   const seen = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp;
   const observedAt = seen ? isoTime(seen) : receivedAt.toISOString();
   const candidate = {
@@ -123,11 +134,11 @@ const nodeLost = (event: KubernetesEventPayload, cluster: string, receivedAt: Da
     type: 'node.lost',
     source: `capstan/sources/${PRODUCER}/${cluster}`,
     time: observedAt,
-    subject: `${cluster}/${node}`,
+    subject: kind === 'Pod' ? `${cluster}/pods/${namespace}/${name}` : `${cluster}/${name}`,
     schemaversion: SCHEMA_VERSION,
     data: {
       cluster,
-      node,
+      ...target,
       readyStatus: 'Unknown',
       ...(event.reason ? { reason: event.reason.slice(0, 128) } : {}),
       ...(event.message ? { message: event.message.slice(0, 1024) } : {}),
@@ -136,10 +147,16 @@ const nodeLost = (event: KubernetesEventPayload, cluster: string, receivedAt: Da
   };
   const result = NodeLostEventSchema.safeParse(candidate);
   if (result.success) return result.data;
-  // A node name the contract refuses is named by the exporter's field, not by the event's.
-  const issues = result.error.issues.map((issue) =>
-    issue.path.join('.') === 'data.node' ? `involvedObject.name: ${issue.message}` : formatIssue(issue),
-  );
+  // A name the contract refuses is named by the exporter's field, not by the event's.
+  const fields: Record<string, string> = {
+    'data.node': 'involvedObject.name',
+    'data.pod.name': 'involvedObject.name',
+    'data.pod.namespace': 'involvedObject.namespace',
+  };
+  const issues = result.error.issues.map((issue) => {
+    const field = fields[issue.path.join('.')];
+    return field ? `${field}: ${issue.message}` : formatIssue(issue);
+  });
   throw new InvalidInputError(`${PRODUCER} payload is invalid`, issues);
 };
 

@@ -10,6 +10,7 @@ import { dockerhubRoute } from '../support/fuzz/routes/dockerhub.ts';
 import { eventsRoute } from '../support/fuzz/routes/events.ts';
 import { ghcrRoute } from '../support/fuzz/routes/ghcr.ts';
 import { harborRoute } from '../support/fuzz/routes/harbor.ts';
+import { kubernetesRoute } from '../support/fuzz/routes/kubernetes.ts';
 import { checkQueues, formatFigures, fuzzRoute, type RouteFigures } from '../support/fuzz/run.ts';
 
 /**
@@ -44,6 +45,7 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
     ['POST /hooks/harbor', harborRoute],
     ['POST /hooks/dockerhub/{secret}', dockerhubRoute],
     ['POST /hooks/ghcr', ghcrRoute],
+    ['POST /hooks/kubernetes/{cluster}', kubernetesRoute],
   ];
   // Each route's timeout scales with its runs: the full profile sends tens of thousands of requests.
   const timeout = 120_000 + RUNS * 60;
@@ -60,7 +62,14 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
     const problems = await checkQueues(edge, ledger);
     console.log(formatFigures(figures, ledger, SEED));
     expect(problems.slice(0, 20)).toEqual([]);
-    expect(figures.map((f) => f.route)).toEqual(['events', 'distribution', 'harbor', 'dockerhub', 'ghcr']);
+    expect(figures.map((f) => f.route)).toEqual([
+      'events',
+      'distribution',
+      'harbor',
+      'dockerhub',
+      'ghcr',
+      'kubernetes',
+    ]);
     for (const f of figures) expect(f.validAccepted, f.route).toBeGreaterThan(0);
     // The ingest function never asked for what its role lacks (lib/contract.ts).
     expect(edge.denied).toEqual([]);

@@ -219,7 +219,8 @@ describe('CDK stack from lib/topology.ts', () => {
     template.resourceCountIs('AWS::Events::Rule', scheduled.length + 1); // + the ECR push rule
     for (const name of scheduled) {
       template.hasResourceProperties('AWS::Events::Rule', {
-        ScheduleExpression: `rate(${spec(name).scheduleMinutes} minutes)`,
+        // CloudWatch's own spelling: `rate(1 minute)`, `rate(5 minutes)`.
+        ScheduleExpression: `rate(${spec(name).scheduleMinutes} minute${spec(name).scheduleMinutes === 1 ? '' : 's'})`,
         Targets: [
           Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.functions.get(name)?.fn as IConstruct), 'Arn'] } }),
         ],
@@ -248,6 +249,23 @@ describe('CDK stack from lib/topology.ts', () => {
         ]),
       },
     });
+  });
+
+  it("gives kubernetes-event-exporter's SQS sink a policy to send to the kubeEvents queue, and nothing else", () => {
+    const queue = logicalId(stack.queues.get('kubeEvents').queue);
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['sqs:SendMessage', 'sqs:GetQueueUrl', 'sqs:GetQueueAttributes'],
+            Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
+          },
+        ],
+      },
+    });
+    template.hasOutput('KubeEventsSenderPolicyArn', {});
+    template.hasOutput('KubeEventsQueueName', {});
   });
 
   it('serves each topology route on the HTTP API, throttled and access-logged', () => {

@@ -54,6 +54,11 @@ describe('capstan CLI', () => {
     'approve',
     'hooks',
     'bench',
+    'nodes',
+    'heal list',
+    'heal show',
+    'heal approve',
+    'heal cancel',
   ])('%s --help', async (command) => {
     const { code, stdout } = await capstan(...command.split(' '), '--help');
     expect(code).toBe(0);
@@ -208,11 +213,48 @@ describe('capstan CLI', () => {
     expect(stderr).toContain('cannot read');
   });
 
-  it('env set wants exactly one of --protected or --unprotected', async () => {
-    const { code, stderr } = await capstan('env', 'set', 'production');
-    expect(code).toBe(2);
-    expect(stderr).toContain('give exactly one of --protected or --unprotected');
+  it('env set wants something to set, and at most one of --protected or --unprotected', async () => {
+    const none = await capstan('env', 'set', 'production');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('give --protected, --unprotected or --heal-mode');
+    const both = await capstan('env', 'set', 'production', '--protected', '--unprotected');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('give only one of --protected or --unprotected');
   });
+
+  it.each([
+    ['env', 'set', 'production', '--heal-mode', 'sometimes'],
+    ['clusters', 'add', 'east', '--environment', 'prod', '--context', 'east', '--heal-mode', 'AUTO'],
+  ])('--heal-mode takes observe, approve or auto only: %j', async (...args) => {
+    const { code, stderr } = await capstan(...args);
+    expect(code).toBe(2);
+    expect(stderr).toContain('Allowed choices are observe, approve, auto.');
+  });
+
+  it.each([
+    [['heal', 'approve', 'east'], "missing required argument 'node'"],
+    [['heal', 'cancel'], "missing required argument 'cluster'"],
+    [['heal', 'show', 'east', 'n1', '--limit', '0'], 'a whole number from 1 to 1000'],
+    [['heal', 'approve', 'East_1', 'n1'], 'cluster "East_1" must be a DNS-1123 label'],
+    [['heal', 'cancel', 'east', 'Node_1'], 'node "Node_1" must be a DNS-1123 subdomain'],
+    [['heal', 'show', 'east', '-n1'], "unknown option '-n1'"],
+    [['heal', 'list', '--everything'], "unknown option '--everything'"],
+    [['heal', 'list', '--cluster', 'East'], '--cluster "East" must be a DNS-1123 label'],
+    [['nodes', 'east'], 'too many arguments'],
+  ])('heal and nodes refuse bad arguments with exit 2 before touching the table: %j', async (args, message) => {
+    const { code, stderr } = await capstan(...args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it.each([['nodes'], ['heal', 'list'], ['heal', 'approve', 'east', 'n1'], ['heal', 'cancel', 'east', 'n1.local']])(
+    '%j without a running capstan says how to start one',
+    async (...args) => {
+      const { code, stderr } = await capstan(...args);
+      expect(code).toBe(1);
+      expect(stderr).toContain('capstan is not running here');
+    },
+  );
 
   it('promote refuses promoting an environment onto itself', async () => {
     const { code, stderr } = await capstan('promote', 'web', '--from', 'staging', '--to', 'staging');

@@ -1,12 +1,19 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { CapstanEvent } from '../../events/index.ts';
 import { acceptHook } from '../../lib/ingest/hook.ts';
+import { kubernetesHookToken } from '../../lib/ingest/hook-secret.ts';
+import { acceptKubeHook, KUBERNETES_HOOK_ROUTE } from '../../lib/ingest/kube-hook.ts';
 import { matchPath } from '../../lib/runtime/http.ts';
 import { imageSource, imageSources } from '../../lib/sources/index.ts';
 import { functions } from '../../lib/topology.ts';
 import { digestOf, distributionEnvelope } from '../support/registry.ts';
 
+const bin = join(import.meta.dirname, '../../lib/cli/bin.js');
 const SECRET = 'k3XbV9qLw2Rr7TzN4pYd-hook';
 const distribution = imageSource('distribution')!;
 const dockerhub = imageSource('dockerhub')!;
@@ -96,9 +103,10 @@ describe('POST /hooks/<registry>', () => {
 });
 
 describe('routes', () => {
-  it('the topology serves exactly one hook route per HTTP registry source', () => {
+  it('the topology serves exactly one hook route per HTTP registry source, plus the kubernetes route', () => {
     const hooks = functions.ingest.routes.map((r) => r.path).filter((p) => p.startsWith('/hooks/'));
-    expect(hooks.sort()).toEqual(imageSources.flatMap((s) => (s.route ? [s.route] : [])).sort());
+    const registries = imageSources.flatMap((s) => (s.route ? [s.route] : []));
+    expect(hooks.sort()).toEqual([...registries, KUBERNETES_HOOK_ROUTE].sort());
   });
 
   it('matches API Gateway path templates as the local server serves them', () => {
@@ -106,6 +114,8 @@ describe('routes', () => {
     expect(matchPath('/hooks/dockerhub/{secret}', '/hooks/dockerhub/')).toBeUndefined();
     expect(matchPath('/hooks/dockerhub/{secret}', '/hooks/dockerhub/a/b')).toBeUndefined();
     expect(matchPath('/hooks/dockerhub/{secret}', '/hooks/dockerhub/%E0%A4%A')).toBeUndefined();
+    expect(matchPath(KUBERNETES_HOOK_ROUTE, '/hooks/kubernetes/dc2')).toEqual({ cluster: 'dc2' });
+    expect(matchPath(KUBERNETES_HOOK_ROUTE, '/hooks/kubernetes/')).toBeUndefined();
     expect(matchPath('/events', '/events')).toEqual({});
     expect(matchPath('/events', '/events/x')).toBeUndefined();
   });
@@ -121,5 +131,67 @@ describe('hookSecret', () => {
     expect(hookSecret(token, 'harbor')).toBe(hookSecret(token, 'harbor'));
     expect(hookSecret(`${token}-rotated`, 'harbor')).not.toBe(hookSecret(token, 'harbor'));
     expect(hookSecret(token, 'dockerhub')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
+
+describe("capstan hooks: kubernetes-event-exporter's setting", () => {
+  const token = 'a-long-enough-ingest-token-for-tests';
+  const hooks = async (...args: string[]) => {
+    try {
+      const { stdout, stderr } = await promisify(execFile)('node', [bin, 'hooks', ...args], {
+        env: { ...process.env, CAPSTAN_STATE: '/nonexistent', CAPSTAN_INGEST_TOKEN: token, AWS_REGION: 'eu-west-1' },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  it('--cluster prints exactly what the exporter needs: its URL, its own token, and a config that works', async () => {
+    const { code, stdout } = await hooks('--url', 'https://api.example.com/', '--cluster', 'dc2', '--json');
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout);
+    expect(rows).toHaveLength(1);
+    const row = rows[0];
+    expect(row).toMatchObject({
+      producer: 'kubernetes-event-exporter',
+      cluster: 'dc2',
+      url: 'https://api.example.com/hooks/kubernetes/dc2',
+      value: `Bearer ${kubernetesHookToken(token, 'dc2')}`,
+      sqs: { region: 'eu-west-1' },
+    });
+    const config = parse(row.configure);
+    expect(config).toEqual({
+      clusterName: 'dc2',
+      route: { routes: [{ match: [{ receiver: 'capstan', kind: '^(Node|Pod)$', reason: '^NodeNotReady$' }] }] },
+      receivers: [{ name: 'capstan', webhook: { endpoint: row.url, headers: { Authorization: row.value } } }],
+    });
+    // The header as the exporter sends it (pkg/sinks/webhook.go: its Content-Type, then the configured headers).
+    const headers = {
+      'content-type': 'application/json',
+      authorization: config.receivers[0].webhook.headers.Authorization,
+    };
+    const { enqueue } = collect();
+    const rawBody = readFileSync(new URL('../fixtures/sources/k8s-event-node-not-ready.json', import.meta.url), 'utf8');
+    expect((await acceptKubeHook({ rawBody, headers, cluster: 'dc2' }, token, enqueue)).status).toBe(202);
+    expect(parse(row.sqs.configure)).toMatchObject({
+      clusterName: 'dc2',
+      receivers: [{ name: 'capstan', sqs: { queueName: row.sqs.queueName, region: 'eu-west-1' } }],
+    });
+    expect(stdout).not.toContain(token);
+  });
+
+  it('without --cluster and without a table, prints the registries and says how to get a cluster', async () => {
+    const { code, stdout } = await hooks('--url', 'https://api.example.com');
+    expect(code).toBe(0);
+    expect(stdout).toContain('/hooks/distribution');
+    expect(stdout).toContain('capstan hooks --cluster <name>');
+  });
+
+  it('refuses a --cluster that is no cluster name (exit 2)', async () => {
+    const { code, stderr } = await hooks('--cluster', 'DC2');
+    expect(code).toBe(2);
+    expect(stderr).toContain('--cluster "DC2" must be a DNS-1123 label');
   });
 });

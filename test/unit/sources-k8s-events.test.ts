@@ -56,10 +56,35 @@ const cases: readonly Case[] = [
     ignored: [],
   },
   {
-    name: "a pod's Warning NodeNotReady names no node",
+    name: "a pod's Warning NodeNotReady: a candidate naming the pod (healing reads the node it is bound to)",
     payload: fixture('k8s-event-pod-node-not-ready'),
+    subjects: ['dc2/pods/shop/orders-db-0'],
+    ignored: [],
+  },
+  {
+    name: "a pod's Normal NodeNotReady (node-controller records it as Warning)",
+    payload: variant('k8s-event-pod-node-not-ready', (e) => {
+      e.type = 'Normal';
+    }),
     subjects: [],
-    ignored: ["Warning NodeNotReady on Pod shop/orders-db-0: a pod's NodeNotReady names no node"],
+    ignored: ['records NodeNotReady on a Pod as Warning'],
+  },
+  {
+    name: "a pod's NodeNotReady recorded in another namespace than the pod's",
+    payload: variant('k8s-event-pod-node-not-ready', (e) => {
+      e.metadata.namespace = 'default';
+    }),
+    subjects: [],
+    ignored: ["recorded in the pod's namespace"],
+  },
+  {
+    name: "a pod's NodeNotReady by the kubelet",
+    payload: variant('k8s-event-pod-node-not-ready', (e) => {
+      e.source = { component: 'kubelet' };
+      e.reportingComponent = 'kubelet';
+    }),
+    subjects: [],
+    ignored: ['reported by "kubelet", not by node-controller'],
   },
   {
     name: 'an unrelated event (the scheduler, events.k8s.io shape: null timestamps, no count)',
@@ -91,7 +116,7 @@ const cases: readonly Case[] = [
       e.type = 'Warning';
     }),
     subjects: [],
-    ignored: ['node-controller records NodeNotReady as Normal'],
+    ignored: ['node-controller records NodeNotReady on a Node as Normal'],
   },
   {
     name: 'a Node event recorded outside "default"',
@@ -107,7 +132,7 @@ const cases: readonly Case[] = [
       e.involvedObject.kind = 'Machine';
     }),
     subjects: [],
-    ignored: ['not about a Node'],
+    ignored: ['not about a Node or a Pod'],
   },
   {
     name: "node-controller's NodeReady (a recovery, not a loss)",

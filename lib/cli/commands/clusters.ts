@@ -1,6 +1,9 @@
 import { NameSchema } from '../../../events/envelope.ts';
 import { InvalidInputError } from '../../errors.ts';
+import { healModeOf } from '../../heal/decisions/mode.ts';
 import { type Cluster, listClusters, putCluster } from '../../store/clusters.ts';
+import { environmentPolicy } from '../../store/environments.ts';
+import type { HealMode } from '../../store/heals.ts';
 import { clusterSecretPrefix } from '../../topology.ts';
 import { openDb } from '../connect.ts';
 import { renderTable, since } from '../format.ts';
@@ -9,19 +12,41 @@ import { renderTable, since } from '../format.ts';
 export const listClustersCommand = async (o: { json?: boolean }, out: (line: string) => void) => {
   const { db, close } = await openDb();
   try {
-    const clusters = await listClusters(db);
+    const registered = await listClusters(db);
+    const policies = new Map(
+      await Promise.all(
+        [...new Set(registered.map((c) => c.environment))].map(
+          async (e) => [e, await environmentPolicy(db, e)] as const,
+        ),
+      ),
+    );
+    const clusters = registered.map((c) => {
+      const environment = policies.get(c.environment) ?? { protected: false, healMode: undefined };
+      return { ...c, effectiveHealMode: healModeOf(c, environment), healModeFrom: healModeSource(c, environment) };
+    });
     if (o.json) return out(JSON.stringify(clusters, null, 2));
     if (clusters.length === 0) return out('no clusters registered: add one with `capstan clusters add`');
     out(
       renderTable(
-        ['NAME', 'ENVIRONMENT', 'WAVE', 'CREDENTIALS', 'HEALTH'],
-        clusters.map((c) => [c.name, c.environment, String(c.wave), credentials(c), health(c)]),
+        ['NAME', 'ENVIRONMENT', 'WAVE', 'HEAL MODE', 'CREDENTIALS', 'HEALTH'],
+        clusters.map((c) => [
+          c.name,
+          c.environment,
+          String(c.wave),
+          `${c.effectiveHealMode} (${c.healModeFrom})`,
+          credentials(c),
+          health(c),
+        ]),
       ),
     );
   } finally {
     close();
   }
 };
+
+/** Where a cluster's heal mode comes from: its own setting, its environment's, or the default. */
+const healModeSource = (c: Pick<Cluster, 'healMode'>, e: { healMode?: HealMode }) =>
+  c.healMode ? 'cluster' : e.healMode ? 'environment' : 'default';
 
 const credentials = (c: Cluster) =>
   c.credentials.kind === 'kubeconfig'
@@ -39,6 +64,7 @@ export interface AddClusterOptions {
   readonly context?: string;
   readonly kubeconfig?: string;
   readonly secret?: string;
+  readonly healMode?: HealMode;
 }
 
 /** `capstan clusters add <name>`: registers a reference to credentials, never the credentials. */
@@ -66,9 +92,12 @@ export const addClusterCommand = async (name: string, o: AddClusterOptions, out:
       credentials: o.secret
         ? { kind: 'secret', secretId: o.secret }
         : { kind: 'kubeconfig', path: kubeconfig, context: o.context as string },
+      ...(o.healMode ? { healMode: o.healMode } : {}),
       registeredAt: new Date().toISOString(),
     });
-    out(`cluster ${name} registered in environment ${o.environment} (wave ${o.wave})`);
+    out(
+      `cluster ${name} registered in environment ${o.environment} (wave ${o.wave}${o.healMode ? `, heals in ${o.healMode} mode` : ''})`,
+    );
   } finally {
     close();
   }

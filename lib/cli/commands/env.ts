@@ -1,25 +1,42 @@
 import { NameSchema } from '../../../events/envelope.ts';
 import { InvalidInputError } from '../../errors.ts';
-import { listEnvironments, protectedByDefault, setEnvironment } from '../../store/environments.ts';
+import { healModeOf } from '../../heal/decisions/mode.ts';
+import { environmentPolicy, listEnvironments, protectedByDefault, setEnvironment } from '../../store/environments.ts';
+import type { HealMode } from '../../store/heals.ts';
 import { openDb } from '../connect.ts';
 import { renderTable, since } from '../format.ts';
 
-/** `capstan env set <name> --protected | --unprotected`. */
-export const setEnvCommand = async (
-  name: string,
-  o: { protected?: boolean; unprotected?: boolean },
-  out: (line: string) => void,
-) => {
-  const issues = [
-    ...(NameSchema.safeParse(name).success ? [] : [`name "${name}" must be a DNS-1123 label`]),
-    ...(Boolean(o.protected) === Boolean(o.unprotected) ? ['give exactly one of --protected or --unprotected'] : []),
-  ];
+export interface SetEnvOptions {
+  readonly protected?: boolean;
+  readonly unprotected?: boolean;
+  readonly healMode?: HealMode;
+}
+
+/** What `env set` was asked to change; a setting not named keeps its value. */
+export const envSetIssues = (name: string, o: SetEnvOptions): string[] => [
+  ...(NameSchema.safeParse(name).success ? [] : [`name "${name}" must be a DNS-1123 label`]),
+  ...(o.protected && o.unprotected ? ['give only one of --protected or --unprotected'] : []),
+  ...(!o.protected && !o.unprotected && !o.healMode ? ['give --protected, --unprotected or --heal-mode'] : []),
+];
+
+/** `capstan env set <name> [--protected | --unprotected] [--heal-mode observe|approve|auto]`. */
+export const setEnvCommand = async (name: string, o: SetEnvOptions, out: (line: string) => void) => {
+  const issues = envSetIssues(name, o);
   if (issues.length) throw new InvalidInputError('cannot set environment', issues);
   const { db, close } = await openDb();
   try {
-    await setEnvironment(db, { name, protected: Boolean(o.protected), updatedAt: new Date().toISOString() });
+    // The settings not given stay as they are (or as the defaults have them, for an environment never set).
+    const current = await environmentPolicy(db, name);
+    const isProtected = o.protected ? true : o.unprotected ? false : current.protected;
+    const healMode = o.healMode ?? current.healMode;
+    await setEnvironment(db, {
+      name,
+      protected: isProtected,
+      ...(healMode ? { healMode } : {}),
+      updatedAt: new Date().toISOString(),
+    });
     out(
-      `environment ${name} is ${o.protected ? 'protected: production rules apply (pinned digest, 3+ replicas, probes, limits, QoS, quota)' : 'not protected'}`,
+      `environment ${name} is ${isProtected ? 'protected: production rules apply (pinned digest, 3+ replicas, probes, limits, QoS, quota)' : 'not protected'}; its clusters heal lost nodes in ${healModeOf({}, { protected: isProtected, healMode })} mode unless a cluster says otherwise`,
     );
   } finally {
     close();
@@ -30,18 +47,23 @@ export const setEnvCommand = async (
 export const listEnvCommand = async (o: { json?: boolean }, out: (line: string) => void) => {
   const { db, close } = await openDb();
   try {
-    const envs = await listEnvironments(db);
+    const envs = (await listEnvironments(db)).map((e) => ({ ...e, effectiveHealMode: healModeOf({}, e) }));
     if (o.json) return out(JSON.stringify(envs, null, 2));
     if (envs.length > 0) {
       out(
         renderTable(
-          ['NAME', 'PROTECTED', 'UPDATED'],
-          envs.map((e) => [e.name, e.protected ? 'yes' : 'no', since(e.updatedAt)]),
+          ['NAME', 'PROTECTED', 'HEAL MODE', 'UPDATED'],
+          envs.map((e) => [
+            e.name,
+            e.protected ? 'yes' : 'no',
+            `${e.effectiveHealMode}${e.healMode ? '' : ' (default)'}`,
+            since(e.updatedAt),
+          ]),
         ),
       );
     }
     out(
-      `${envs.length === 0 ? 'no environment set explicitly; ' : ''}an environment not set is protected when named like production (${['production', 'prod', 'prod-eu'].filter(protectedByDefault).join(', ')})`,
+      `${envs.length === 0 ? 'no environment set explicitly; ' : ''}an environment not set is protected when named like production (${['production', 'prod', 'prod-eu'].filter(protectedByDefault).join(', ')}); heal mode defaults to approve where protected, auto elsewhere`,
     );
   } finally {
     close();

@@ -1,10 +1,15 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { NameSchema } from '../../../events/envelope.ts';
 import { InvalidInputError } from '../../errors.ts';
-import { hookSecret } from '../../ingest/hook-secret.ts';
+import { sqsExporterConfig, webhookExporterConfig } from '../../ingest/exporter-config.ts';
+import { hookSecret, kubernetesHookToken } from '../../ingest/hook-secret.ts';
+import { KUBERNETES_HOOK_ROUTE } from '../../ingest/kube-hook.ts';
 import { ingestSecret } from '../../ingest/secret.ts';
-import { readState } from '../../runtime/state.ts';
+import { type RuntimeState, readState } from '../../runtime/state.ts';
 import { type ImageSource, imageSources } from '../../sources/index.ts';
+import { listClusters } from '../../store/clusters.ts';
 import { env } from '../../topology.ts';
+import { openDb } from '../connect.ts';
 import { renderTable } from '../format.ts';
 
 /** Where it goes in the registry's settings, and exactly what to paste there. */
@@ -47,12 +52,71 @@ const setting: Record<Exclude<ImageSource['name'], 'ecr'>, (url: string, secret:
   },
 };
 
+/** A cluster's kubernetes-event-exporter: its webhook sink (URL, token, config) and the SQS sink alternative. */
+interface ExporterRow extends Setting {
+  readonly producer: 'kubernetes-event-exporter';
+  readonly cluster: string;
+  readonly sqs: { readonly queueName: string; readonly region: string; readonly configure: string };
+}
+
+/** Where the SQS sink sends: the kubeEvents queue by name (the sink looks its URL up), and its region. */
+interface SqsTarget {
+  readonly queueName: string;
+  readonly region: string;
+}
+
+const exporterRow = (base: string, token: string, cluster: string, sqs: SqsTarget): ExporterRow => {
+  const url = `${base}${KUBERNETES_HOOK_ROUTE.replace('{cluster}', cluster)}`;
+  const clusterToken = kubernetesHookToken(token, cluster);
+  return {
+    producer: 'kubernetes-event-exporter',
+    cluster,
+    url,
+    field: 'receivers[].webhook.headers.Authorization',
+    value: `Bearer ${clusterToken}`,
+    configure: webhookExporterConfig({ cluster, url, token: clusterToken }),
+    sqs: { ...sqs, configure: sqsExporterConfig({ cluster, ...sqs }) },
+  };
+};
+
 /**
- * `capstan hooks [--url <api>]`: each registry's webhook URL and credential, derived from the ingest
- * token (hook-secret.ts), for the local runtime or, with CAPSTAN_INGEST_TOKEN or
+ * The registered clusters' names: from the table of CAPSTAN_TABLE, else those the local runtime registered (its
+ * state file lists them); undefined when neither is at hand (a deployed stack's token without its table).
+ */
+const registeredClusters = async (state: RuntimeState | undefined, local: boolean): Promise<string[] | undefined> => {
+  if (process.env[env.table]) {
+    const { db, close } = await openDb();
+    try {
+      return (await listClusters(db)).map((c) => c.name);
+    } finally {
+      close();
+    }
+  }
+  return local ? (state?.clusters ?? []).map((c) => c.name) : undefined;
+};
+
+const indent = (text: string) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+
+/**
+ * `capstan hooks [--url <api>] [--cluster <name>]`: each registry's webhook URL and credential, and each
+ * registered cluster's kubernetes-event-exporter setting (only that cluster's with --cluster), derived from the
+ * ingest token (hook-secret.ts), for the local runtime or, with CAPSTAN_INGEST_TOKEN or
  * CAPSTAN_INGEST_TOKEN_SECRET_ARN set, a deployed stack. It prints secrets: that is what it is for.
  */
-export const hooksCommand = async (o: { url?: string; json?: boolean }, out: (line: string) => void) => {
+export const hooksCommand = async (
+  o: { url?: string; json?: boolean; cluster?: string },
+  out: (line: string) => void,
+) => {
+  if (o.cluster !== undefined && !NameSchema.safeParse(o.cluster).success) {
+    throw new InvalidInputError("cannot print that cluster's setting", [
+      `--cluster "${o.cluster}" must be a DNS-1123 label, as cluster names are`,
+    ]);
+  }
   const state = await readState();
   const local = !process.env[env.ingestToken] && !process.env[env.ingestTokenSecretArn];
   if (local && !state) {
@@ -70,18 +134,51 @@ export const hooksCommand = async (o: { url?: string; json?: boolean }, out: (li
     ? (state?.ingestToken as string)
     : await ingestSecret(new SecretsManagerClient({}), process.env)();
   const base = (o.url ?? (local ? state?.httpUrl : undefined) ?? '<api-url>').replace(/\/+$/, '');
-  const rows = imageSources.flatMap((source) => {
-    if (source.name === 'ecr' || !source.route) return [];
-    return [
-      { producer: source.name, ...setting[source.name](`${base}${source.route}`, hookSecret(token, source.name)) },
-    ];
-  });
-  if (o.json) return out(JSON.stringify(rows, null, 2));
-  out(
-    renderTable(
-      ['PRODUCER', 'URL', 'CONFIGURE'],
-      rows.map((r) => [r.producer, r.url, r.configure]),
-    ),
-  );
-  out("ECR needs no webhook: the stack's EventBridge rule sends its pushes to the registry queue (IAM).");
+  const registries = o.cluster
+    ? []
+    : imageSources.flatMap((source) => {
+        if (source.name === 'ecr' || !source.route) return [];
+        return [
+          { producer: source.name, ...setting[source.name](`${base}${source.route}`, hookSecret(token, source.name)) },
+        ];
+      });
+  const clusters = o.cluster ? [o.cluster] : await registeredClusters(state, local);
+  const sqs: SqsTarget = {
+    queueName:
+      (local ? state?.queues.kubeEvents?.url.split('/').pop() : undefined) ?? '<the stack output KubeEventsQueueName>',
+    region: (local ? state?.region : (process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION)) ?? '<region>',
+  };
+  const exporters = (clusters ?? []).map((cluster) => exporterRow(base, token, cluster, sqs));
+  if (o.json) return out(JSON.stringify([...registries, ...exporters], null, 2));
+  // A blank line between sections, none before the first.
+  let printed = false;
+  const section = (line: string) => {
+    out(printed ? `\n${line}` : line);
+    printed = true;
+  };
+  if (registries.length > 0) {
+    printed = true;
+    out(
+      renderTable(
+        ['PRODUCER', 'URL', 'CONFIGURE'],
+        registries.map((r) => [r.producer, r.url, r.configure]),
+      ),
+    );
+    out("ECR needs no webhook: the stack's EventBridge rule sends its pushes to the registry queue (IAM).");
+  }
+  for (const e of exporters) {
+    section(`kubernetes-event-exporter of cluster ${e.cluster}: its webhook sink (the token is ${e.cluster}'s own)`);
+    out(indent(e.configure));
+    out("or its SQS sink (AWS only; the exporter's role needs sqs:GetQueueUrl and sqs:SendMessage on the queue):");
+    out(indent(e.sqs.configure));
+  }
+  if (clusters === undefined) {
+    section(
+      `kubernetes-event-exporter: \`capstan hooks --cluster <name>\` prints a cluster's setting (set ${env.table} to list every registered cluster's)`,
+    );
+  } else if (clusters.length === 0) {
+    section(
+      'kubernetes-event-exporter: no clusters registered (`capstan clusters add`, or `capstan hooks --cluster <name>`)',
+    );
+  }
 };

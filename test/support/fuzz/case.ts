@@ -14,7 +14,8 @@ export type CaseKind =
   | 'bad-auth'
   | 'replay-window'
   | 'dup-header'
-  | 'refused-type';
+  | 'refused-type'
+  | 'other-cluster';
 
 /** One event a 202 must enqueue: its id, and whether an enqueued message is that event. */
 export interface ExpectedEvent {

@@ -1,15 +1,21 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { hookSecret } from '../../../lib/ingest/hook-secret.ts';
+import { hookSecret, kubernetesHookToken } from '../../../lib/ingest/hook-secret.ts';
 import type { Credential } from './route-spec.ts';
 
 export interface Secrets {
   /** The ingest token: `/events`' credential, and what every hook secret is derived from. */
   readonly token: string;
   readonly hook: (producer: 'distribution' | 'harbor' | 'dockerhub' | 'ghcr') => string;
+  /** A cluster's kubernetes-event-exporter token. */
+  readonly kubernetes: (cluster: string) => string;
 }
 
-export const secretsOf = (token: string): Secrets => ({ token, hook: (producer) => hookSecret(token, producer) });
+export const secretsOf = (token: string): Secrets => ({
+  token,
+  hook: (producer) => hookSecret(token, producer),
+  kubernetes: (cluster) => kubernetesHookToken(token, cluster),
+});
 
 export const hmacHex = (secret: string, data: Buffer | string) =>
   createHmac('sha256', secret).update(data).digest('hex');

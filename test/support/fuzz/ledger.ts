@@ -1,8 +1,12 @@
 import type { CapstanEvent } from '../../../events/index.ts';
 import { parseEvent } from '../../../events/index.ts';
+import { eventQueues, queues, type RoutedEventType } from '../../../lib/topology.ts';
 import type { ExpectedEvent } from './case.ts';
 
-/** SQS FIFO drops a message whose deduplication id (the event id, lib/queue/send.ts) it saw in the last 5 minutes. */
+/**
+ * SQS FIFO drops a message whose deduplication id (the event id, lib/queue/send.ts) it saw in the last 5 minutes; a
+ * standard queue keeps every one.
+ */
 export const DEDUP_WINDOW_MS = 300_000;
 // Ids accepted close to a window's end may land on either side of it (clocks of test and queue differ a little).
 const SLACK_MS = 10_000;
@@ -24,7 +28,7 @@ export class Ledger {
   /** Per route: events named by 202s, counting repeats (what was sent before SQS deduplicated), and distinct ids. */
   readonly sends: Record<string, number> = {};
   readonly distinct: Record<string, number> = {};
-  /** Message bodies drained from the deploy queue, and any found on the rollout queue (where none belong). */
+  /** Message bodies drained from the queues the edge sends to, and any found on the others (where none belong). */
   readonly received: string[] = [];
   readonly strays: string[] = [];
   /** Per route, after check(): messages found on the queue. */
@@ -56,6 +60,8 @@ export class Ledger {
   check(bodies: readonly string[]): string[] {
     const problems: string[] = [];
     const copies = new Map<string, number>();
+    // A standard queue (heal) keeps every send: deduplication is its consumer's, on the event id.
+    const standard = new Set<string>();
     for (const body of bodies) {
       let parsed: ReturnType<typeof parseEvent>;
       try {
@@ -70,6 +76,8 @@ export class Ledger {
       }
       const event = parsed.event;
       copies.set(event.id, (copies.get(event.id) ?? 0) + 1);
+      const routed = eventQueues[event.type as RoutedEventType];
+      if (routed && !queues[routed.queue].fifo) standard.add(event.id);
       const entry = this.accepted.get(event.id);
       if (!entry) {
         problems.push(`an event no 202 named: ${JSON.stringify(event.id)}`);
@@ -84,7 +92,7 @@ export class Ledger {
       }
     }
     for (const [id, entry] of this.accepted) {
-      const [least, most] = windows(entry.times);
+      const [least, most] = standard.has(id) ? [entry.times.length, entry.times.length] : windows(entry.times);
       const n = copies.get(id) ?? 0;
       if (n < least || n > most) {
         problems.push(

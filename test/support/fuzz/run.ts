@@ -118,27 +118,32 @@ export const fuzzRoute = async (
   };
 };
 
+/** The queues the edge sends to (the types of publicEventTypes), and those where it must send nothing. */
+const SENT_TO = ['deploy', 'heal'] as const;
+const NEVER = ['rollout', 'registry', 'kubeEvents'] as const;
+
 const drainInto = async (edge: FuzzEdge, ledger: Ledger) => {
-  const [deploy, rollout] = await Promise.all([
-    drainQueue(edge.sqs, edge.queues.deploy.url),
-    drainQueue(edge.sqs, edge.queues.rollout.url),
+  const [sent, strays] = await Promise.all([
+    Promise.all(SENT_TO.map((q) => drainQueue(edge.sqs, edge.queues[q].url))),
+    Promise.all(NEVER.map((q) => drainQueue(edge.sqs, edge.queues[q].url))),
   ]);
-  ledger.received.push(...deploy);
-  ledger.strays.push(...rollout);
+  ledger.received.push(...sent.flat());
+  ledger.strays.push(...strays.flat());
 };
 
 /**
  * Drains the edge's queues a last time and holds everything received to the ledger: every message a valid event
- * some 202 accepted and meant, one per distinct id (per dedup window), nothing on the rollout queue, nothing left.
+ * some 202 accepted and meant, one per distinct id (per dedup window) on the FIFO deploy queue and one per 202 on
+ * the standard heal queue, nothing on the queues the edge never sends to, nothing left.
  * Returns the problems found.
  */
 export const checkQueues = async (edge: FuzzEdge, ledger: Ledger): Promise<string[]> => {
   await drainInto(edge, ledger);
-  const left =
-    (await messagesLeft(edge.sqs, edge.queues.deploy.url)) + (await messagesLeft(edge.sqs, edge.queues.rollout.url));
+  let left = 0;
+  for (const q of [...SENT_TO, ...NEVER]) left += await messagesLeft(edge.sqs, edge.queues[q].url);
   return [
     ...ledger.check(ledger.received),
-    ...ledger.strays.map((b) => `a message on the rollout queue, where the edge sends nothing: ${b.slice(0, 200)}`),
+    ...ledger.strays.map((b) => `a message on a queue where the edge sends nothing: ${b.slice(0, 200)}`),
     ...(left ? [`${left} message(s) left on the queues after draining`] : []),
   ];
 };

@@ -111,11 +111,20 @@ const sameEvent = (payload: unknown): ExpectedEvent => {
   };
 };
 
+const sample = (file: string) =>
+  JSON.parse(readFileSync(new URL(`../../../../events/samples/${file}`, import.meta.url), 'utf8'));
+
+/** What an alerting rule or a forwarder may post for healing (onto the heal queue): the samples, each its own id. */
+const healData = fc
+  .tuple(fc.constantFrom('node.lost.json', 'node.recovered.json'), eventIdText)
+  .map(([file, id]) => ({ ...sample(file), id }));
+
 const valid: fc.Arbitrary<Produced> = fc
   .oneof(
     { weight: 3, arbitrary: envelope('deploy.requested', deployData) },
     { weight: 1, arbitrary: envelope('rollback.requested', rollbackData) },
     { weight: 2, arbitrary: envelope('image.pushed', pushData) },
+    { weight: 1, arbitrary: healData },
   )
   .map((payload) => ({
     note: `${payload.type} ${JSON.stringify(payload.id).slice(0, 40)}`,
@@ -124,15 +133,12 @@ const valid: fc.Arbitrary<Produced> = fc
     contentType: 'application/json',
   }));
 
-const sample = (file: string) =>
-  JSON.parse(readFileSync(new URL(`../../../../events/samples/${file}`, import.meta.url), 'utf8'));
-
 /** Valid events of types the edge refuses: no consumer yet, or sent by capstan itself only. */
 const refusedTypes = fc
   .tuple(
     fc.constantFrom(
       'hpa.threshold.hit.json',
-      'node.lost.json',
+      'heal.check.json',
       'rbd.lock.detected.json',
       'release.advance.json',
       'rollout.check.json',
