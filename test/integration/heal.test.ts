@@ -1,12 +1,13 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healCheck } from '../../lib/heal/render/events.ts';
 import { mergePatch } from '../../lib/kube/optimistic.ts';
-import { sqsMessageBody } from '../../lib/queue/send.ts';
+import { writeState } from '../../lib/runtime/state.ts';
 import type { Runtime } from '../../lib/runtime/up.ts';
-import { findCluster, putCluster } from '../../lib/store/clusters.ts';
+import { findCluster } from '../../lib/store/clusters.ts';
 import { createDb, type Db } from '../../lib/store/db.ts';
-import { advanceHeal, getHeal, type HealMode, type HealPhase } from '../../lib/store/heals.ts';
+import { getHeal, type HealMode, type HealPhase } from '../../lib/store/heals.ts';
 import { type HistoryEntry, queryHistory } from '../../lib/store/history.ts';
 import { awsClients, uniqueName } from '../support/aws.ts';
 import {
@@ -42,6 +43,9 @@ let big: HealCluster;
 let small: HealCluster;
 let runtime: Runtime;
 let db: Db;
+let stateFile: string;
+const run = promisify(execFile);
+const bin = join(import.meta.dirname, '../../lib/cli/bin.js');
 const figures: Record<string, string> = {};
 const since = (t: Date | number, what: string) => {
   figures[what] = `${((Date.now() - (typeof t === 'number' ? t : t.getTime())) / 1000).toFixed(1)}s`;
@@ -54,6 +58,8 @@ beforeAll(async () => {
   const clusters = [big.asCapstan, small.asCapstan];
   runtime = await startTestRuntime('heal', { clusters, heal: HEAL, retryDelaySeconds: 5 });
   db = createDb(runtime.state.table, awsClients().ddb);
+  stateFile = join(runtime.workDir, 'runtime.json');
+  await writeState(runtime.state, stateFile);
 }, 240_000);
 
 afterAll(async () => {
@@ -139,10 +145,31 @@ const expectUntouched = async (c: HealCluster, node: string) => {
   expect(s.taints, `${node} taints`).not.toContain(OUT_OF_SERVICE);
 };
 
+/** The CLI as an operator runs it against this runtime (its state file), as user `heal.test`. */
+const capstan = async (...args: string[]): Promise<string> => {
+  const { stdout } = await run(process.execPath, [bin, ...args], {
+    env: { ...process.env, CAPSTAN_STATE: stateFile, CAPSTAN_ACTOR: 'heal.test' },
+  });
+  return stdout;
+};
+
+/** `capstan clusters add` again with the same reference and a heal mode of the cluster's own. */
 const setMode = async (c: HealCluster, healMode: HealMode) => {
-  const registered = await findCluster(db, c.name);
-  if (!registered) throw new Error(`${c.name} is not registered`);
-  await putCluster(db, { ...registered, healMode });
+  const { kubeconfigPath, context } = c.asCapstan;
+  await capstan(
+    'clusters',
+    'add',
+    c.name,
+    '--environment',
+    'staging',
+    '--kubeconfig',
+    kubeconfigPath,
+    '--context',
+    context,
+    '--heal-mode',
+    healMode,
+  );
+  expect((await findCluster(db, c.name))?.healMode).toBe(healMode);
 };
 
 /** The node's history, oldest first, as seconds after `from`: what the figures are read from. */
@@ -338,7 +365,13 @@ describe('healing lost nodes on real clusters', () => {
     await untilReady(c, b1, 'Unknown');
     await post(nodeLost(c.name, b1));
     await untilHistory(c, b1, (e) => e.action === 'heal.start' && e.code === 'observe-mode', 'observe mode');
-    expect(await getHeal(db, c.name, b1)).toMatchObject({ mode: 'observe' });
+    // What an operator sees: the heal, recorded in observe mode, and the node's history saying so.
+    const shown = JSON.parse(await capstan('heal', 'show', c.name, b1, '--json')) as {
+      heal: { mode: string; phase: string } | null;
+      history: { code?: string }[];
+    };
+    expect(shown.heal).toMatchObject({ mode: 'observe', phase: 'suspected' });
+    expect(shown.history.map((e) => e.code)).toContain('observe-mode');
     await expectUntouched(c, b1);
     await returnNode(c.kube, b1);
     await untilReady(c, b1, 'True');
@@ -351,27 +384,11 @@ describe('healing lost nodes on real clusters', () => {
     await loseNode(c.kube, b2);
     await untilReady(c, b2, 'Unknown');
     await post(nodeLost(c.name, b2));
-    const waiting = await untilPhase(c, b2, 'awaiting-approval');
+    expect((await untilPhase(c, b2, 'awaiting-approval')).mode).toBe('approve');
     await new Promise((r) => setTimeout(r, 3_000));
     await expectUntouched(c, b2);
-    // TODO(issue 10, branch cli): approve through `capstan heal approve <cluster> <node>` once it is in
-    // main; until then, what it does: the record moves to fencing and a heal.check (fence) is queued.
-    const now = new Date().toISOString();
-    expect(
-      await advanceHeal(db, waiting, ['awaiting-approval'], 'fencing', {
-        approvedBy: 'heal.test',
-        approvedAt: now,
-        fencingAt: now,
-        updatedAt: now,
-      }),
-    ).toBe(true);
-    const { sqs } = awsClients();
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: runtime.state.queues.heal!.url,
-        MessageBody: sqsMessageBody(healCheck(c.name, b2, waiting.eventId, 0, new Date(), 'fence')),
-      }),
-    );
+    const approved = JSON.parse(await capstan('heal', 'approve', c.name, b2, '--json')) as { outcome?: string };
+    expect(approved.outcome).toBe('approved');
     const fenced = await untilPhase(c, b2, 'fenced');
     expect(fenced).toMatchObject({ mode: 'approve', approvedBy: 'heal.test', cordonedByCapstan: true });
     expect((await nodeState(c.kube, b2)).taints).toContain(OUT_OF_SERVICE);
