@@ -1,13 +1,11 @@
 import type { KubernetesObject, V1PolicyRule } from '@kubernetes/client-node';
+import { NODE_LEASE_NAMESPACE } from './nodes.ts';
 
 export const RBAC_NAME = 'capstan';
 const MANAGED = { 'app.kubernetes.io/managed-by': 'capstan' };
 
-/**
- * What capstan may do in a cluster, and nothing more. Each rule names the code path that needs it; add
- * a rule together with the feature that needs it, and the RBAC test proves the set is enough.
- */
-export const capstanRules: readonly V1PolicyRule[] = [
+/** What releases need (lib/deploy): cluster-wide. */
+export const releaseRules: readonly V1PolicyRule[] = [
   // The gateway's apply and dryRun (lib/kube/gateway.ts): releases create their namespace by server-side
   // apply (read first, then patch).
   { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'create', 'patch'] },
@@ -19,19 +17,19 @@ export const capstanRules: readonly V1PolicyRule[] = [
 ];
 
 /**
- * What the gateway's healing and scaling verbs need, proven enough by test/integration/kube-verbs-rbac.test.ts
- * under a service account with nothing else. Not in capstanRules yet: they join it with the features that
- * call them (healing nodes and RBD images, scaling), not before.
+ * What healing lost nodes needs (lib/heal, issue 10): cluster-wide, since Nodes are. Proven enough by
+ * test/integration/kube-verbs-rbac.test.ts under a service account with nothing else. Deleting a
+ * VolumeAttachment (the gateway's deleteVolumeAttachment) is not granted: nothing in lib/heal calls it
+ * yet; it joins with freeing RBD images (issue 11).
  */
-export const healingAndScalingRules: readonly V1PolicyRule[] = [
+export const healingRules: readonly V1PolicyRule[] = [
   // readNode, listNodes; cordon, uncordon, addTaint, removeTaint (read, then a merge patch).
   { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'patch'] },
-  // listPodsOnNode: every namespace, by field selector.
-  { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
-  // listVolumeAttachments; deleteVolumeAttachment (read, then delete).
-  { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['get', 'list', 'delete'] },
-  // readHpa; setHpaBounds (read, then a merge patch).
-  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'patch'] },
+  // listPodsOnNode: every namespace, by field selector (fencing waits for the pod GC to remove them);
+  // readPod: a node.lost that names a pod (the node controller's Warning NodeNotReady) is read for its node.
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+  // listVolumeAttachments (fencing waits for the attach/detach controller; recovery checks none is left).
+  { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['get', 'list'] },
 ];
 
 /** readNode, listNodes: the Node Leases, in kube-node-lease only (a Role there, not cluster-wide). */
@@ -39,7 +37,24 @@ export const nodeLeaseRules: readonly V1PolicyRule[] = [
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list'] },
 ];
 
-/** ServiceAccount, ClusterRole and binding to install in each cluster (`capstan rbac | kubectl apply -f -`). */
+/**
+ * What the gateway's scaling verbs need (readHpa; setHpaBounds: read, then a merge patch). Not granted
+ * yet: it joins capstanRules with scaling (issue 12); until then the RBAC test proves it refused.
+ */
+export const scalingRules: readonly V1PolicyRule[] = [
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'patch'] },
+];
+
+/**
+ * What capstan may do cluster-wide, and nothing more: each rule names the code path that needs it. Add a
+ * rule together with the feature that calls it, and the RBAC tests prove the set is enough.
+ */
+export const capstanRules: readonly V1PolicyRule[] = [...releaseRules, ...healingRules];
+
+/**
+ * ServiceAccount, ClusterRole and binding, and the Role and binding for the Node Leases, to install in
+ * each cluster (`capstan rbac | kubectl apply -f -`).
+ */
 export const rbacManifests = (namespace = 'capstan-system'): KubernetesObject[] => [
   // Every object carries a field capstan owns: an applied object owning none gets its managedFields
   // rewritten by the second apply, which would report `configured` once for no real change.
@@ -56,6 +71,19 @@ export const rbacManifests = (namespace = 'capstan-system'): KubernetesObject[] 
     kind: 'ClusterRoleBinding',
     metadata: { name: RBAC_NAME, labels: MANAGED },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: RBAC_NAME },
+    subjects: [{ kind: 'ServiceAccount', name: RBAC_NAME, namespace }],
+  } as KubernetesObject,
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: RBAC_NAME, namespace: NODE_LEASE_NAMESPACE, labels: MANAGED },
+    rules: nodeLeaseRules,
+  } as KubernetesObject,
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: RBAC_NAME, namespace: NODE_LEASE_NAMESPACE, labels: MANAGED },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: RBAC_NAME },
     subjects: [{ kind: 'ServiceAccount', name: RBAC_NAME, namespace }],
   } as KubernetesObject,
 ];

@@ -11,7 +11,45 @@ export interface ClusterLayout {
     readonly controllerManager: number;
     readonly scheduler: number;
   };
+  /** How fast a silent Node is noticed; absent: Kubernetes' defaults (what `capstan up` runs). */
+  readonly heartbeat?: NodeHeartbeat;
 }
+
+/**
+ * The timings of a Node's heartbeat and of the node lifecycle controller watching it. Tests of lost nodes
+ * shorten them (a 10 s grace instead of Kubernetes' 50 s); each must stay well inside the next, or healthy
+ * Nodes flap: the Lease is renewed every quarter of its duration, the controller looks every monitor
+ * period, and a Node is Unknown once neither its Lease nor its Ready heartbeat moved for the grace period.
+ */
+export interface NodeHeartbeat {
+  /** kube-controller-manager --node-monitor-grace-period. */
+  readonly gracePeriodSeconds: number;
+  /** kube-controller-manager --node-monitor-period (how often the controller looks), below the grace period. */
+  readonly monitorPeriodSeconds: number;
+  /** kwok --node-lease-duration-seconds: kwok renews every quarter of it, below the grace period. */
+  readonly leaseDurationSeconds: number;
+}
+
+/** Refuses timings that would make healthy Nodes flap between Ready and Unknown. */
+export const checkHeartbeat = (h: NodeHeartbeat): NodeHeartbeat => {
+  const renewEvery = h.leaseDurationSeconds / 4;
+  if (
+    !(
+      h.monitorPeriodSeconds > 0 &&
+      h.monitorPeriodSeconds < h.gracePeriodSeconds &&
+      renewEvery * 2 <= h.gracePeriodSeconds
+    )
+  ) {
+    throw new Error(
+      `node heartbeat: the monitor period (${h.monitorPeriodSeconds}s) must be above 0 and below the grace period ` +
+        `(${h.gracePeriodSeconds}s), and the Lease renewed (every ${renewEvery}s) at least twice within it`,
+    );
+  }
+  return h;
+};
+
+/** kwok's Lease duration when nothing shorter is asked for: a kubelet's default. */
+export const DEFAULT_NODE_LEASE_SECONDS = 40;
 
 export const paths = (l: ClusterLayout) => ({
   etcdData: join(l.dir, 'etcd'),
@@ -115,6 +153,20 @@ const servingArgs = (kubeconfig: string, port: number, certDir: string) => [
  * All default controllers (Deployments, ReplicaSets, node lifecycle, namespaces, garbage collection,
  * service accounts...). Each controller uses its own service account, as on real clusters, which needs
  * the service-account private key; --root-ca-file is published to every namespace (kube-root-ca.crt).
+ *
+ * What healing relies on, all in `*` (kube-controller-manager v1.34):
+ * - node-lifecycle-controller: marks a silent Node Unknown after --node-monitor-grace-period (default 50 s)
+ *   and taints it `node.kubernetes.io/unreachable` (NoSchedule and NoExecute);
+ * - taint-eviction-controller: deletes (gracefully: deletionTimestamp set) the Pods that do not tolerate a
+ *   NoExecute taint, at once for `out-of-service`, after their tolerationSeconds (300 s by default) for
+ *   `unreachable`; with no kubelet nobody finishes that deletion;
+ * - pod-garbage-collector (pkg/controller/podgc/gc_controller.go): every gcCheckPeriod = 20 s, a constant
+ *   with no flag, it force-deletes (grace 0) terminating Pods on a Node that is not Ready and has the
+ *   out-of-service taint (gcTerminating), and Pods bound to a Node gone for quarantineTime = 40 s
+ *   (gcOrphaned). --terminated-pod-gc-threshold (default 12500) only bounds finished Pods (gcTerminated).
+ *   So a fenced Node's Pods go within about 20 s of the taint;
+ * - attachdetach-controller: detaches VolumeAttachments of Pods that are gone from an out-of-service Node
+ *   without waiting its 6 min force-detach timeout.
  */
 export const controllerManagerArgs = (l: ClusterLayout): string[] => {
   const p = paths(l);
@@ -125,6 +177,12 @@ export const controllerManagerArgs = (l: ClusterLayout): string[] => {
     '--use-service-account-credentials=true',
     `--service-account-private-key-file=${p.saKey}`,
     `--root-ca-file=${p.servingCert}`,
+    ...(l.heartbeat
+      ? [
+          `--node-monitor-grace-period=${l.heartbeat.gracePeriodSeconds}s`,
+          `--node-monitor-period=${l.heartbeat.monitorPeriodSeconds}s`,
+        ]
+      : []),
   ];
 };
 
@@ -136,7 +194,8 @@ export const schedulerArgs = (l: ClusterLayout): string[] => {
 /**
  * The kwok controller, standing in for the kubelet of every fake Node: it manages only Nodes with the
  * kwok annotation (the harness creates them), renews their Leases every --node-lease-duration-seconds/4
- * like a kubelet, plays the Stages in --config, and gives Pods IPs from --cidr.
+ * like a kubelet (and leaves alone a Node whose Lease another holder has taken, which is how tests make one
+ * lose its heartbeat), plays the Stages in --config, and gives Pods IPs from --cidr.
  */
 export const kwokArgs = (l: ClusterLayout, nodeSelector: string): string[] => {
   const p = paths(l);
@@ -145,7 +204,7 @@ export const kwokArgs = (l: ClusterLayout, nodeSelector: string): string[] => {
     `--config=${p.kwokConfig}`,
     '--manage-all-nodes=false',
     `--manage-nodes-with-annotation-selector=${nodeSelector}`,
-    '--node-lease-duration-seconds=40',
+    `--node-lease-duration-seconds=${l.heartbeat?.leaseDurationSeconds ?? DEFAULT_NODE_LEASE_SECONDS}`,
     `--cidr=${POD_CIDR}`,
   ];
 };

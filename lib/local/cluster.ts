@@ -5,9 +5,11 @@ import { z } from 'zod';
 import {
   apiserverArgs,
   type ClusterLayout,
+  checkHeartbeat,
   controllerManagerArgs,
   etcdArgs,
   kwokArgs,
+  type NodeHeartbeat,
   paths,
   schedulerArgs,
 } from './cluster-flags.ts';
@@ -33,6 +35,8 @@ export interface ClusterOptions {
    * where they are still free. Off: the folders are removed on stop.
    */
   readonly persist?: boolean;
+  /** Shorter heartbeat timings for tests of lost nodes; absent: Kubernetes' defaults. */
+  readonly heartbeat?: NodeHeartbeat;
   readonly log: (line: string) => void;
 }
 
@@ -104,7 +108,10 @@ const readSaved = async (dir: string): Promise<SavedCluster | undefined> => {
 const startCluster = async (
   name: string,
   bin: Components,
-  o: Required<Pick<ClusterOptions, 'nodesPerCluster' | 'log' | 'persist'>> & { dir: string },
+  o: Required<Pick<ClusterOptions, 'nodesPerCluster' | 'log' | 'persist'>> & {
+    dir: string;
+    heartbeat: NodeHeartbeat | undefined;
+  },
 ): Promise<LocalCluster> => {
   const started = Date.now();
   const log = (line: string) => o.log(`${name}: ${line}`);
@@ -112,7 +119,7 @@ const startCluster = async (
   const chosen = saved ? await reusePorts(portNames.map((n) => saved.ports[n])) : await freePorts(portNames.length);
   const ports = Object.fromEntries(portNames.map((n, i) => [n, chosen[i] as number])) as unknown as Ports;
   const { etcdClient, apiserver, controllerManager, scheduler } = ports;
-  const layout: ClusterLayout = { name, dir: o.dir, ports };
+  const layout: ClusterLayout = { name, dir: o.dir, ports, heartbeat: o.heartbeat };
   const p = paths(layout);
   const server = `https://127.0.0.1:${apiserver}`;
   if (saved) {
@@ -297,6 +304,7 @@ const startCluster = async (
  * free loopback ports. Resolves when every cluster can run Pods; if one fails, all are stopped.
  */
 export const startClusters = async (count: number, o: ClusterOptions): Promise<LocalCluster[]> => {
+  const heartbeat = o.heartbeat ? checkHeartbeat(o.heartbeat) : undefined;
   const bin = await ensureComponents({ log: o.log });
   const prefix = o.namePrefix ?? 'local';
   const names = Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`);
@@ -313,6 +321,7 @@ export const startClusters = async (count: number, o: ClusterOptions): Promise<L
         dir: `${o.dir}/${name}`,
         nodesPerCluster: o.nodesPerCluster ?? 3,
         persist: o.persist ?? false,
+        heartbeat,
         log: o.log,
       }),
     ),

@@ -9,6 +9,12 @@ export const KWOK_NODE_SELECTOR = `${KWOK_NODE_ANNOTATION}=fake`;
 const capacity = { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '200Gi' };
 const allocatable = { cpu: '31500m', memory: '250Gi', pods: '110', 'ephemeral-storage': '180Gi' };
 
+/** The InternalIP of the `index`th fake Node: 127.0.0.<index + 10>, within loopback. */
+export const fakeNodeAddress = (index: number): string => {
+  if (!Number.isInteger(index) || index < 0 || index > 244) throw new Error(`no loopback address for node ${index}`);
+  return `127.0.0.${index + 10}`;
+};
+
 /**
  * A fake worker Node, as a kubelet would register it: well-known labels (hostname, os, arch, zone,
  * instance type), capacity and addresses in the status. No kwok taint: every Node of a local cluster is
@@ -38,9 +44,10 @@ export const fakeNode = (cluster: string, index: number) => {
     status: {
       capacity,
       allocatable,
-      // Documentation range (RFC 5737): never routable, never clashes with a real network.
+      // On loopback (127.0.0.0/8 is all this machine's), like every server here: whatever tries to reach
+      // a Node by its address (metrics-server, a port-forward) stays on this machine, never the network.
       addresses: [
-        { type: 'InternalIP', address: `192.0.2.${index + 10}` },
+        { type: 'InternalIP', address: fakeNodeAddress(index) },
         { type: 'Hostname', address: name },
       ],
     },

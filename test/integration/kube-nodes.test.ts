@@ -56,7 +56,7 @@ describe('reading nodes', () => {
       zone: 'local-b',
       controlPlane: false,
       addresses: [
-        { type: 'InternalIP', address: '192.0.2.50' },
+        { type: 'InternalIP', address: '127.0.0.50' },
         { type: 'Hostname', address: fakeNode(cluster!.name, 40).metadata.name },
       ],
     });

@@ -22,7 +22,16 @@ describe("capstan's least-privilege ClusterRole, on a real kube-apiserver with R
     const first = await applyAll(kube, rbacManifests(NAMESPACE));
     expect(first.every((r) => r.outcome === 'created' || r.outcome === 'unchanged')).toBe(true);
     const second = await applyAll(kube, rbacManifests(NAMESPACE));
-    expect(second.map((r) => r.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    expect(second.map((r) => r.outcome)).toEqual(Array(6).fill('unchanged'));
+    // The Node Leases through a Role in kube-node-lease alone, not cluster-wide.
+    expect(second.map((r) => `${r.kind}/${r.object?.metadata?.namespace ?? ''}`)).toEqual([
+      'Namespace/',
+      `ServiceAccount/${NAMESPACE}`,
+      'ClusterRole/',
+      'ClusterRoleBinding/',
+      'Role/kube-node-lease',
+      'RoleBinding/kube-node-lease',
+    ]);
   });
 
   it("is enough for a release under the service account's own token, and refuses anything else", async () => {
@@ -61,6 +70,31 @@ describe("capstan's least-privilege ClusterRole, on a real kube-apiserver with R
     };
     await forbidden(() => asCapstan.core.listNamespacedSecret({ namespace: NAMESPACE }));
     await forbidden(() => asCapstan.core.deleteNamespace({ name: app }));
-    await forbidden(() => asCapstan.core.listNode());
+    await forbidden(() => asCapstan.core.deleteNode({ name: `${admin!.name}-worker-1` }));
+    await forbidden(() => asCapstan.coordination.listNamespacedLease({ namespace: 'kube-system' }));
+    await forbidden(() => asCapstan.autoscaling.listHorizontalPodAutoscalerForAllNamespaces());
+  });
+
+  it("lets healing read every node with its Lease under the service account's own token", async () => {
+    const adminKube = await connect(admin!);
+    const { status } = await adminKube.core.createNamespacedServiceAccountToken({
+      name: RBAC_NAME,
+      namespace: NAMESPACE,
+      body: { spec: { audiences: [], expirationSeconds: 600 } },
+    });
+    const path = kubeconfigWithToken(admin!.credentials as { path: string; context: string }, status!.token);
+    const gateway = gatewayOf(
+      await connector()({
+        ...admin!,
+        name: 'as-capstan',
+        credentials: { kind: 'kubeconfig', path, context: 'capstan' },
+      }),
+    );
+    const workers = (await gateway.listNodes()).filter((n) => n.name.startsWith(`${admin!.name}-worker-`));
+    expect(workers.length).toBeGreaterThanOrEqual(3);
+    for (const n of workers) expect(n).toMatchObject({ ready: 'True', leaseRenewedAt: expect.any(String) });
+    expect((await gateway.readNode(workers[0]!.name))?.leaseHolder).toBeTruthy();
+    expect(await gateway.listPodsOnNode(workers[0]!.name)).toEqual(expect.any(Array));
+    expect(await gateway.listVolumeAttachments(workers[0]!.name)).toEqual(expect.any(Array));
   });
 });

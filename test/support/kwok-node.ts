@@ -7,7 +7,7 @@ import { uniqueName } from './aws.ts';
 /**
  * A kwok Node of a test's own (kwok manages every Node with its annotation, and renews its Lease), for
  * tests that cordon, taint or fence: the harness's Nodes, which other files schedule on, stay untouched.
- * `index` picks the template's zone and InternalIP (192.0.2.<index + 10>).
+ * `index` picks the template's zone and InternalIP (127.0.0.<index + 10>).
  */
 export const createKwokNode = async (kube: KubeClients, index = 40): Promise<string> => {
   const name = uniqueName(`${kube.cluster}-test`);

@@ -1,25 +1,41 @@
 import { inject } from 'vitest';
-import { type Runtime, up } from '../../lib/runtime/up.ts';
+import { type ExistingCluster, type Runtime, up } from '../../lib/runtime/up.ts';
 import { uniqueName, useEmulatorEnvironment } from './aws.ts';
+
+export interface TestRuntimeOptions {
+  /** Clusters to register instead of the run's shared ones (a file's own, test/support/heal-cluster.ts). */
+  readonly clusters?: readonly ExistingCluster[];
+  /**
+   * Healing's tunables (lib/heal/settings.ts), e.g. `{ CAPSTAN_HEAL_NOT_READY_SECONDS: '5' }`. Only for a
+   * runtime whose clusters are its own: every runtime's sweep reads its clusters' nodes each minute, and a
+   * fast one on the shared clusters could fence another file's node.
+   */
+  readonly heal?: Readonly<Record<`CAPSTAN_HEAL_${string}`, string>>;
+  /** Seconds before a failed message is tried again (default 1): longer to outlast a cluster kept down. */
+  readonly retryDelaySeconds?: number;
+}
 
 /**
  * A capstan runtime (table, queues, pollers, HTTP edge) of its own for one test file, on the run's shared
- * emulators and clusters, which it registers in `staging`. Rollout checks are fast (first after 1 s, at
- * most every 2 s) and a rollout not ready in 30 s fails: rollouts here take seconds, or never finish.
+ * emulators and clusters (or the clusters given), which it registers in `staging`. Rollout checks are fast
+ * (first after 1 s, at most every 2 s) and a rollout not ready in 30 s fails: rollouts here take seconds,
+ * or never finish.
  */
-export const startTestRuntime = async (name: string): Promise<Runtime> => {
+export const startTestRuntime = async (name: string, o: TestRuntimeOptions = {}): Promise<Runtime> => {
   useEmulatorEnvironment();
   process.env.CAPSTAN_ROLLOUT_FIRST_CHECK_SECONDS = '1';
   process.env.CAPSTAN_ROLLOUT_MAX_INTERVAL_SECONDS = '2';
   process.env.CAPSTAN_ROLLOUT_TIMEOUT_SECONDS = '30';
+  if (o.heal && !o.clusters) throw new Error("fast healing only on the test file's own clusters");
+  for (const [key, value] of Object.entries(o.heal ?? {})) process.env[key] = value;
   const denials: string[] = [];
   const runtime = await up({
     clusters: 0,
-    existing: inject('infra').clusters,
+    existing: o.clusters ?? inject('infra').clusters,
     environment: 'staging',
     port: 0,
     prefix: uniqueName(name),
-    retryDelaySeconds: 1,
+    retryDelaySeconds: o.retryDelaySeconds ?? 1,
     writeState: false,
     log: (line) => {
       if (!line.startsWith('iam:')) return;
