@@ -26,7 +26,7 @@ import { startTestRuntime } from '../support/runtime.ts';
 // Issue 10's acceptance, end to end on real components: two local clusters of this file's own (a 10-node
 // one for the lost node, its return and the negatives; a 3-node one for the storm, the API server down and
 // the modes, which need the whole cluster), both with a 10 s node-monitor grace period; the real runtime
-// (sweep every minute, heal queue, HTTP edge) with healing's thresholds at 5 s. Nothing here is a fake:
+// (sweep every 10 s instead of every minute, heal queue, HTTP edge) with healing's thresholds at 5 s. Nothing here is a fake:
 // the node lifecycle controller marks nodes Unknown, the taint-eviction controller and the pod GC remove
 // the fenced node's pods, the StatefulSet controller and the scheduler put its pod elsewhere.
 
@@ -56,7 +56,7 @@ beforeAll(async () => {
   // Retries 5 s apart: a node.lost for a cluster whose API server is down outlasts its restart (8 receives, 40 s).
   // Registered under capstan's own service account (`capstan rbac`), as on a real cluster: a missing grant fails here.
   const clusters = [big.asCapstan, small.asCapstan];
-  runtime = await startTestRuntime('heal', { clusters, heal: HEAL, retryDelaySeconds: 5 });
+  runtime = await startTestRuntime('heal', { clusters, heal: HEAL, retryDelaySeconds: 5, scheduleEverySeconds: 10 });
   db = createDb(runtime.state.table, awsClients().ddb);
   stateFile = join(runtime.workDir, 'runtime.json');
   await writeState(runtime.state, stateFile);

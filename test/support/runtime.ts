@@ -13,6 +13,8 @@ export interface TestRuntimeOptions {
   readonly heal?: Readonly<Record<`CAPSTAN_HEAL_${string}`, string>>;
   /** Seconds before a failed message is tried again (default 1): longer to outlast a cluster kept down. */
   readonly retryDelaySeconds?: number;
+  /** Run the scheduled functions (the sweep) this often instead of every minute. */
+  readonly scheduleEverySeconds?: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export const startTestRuntime = async (name: string, o: TestRuntimeOptions = {})
     prefix: uniqueName(name),
     retryDelaySeconds: o.retryDelaySeconds ?? 1,
     writeState: false,
+    ...(o.scheduleEverySeconds ? { scheduleEverySeconds: o.scheduleEverySeconds } : {}),
     log: (line) => {
       if (!line.startsWith('iam:')) return;
       console.error(line);
