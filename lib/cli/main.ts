@@ -273,7 +273,9 @@ program
 
 program
   .command('rbac')
-  .description("print the least-privilege ServiceAccount, ClusterRole and binding for capstan's identity in a cluster")
+  .description(
+    "print the least-privilege ServiceAccount, ClusterRole, Node-Lease Role and bindings for capstan's identity in a cluster",
+  )
   .option('--namespace <ns>', 'namespace of the ServiceAccount', 'capstan-system')
   .action(async (o) => (await commands.rbac()).rbacCommand(o, out));
 
