@@ -13,24 +13,40 @@ const body = JSON.stringify(sample);
 describe('fuzz ledger', () => {
   it('one message for an id accepted twice within the dedup window is right; none or two are not', () => {
     const ledger = new Ledger();
-    ledger.accept('distribution', sample.id, 0, meant);
-    ledger.accept('distribution', sample.id, 1000, meant);
+    ledger.accept('distribution', sample.id, 0, 'deploy', meant);
+    ledger.accept('distribution', sample.id, 1000, 'deploy', meant);
     expect(ledger.check([body])).toEqual([]);
     expect(ledger.enqueued).toEqual({ distribution: 1 });
-    expect(ledger.check([])).toEqual([`event "${sample.id}" enqueued 0 times, accepted 2 times (expected 1)`]);
+    expect(ledger.check([])).toEqual([
+      `event "${sample.id}" enqueued 0 times on deploy, accepted 2 times for it (expected 1)`,
+    ]);
     expect(new Ledger().check([body])).toEqual([`an event no 202 named: "${sample.id}"`]);
   });
 
   it('accepted again after the window, the id may be enqueued twice', () => {
     const ledger = new Ledger();
-    ledger.accept('distribution', sample.id, 0, meant);
-    ledger.accept('distribution', sample.id, DEDUP_WINDOW_MS + 60_000, meant);
+    ledger.accept('distribution', sample.id, 0, 'deploy', meant);
+    ledger.accept('distribution', sample.id, DEDUP_WINDOW_MS + 60_000, 'deploy', meant);
     expect(ledger.check([body, body])).toEqual([]);
+  });
+
+  it('one id for events of two queues is counted per queue: the FIFO one deduplicates, the standard one keeps each', () => {
+    const lost = JSON.parse(readFileSync(new URL('../../events/samples/node.lost.json', import.meta.url), 'utf8'));
+    const nodeLost = JSON.stringify({ ...lost, id: sample.id });
+    const ledger = new Ledger();
+    const any = () => undefined;
+    ledger.accept('events', sample.id, 0, 'deploy', meant);
+    ledger.accept('events', sample.id, 10, 'heal', undefined, any);
+    ledger.accept('events', sample.id, 20, 'heal', undefined, any);
+    expect(ledger.check([body, nodeLost, nodeLost])).toEqual([]);
+    expect(ledger.check([body, nodeLost])).toEqual([
+      `event "${sample.id}" enqueued 1 times on heal, accepted 2 times for it (expected 2)`,
+    ]);
   });
 
   it('an invalid event, or another event under an accepted id, is a problem', () => {
     const ledger = new Ledger();
-    ledger.accept('distribution', sample.id, 0, meant);
+    ledger.accept('distribution', sample.id, 0, 'deploy', meant);
     const other = JSON.stringify({ ...sample, data: { ...sample.data, tag: 'v9' } });
     expect(ledger.check([other])[0]).toMatch(/is none of the requests accepted for it: got .*v9/);
     expect(ledger.check([JSON.stringify({ ...sample, specversion: '0.3' })])[0]).toMatch(/^an invalid event enqueued/);

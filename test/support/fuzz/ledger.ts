@@ -1,6 +1,6 @@
 import type { CapstanEvent } from '../../../events/index.ts';
 import { parseEvent } from '../../../events/index.ts';
-import { eventQueues, queues, type RoutedEventType } from '../../../lib/topology.ts';
+import { eventQueues, type QueueName, queues, type RoutedEventType } from '../../../lib/topology.ts';
 import type { ExpectedEvent } from './case.ts';
 
 /**
@@ -14,8 +14,9 @@ const SLACK_MS = 10_000;
 interface Accepted {
   /** The route that first accepted it, to which its message is counted. */
   readonly route: string;
-  /** When each 202 named the id. */
+  /** When each 202 named the id, and the queue it went to: an id may be reused across types (and queues). */
   readonly times: number[];
+  readonly queues: QueueName[];
   /** The event each of those requests meant, when known exactly. */
   readonly meant: ExpectedEvent[];
   /** Otherwise, checks of the event against the body that was sent. */
@@ -38,16 +39,18 @@ export class Ledger {
     route: string,
     id: string,
     at: number,
+    queue: QueueName,
     meant?: ExpectedEvent,
     loose?: (event: CapstanEvent) => string | undefined,
   ) {
     let entry = this.accepted.get(id);
     if (!entry) {
-      entry = { route, times: [], meant: [], loose: [] };
+      entry = { route, times: [], queues: [], meant: [], loose: [] };
       this.accepted.set(id, entry);
       this.distinct[route] = (this.distinct[route] ?? 0) + 1;
     }
     entry.times.push(at);
+    entry.queues.push(queue);
     if (meant) entry.meant.push(meant);
     if (loose) entry.loose.push(loose);
     this.sends[route] = (this.sends[route] ?? 0) + 1;
@@ -59,9 +62,10 @@ export class Ledger {
    */
   check(bodies: readonly string[]): string[] {
     const problems: string[] = [];
+    // Per queue and id: SQS deduplicates per FIFO queue; a standard queue (heal) keeps every send, and
+    // deduplication is its consumer's, on the event id.
     const copies = new Map<string, number>();
-    // A standard queue (heal) keeps every send: deduplication is its consumer's, on the event id.
-    const standard = new Set<string>();
+    const copyKey = (queue: QueueName, id: string) => `${queue}#${id}`;
     for (const body of bodies) {
       let parsed: ReturnType<typeof parseEvent>;
       try {
@@ -75,9 +79,13 @@ export class Ledger {
         continue;
       }
       const event = parsed.event;
-      copies.set(event.id, (copies.get(event.id) ?? 0) + 1);
       const routed = eventQueues[event.type as RoutedEventType];
-      if (routed && !queues[routed.queue].fifo) standard.add(event.id);
+      if (!routed) {
+        problems.push(`an event of a type no queue carries: ${event.type}`);
+        continue;
+      }
+      const key = copyKey(routed.queue, event.id);
+      copies.set(key, (copies.get(key) ?? 0) + 1);
       const entry = this.accepted.get(event.id);
       if (!entry) {
         problems.push(`an event no 202 named: ${JSON.stringify(event.id)}`);
@@ -92,12 +100,15 @@ export class Ledger {
       }
     }
     for (const [id, entry] of this.accepted) {
-      const [least, most] = standard.has(id) ? [entry.times.length, entry.times.length] : windows(entry.times);
-      const n = copies.get(id) ?? 0;
-      if (n < least || n > most) {
-        problems.push(
-          `event ${JSON.stringify(id)} enqueued ${n} times, accepted ${entry.times.length} times (expected ${least === most ? least : `${least}-${most}`})`,
-        );
+      for (const queue of new Set(entry.queues)) {
+        const times = entry.times.filter((_, i) => entry.queues[i] === queue);
+        const [least, most] = queues[queue].fifo ? windows(times) : [times.length, times.length];
+        const n = copies.get(copyKey(queue, id)) ?? 0;
+        if (n < least || n > most) {
+          problems.push(
+            `event ${JSON.stringify(id)} enqueued ${n} times on ${queue}, accepted ${times.length} times for it (expected ${least === most ? least : `${least}-${most}`})`,
+          );
+        }
       }
     }
     return problems;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { CapstanEvent } from '../../../events/index.ts';
 import { MAX_EVENT_BODY_BYTES, MAX_HOOK_BODY_BYTES } from '../../../lib/ingest/body.ts';
+import type { QueueName } from '../../../lib/topology.ts';
 import type { ExpectedEvent, FuzzCase } from './case.ts';
 import { byteMutation, jsonMutation, undecodable, withBom } from './mutate.ts';
 
@@ -40,6 +41,8 @@ export const inPlace =
 
 export interface RouteFuzzSpec {
   readonly name: string;
+  /** The queue a hook's events go to (the registries': deploy); `/events` names it in each answer. */
+  readonly queue?: QueueName;
   readonly valid: fc.Arbitrary<Produced>;
   /** Valid, but not a tag push (a pull, a blob, a ping): 202 and nothing enqueued. */
   readonly ignored?: fc.Arbitrary<Produced>;

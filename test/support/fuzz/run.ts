@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import type { CapstanEvent } from '../../../events/index.ts';
+import type { QueueName } from '../../../lib/topology.ts';
 import { acceptedIds, type FuzzCase } from './case.ts';
 import type { FuzzEdge } from './edge.ts';
 import { type RawAnswer, type RawRequest, send } from './http.ts';
@@ -94,9 +96,11 @@ export const fuzzRoute = async (
         throw fail(`accepted ${JSON.stringify(ids)}, meant ${JSON.stringify(c.events.map((e) => e.id))}`);
       }
       const at = Date.now();
+      const queue = (JSON.parse(answer.body) as { queue?: QueueName }).queue ?? spec.queue ?? 'deploy';
       ids.forEach((id, n) => {
         const meant = c.events?.[n];
-        ledger.accept(spec.name, id, at, meant, meant ? undefined : (event) => spec.corresponds(request.body, event));
+        const loose = meant ? undefined : (event: CapstanEvent) => spec.corresponds(request.body, event);
+        ledger.accept(spec.name, id, at, queue, meant, loose);
       });
     }
   });

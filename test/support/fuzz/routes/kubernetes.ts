@@ -202,6 +202,7 @@ export const kubernetesRoute = (secrets: Secrets): RouteFuzzSpec => {
   const token = secrets.kubernetes(CLUSTER);
   return {
     name: 'kubernetes',
+    queue: 'heal',
     valid,
     ignored,
     breakers,
