@@ -16,7 +16,7 @@
  */
 const kernelFiles = 'lib/(errors|reasons|issues|topology|config|contract)[.]ts$';
 const kernel = `^(events/|lib/apps/|${kernelFiles})`;
-const adapterDirs = 'kube|store|queue|registry|sources|local';
+const adapterDirs = 'kube|store|queue|registry|sources|local|ceph';
 const entryDirs = 'lambda|runtime|cli|bench|ingest';
 const adapters = `^lib/(${adapterDirs})/`;
 const entries = `^(functions/|cdk/|lib/(${entryDirs})/)`;
