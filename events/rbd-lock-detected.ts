@@ -4,7 +4,7 @@ import { DateTimeSchema, SubdomainSchema, text } from './fields.ts';
 
 // Pool and image names end up as `rbd` arguments (`rbd lock rm <pool>/<image> ...`): refusing anything
 // beyond the names Ceph tools create keeps them from reading as options or extra path segments.
-const CephNameSchema = z
+export const CephNameSchema = z
   .string()
   .max(255)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a Ceph pool or image name (letters, digits, ".", "_", "-")');

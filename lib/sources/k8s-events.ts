@@ -76,7 +76,8 @@ export const normalizeKubernetesEvent = (payload: unknown, receivedAt: Date, clu
   return { events: [nodeLost(event, clusterName, receivedAt)], ignored: [] };
 };
 
-const clusterOf = (event: KubernetesEventPayload, configured: string | undefined): string => {
+/** The exporter's `clusterName`, else the route's cluster; a name the contract refuses is the sender's error. */
+export const clusterOf = (event: KubernetesEventPayload, configured: string | undefined): string => {
   const [field, name] = event.clusterName ? ['clusterName', event.clusterName] : ['cluster', configured];
   if (name === undefined) {
     throw invalidField(PRODUCER, 'clusterName', 'missing or "", and no cluster is configured for this route');
