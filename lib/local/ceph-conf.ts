@@ -6,6 +6,8 @@
  * - one OSD on memstore (no block device), pools of size 1 that Ceph does not warn about, a fixed small
  *   pg_num with the autoscaler off, and CRUSH choosing OSDs, not hosts;
  * - fast paxos proposals and mgr stats: about 5 s to all PGs active+clean instead of about 12 s;
+ * - no health warnings that say nothing about the cluster: every client is Pacific, so insecure global_id
+ *   reclaim is refused; the mon's few MB do not need 30 % of the host's disk free;
  * - daemons log to stderr, which their log file (process.ts) collects;
  * - `keyring` in `[client]`, not `[global]` (a global one makes the OSD's mkfs fail with
  *   handle_auth_bad_method), and each daemon's keyring in its own data folder.
@@ -46,6 +48,8 @@ osd_crush_chooseleaf_type = 0
 mon_warn_on_pool_no_redundancy = false
 paxos_propose_interval = 0.1
 mgr_stats_period = 1
+auth_allow_insecure_global_id_reclaim = false
+mon_data_avail_warn = 5
 
 [client]
 keyring = ${c.adminKeyring}

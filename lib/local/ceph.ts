@@ -80,8 +80,26 @@ export interface LocalCeph {
   stop(): Promise<void>;
 }
 
-/** The modules the mgr may load. Not `dashboard`: it and `restful` cannot both import python3-cryptography. */
-const mgrModules = ['restful', 'status', 'progress', 'balancer', 'crash', 'iostat', 'pg_autoscaler', 'rbd_support'];
+/**
+ * The modules the mgr may load: `restful`, the always-on ones (a missing one is HEALTH_ERR
+ * MGR_MODULE_ERROR) and the default-enabled `iostat` and `nfs`. Not `dashboard`: it and `restful` cannot
+ * both import python3-cryptography (a second sub-interpreter), and restful would fail.
+ */
+const mgrModules = [
+  'restful',
+  'status',
+  'progress',
+  'balancer',
+  'crash',
+  'iostat',
+  'pg_autoscaler',
+  'rbd_support',
+  'devicehealth',
+  'orchestrator',
+  'telemetry',
+  'volumes',
+  'nfs',
+];
 const systemModules = '/usr/share/ceph/mgr';
 const restfulUser = 'capstan';
 
