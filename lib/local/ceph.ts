@@ -50,7 +50,7 @@ export const ensureCephPackages = async (log: (line: string) => void): Promise<v
 };
 
 export interface CephOptions {
-  /** Working folder (conf, keyrings, logs, daemon data); created, and removed by stop() unless CAPSTAN_KEEP_DIRS. */
+  /** Working folder of its own (conf, keyrings, logs, daemon data): emptied at start, removed by stop() unless CAPSTAN_KEEP_DIRS. */
   readonly dir: string;
   readonly log: (line: string) => void;
   /** How long to wait for all PGs active+clean; default 90 s. */
