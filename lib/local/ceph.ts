@@ -38,11 +38,10 @@ export const ensureCephPackages = async (log: (line: string) => void): Promise<v
   const install = ['install', '-y', '--no-install-recommends', ...packages];
   try {
     await apt(install, log);
-  } catch (error) {
-    // A fresh image has no package lists: update once, then try again. Any other failure is real.
-    const message = error instanceof Error ? error.message : String(error);
-    if (!/Unable to locate package|has no installation candidate/.test(message)) throw error;
-    log('ceph: no package lists yet, running apt-get update');
+  } catch {
+    // A fresh image has no package lists, or stale ones (their .debs 404): update once, then try again; a
+    // second failure is real and thrown.
+    log('ceph: the install failed; running apt-get update, then installing again');
     await apt(['update'], log);
     await apt(install, log);
   }
