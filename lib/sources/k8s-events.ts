@@ -24,7 +24,7 @@ export const KubernetesEventPayloadSchema = z.object({
   metadata: z.object({
     name: z.string().optional(),
     namespace: z.string().optional(),
-    // Every API object has one; with `count` it names one occurrence of the Event, see `candidateId`.
+    // Every API object has one; with `count` it names one occurrence of the Event, see `occurrenceId`.
     uid: z.string().min(1),
   }),
   involvedObject: z.object({
@@ -131,7 +131,7 @@ const nodeLost = (event: KubernetesEventPayload, cluster: string, receivedAt: Da
   const observedAt = seen ? isoTime(seen) : receivedAt.toISOString();
   const candidate = {
     specversion: '1.0',
-    id: candidateId(event, cluster),
+    id: occurrenceId(event, cluster),
     type: 'node.lost',
     source: `capstan/sources/${PRODUCER}/${cluster}`,
     time: observedAt,
@@ -146,14 +146,24 @@ const nodeLost = (event: KubernetesEventPayload, cluster: string, receivedAt: Da
       observedAt,
     },
   };
-  const result = NodeLostEventSchema.safeParse(candidate);
-  if (result.success) return result.data;
-  // A name the contract refuses is named by the exporter's field, not by the event's.
-  const fields: Record<string, string> = {
+  return exporterCandidate(NodeLostEventSchema, candidate, {
     'data.node': 'involvedObject.name',
     'data.pod.name': 'involvedObject.name',
     'data.pod.namespace': 'involvedObject.namespace',
-  };
+  });
+};
+
+/**
+ * A candidate held to its event's contract; a name the contract refuses is named by the exporter's field
+ * (`fields`: the candidate's path -> the Event's), not by the candidate's, so the producer can fix it.
+ */
+export const exporterCandidate = <T>(
+  schema: z.ZodType<T>,
+  candidate: unknown,
+  fields: Readonly<Record<string, string>>,
+): T => {
+  const result = schema.safeParse(candidate);
+  if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => {
     const field = fields[issue.path.join('.')];
     return field ? `${field}: ${issue.message}` : formatIssue(issue);
@@ -167,9 +177,10 @@ const nodeLost = (event: KubernetesEventPayload, cluster: string, receivedAt: Da
  * the same event, a repeat of NodeNotReady (count 2) is a new candidate. The Event's own time is folded in for
  * Events that carry no `count` (events.k8s.io series); it never changes on a redelivery. Never `receivedAt`.
  */
-const candidateId = (event: KubernetesEventPayload, cluster: string): string =>
+export const occurrenceId = (event: KubernetesEventPayload, cluster: string, ...kind: string[]): string =>
   eventId([
     PRODUCER,
+    ...kind,
     cluster,
     event.metadata.uid,
     String(event.count ?? ''),

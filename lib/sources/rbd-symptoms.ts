@@ -1,15 +1,15 @@
 import { SCHEMA_VERSION } from '../../events/envelope.ts';
 import { SubdomainSchema } from '../../events/fields.ts';
-import { eventId, type RbdLockDetected, type RbdLockDetectedData } from '../../events/index.ts';
+import type { RbdLockDetected, RbdLockDetectedData } from '../../events/index.ts';
 import { CephNameSchema, RbdLockDetectedEventSchema } from '../../events/rbd-lock-detected.ts';
-import { InvalidInputError } from '../errors.ts';
-import { formatIssue } from '../issues.ts';
 import { isoTime } from './image-event.ts';
 import {
   clusterOf,
+  exporterCandidate,
   KUBERNETES_EVENT_EXPORTER,
   type KubernetesEventPayload,
   KubernetesEventPayloadSchema,
+  occurrenceId,
 } from './k8s-events.ts';
 import { parsePayload } from './payload.ts';
 import type { Ignored } from './types.ts';
@@ -156,18 +156,10 @@ const rbdLockDetected = (
       observedAt,
     },
   };
-  const result = RbdLockDetectedEventSchema.safeParse(candidate);
-  if (result.success) return result.data;
-  // A name the contract refuses is named by the exporter's field, not by the event's.
-  const fields: Record<string, string> = {
+  return exporterCandidate(RbdLockDetectedEventSchema, candidate, {
     'data.pod': 'involvedObject.name',
     'data.namespace': 'involvedObject.namespace',
-  };
-  const issues = result.error.issues.map((issue) => {
-    const field = fields[issue.path.join('.')];
-    return field ? `${field}: ${issue.message}` : formatIssue(issue);
   });
-  throw new InvalidInputError(`${PRODUCER} payload is invalid`, issues);
 };
 
 /**
@@ -176,11 +168,4 @@ const rbdLockDetected = (
  * collides with a `node.lost` one on the deduplicating FIFO queue. Never `receivedAt`.
  */
 const candidateId = (event: KubernetesEventPayload, cluster: string): string =>
-  eventId([
-    PRODUCER,
-    'rbd.lock.detected',
-    cluster,
-    event.metadata.uid,
-    String(event.count ?? ''),
-    event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? '',
-  ]);
+  occurrenceId(event, cluster, 'rbd.lock.detected');
