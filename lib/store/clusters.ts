@@ -4,6 +4,7 @@ import { NameSchema } from '../../events/envelope.ts';
 import { NotFoundError } from '../errors.ts';
 import { CredentialsRefSchema } from '../kube/credentials.ts';
 import { conditionally, type Db, parseItem, queryAll } from './db.ts';
+import { FreeingSchema } from './freeing.ts';
 import { HealModeSchema } from './heals.ts';
 import { keys } from './keys.ts';
 
@@ -23,6 +24,8 @@ export const ClusterSchema = z.object({
   credentials: CredentialsRefSchema,
   /** How it heals lost nodes, over its environment's setting (lib/heal/decisions/mode.ts). */
   healMode: HealModeSchema.optional(),
+  /** How an RBD image held by a lost node is freed (./freeing.ts); none: images are not freed. */
+  freeing: FreeingSchema.optional(),
   registeredAt: z.iso.datetime(),
   health: ClusterHealthSchema.optional(),
 });
