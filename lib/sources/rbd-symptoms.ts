@@ -77,6 +77,9 @@ export const normalizeRbdLockEvent = (payload: unknown, receivedAt: Date, cluste
   return { events: [rbdLockDetected(event, clusterName, reading.symptom, names, receivedAt)], ignored: [] };
 };
 
+/** The reader the sweep is given (lib/heal/use-cases/sweep-rbd.ts): the reasons it reads, and its reading. */
+export const rbdSymptomReader = { reasons: RBD_SYMPTOM_REASONS, read: normalizeRbdLockEvent } as const;
+
 const describe = (event: KubernetesEventPayload): string => {
   const { kind, name, namespace } = event.involvedObject;
   return `${event.type ?? '?'} ${event.reason ?? '(no reason)'} on ${kind} ${namespace ? `${namespace}/` : ''}${name}`;
