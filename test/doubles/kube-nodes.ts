@@ -1,13 +1,15 @@
+import type { V1PersistentVolume } from '@kubernetes/client-node';
 import { ClusterRejectedError } from '../../lib/errors.ts';
 import type { KubeGateway } from '../../lib/kube/gateway.ts';
 import type { NodeView } from '../../lib/kube/nodes.ts';
 import type { Change } from '../../lib/kube/optimistic.ts';
 import type { HpaView } from '../../lib/kube/scaling.ts';
+import type { ClaimView } from '../../lib/kube/volumes.ts';
 import type { PodView, VolumeAttachmentView } from '../../lib/kube/workloads.ts';
 
 /**
  * The healing and scaling verbs of the KubeGateway in memory, for unit tests of those use cases: Nodes,
- * the pods on them, VolumeAttachments and HPAs, as a test sets them up. The actions keep the real
+ * the pods on them, VolumeAttachments, claims and PersistentVolumes, and HPAs, as a test sets them up. The actions keep the real
  * adapter's promises: idempotent (`unchanged` when there was nothing to do), a taint is its key and effect,
  * a missing node or HPA and min > max are terminal refusals. Real-server behaviour is tested against
  * kube-apiservers (test/integration/kube-nodes.test.ts, kube-scaling.test.ts).
@@ -16,6 +18,9 @@ export interface NodeState {
   readonly nodes: Map<string, NodeView>;
   readonly pods: Map<string, PodView & { readonly node: string }>;
   readonly volumeAttachments: Map<string, VolumeAttachmentView>;
+  /** PersistentVolumeClaims by `namespace/name`. */
+  readonly claims: Map<string, ClaimView>;
+  readonly persistentVolumes: Map<string, V1PersistentVolume>;
   readonly hpas: Map<string, HpaView>;
 }
 
@@ -23,6 +28,8 @@ export const emptyNodeState = (): NodeState => ({
   nodes: new Map(),
   pods: new Map(),
   volumeAttachments: new Map(),
+  claims: new Map(),
+  persistentVolumes: new Map(),
   hpas: new Map(),
 });
 
@@ -50,6 +57,9 @@ type NodeVerbs = Pick<
   | 'listPodsOnNode'
   | 'listVolumeAttachments'
   | 'deleteVolumeAttachment'
+  | 'readPersistentVolumeClaim'
+  | 'readPersistentVolume'
+  | 'listVolumeAttachmentsOfVolume'
   | 'readHpa'
   | 'setHpaBounds'
 >;
@@ -98,6 +108,11 @@ export const nodeVerbs = (cluster: string, answering: () => NodeState): NodeVerb
     listVolumeAttachments: async (node) =>
       structuredClone([...answering().volumeAttachments.values()].filter((va) => va.node === node)),
     deleteVolumeAttachment: async (name) => (answering().volumeAttachments.delete(name) ? 'changed' : 'unchanged'),
+    readPersistentVolumeClaim: async (namespace, name) =>
+      structuredClone(answering().claims.get(`${namespace}/${name}`)),
+    readPersistentVolume: async (name) => structuredClone(answering().persistentVolumes.get(name)),
+    listVolumeAttachmentsOfVolume: async (pv) =>
+      structuredClone([...answering().volumeAttachments.values()].filter((va) => va.persistentVolume === pv)),
     readHpa: async (namespace, name) => structuredClone(answering().hpas.get(hpaKey(namespace, name))),
     setHpaBounds: async (namespace, name, bounds) => {
       const hpas = answering().hpas;

@@ -1,10 +1,11 @@
 import { beforeEach } from 'vitest';
 import { deployVerbsContract } from '../contract/kube-deploy.ts';
 import { hpaVerbsContract, nodeVerbsContract } from '../contract/kube-nodes.ts';
+import { volumeVerbsContract } from '../contract/kube-volumes.ts';
 import { memoryKube } from '../doubles/kube.ts';
 import { readyNode } from '../doubles/kube-nodes.ts';
 
-// The in-memory double of the deploy, healing and scaling verbs, held to the contract the real adapter passes.
+// The in-memory double of the deploy, healing, freeing and scaling verbs, held to the contract the real adapter passes.
 let fixture: ReturnType<typeof setUp>;
 
 const setUp = () => {
@@ -21,7 +22,38 @@ const setUp = () => {
     desiredReplicas: 1,
     conditions: [],
   });
-  return { gateway: kube.gateway('east'), node: 'east-1', namespace: 'shop', name: 'web' };
+  // A ceph-csi volume bound to shop/data, attached to east-1 (as the attach/detach controller and the
+  // external-attacher leave it).
+  state.claims.set('shop/data', { namespace: 'shop', name: 'data', volumeName: 'pv-data', phase: 'Bound' });
+  state.persistentVolumes.set('pv-data', {
+    metadata: { name: 'pv-data' },
+    spec: {
+      claimRef: { namespace: 'shop', name: 'data' },
+      csi: {
+        driver: 'rbd.csi.ceph.com',
+        volumeHandle: 'h',
+        volumeAttributes: { pool: 'replicapool', imageName: 'img' },
+      },
+    },
+  });
+  state.volumeAttachments.set('csi-data', {
+    name: 'csi-data',
+    attacher: 'rbd.csi.ceph.com',
+    node: 'east-1',
+    persistentVolume: 'pv-data',
+    attached: true,
+    deleting: false,
+  });
+  return {
+    gateway: kube.gateway('east'),
+    node: 'east-1',
+    namespace: 'shop',
+    name: 'web',
+    claim: 'data',
+    volume: 'pv-data',
+    pool: 'replicapool',
+    image: 'img',
+  };
 };
 
 beforeEach(() => {
@@ -30,4 +62,5 @@ beforeEach(() => {
 
 nodeVerbsContract(() => fixture);
 hpaVerbsContract(() => fixture);
+volumeVerbsContract(() => fixture);
 deployVerbsContract(() => fixture);
