@@ -20,3 +20,7 @@ export const duration = (seconds: number): string => {
 
 export const since = (iso: string, now = Date.now()): string =>
   `${duration(Math.round((now - Date.parse(iso)) / 1000))} ago`;
+
+/** A stored time to the second, for tables: `2026-12-01 11:50:00Z`; `-` for a step not taken (yet). */
+export const stamp = (iso: string | undefined): string =>
+  iso ? iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, 'Z') : '-';

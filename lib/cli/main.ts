@@ -97,9 +97,22 @@ clusters
   .option('--kubeconfig <path>', 'kubeconfig file holding --context')
   .option('--secret <arn>', 'Secrets Manager secret holding a kubeconfig (on AWS)')
   .addOption(healModeOption('the cluster heals', "its environment's mode"))
+  .option('--ceph-restful <url>', "free RBD images through Ceph itself: the manager's restful module URL")
+  .option('--ceph-credentials <path>', 'with --ceph-restful: a local JSON file of the restful and cephx keys')
+  .option('--ceph-secret <id-or-arn>', 'with --ceph-restful: a Secrets Manager secret (capstan/clusters/…) holding it')
+  .addOption(
+    new Option('--blocklist-expire <seconds>', "with --ceph-restful: how long a lost node's blocklist entry lasts")
+      .default(undefined, '30 days')
+      .argParser(wholeNumber(60, 10 * 365 * 24 * 3600)),
+  )
+  .option('--network-fence-class <name>', 'free RBD images through csi-addons: the NetworkFenceClass to use')
+  .option('--network-fence-driver <driver>', 'or the CSI driver a NetworkFence names, e.g. rbd.csi.ceph.com')
+  .option('--network-fence-secret <ns/name>', "with --network-fence-driver: the Secret of the driver's Ceph user")
   .addHelpText(
     'after',
-    '\nAdding a registered cluster again replaces its registration: wave, credentials and heal mode.',
+    '\nAdding a registered cluster again replaces its registration: wave, credentials, heal mode and freeing.\n' +
+      'An RBD image a lost node held is freed only on a cluster given the Ceph flags or the NetworkFence ones\n' +
+      '(one way per cluster); the Ceph credentials file is checked when the cluster is added, its keys never shown.',
   )
   .action(async (name, o) => (await commands.clusters()).addClusterCommand(name, o, out));
 
@@ -162,19 +175,23 @@ program
   )
   .action(async (o) => (await commands.nodes()).nodesCommand(o, out));
 
-const heal = program.command('heal').description('heals of lost nodes: list, show, approve, cancel');
+const heal = program
+  .command('heal')
+  .description('heals of lost nodes and the RBD images they held: list, show, approve, cancel');
 heal
   .command('list')
-  .description('active heals (suspected, awaiting approval, fencing, fenced, recovering), by cluster and node')
+  .description(
+    'active heals (suspected, awaiting approval, fencing, fenced, recovering) by cluster and node, then images being freed',
+  )
   .option('--cluster <name>', 'only this cluster')
-  .option('--all', 'restored and cancelled heals too')
-  .option('--json', 'machine-readable output')
+  .option('--all', 'restored and cancelled heals too, and images freed or refused')
+  .option('--json', 'machine-readable output: {nodes, images}')
   .action(async (o) => (await commands.heal()).listHealsCommand(o, out));
 heal
   .command('show')
-  .description("one node's heal with every step's time, and the node's history")
+  .description("one node's heal (or one RBD image's freeing) with every step's time, and its history")
   .argument('<cluster>', 'cluster name')
-  .argument('<node>', 'node name')
+  .argument('<node|pool/image>', 'node name, or an RBD image as pool/image')
   .addOption(
     new Option('--limit <n>', 'at most this many history entries, 1-1000').default(50).argParser(wholeNumber(1, 1000)),
   )

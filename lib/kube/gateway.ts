@@ -4,6 +4,7 @@ import type { Connect, KubeClients } from './connect.ts';
 import type { ClusterAccess } from './credentials.ts';
 import { diffApplied } from './diff.ts';
 import { isNotFound, translateKubeError } from './errors.ts';
+import { type EventView, listWarningEvents } from './events.ts';
 import { deleteNetworkFence, type NetworkFenceView, readNetworkFence } from './network-fences.ts';
 import { addTaint, cordon, removeTaint, uncordon } from './node-actions.ts';
 import { listNodes, type NodeTaint, type NodeView, readNode, type TaintRef } from './nodes.ts';
@@ -67,6 +68,10 @@ export interface KubeGateway {
   /** Deletes a stale VolumeAttachment; `unchanged` when it is gone or going already. */
   deleteVolumeAttachment(name: string): Promise<Change>;
 
+  // Symptoms (lib/kube/events.ts): the sweep reads what pods could not mount.
+  /** Warning Events with one of the reasons, in every namespace, as their JSON form. */
+  listWarningEvents(reasons: readonly string[]): Promise<readonly EventView[]>;
+
   // Freeing RBD images (issue 11, lib/kube/volumes.ts, network-fences.ts): pod -> claim -> PV -> holder.
   /** A PersistentVolumeClaim: the volume it is bound to; undefined when it does not exist. */
   readPersistentVolumeClaim(namespace: string, name: string): Promise<ClaimView | undefined>;
@@ -117,6 +122,7 @@ export const gatewayOf = (kube: KubeClients): KubeGateway => {
     listPodsOnNode: (node) => listPodsOnNode(kube, node),
     listVolumeAttachments: (node) => listVolumeAttachmentsOnNode(kube, node),
     deleteVolumeAttachment: (name) => deleteVolumeAttachment(kube, name),
+    listWarningEvents: (reasons) => listWarningEvents(kube, reasons),
 
     readPersistentVolumeClaim: (namespace, name) => readPersistentVolumeClaim(kube, namespace, name),
     readPersistentVolume: (name) => readPersistentVolume(kube, name),

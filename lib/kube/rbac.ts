@@ -28,6 +28,8 @@ export const healingRules: readonly V1PolicyRule[] = [
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
   // listVolumeAttachments (fencing waits for the attach/detach controller; recovery checks none is left).
   { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['get', 'list'] },
+  // listWarningEvents: the sweep reads pods' FailedMount and FailedAttachVolume (RBD images held elsewhere).
+  { apiGroups: [''], resources: ['events'], verbs: ['list'] },
 ];
 
 /**
@@ -44,8 +46,7 @@ export const freeingRules: readonly V1PolicyRule[] = [
   // The NetworkFence path: apply (read, then a server-side apply patch, which creates the first time),
   // readNetworkFence, deleteNetworkFence once unfenced.
   { apiGroups: ['csiaddons.openshift.io'], resources: ['networkfences'], verbs: ['get', 'create', 'patch', 'delete'] },
-  // The sweep's detection of stuck mounts: pods' Warning events (FailedMount, FailedAttachVolume).
-  { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+  // Events list (the sweep's detection of stuck mounts) is granted with listWarningEvents in healingRules.
 ];
 
 /** readNode, listNodes: the Node Leases, in kube-node-lease only (a Role there, not cluster-wide). */

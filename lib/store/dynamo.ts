@@ -5,6 +5,7 @@ import type { Db } from './db.ts';
 import { environmentPolicy } from './environments.ts';
 import { acquireHealLease, advanceHeal, getHeal, listHeals, releaseHealLease, startHeal } from './heals.ts';
 import { recordHistory } from './history.ts';
+import { advanceImageHeal, getImageHeal, listImageHeals, startImageHeal } from './image-heals.ts';
 import type { Store } from './ports.ts';
 import {
   advanceWave,
@@ -48,5 +49,11 @@ export const dynamoStore = (db: Db): Store => ({
     advance: (heal, from, to, patch) => advanceHeal(db, heal, from, to, patch),
     acquireLease: (heal, holder, ttlSeconds, now) => acquireHealLease(db, heal, holder, ttlSeconds, now),
     releaseLease: (heal, holder) => releaseHealLease(db, heal, holder),
+  },
+  images: {
+    get: (key) => getImageHeal(db, key),
+    list: (cluster) => listImageHeals(db, cluster),
+    start: (input) => startImageHeal(db, input),
+    advance: (key, from, to, patch) => advanceImageHeal(db, key, from, to, patch),
   },
 });

@@ -1,11 +1,11 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { NameSchema } from '../../events/envelope.ts';
-import { ConflictError } from '../errors.ts';
-import { conditionally, type Db, isLostWrite, parseItem, queryAll } from './db.ts';
-import { HealModeSchema, type HealPhase, HealPhaseSchema, isActiveHeal, SETTLED_HEAL_PHASES } from './heal-phases.ts';
+import { type Db, parseItem, queryAll } from './db.ts';
+import { HealModeSchema, type HealPhase, HealPhaseSchema, SETTLED_HEAL_PHASES } from './heal-phases.ts';
 import { keys } from './keys.ts';
 import { acquireLease, releaseLease } from './leases.ts';
+import { advanceFrom, startOnce } from './phased.ts';
 
 /** The phases and modes are pure vocabulary of their own (./heal-phases.ts), which ./ports.ts shares. */
 export {
@@ -50,6 +50,14 @@ export const NodeHealSchema = z.object({
   approvedAt: at.optional(),
   cancelledBy: z.string().min(1).max(256).optional(),
   cancelledAt: at.optional(),
+  /**
+   * The lost node's addresses capstan blocked from Ceph while freeing its images (issue 11), written
+   * before the block so a crash between the two still lifts it on recovery; and when it was lifted.
+   */
+  blocked: z
+    .object({ via: z.enum(['ceph', 'network-fence']), addresses: z.array(z.string().min(1)).min(1), at })
+    .optional(),
+  unblockedAt: at.optional(),
   updatedAt: at,
 });
 export type NodeHeal = z.infer<typeof NodeHealSchema>;
@@ -72,6 +80,8 @@ export const HealPatchSchema = NodeHealSchema.pick({
   approvedAt: true,
   cancelledBy: true,
   cancelledAt: true,
+  blocked: true,
+  unblockedAt: true,
 })
   .partial()
   .extend({ updatedAt: at })
@@ -108,65 +118,19 @@ export const listHeals = async (db: Db, cluster: string): Promise<NodeHeal[]> =>
 };
 
 /**
- * Starts healing a node once: written only where the node has no record or a settled one (which the new
- * one replaces). Where an active one is there, that one is returned (`created: false`), so a redelivered
- * or concurrent suspicion joins the heal under way instead of starting a second.
+ * Starts healing a node once: where an active heal is under way for the node, that one is returned
+ * (`created: false`), so a redelivered or concurrent suspicion joins it instead of starting a second.
  */
-export const startHeal = async (db: Db, input: NewNodeHeal): Promise<{ record: NodeHeal; created: boolean }> => {
+export const startHeal = (db: Db, input: NewNodeHeal): Promise<{ record: NodeHeal; created: boolean }> => {
   const record = newHealRecord(input);
-  const settled = Object.fromEntries(SETTLED_HEAL_PHASES.map((p, i) => [`:settled${i}`, p]));
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      await db.doc.send(
-        new PutCommand({
-          TableName: db.table,
-          Item: { ...keys.heal(record.cluster, record.node), ...record },
-          ConditionExpression: `attribute_not_exists(PK) OR #phase IN (${Object.keys(settled).join(', ')})`,
-          ExpressionAttributeNames: { '#phase': 'phase' },
-          ExpressionAttributeValues: settled,
-        }),
-      );
-      return { record, created: true };
-    } catch (error) {
-      if (!isLostWrite(error)) throw error;
-    }
-    const existing = await getHeal(db, record.cluster, record.node);
-    if (existing && isActiveHeal(existing.phase)) return { record: existing, created: false };
-    // Settled (or gone) between the write and the read: try the write again.
-  }
-  throw new ConflictError(`could not start healing ${record.cluster}/${record.node} after 5 attempts`);
+  const read = () => getHeal(db, record.cluster, record.node);
+  const key = keys.heal(record.cluster, record.node);
+  return startOnce(db, key, record, SETTLED_HEAL_PHASES, read, `healing ${record.cluster}/${record.node}`);
 };
 
-/**
- * Moves a heal to `to` only from one of `from`, setting the patch with it; says whether it did. A
- * redelivered or concurrent step finds the phase moved on and does nothing.
- */
-export const advanceHeal = async (
-  db: Db,
-  heal: HealKey,
-  from: readonly HealPhase[],
-  to: HealPhase,
-  patch: HealPatch,
-): Promise<boolean> => {
-  const fields = Object.entries(HealPatchSchema.parse(patch)).filter(([, value]) => value !== undefined);
-  if (from.length === 0) return false; // `IN ()` is no expression DynamoDB takes; nothing to move from.
-  const names = Object.fromEntries(fields.map(([field], i) => [`#f${i}`, field]));
-  const values = Object.fromEntries(fields.map(([, value], i) => [`:f${i}`, value]));
-  const fromValues = Object.fromEntries(from.map((p, i) => [`:from${i}`, p]));
-  const sets = ['#phase = :to', ...fields.map((_, i) => `#f${i} = :f${i}`)];
-  return conditionally(
-    db.doc.send(
-      new UpdateCommand({
-        TableName: db.table,
-        Key: keys.heal(heal.cluster, heal.node),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: `attribute_exists(PK) AND #phase IN (${Object.keys(fromValues).join(', ')})`,
-        ExpressionAttributeNames: { '#phase': 'phase', ...names },
-        ExpressionAttributeValues: { ':to': to, ...values, ...fromValues },
-      }),
-    ),
-  );
-};
+/** Moves a heal to `to` only from one of `from`, setting the patch with it; says whether it did. */
+export const advanceHeal = (db: Db, heal: HealKey, from: readonly HealPhase[], to: HealPhase, patch: HealPatch) =>
+  advanceFrom(db, keys.heal(heal.cluster, heal.node), HealPatchSchema, from, to, patch);
 
 export const acquireHealLease = (db: Db, heal: HealKey, holder: string, ttlSeconds: number, now?: number) =>
   acquireLease(db, healLeaseName(heal.cluster, heal.node), holder, ttlSeconds, now);

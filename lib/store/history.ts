@@ -26,6 +26,8 @@ const HistoryFieldsSchema = z.object({
   cluster: z.string().optional(),
   /** The node a healing step is about (lib/heal); its event names the node, so the key needs no part of it. */
   node: z.string().optional(),
+  /** The RBD image (`pool/image`) a step of freeing it is about (issue 11). */
+  image: z.string().optional(),
   /** The container a step is about (a push of the repository one container runs). */
   container: z.string().optional(),
   revision: z.int().optional(),

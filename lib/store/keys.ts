@@ -19,6 +19,7 @@
  *   environment    PK=ENVS                     SK=ENV#<name>          (protected or not)
  *   approval       PK=REL#<app>#<env>          SK=PENDING#<container> (a push waiting for `capstan approve`)
  *   node heal      PK=HEAL#<cluster>           SK=NODE#<node>         (healing a lost node; one record per node)
+ *   image heal     PK=HEAL#<cluster>           SK=IMAGE#<pool>/<image> (freeing an RBD image a lost node held)
  *   idempotency    PK=IDEMPOTENCY              SK=<function>#<hash>   (Powertools, TTL)
  */
 export const keys = {
@@ -58,4 +59,5 @@ export const keys = {
   }),
   heals: (cluster: string) => ({ PK: `HEAL#${cluster}` }),
   heal: (cluster: string, node: string) => ({ PK: `HEAL#${cluster}`, SK: `NODE#${node}` }),
+  imageHeal: (cluster: string, image: string) => ({ PK: `HEAL#${cluster}`, SK: `IMAGE#${image}` }),
 } as const;

@@ -4,6 +4,7 @@ import type { AppRecord } from './apps.ts';
 import type { Cluster, ClusterHealth } from './clusters.ts';
 import type { HealKey, HealMode, HealPatch, HealPhase, NewNodeHeal, NodeHeal } from './heals.ts';
 import type { NewHistoryEntry } from './history.ts';
+import type { ImageHeal, ImageKey, ImagePatch, ImagePhase, NewImageHeal } from './image-heals.ts';
 import type { ClusterRelease, NewRelease, Release, ReleaseStatus } from './releases.ts';
 
 /**
@@ -20,6 +21,7 @@ export interface Store {
   readonly environments: EnvironmentStore;
   readonly approvals: ApprovalStore;
   readonly heals: HealStore;
+  readonly images: ImageHealStore;
 }
 
 export { isActiveHeal, SETTLED_HEAL_PHASES } from './heal-phases.ts';
@@ -112,4 +114,16 @@ export interface HealStore {
   acquireLease(heal: HealKey, holder: string, ttlSeconds: number, now?: number): Promise<HeldLease>;
   /** Only a lease we hold; one we no longer hold is left alone. */
   releaseLease(heal: HealKey, holder: string): Promise<void>;
+}
+
+/** Freeing RBD images held by lost nodes (lib/store/image-heals.ts): one record per image of a cluster. */
+export interface ImageHealStore {
+  /** Undefined when the image was never freed. Consistent. */
+  get(key: ImageKey): Promise<ImageHeal | undefined>;
+  /** Every image record of the cluster, by pool/image. Consistent. */
+  list(cluster: string): Promise<ImageHeal[]>;
+  /** Once per active record: where one is under way for the image, that one (`created: false`). */
+  start(input: NewImageHeal): Promise<{ record: ImageHeal; created: boolean }>;
+  /** Moves the record to `to` only from one of `from`, with the patch; says whether it did. */
+  advance(key: ImageKey, from: readonly ImagePhase[], to: ImagePhase, patch: ImagePatch): Promise<boolean>;
 }

@@ -493,4 +493,58 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreFixtur
       await store.heals.acquireLease(node, 'one', 30, now + 62_000);
     });
   });
+
+  describe(`${name}: image heals`, () => {
+    const detection = (cluster: string, image: string, eventId = 'rbd-1') => ({
+      cluster,
+      pool: 'rbd',
+      image,
+      persistentVolume: `pv-${image}`,
+      holderNode: 'node-a',
+      requester: { namespace: 'shop', pod: 'db-0', node: 'node-b' },
+      eventId,
+      detectedAt: '2026-12-01T10:00:00.000Z',
+    });
+
+    it('starts once per active record, moves only from the expected phases, and starts afresh once settled', async () => {
+      const { store } = await makeStore();
+      const cluster = unique('c');
+      const key = { cluster, pool: 'rbd', image: 'img-1' };
+      expect(await store.images.get(key)).toBeUndefined();
+      const first = await store.images.start(detection(cluster, 'img-1'));
+      expect(first).toMatchObject({
+        created: true,
+        record: { phase: 'waiting', updatedAt: '2026-12-01T10:00:00.000Z' },
+      });
+      const again = await store.images.start(detection(cluster, 'img-1', 'rbd-2'));
+      expect(again).toEqual({ record: first.record, created: false });
+
+      const freed = {
+        freedAt: '2026-12-01T10:01:00.000Z',
+        blocked: ['127.0.0.2'],
+        updatedAt: '2026-12-01T10:01:00.000Z',
+      };
+      expect(await store.images.advance(key, ['refused'], 'freed', freed)).toBe(false);
+      expect(await store.images.advance(key, [], 'freed', freed)).toBe(false);
+      expect(await store.images.advance(key, ['waiting'], 'freed', freed)).toBe(true);
+      expect(await store.images.get(key)).toEqual({ ...first.record, ...freed, phase: 'freed' });
+
+      const fresh = await store.images.start(detection(cluster, 'img-1', 'rbd-3'));
+      expect(fresh.created).toBe(true);
+      expect(fresh.record).not.toHaveProperty('freedAt');
+      expect(await store.images.advance({ ...key, image: 'img-2' }, ['waiting'], 'freed', freed)).toBe(false);
+    });
+
+    it('lists the image records of one cluster by pool/image, apart from its node heals', async () => {
+      const { store } = await makeStore();
+      const [cluster, other] = [unique('c'), unique('c')];
+      await store.images.start(detection(cluster, 'img-b'));
+      await store.images.start(detection(cluster, 'img-a'));
+      await store.images.start(detection(other, 'img-c'));
+      await store.heals.start(suspicion(cluster, 'node-a'));
+      expect((await store.images.list(cluster)).map((r) => r.image)).toEqual(['img-a', 'img-b']);
+      expect((await store.heals.list(cluster)).map((r) => r.node)).toEqual(['node-a']);
+      expect(await store.images.list(unique('c'))).toEqual([]);
+    });
+  });
 };

@@ -1,5 +1,6 @@
 import type { V1PersistentVolume } from '@kubernetes/client-node';
 import { ClusterRejectedError } from '../../lib/errors.ts';
+import type { EventView } from '../../lib/kube/events.ts';
 import type { KubeGateway } from '../../lib/kube/gateway.ts';
 import type { NodeView } from '../../lib/kube/nodes.ts';
 import type { Change } from '../../lib/kube/optimistic.ts';
@@ -22,6 +23,8 @@ export interface NodeState {
   readonly claims: Map<string, ClaimView>;
   readonly persistentVolumes: Map<string, V1PersistentVolume>;
   readonly hpas: Map<string, HpaView>;
+  /** core/v1 Events by uid, in their JSON form, as the API server lists them. */
+  readonly events: Map<string, EventView>;
 }
 
 export const emptyNodeState = (): NodeState => ({
@@ -31,6 +34,7 @@ export const emptyNodeState = (): NodeState => ({
   claims: new Map(),
   persistentVolumes: new Map(),
   hpas: new Map(),
+  events: new Map(),
 });
 
 /** A Node as a healthy kubelet leaves it; `overrides` say what the test wants otherwise. */
@@ -57,6 +61,7 @@ type NodeVerbs = Pick<
   | 'listPodsOnNode'
   | 'listVolumeAttachments'
   | 'deleteVolumeAttachment'
+  | 'listWarningEvents'
   | 'readPersistentVolumeClaim'
   | 'readPersistentVolume'
   | 'listVolumeAttachmentsOfVolume'
@@ -108,6 +113,10 @@ export const nodeVerbs = (cluster: string, answering: () => NodeState): NodeVerb
     listVolumeAttachments: async (node) =>
       structuredClone([...answering().volumeAttachments.values()].filter((va) => va.node === node)),
     deleteVolumeAttachment: async (name) => (answering().volumeAttachments.delete(name) ? 'changed' : 'unchanged'),
+    listWarningEvents: async (reasons) =>
+      structuredClone(
+        [...answering().events.values()].filter((e) => e.type === 'Warning' && reasons.includes(e.reason ?? '')),
+      ),
     readPersistentVolumeClaim: async (namespace, name) =>
       structuredClone(answering().claims.get(`${namespace}/${name}`)),
     readPersistentVolume: async (name) => structuredClone(answering().persistentVolumes.get(name)),

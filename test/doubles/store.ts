@@ -14,6 +14,13 @@ import {
   newHealRecord,
 } from '../../lib/store/heals.ts';
 import { type HistoryEntry, HistoryEntrySchema, historySortKey } from '../../lib/store/history.ts';
+import {
+  type ImageHeal,
+  ImageHealSchema,
+  ImagePatchSchema,
+  imageName,
+  isActiveImageHeal,
+} from '../../lib/store/image-heals.ts';
 import type { Store } from '../../lib/store/ports.ts';
 import { type Release, ReleaseSchema } from '../../lib/store/releases.ts';
 
@@ -63,6 +70,8 @@ export const memoryStore = (): MemoryStore => {
   const approvals = new Map<string, PendingApproval>(); // app#env#container
   const heals = new Map<string, Map<string, NodeHeal>>(); // cluster -> node -> record
   const leases = new Map<string, { holder: string; expiresAtMs: number }>(); // lease name -> holder
+  const images = new Map<string, ImageHeal>(); // <cluster>#<pool>/<image> -> record
+  const imageKey = (k: { cluster: string; pool: string; image: string }) => `${k.cluster}#${imageName(k)}`;
 
   const part = (app: string, environment: string) => `${app}#${environment}`;
   const find = (app: string, environment: string, revision: number) =>
@@ -245,6 +254,35 @@ export const memoryStore = (): MemoryStore => {
       releaseLease: async ({ cluster, node }, holder) => {
         const name = healLeaseName(cluster, node);
         if (leases.get(name)?.holder === holder) leases.delete(name);
+      },
+    },
+    images: {
+      get: async (key) => {
+        const record = images.get(imageKey(key));
+        return record ? ImageHealSchema.parse(structuredClone(record)) : undefined;
+      },
+      // SK IMAGE#<pool>/<image>: by name, in bytes.
+      list: async (cluster) =>
+        [...images.values()]
+          .filter((r) => r.cluster === cluster)
+          .sort((a, b) => byBytes(imageName(a), imageName(b)))
+          .map((r) => ImageHealSchema.parse(structuredClone(r))),
+      start: async (input) => {
+        const record = ImageHealSchema.parse({ ...input, phase: 'waiting', updatedAt: input.detectedAt });
+        const existing = images.get(imageKey(record));
+        if (existing && isActiveImageHeal(existing.phase)) {
+          return { record: ImageHealSchema.parse(structuredClone(existing)), created: false };
+        }
+        images.set(imageKey(record), record);
+        return { record: structuredClone(record), created: true };
+      },
+      advance: async (key, from, to, patch) => {
+        const record = images.get(imageKey(key));
+        const fields = ImagePatchSchema.parse(patch);
+        if (!record || !from.includes(record.phase)) return false;
+        const defined = Object.entries(fields).filter(([, value]) => value !== undefined);
+        images.set(imageKey(key), ImageHealSchema.parse({ ...record, ...Object.fromEntries(defined), phase: to }));
+        return true;
       },
     },
   };

@@ -218,7 +218,10 @@ describe('capstan heal approve', () => {
     const row = clusters[0]?.reachable ? clusters[0].nodes.find((n) => n.node === node) : undefined;
     expect(row?.heal).toMatchObject({ phase: 'fencing', mode: 'approve' });
     const list = await capstan('heal', 'list', '--json');
-    expect(JSON.parse(list.stdout)).toMatchObject([{ node, phase: 'fencing', approvedBy: 'ana' }]);
+    expect(JSON.parse(list.stdout)).toMatchObject({
+      nodes: [{ node, phase: 'fencing', approvedBy: 'ana' }],
+      images: [],
+    });
     const show = await capstan('heal', 'show', cluster!.name, node, '--json');
     expect(JSON.parse(show.stdout)).toMatchObject({
       heal: { phase: 'fencing' },
@@ -297,11 +300,11 @@ describe('capstan heal cancel', () => {
     expect(await getHeal(db, cluster!.name, suspect)).toEqual(cancelled);
 
     // Settled: only `--all` lists it.
-    expect(JSON.parse((await capstan('heal', 'list', '--json')).stdout).map((h: NodeHeal) => h.node)).not.toContain(
-      suspect,
-    );
     expect(
-      JSON.parse((await capstan('heal', 'list', '--all', '--json')).stdout).map((h: NodeHeal) => h.node),
+      JSON.parse((await capstan('heal', 'list', '--json')).stdout).nodes.map((h: NodeHeal) => h.node),
+    ).not.toContain(suspect);
+    expect(
+      JSON.parse((await capstan('heal', 'list', '--all', '--json')).stdout).nodes.map((h: NodeHeal) => h.node),
     ).toContain(suspect);
   });
 
@@ -407,7 +410,7 @@ describe('approve mode end to end: a real runtime heals a node that lost its hea
     const waiting = await eventually(
       '`capstan heal list` to show the heal awaiting approval',
       async () => {
-        const heals = JSON.parse((await capstan('heal', 'list', '--json')).stdout) as NodeHeal[];
+        const heals = (JSON.parse((await capstan('heal', 'list', '--json')).stdout) as { nodes: NodeHeal[] }).nodes;
         return heals.find((h) => h.node === lost && h.phase === 'awaiting-approval');
       },
       60_000,

@@ -256,6 +256,60 @@ describe('capstan CLI', () => {
     },
   );
 
+  it.each([
+    [['--ceph-restful', 'https://mgr:8003', '--network-fence-class', 'fence'], 'not both'],
+    [['--ceph-credentials', 'ceph.json'], '--ceph-restful <url> is required'],
+    [
+      ['--ceph-restful', 'https://mgr:8003', '--ceph-secret', 'other/east'],
+      '--ceph-secret must be named capstan/clusters/',
+    ],
+    [['--ceph-restful', 'https://mgr:8003', '--blocklist-expire', '59'], 'a whole number from 60 to 315360000'],
+    [['--network-fence-driver', 'rbd.csi.ceph.com', '--network-fence-secret', 'csi-rbd'], '<namespace>/<name>'],
+  ])('clusters add refuses bad freeing flags with exit 2 before touching the table: %j', async (flags, message) => {
+    const { code, stderr } = await capstan(
+      'clusters',
+      'add',
+      'east',
+      '--environment',
+      'prod',
+      '--context',
+      'east',
+      ...flags,
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it('clusters add refuses a Ceph credentials file that is not complete, naming fields and never a key', async () => {
+    const key = 'AQDdoNotPrintThisKey==';
+    const path = file('ceph.json', { restfulUser: 'capstan', restfulKey: key, monHost: '10.0.0.1', clientKey: key });
+    const { code, stderr } = await capstan(
+      'clusters',
+      'add',
+      'east',
+      '--environment',
+      'prod',
+      '--context',
+      'east',
+      '--ceph-restful',
+      'https://mgr:8003',
+      '--ceph-credentials',
+      path,
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain(`--ceph-credentials ${path}: clientName:`);
+    expect(stderr).not.toContain(key);
+  });
+
+  it.each([
+    [['heal', 'show', 'east', 'rbd/'], 'image "rbd/" must be <pool>/<image>'],
+    [['heal', 'show', 'East', 'rbd/vol'], 'cluster "East" must be a DNS-1123 label'],
+  ])('heal show refuses a bad image with exit 2: %j', async (args, message) => {
+    const { code, stderr } = await capstan(...args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
   it('promote refuses promoting an environment onto itself', async () => {
     const { code, stderr } = await capstan('promote', 'web', '--from', 'staging', '--to', 'staging');
     expect(code).toBe(2);

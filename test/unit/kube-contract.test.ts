@@ -1,5 +1,7 @@
 import { beforeEach } from 'vitest';
 import { deployVerbsContract } from '../contract/kube-deploy.ts';
+import type { RecordedEvent } from '../contract/kube-events.ts';
+import { warningEventsContract } from '../contract/kube-events.ts';
 import { hpaVerbsContract, nodeVerbsContract } from '../contract/kube-nodes.ts';
 import { volumeVerbsContract } from '../contract/kube-volumes.ts';
 import { memoryKube } from '../doubles/kube.ts';
@@ -44,6 +46,20 @@ const setUp = () => {
     attached: true,
     deleting: false,
   });
+  // As the real adapter lists them: the API client's Dates as toISOString(), zero times left out.
+  const record = async (e: RecordedEvent) => {
+    const uid = `uid-${e.name}`;
+    state.events.set(uid, {
+      metadata: { name: e.name, namespace: 'shop', uid },
+      involvedObject: { kind: 'Pod', name: e.pod, namespace: 'shop' },
+      type: e.type,
+      reason: e.reason,
+      message: e.message,
+      count: e.count,
+      firstTimestamp: e.at.toISOString(),
+      lastTimestamp: e.at.toISOString(),
+    });
+  };
   return {
     gateway: kube.gateway('east'),
     node: 'east-1',
@@ -53,6 +69,7 @@ const setUp = () => {
     volume: 'pv-data',
     pool: 'replicapool',
     image: 'img',
+    record,
   };
 };
 
@@ -64,3 +81,4 @@ nodeVerbsContract(() => fixture);
 hpaVerbsContract(() => fixture);
 volumeVerbsContract(() => fixture);
 deployVerbsContract(() => fixture);
+warningEventsContract(() => fixture);

@@ -7,6 +7,7 @@ import type { HealMode } from '../../store/heals.ts';
 import { clusterSecretPrefix } from '../../topology.ts';
 import { openDb } from '../connect.ts';
 import { renderTable, since } from '../format.ts';
+import { checkCephCredentialsFile, type FreeingFlags, freeingFromFlags, isClusterSecret } from '../freeing-flags.ts';
 
 /** `capstan clusters list`. */
 export const listClustersCommand = async (o: { json?: boolean }, out: (line: string) => void) => {
@@ -28,13 +29,14 @@ export const listClustersCommand = async (o: { json?: boolean }, out: (line: str
     if (clusters.length === 0) return out('no clusters registered: add one with `capstan clusters add`');
     out(
       renderTable(
-        ['NAME', 'ENVIRONMENT', 'WAVE', 'HEAL MODE', 'CREDENTIALS', 'HEALTH'],
+        ['NAME', 'ENVIRONMENT', 'WAVE', 'HEAL MODE', 'CREDENTIALS', 'FREES IMAGES', 'HEALTH'],
         clusters.map((c) => [
           c.name,
           c.environment,
           String(c.wave),
           `${c.effectiveHealMode} (${c.healModeFrom})`,
           credentials(c),
+          freeingOf(c),
           health(c),
         ]),
       ),
@@ -53,12 +55,22 @@ const credentials = (c: Cluster) =>
     ? `kubeconfig ${c.credentials.path} (context ${c.credentials.context})`
     : `secret ${c.credentials.secretId}`;
 
+/** How the cluster frees an RBD image a lost node held; `-`: it does not (lost nodes are fenced, images left). */
+export const freeingOf = (c: Pick<Cluster, 'freeing'>): string => {
+  const f = c.freeing;
+  if (!f) return '-';
+  if (f.via === 'ceph') return `ceph ${f.ceph.restfulUrl}`;
+  return 'networkFenceClassName' in f.networkFence
+    ? `network-fence ${f.networkFence.networkFenceClassName}`
+    : `network-fence driver ${f.networkFence.driver}`;
+};
+
 const health = (c: Cluster) =>
   c.health
     ? `${c.health.status}${c.health.version ? ` ${c.health.version}` : ''} (${since(c.health.checkedAt)})`
     : 'not probed yet';
 
-export interface AddClusterOptions {
+export interface AddClusterOptions extends FreeingFlags {
   readonly environment: string;
   readonly wave: number;
   readonly context?: string;
@@ -69,19 +81,27 @@ export interface AddClusterOptions {
 
 /** `capstan clusters add <name>`: registers a reference to credentials, never the credentials. */
 export const addClusterCommand = async (name: string, o: AddClusterOptions, out: (line: string) => void) => {
+  const freeing = freeingFromFlags(o);
   const issues = [
     ...(NameSchema.safeParse(name).success ? [] : [`name "${name}" must be a DNS-1123 label`]),
     ...(NameSchema.safeParse(o.environment).success
       ? []
       : [`--environment "${o.environment}" must be a DNS-1123 label`]),
-    ...(o.secret && !o.secret.replace(/^arn:[^:]+:secretsmanager:[^:]*:\d*:secret:/, '').startsWith(clusterSecretPrefix)
+    ...(o.secret && !isClusterSecret(o.secret)
       ? [`--secret must be named ${clusterSecretPrefix}<name>: capstan's functions may read only that prefix`]
       : []),
     ...(Boolean(o.secret) === Boolean(o.context)
       ? ['give exactly one of --context (kubeconfig) or --secret (Secrets Manager)']
       : []),
+    ...freeing.issues,
   ];
   if (issues.length) throw new InvalidInputError('cannot add cluster', issues);
+  // Read now, so a bad file is refused here rather than found when a node is lost.
+  const credentialIssues =
+    freeing.freeing?.via === 'ceph' && freeing.freeing.ceph.credentials.kind === 'file'
+      ? checkCephCredentialsFile(freeing.freeing.ceph.credentials.path)
+      : [];
+  if (credentialIssues.length) throw new InvalidInputError('cannot add cluster', credentialIssues);
   const kubeconfig = o.kubeconfig ?? process.env.KUBECONFIG ?? `${process.env.HOME}/.kube/config`;
   const { db, close } = await openDb();
   try {
@@ -93,10 +113,11 @@ export const addClusterCommand = async (name: string, o: AddClusterOptions, out:
         ? { kind: 'secret', secretId: o.secret }
         : { kind: 'kubeconfig', path: kubeconfig, context: o.context as string },
       ...(o.healMode ? { healMode: o.healMode } : {}),
+      ...(freeing.freeing ? { freeing: freeing.freeing } : {}),
       registeredAt: new Date().toISOString(),
     });
     out(
-      `cluster ${name} registered in environment ${o.environment} (wave ${o.wave}${o.healMode ? `, heals in ${o.healMode} mode` : ''})`,
+      `cluster ${name} registered in environment ${o.environment} (wave ${o.wave}${o.healMode ? `, heals in ${o.healMode} mode` : ''}; frees RBD images: ${freeing.freeing ? freeingOf(freeing) : 'no'})`,
     );
   } finally {
     close();

@@ -7,12 +7,15 @@ import { listClusters } from '../../store/clusters.ts';
 import type { Db } from '../../store/db.ts';
 import { getHeal, listHeals, NodeNameSchema } from '../../store/heals.ts';
 import { queryHistory } from '../../store/history.ts';
+import { getImageHeal, imageName, isActiveImageHeal, listImageHeals } from '../../store/image-heals.ts';
 import { NODES_APP } from '../../store/ports.ts';
 import { openDb, openHealQueue } from '../connect.ts';
 import { approveHeal, cancelHeal, type HealActionResult } from '../heal-actions.ts';
+import { parseImageArgument } from '../image-argument.ts';
 import { underNodeLease } from '../node-lease.ts';
 import { renderHeal, renderHeals } from '../render/heals.ts';
 import { renderHistory } from '../render/history.ts';
+import { renderImageHeal, renderImageHeals } from '../render/image-heals.ts';
 
 type Out = (line: string) => void;
 
@@ -34,7 +37,10 @@ const refuse = (message: string) => {
   process.exitCode = 1;
 };
 
-/** `capstan heal list [--cluster] [--all]`: active heals (every one with --all), by cluster and node. */
+/**
+ * `capstan heal list [--cluster] [--all]`: active heals (every one with --all), of nodes by cluster and
+ * node, then of RBD images by cluster and pool/image. `--json`: `{nodes, images}`, each as stored.
+ */
 export const listHealsCommand = async (o: { cluster?: string; all?: boolean; json?: boolean }, out: Out) => {
   if (o.cluster !== undefined && !NameSchema.safeParse(o.cluster).success) {
     throw new InvalidInputError('cannot list heals', [`--cluster "${o.cluster}" must be a DNS-1123 label`]);
@@ -42,26 +48,39 @@ export const listHealsCommand = async (o: { cluster?: string; all?: boolean; jso
   const { db, close } = await openDb();
   try {
     const clusters = o.cluster ? [o.cluster] : (await listClusters(db)).map((c) => c.name);
-    const heals = (await Promise.all(clusters.map((c) => listHeals(db, c))))
-      .flat()
-      .filter((h) => o.all || !isSettledPhase(h.phase));
-    if (o.json) return out(JSON.stringify(heals, null, 2));
-    if (heals.length === 0) {
+    const [nodes, images] = await Promise.all([
+      Promise.all(clusters.map((c) => listHeals(db, c))),
+      Promise.all(clusters.map((c) => listImageHeals(db, c))),
+    ]);
+    const heals = nodes.flat().filter((h) => o.all || !isSettledPhase(h.phase));
+    const imageHeals = images.flat().filter((h) => o.all || isActiveImageHeal(h.phase));
+    if (o.json) return out(JSON.stringify({ nodes: heals, images: imageHeals }, null, 2));
+    if (heals.length === 0 && imageHeals.length === 0) {
       return out(`no ${o.all ? '' : 'active '}heals${o.cluster ? ` on cluster ${o.cluster}` : ''}`);
     }
-    out(renderHeals(heals));
+    out(
+      [
+        ...(heals.length ? [renderHeals(heals)] : []),
+        ...(imageHeals.length ? [`images:\n${renderImageHeals(imageHeals)}`] : []),
+      ].join('\n\n'),
+    );
   } finally {
     close();
   }
 };
 
-/** `capstan heal show <cluster> <node>`: the record with every step's time, and the node's history. */
+/**
+ * `capstan heal show <cluster> <node>`: the record with every step's time, and the node's history;
+ * `capstan heal show <cluster> <pool/image>` (a `/` says it is an image): the image's record and history.
+ */
 export const showHealCommand = async (
   cluster: string,
-  node: string,
+  nodeOrImage: string,
   o: { limit: number; json?: boolean },
   out: Out,
 ) => {
+  if (nodeOrImage.includes('/')) return showImageHeal(cluster, nodeOrImage, o, out);
+  const node = nodeOrImage;
   checkNames('show the heal', cluster, node);
   const { db, close } = await openDb();
   try {
@@ -76,6 +95,38 @@ export const showHealCommand = async (
     close();
   }
 };
+
+const showImageHeal = async (cluster: string, argument: string, o: { limit: number; json?: boolean }, out: Out) => {
+  const parsed = parseImageArgument(argument);
+  const issues = [
+    ...(NameSchema.safeParse(cluster).success ? [] : [`cluster "${cluster}" must be a DNS-1123 label`]),
+    ...('issue' in parsed ? [parsed.issue] : []),
+  ];
+  if (issues.length || 'issue' in parsed) throw new InvalidInputError('cannot show the image', issues);
+  const key = { cluster, ...parsed };
+  const { db, close } = await openDb();
+  try {
+    const [heal, history] = await Promise.all([
+      getImageHeal(db, key),
+      imageHistory(db, cluster, imageName(key), o.limit),
+    ]);
+    if (!heal && history.length === 0) {
+      throw new NotFoundError(`no record and no history of image ${imageName(key)} of cluster ${cluster}`);
+    }
+    if (o.json) return out(JSON.stringify({ image: heal ?? null, history }, null, 2));
+    out(heal ? renderImageHeal(heal) : `image ${imageName(key)} of cluster ${cluster} has no record`);
+    out('');
+    out(history.length === 0 ? 'no history for this image' : renderHistory(history));
+  } finally {
+    close();
+  }
+};
+
+/** Freeing's entries of one image: healing's entries (under the nodes pseudo-app) that name it. */
+const imageHistory = async (db: Db, cluster: string, image: string, limit: number) =>
+  (await queryHistory(db, { cluster, limit: Math.min(5000, limit * 20) }))
+    .filter((e) => e.app === NODES_APP && e.image === image)
+    .slice(0, limit);
 
 /**
  * Healing's entries of one node: the cluster's history (it carries every app's, so a window wider than

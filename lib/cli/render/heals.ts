@@ -1,7 +1,5 @@
 import type { NodeHeal } from '../../store/heals.ts';
-import { renderTable } from '../format.ts';
-
-const at = (iso: string | undefined) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, 'Z') : '-');
+import { stamp as at, renderTable } from '../format.ts';
 
 /** Who decided, if a person did. */
 const decidedBy = (h: NodeHeal) =>
@@ -36,9 +34,15 @@ export const renderHeal = (h: NodeHeal): string =>
     `started by event ${h.eventId}; cordoned by capstan: ${h.cordonedByCapstan ? 'yes' : 'no'}`,
     ...(h.approvedBy ? [`approved by ${h.approvedBy}`] : []),
     ...(h.cancelledBy ? [`cancelled by ${h.cancelledBy}`] : []),
+    ...(h.blocked ? [blockedLine(h.blocked, h.unblockedAt)] : []),
     '',
     renderTable(
       ['STEP', 'AT'],
       STEPS.map(([step, field]) => [step, at(h[field])]),
     ),
   ].join('\n');
+
+/** The addresses capstan blocked from Ceph to free the node's images (issue 11), and whether that is lifted. */
+const blockedLine = (blocked: NonNullable<NodeHeal['blocked']>, unblockedAt: string | undefined) =>
+  `blocked from Ceph (via ${blocked.via}): ${blocked.addresses.join(', ')} at ${at(blocked.at)}; ` +
+  (unblockedAt ? `unblocked at ${at(unblockedAt)}` : 'not unblocked yet (lifted when the node is back)');

@@ -1,0 +1,246 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freeingOf } from '../../lib/cli/commands/clusters.ts';
+import { checkCephCredentialsFile, freeingFromFlags } from '../../lib/cli/freeing-flags.ts';
+import { parseImageArgument } from '../../lib/cli/image-argument.ts';
+import { renderHeal } from '../../lib/cli/render/heals.ts';
+import { renderImageHeal, renderImageHeals } from '../../lib/cli/render/image-heals.ts';
+import { DEFAULT_BLOCKLIST_EXPIRE_SECONDS } from '../../lib/store/freeing.ts';
+import type { NodeHeal } from '../../lib/store/heals.ts';
+import type { ImageHeal } from '../../lib/store/image-heals.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'capstan-cli-rbd-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = (name: string, content: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+};
+
+const SECRET_KEY = 'AQBsecretsecretsecretsecret==';
+const credentials = {
+  restfulUser: 'capstan',
+  restfulKey: SECRET_KEY,
+  monHost: '10.0.0.1:6789',
+  clientName: 'client.capstan',
+  clientKey: SECRET_KEY,
+};
+
+describe('clusters add: how the cluster frees RBD images, from the flags', () => {
+  it('none of the flags: no freeing', () => expect(freeingFromFlags({})).toEqual({ issues: [] }));
+
+  it('Ceph with a credentials file: an absolute path, the default blocklist expiry, the URL without its slash', () => {
+    expect(freeingFromFlags({ cephRestful: 'https://mgr.example:8003/', cephCredentials: 'ceph.json' })).toEqual({
+      issues: [],
+      freeing: {
+        via: 'ceph',
+        ceph: {
+          restfulUrl: 'https://mgr.example:8003',
+          credentials: { kind: 'file', path: join(process.cwd(), 'ceph.json') },
+        },
+        blocklistExpireSeconds: DEFAULT_BLOCKLIST_EXPIRE_SECONDS,
+      },
+    });
+  });
+
+  it('Ceph with a secret under capstan/clusters/, by name or ARN, and an expiry', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:capstan/clusters/east-ceph-AbCdEf';
+    expect(
+      freeingFromFlags({ cephRestful: 'http://mgr:8003', cephSecret: arn, blocklistExpire: 3600 }).freeing,
+    ).toEqual({
+      via: 'ceph',
+      ceph: { restfulUrl: 'http://mgr:8003', credentials: { kind: 'secret', secretId: arn } },
+      blocklistExpireSeconds: 3600,
+    });
+    expect(
+      freeingFromFlags({ cephRestful: 'http://mgr:8003', cephSecret: 'capstan/clusters/east-ceph' }).issues,
+    ).toEqual([]);
+  });
+
+  it('a NetworkFenceClass, or a driver with its secret', () => {
+    expect(freeingFromFlags({ networkFenceClass: 'rbd-fence' }).freeing).toEqual({
+      via: 'network-fence',
+      networkFence: { networkFenceClassName: 'rbd-fence' },
+    });
+    expect(
+      freeingFromFlags({ networkFenceDriver: 'rook-ceph.rbd.csi.ceph.com', networkFenceSecret: 'rook-ceph/csi-rbd' })
+        .freeing,
+    ).toEqual({
+      via: 'network-fence',
+      networkFence: { driver: 'rook-ceph.rbd.csi.ceph.com', secret: { namespace: 'rook-ceph', name: 'csi-rbd' } },
+    });
+    expect(freeingFromFlags({ networkFenceDriver: 'rbd.csi.ceph.com' }).freeing).toEqual({
+      via: 'network-fence',
+      networkFence: { driver: 'rbd.csi.ceph.com' },
+    });
+  });
+
+  it.each<[string, Parameters<typeof freeingFromFlags>[0], string]>([
+    ['both ways', { cephRestful: 'https://m', networkFenceClass: 'c' }, 'not both'],
+    ['Ceph without a URL', { cephCredentials: 'c.json' }, '--ceph-restful <url> is required'],
+    ['an expiry alone', { blocklistExpire: 600 }, '--ceph-restful <url> is required'],
+    ['a URL that is not one', { cephRestful: 'mgr:8003', cephCredentials: 'c.json' }, 'must be an http(s) URL'],
+    ['a URL of another scheme', { cephRestful: 'ftp://mgr', cephCredentials: 'c.json' }, 'must be an http(s) URL'],
+    ['no credentials', { cephRestful: 'https://m' }, 'give exactly one of --ceph-credentials'],
+    [
+      'two credentials',
+      { cephRestful: 'https://m', cephCredentials: 'c', cephSecret: 'capstan/clusters/x' },
+      'exactly one',
+    ],
+    ['a secret outside the prefix', { cephRestful: 'https://m', cephSecret: 'ceph/east' }, 'capstan/clusters/<name>'],
+    [
+      'a class and a driver',
+      { networkFenceClass: 'c', networkFenceDriver: 'd.io' },
+      'exactly one of --network-fence-class',
+    ],
+    ['a secret alone', { networkFenceSecret: 'ns/n' }, 'exactly one of --network-fence-class'],
+    [
+      'a secret with a class',
+      { networkFenceClass: 'c', networkFenceSecret: 'ns/n' },
+      'goes with --network-fence-driver',
+    ],
+    ['a secret without a namespace', { networkFenceDriver: 'd.io', networkFenceSecret: 'n' }, '<namespace>/<name>'],
+    ['a bad class name', { networkFenceClass: 'Fence_1' }, 'must be a DNS-1123 subdomain'],
+  ])('refuses %s', (_, flags, message) => {
+    const { freeing, issues } = freeingFromFlags(flags);
+    expect(freeing).toBeUndefined();
+    expect(issues.join('\n')).toContain(message);
+  });
+});
+
+describe('checkCephCredentialsFile: checked when the cluster is added, the keys never shown', () => {
+  it('a complete document passes', () =>
+    expect(checkCephCredentialsFile(file('ok.json', JSON.stringify(credentials)))).toEqual([]));
+
+  it('names a file that is not there', () =>
+    expect(checkCephCredentialsFile(join(dir, 'missing.json'))).toEqual([
+      `--ceph-credentials ${join(dir, 'missing.json')} cannot be read (ENOENT)`,
+    ]));
+
+  it('a file that is not JSON: said without quoting it', () => {
+    const [issue] = checkCephCredentialsFile(file('text.json', `restfulKey=${SECRET_KEY}`));
+    expect(issue).toContain('is not JSON');
+    expect(issue).not.toContain(SECRET_KEY);
+  });
+
+  it('names each missing, bad or unknown field, never a value', () => {
+    const { restfulUser: _, ...missing } = credentials;
+    const issues = checkCephCredentialsFile(
+      file('bad.json', JSON.stringify({ ...missing, clientName: SECRET_KEY, extra: SECRET_KEY })),
+    );
+    expect(issues).toHaveLength(3);
+    expect(issues.join('\n')).toMatch(/restfulUser:/);
+    expect(issues.join('\n')).toMatch(/clientName: must be a cephx client name/);
+    expect(issues.join('\n')).toMatch(/unknown field\(s\) extra/);
+    expect(issues.join('\n')).not.toContain(SECRET_KEY);
+  });
+});
+
+describe('how a cluster frees images, in `clusters list`', () => {
+  it.each<[Parameters<typeof freeingOf>[0], string]>([
+    [{}, '-'],
+    [
+      {
+        freeing: {
+          via: 'ceph',
+          ceph: { restfulUrl: 'https://mgr:8003', credentials: { kind: 'file', path: '/c.json' } },
+          blocklistExpireSeconds: 60,
+        },
+      },
+      'ceph https://mgr:8003',
+    ],
+    [{ freeing: { via: 'network-fence', networkFence: { networkFenceClassName: 'fence' } } }, 'network-fence fence'],
+    [
+      { freeing: { via: 'network-fence', networkFence: { driver: 'rbd.csi.ceph.com' } } },
+      'network-fence driver rbd.csi.ceph.com',
+    ],
+  ])('%j: %s', (cluster, text) => expect(freeingOf(cluster)).toBe(text));
+});
+
+describe('parseImageArgument', () => {
+  it('pool/image', () => expect(parseImageArgument('rbd/csi-vol-1')).toEqual({ pool: 'rbd', image: 'csi-vol-1' }));
+  it.each(['rbd/', '/img', 'a/b/c', 'rbd/im age'])('refuses %s', (argument) =>
+    expect(parseImageArgument(argument)).toEqual({ issue: expect.stringContaining('must be <pool>/<image>') }),
+  );
+});
+
+const image = (name: string, over: Partial<ImageHeal> = {}): ImageHeal => ({
+  cluster: 'east',
+  pool: 'rbd',
+  image: name,
+  persistentVolume: `pv-${name}`,
+  holderNode: 'n1',
+  requester: { namespace: 'shop', pod: 'db-0', node: 'n2' },
+  phase: 'waiting',
+  eventId: `ev-${name}`,
+  detectedAt: '2026-12-01T11:50:00.000Z',
+  updatedAt: '2026-12-01T11:51:00.000Z',
+  ...over,
+});
+
+describe('renderImageHeals and renderImageHeal', () => {
+  it('a row per image: holder, requester, phase, code and since when', () => {
+    expect(
+      renderImageHeals([
+        image('vol-1', { code: 'node-ready' }),
+        image('vol-2', {
+          phase: 'freed',
+          freedAt: '2026-12-01T11:58:00.000Z',
+          requester: { namespace: 'shop', pod: 'web' },
+        }),
+      ]).split('\n'),
+    ).toEqual([
+      'CLUSTER  IMAGE      HOLDER  REQUESTER  PHASE    CODE        SINCE',
+      'east     rbd/vol-1  n1      shop/db-0  waiting  node-ready  2026-12-01 11:50:00Z',
+      'east     rbd/vol-2  n1      shop/web   freed    -           2026-12-01 11:58:00Z',
+    ]);
+  });
+
+  it('the record: who holds it and who wants it, the last verdict, what capstan did, each step', () => {
+    const text = renderImageHeal(
+      image('vol-1', {
+        phase: 'freed',
+        via: 'ceph',
+        code: 'node-ready',
+        reason: 'because',
+        blocked: ['10.0.0.5'],
+        locksRemoved: ['client.4308'],
+        freedAt: '2026-12-01T11:58:00.000Z',
+      }),
+    );
+    expect(text).toContain('freeing image rbd/vol-1 of cluster east: freed (via ceph)');
+    expect(text).toContain('persistent volume pv-vol-1, held by node n1; wanted by pod shop/db-0 on node n2');
+    expect(text).toContain('last verdict: node-ready: because');
+    expect(text).toContain('blocked addresses: 10.0.0.5');
+    expect(text).toContain('locks removed: client.4308');
+    expect(text).toMatch(/freed\s+2026-12-01 11:58:00Z/);
+    expect(text).toMatch(/refused\s+-/);
+  });
+});
+
+describe("renderHeal: the node's blocked addresses", () => {
+  const heal: NodeHeal = {
+    cluster: 'east',
+    node: 'n1',
+    phase: 'fenced',
+    mode: 'auto',
+    cordonedByCapstan: true,
+    eventId: 'ev',
+    suspectedAt: '2026-12-01T11:50:00.000Z',
+    updatedAt: '2026-12-01T11:59:00.000Z',
+    blocked: { via: 'ceph', addresses: ['10.0.0.5', '10.0.0.6'], at: '2026-12-01T11:56:00.000Z' },
+  };
+
+  it('blocked, not yet lifted', () =>
+    expect(renderHeal(heal)).toContain(
+      'blocked from Ceph (via ceph): 10.0.0.5, 10.0.0.6 at 2026-12-01 11:56:00Z; not unblocked yet',
+    ));
+  it('and lifted', () =>
+    expect(renderHeal({ ...heal, unblockedAt: '2026-12-01T12:30:00.000Z' })).toContain(
+      'unblocked at 2026-12-01 12:30:00Z',
+    ));
+  it('nothing about it when nothing was blocked', () =>
+    expect(renderHeal({ ...heal, blocked: undefined })).not.toContain('blocked'));
+});
