@@ -46,6 +46,7 @@ export const eventQueues = {
   'node.lost': { queue: 'heal', internal: false },
   'node.recovered': { queue: 'heal', internal: false },
   'heal.check': { queue: 'heal', internal: true },
+  'rbd.lock.detected': { queue: 'heal', internal: false },
 } as const satisfies Partial<Record<EventType, { queue: QueueName; internal: boolean }>>;
 
 export type RoutedEventType = keyof typeof eventQueues;
@@ -127,7 +128,8 @@ export const functions = {
   },
   heal: {
     entry: 'functions/heal.ts',
-    description: 'Healing: node.lost proven or not, fenced the Kubernetes way, restored on node.recovered',
+    description:
+      'Healing: node.lost proven or not, fenced the Kubernetes way, restored on node.recovered; RBD images a lost node held freed',
     timeoutSeconds: 30,
     memoryMb: 256,
     queue: 'heal',
