@@ -1,9 +1,11 @@
+import { PatchStrategy } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRejectedError } from '../../lib/errors.ts';
 import { rbdVolumeOf } from '../../lib/heal/decisions/rbd-volume.ts';
 import { networkFence, networkFenceName } from '../../lib/heal/render/network-fence.ts';
 import { connector } from '../../lib/kube/connect.ts';
 import { gatewayOf, type KubeGateway } from '../../lib/kube/gateway.ts';
+import { NETWORK_FENCE_TYPE } from '../../lib/kube/network-fences.ts';
 import { type VolumeFixture, volumeVerbsContract } from '../contract/kube-volumes.ts';
 import { installNetworkFenceCrd } from '../support/crds.ts';
 import { type HealCluster, startHealCluster, statefulPod } from '../support/heal-cluster.ts';
@@ -85,6 +87,30 @@ describe('the NetworkFence CRD', () => {
     expect((await asCapstan.apply([fence]))[0]?.outcome).toBe('created');
     await refusedForGood(() => asCapstan.apply([otherDriver]), /driver is immutable/);
     expect(await asCapstan.deleteNetworkFence(networkFenceName(node))).toBe('changed');
+  });
+});
+
+describe('a NetworkFence held by a finalizer', () => {
+  it('reads as deleting once deleted, and a second delete is unchanged until the finalizer lets go', async () => {
+    const node = 'finalized';
+    const name = networkFenceName(node);
+    const fence = networkFence(node, ['127.0.0.201'], 'Unfenced', CEPH_CSI);
+    // As the csi-addons controller holds a fence until it has unfenced (its finalizer, here the admin's).
+    const held = { ...fence, metadata: { ...fence.metadata, finalizers: ['csiaddons.openshift.io/network-fence'] } };
+    await cluster.kube.objects.create(held);
+    expect(await asCapstan.deleteNetworkFence(name)).toBe('changed');
+    expect(await asCapstan.readNetworkFence(name)).toMatchObject({ name, deleting: true });
+    expect(await asCapstan.deleteNetworkFence(name)).toBe('unchanged');
+    await cluster.kube.objects.patch(
+      { ...NETWORK_FENCE_TYPE, metadata: { name, finalizers: [] } },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      PatchStrategy.MergePatch,
+    );
+    await eventually('the fence gone', async () => ((await asCapstan.readNetworkFence(name)) ? undefined : true));
+    expect(await asCapstan.deleteNetworkFence(name)).toBe('unchanged');
   });
 });
 
