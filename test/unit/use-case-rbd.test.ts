@@ -72,6 +72,7 @@ const setUp = async (o: Options = {}) => {
       cordonedByCapstan: true,
       cordonedAt: at,
       taintedAt: at,
+      podsGoneAt: at,
       updatedAt: at,
     });
   }

@@ -53,9 +53,11 @@ export const freeWithFence = async (
     return { outcome: 'progressing' };
   }
 
-  const stale = (await ctx.gateway.listVolumeAttachmentsOfVolume(act.image.persistentVolume)).filter(
-    (va) => va.node === ctx.node,
-  );
+  // A VolumeAttachment deleted while a pod of the node still uses the volume comes back (the attach/detach
+  // controller's resync): only once part 1 saw the node's pods gone does capstan delete what is left.
+  const stale = act.heal.podsGoneAt
+    ? (await ctx.gateway.listVolumeAttachmentsOfVolume(act.image.persistentVolume)).filter((va) => va.node === ctx.node)
+    : [];
   for (const va of stale) {
     const change = await ctx.gateway.deleteVolumeAttachment(va.name);
     await record({
