@@ -18,8 +18,8 @@ import { dynamoStore } from '../store/dynamo.ts';
 import { receivedAt } from '../store/receipts.ts';
 import { env, type FunctionName, type QueueName } from '../topology.ts';
 import { dynamoPersistence } from './idempotency.ts';
-import { selfAddresses } from './self-addresses.ts';
 import type { ConsumerPorts } from './ports.ts';
+import { selfAddresses } from './self-addresses.ts';
 
 /**
  * Clients and configuration a function needs, created once per process (cold start) and shared by every

@@ -1,13 +1,8 @@
 import type { Freeing } from '../../store/freeing.ts';
-import { fenceResult, networkFence, networkFenceName } from '../render/network-fence.ts';
+import { fencePatienceSeconds, fenceResult, networkFence, networkFenceName } from '../render/network-fence.ts';
 import { noteBlocked } from './blocked.ts';
-import type { StepResult } from './carry-on.ts';
-import type { FreeAct } from './free-ceph.ts';
-import { lookAgain, recordImageStep, settle } from './free-image.ts';
-import { secondsSince } from './record.ts';
-
-/** How long a NetworkFence may go unanswered before capstan says no csi-addons controller is there. */
-export const fencePatienceSeconds = (recheckSeconds: number) => Math.max(60, recheckSeconds * 12);
+import { type FreeAct, lookAgain, recordImageStep, settle } from './image-steps.ts';
+import { type StepResult, secondsSince } from './record.ts';
 
 /**
  * The Kubernetes-native path: a NetworkFence for the lost node's addresses (ceph-csi, through csi-addons,
