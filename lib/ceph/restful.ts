@@ -44,6 +44,20 @@ export interface RestfulCeph {
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 /**
+ * TLS answers that say the certificate is not the one capstan trusts: a retry meets the same certificate,
+ * and the fix is restfulCaCert (or the module's certificate), so they are terminal.
+ */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
  * The module's self-signed certificate has CN ceph-restful and no subjectAltName, so no hostname can ever
  * match it. Instead of turning verification off, the chain is still verified against that one certificate
  * (`ca`), and the identity check accepts a peer whose hostname matches as usual OR that presents exactly
@@ -101,9 +115,16 @@ export const restfulCeph = (o: RestfulOptions): RestfulCeph => {
       // `timeout` is for an idle socket; this bounds the whole exchange.
       const deadline = setTimeout(() => req.destroy(unavailable(`no answer within ${timeoutMs} ms`)), timeoutMs);
       req.on('timeout', () => req.destroy(unavailable(`no answer within ${timeoutMs} ms`)));
-      req.on('error', (error) => {
+      req.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(deadline);
-        reject(error instanceof ClusterUnavailableError ? error : unavailable(messageOf(error), error));
+        if (error instanceof ClusterUnavailableError) return reject(error);
+        if (error.code && UNTRUSTED_CERTIFICATE.has(error.code)) {
+          const why = `${where} presented a certificate capstan does not trust (${error.code}: ${error.message})`;
+          return reject(
+            new ClusterCredentialsError(o.cluster, `${why}: set restfulCaCert to its certificate`, { cause: error }),
+          );
+        }
+        reject(unavailable(messageOf(error), error));
       });
       req.on('response', (res) => {
         let text = '';
