@@ -12,11 +12,12 @@ const refusal: RefusalDeps = { queue: 'kubeEvents', deadLetter: deadLetterOf(w, 
 
 /**
  * kubernetes-event-exporter's SQS sink: each message is one core/v1 Event (IAM authenticated it: only the
- * exporter's role may send here). A node-controller NodeNotReady becomes a node.lost candidate on the heal
- * queue; the exporter must be configured with `clusterName`, there being no route to name the cluster. What
- * is no candidate is logged as ignored (at debug: an exporter routing every Event here sends many); what can
- * never be read goes to the DLQ with its reason; a failure to enqueue is retried, then given up with its reason.
- * No history: until it is a node.lost event, it is about no node capstan heals.
+ * exporter's role may send here). A node-controller NodeNotReady becomes a node.lost candidate, a pod's RBD
+ * mount failure an rbd.lock.detected one, on the heal queue; the exporter must be configured with `clusterName`,
+ * there being no route to name the cluster. What is no candidate is logged as ignored (at debug: an exporter
+ * routing every Event here sends many); what can never be read goes to the DLQ with its reason; a failure to
+ * enqueue is retried, then given up with its reason.
+ * No history: until it is a candidate, it is about nothing capstan heals.
  */
 const handleRecord = async (record: SQSRecord) => {
   try {

@@ -46,6 +46,8 @@ export const eventQueues = {
   'node.lost': { queue: 'heal', internal: false },
   'node.recovered': { queue: 'heal', internal: false },
   'heal.check': { queue: 'heal', internal: true },
+  // A pod that cannot mount its RBD volume: healing's too, beside the node that holds the image.
+  'rbd.lock.detected': { queue: 'heal', internal: false },
 } as const satisfies Partial<Record<EventType, { queue: QueueName; internal: boolean }>>;
 
 export type RoutedEventType = keyof typeof eventQueues;
@@ -137,11 +139,12 @@ export const functions = {
   },
   kubeEvents: {
     entry: 'functions/kube-events.ts',
-    description: "kubernetes-event-exporter's SQS sink: NodeNotReady Events become node.lost candidates",
+    description:
+      "kubernetes-event-exporter's SQS sink: NodeNotReady Events become node.lost candidates, RBD mount failures rbd.lock.detected",
     timeoutSeconds: 10,
     memoryMb: 256,
     queue: 'kubeEvents',
-    emits: ['node.lost'],
+    emits: ['node.lost', 'rbd.lock.detected'],
     readsClusterCredentials: false,
   },
   sweep: {
@@ -149,10 +152,10 @@ export const functions = {
     description: "Periodic sweep: probes every registered cluster, records its health, reads its nodes' heartbeats",
     timeoutSeconds: 60,
     memoryMb: 256,
-    // Every minute: the node.lost candidates of clusters with no event forwarder.
+    // Every minute: the node.lost and rbd.lock.detected candidates of clusters with no event forwarder.
     scheduleMinutes: 1,
     // Candidates, and a nudge (heal.check) for a heal whose chain of looks was lost.
-    emits: ['node.lost', 'node.recovered', 'heal.check'],
+    emits: ['node.lost', 'node.recovered', 'heal.check', 'rbd.lock.detected'],
     readsClusterCredentials: true,
   },
 } as const satisfies Record<string, FunctionSpec>;

@@ -1,14 +1,21 @@
 import { stringify } from 'yaml';
+import { RBD_SYMPTOM_REASONS } from '../sources/rbd-symptoms.ts';
 
 /**
- * The part of kubernetes-event-exporter's config that matters to capstan: only NodeNotReady on a Node or a Pod
- * (what lib/sources/k8s-events.ts takes as a candidate) goes to capstan, so the exporter's other Events stay out of
- * the edge. The exporter's rules are unanchored regular expressions, hence `^...$`. No rule on the component:
- * an Event recorded through events.k8s.io names its controller in `reportingComponent` only, and the route
- * itself checks it is node-controller's.
+ * The part of kubernetes-event-exporter's config that matters to capstan: only what lib/sources/kube-candidates.ts
+ * can take as a candidate goes to capstan, so the exporter's other Events stay out of the edge. NodeNotReady on
+ * a Node or a Pod (node.lost), and a pod's Warning FailedMount or FailedAttachVolume (rbd.lock.detected: the
+ * route reads the message, which no rule here repeats, so the two cannot drift apart). Each is a route of its
+ * own: the exporter sends an Event to the receiver of every rule of a route that matches it (pkg/exporter/route.go),
+ * and the two never match one Event. The rules are unanchored regular expressions, hence `^...$`. No rule on the
+ * component: an Event recorded through events.k8s.io names its controller in `reportingComponent` only, and
+ * the route itself checks it is node-controller's.
  */
 const route = (receiver: string) => ({
-  routes: [{ match: [{ receiver, kind: '^(Node|Pod)$', reason: '^NodeNotReady$' }] }],
+  routes: [
+    { match: [{ receiver, kind: '^(Node|Pod)$', reason: '^NodeNotReady$' }] },
+    { match: [{ receiver, kind: '^Pod$', type: '^Warning$', reason: `^(${RBD_SYMPTOM_REASONS.join('|')})$` }] },
+  ],
 });
 
 const RECEIVER = 'capstan';

@@ -3,7 +3,7 @@ import { InvalidInputError, messageOf } from '../errors.ts';
 import type { Enqueue } from '../queue/send.ts';
 import { verifyBearer } from '../sources/auth.ts';
 import type { Headers } from '../sources/index.ts';
-import { normalizeKubernetesEvent } from '../sources/k8s-events.ts';
+import { kubeEventCandidates } from '../sources/kube-candidates.ts';
 import { header } from '../sources/types.ts';
 import { type HttpAnswer, tooLarge } from './answer.ts';
 import { MAX_HOOK_BODY_BYTES } from './body.ts';
@@ -24,8 +24,10 @@ const refused = (status: number, error: string, reason: string): HttpAnswer => (
 /**
  * POST /hooks/kubernetes/<cluster>: one core/v1 Event as kubernetes-event-exporter's webhook sink sends it with
  * its default layout (the Event inline, `clusterName`, the enriched `involvedObject`; lib/sources/k8s-events.ts),
- * authenticated by that cluster's own bearer token (hook-secret.ts). node-controller's NodeNotReady on a Node
- * becomes a node.lost candidate on the heal queue; every other Event is answered as ignored with its reason.
+ * authenticated by that cluster's own bearer token (hook-secret.ts). node-controller's NodeNotReady becomes a
+ * node.lost candidate, a pod's Warning that its RBD volume is held elsewhere (FailedMount, FailedAttachVolume;
+ * lib/sources/rbd-symptoms.ts) an rbd.lock.detected one, both on the heal queue (lib/sources/kube-candidates.ts);
+ * every other Event is answered as ignored with its reason.
  * The exporter logs a non-2xx answer and moves on, so every refusal is a 4xx that says why.
  */
 export const acceptKubeHook = async (
@@ -62,9 +64,9 @@ export const acceptKubeHook = async (
       `clusterName ${JSON.stringify(claimed).slice(0, 80)} is not the route's cluster ${cluster.data}`,
     );
   }
-  let candidates: ReturnType<typeof normalizeKubernetesEvent>;
+  let candidates: ReturnType<typeof kubeEventCandidates>;
   try {
-    candidates = normalizeKubernetesEvent(payload, now, cluster.data);
+    candidates = kubeEventCandidates(payload, now, cluster.data);
   } catch (error) {
     // Whatever fails while reading the exporter's bytes is about those bytes: a 4xx, never a 5xx.
     const reason =

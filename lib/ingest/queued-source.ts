@@ -1,6 +1,7 @@
 import type { Enqueue } from '../queue/send.ts';
 import type { ImageSource } from '../sources/index.ts';
-import { KUBERNETES_EVENT_EXPORTER, normalizeKubernetesEvent } from '../sources/k8s-events.ts';
+import { KUBERNETES_EVENT_EXPORTER } from '../sources/k8s-events.ts';
+import { kubeEventCandidates } from '../sources/kube-candidates.ts';
 import { readJson } from '../sources/payload.ts';
 
 /**
@@ -16,12 +17,13 @@ export const acceptQueued = async (source: ImageSource, body: string, enqueue: E
 
 /**
  * A core/v1 Event from kubernetes-event-exporter's SQS sink (IAM authenticated it): node-controller's NodeNotReady
- * on a Node becomes a node.lost candidate. There is no route to name the cluster, so the Event's `clusterName`
- * (the exporter's `clusterName` setting) must; an Event without one, or that is not JSON, throws
+ * becomes a node.lost candidate, a pod's RBD mount failure an rbd.lock.detected one, as on the webhook route
+ * (lib/sources/kube-candidates.ts), with the same ids. There is no route to name the cluster, so the Event's
+ * `clusterName` (the exporter's `clusterName` setting) must; an Event without one, or that is not JSON, throws
  * InvalidInputError, which the consumer sends to the DLQ with the reason.
  */
 export const acceptQueuedKubeEvent = async (body: string, enqueue: Enqueue, now = new Date()) => {
-  const candidates = normalizeKubernetesEvent(readJson(KUBERNETES_EVENT_EXPORTER, body), now);
+  const candidates = kubeEventCandidates(readJson(KUBERNETES_EVENT_EXPORTER, body), now);
   for (const event of candidates.events) await enqueue(event);
   return { accepted: candidates.events.map((e) => e.id), ignored: candidates.ignored.map((i) => i.reason) };
 };

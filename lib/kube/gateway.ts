@@ -4,6 +4,7 @@ import type { Connect, KubeClients } from './connect.ts';
 import type { ClusterAccess } from './credentials.ts';
 import { diffApplied } from './diff.ts';
 import { isNotFound, translateKubeError } from './errors.ts';
+import { type EventView, listWarningEvents } from './events.ts';
 import { addTaint, cordon, removeTaint, uncordon } from './node-actions.ts';
 import { listNodes, type NodeTaint, type NodeView, readNode, type TaintRef } from './nodes.ts';
 import type { Change } from './optimistic.ts';
@@ -60,6 +61,10 @@ export interface KubeGateway {
   /** Deletes a stale VolumeAttachment; `unchanged` when it is gone or going already. */
   deleteVolumeAttachment(name: string): Promise<Change>;
 
+  // Symptoms (lib/kube/events.ts): the sweep reads what pods could not mount.
+  /** Warning Events with one of the reasons, in every namespace, as their JSON form. */
+  listWarningEvents(reasons: readonly string[]): Promise<readonly EventView[]>;
+
   // Scaling (lib/kube/scaling.ts).
   /** An autoscaling/v2 HPA; undefined when there is none. */
   readHpa(namespace: string, name: string): Promise<HpaView | undefined>;
@@ -95,6 +100,7 @@ export const gatewayOf = (kube: KubeClients): KubeGateway => {
     listPodsOnNode: (node) => listPodsOnNode(kube, node),
     listVolumeAttachments: (node) => listVolumeAttachmentsOnNode(kube, node),
     deleteVolumeAttachment: (name) => deleteVolumeAttachment(kube, name),
+    listWarningEvents: (reasons) => listWarningEvents(kube, reasons),
 
     readHpa: (namespace, name) => readHpa(kube, namespace, name),
     setHpaBounds: (namespace, name, bounds) => setHpaBounds(kube, namespace, name, bounds),

@@ -30,6 +30,8 @@ export const healingRules: readonly V1PolicyRule[] = [
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
   // listVolumeAttachments (fencing waits for the attach/detach controller; recovery checks none is left).
   { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['get', 'list'] },
+  // listWarningEvents: the sweep reads pods' FailedMount and FailedAttachVolume (RBD images held elsewhere).
+  { apiGroups: [''], resources: ['events'], verbs: ['list'] },
 ];
 
 /** readNode, listNodes: the Node Leases, in kube-node-lease only (a Role there, not cluster-wide). */

@@ -1,6 +1,6 @@
 import { SCHEMA_VERSION } from '../../events/envelope.ts';
 import { SubdomainSchema } from '../../events/fields.ts';
-import type { RbdLockDetected, RbdLockDetectedData } from '../../events/index.ts';
+import { eventId, type RbdLockDetected, type RbdLockDetectedData } from '../../events/index.ts';
 import { CephNameSchema, RbdLockDetectedEventSchema } from '../../events/rbd-lock-detected.ts';
 import { isoTime } from './image-event.ts';
 import {
@@ -9,7 +9,6 @@ import {
   KUBERNETES_EVENT_EXPORTER,
   type KubernetesEventPayload,
   KubernetesEventPayloadSchema,
-  occurrenceId,
 } from './k8s-events.ts';
 import { parsePayload } from './payload.ts';
 import type { Ignored } from './types.ts';
@@ -23,6 +22,12 @@ export interface RbdLockCandidates {
 }
 
 type Symptom = RbdLockDetectedData['symptom'];
+
+/**
+ * The Event reasons that carry a symptom (see `readMessage`): what the exporter's route lets through
+ * (lib/ingest/exporter-config.ts) and what the sweep lists (lib/heal/use-cases/sweep-rbd.ts).
+ */
+export const RBD_SYMPTOM_REASONS: readonly string[] = ['FailedMount', 'FailedAttachVolume'];
 
 /** What one message says: the symptom, and the pool and image when it names them (as one `rbd` spec). */
 interface Reading {
@@ -71,6 +76,9 @@ export const normalizeRbdLockEvent = (payload: unknown, receivedAt: Date, cluste
   if ('why' in names) return { events: [], ignored: [{ reason: `${describe(event)}: ${names.why}` }] };
   return { events: [rbdLockDetected(event, clusterName, reading.symptom, names, receivedAt)], ignored: [] };
 };
+
+/** The reader the sweep is given (lib/heal/use-cases/sweep-rbd.ts): the reasons it reads, and its reading. */
+export const rbdSymptomReader = { reasons: RBD_SYMPTOM_REASONS, read: normalizeRbdLockEvent } as const;
 
 const describe = (event: KubernetesEventPayload): string => {
   const { kind, name, namespace } = event.involvedObject;
@@ -164,8 +172,20 @@ const rbdLockDetected = (
 
 /**
  * As `node.lost`'s: uid + count name one occurrence (a redelivery is the same event, a repeat with count 2 a new
- * candidate), the Event's own time for series without `count`. The type is folded in so that an id never
- * collides with a `node.lost` one on the deduplicating FIFO queue. Never `receivedAt`.
+ * candidate), the Event's own time for series without `count`; never `receivedAt`. The type is folded in so that
+ * an id never collides with a `node.lost` one. The time goes in as an instant, not as spelled: the sweep reads
+ * the same Event through the API client (lib/kube/events.ts), which hands times over as `Date`s
+ * (`...:38.000Z` where the exporter's Go writes `...:38Z`; MicroTime's microseconds cut to milliseconds), so the
+ * webhook, the SQS sink and the sweep all name one occurrence with one id.
  */
-const candidateId = (event: KubernetesEventPayload, cluster: string): string =>
-  occurrenceId(event, cluster, 'rbd.lock.detected');
+const candidateId = (event: KubernetesEventPayload, cluster: string): string => {
+  const seen = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp;
+  return eventId([
+    PRODUCER,
+    'rbd.lock.detected',
+    cluster,
+    event.metadata.uid,
+    String(event.count ?? ''),
+    seen ? isoTime(seen) : '',
+  ]);
+};

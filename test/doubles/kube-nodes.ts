@@ -1,4 +1,5 @@
 import { ClusterRejectedError } from '../../lib/errors.ts';
+import type { EventView } from '../../lib/kube/events.ts';
 import type { KubeGateway } from '../../lib/kube/gateway.ts';
 import type { NodeView } from '../../lib/kube/nodes.ts';
 import type { Change } from '../../lib/kube/optimistic.ts';
@@ -17,6 +18,8 @@ export interface NodeState {
   readonly pods: Map<string, PodView & { readonly node: string }>;
   readonly volumeAttachments: Map<string, VolumeAttachmentView>;
   readonly hpas: Map<string, HpaView>;
+  /** core/v1 Events by uid, in their JSON form, as the API server lists them. */
+  readonly events: Map<string, EventView>;
 }
 
 export const emptyNodeState = (): NodeState => ({
@@ -24,6 +27,7 @@ export const emptyNodeState = (): NodeState => ({
   pods: new Map(),
   volumeAttachments: new Map(),
   hpas: new Map(),
+  events: new Map(),
 });
 
 /** A Node as a healthy kubelet leaves it; `overrides` say what the test wants otherwise. */
@@ -50,6 +54,7 @@ type NodeVerbs = Pick<
   | 'listPodsOnNode'
   | 'listVolumeAttachments'
   | 'deleteVolumeAttachment'
+  | 'listWarningEvents'
   | 'readHpa'
   | 'setHpaBounds'
 >;
@@ -98,6 +103,10 @@ export const nodeVerbs = (cluster: string, answering: () => NodeState): NodeVerb
     listVolumeAttachments: async (node) =>
       structuredClone([...answering().volumeAttachments.values()].filter((va) => va.node === node)),
     deleteVolumeAttachment: async (name) => (answering().volumeAttachments.delete(name) ? 'changed' : 'unchanged'),
+    listWarningEvents: async (reasons) =>
+      structuredClone(
+        [...answering().events.values()].filter((e) => e.type === 'Warning' && reasons.includes(e.reason ?? '')),
+      ),
     readHpa: async (namespace, name) => structuredClone(answering().hpas.get(hpaKey(namespace, name))),
     setHpaBounds: async (namespace, name, bounds) => {
       const hpas = answering().hpas;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,9 @@ import { kubernetesHookToken } from '../../lib/ingest/hook-secret.ts';
 import { acceptKubeHook, KUBERNETES_HOOK_ROUTE } from '../../lib/ingest/kube-hook.ts';
 import { matchPath } from '../../lib/runtime/http.ts';
 import { imageSource, imageSources } from '../../lib/sources/index.ts';
+import { kubeEventCandidates } from '../../lib/sources/kube-candidates.ts';
 import { functions } from '../../lib/topology.ts';
+import { exporterReceivers } from '../support/exporter-route.ts';
 import { digestOf, distributionEnvelope } from '../support/registry.ts';
 
 const bin = join(import.meta.dirname, '../../lib/cli/bin.js');
@@ -164,7 +166,16 @@ describe("capstan hooks: kubernetes-event-exporter's setting", () => {
     const config = parse(row.configure);
     expect(config).toEqual({
       clusterName: 'dc2',
-      route: { routes: [{ match: [{ receiver: 'capstan', kind: '^(Node|Pod)$', reason: '^NodeNotReady$' }] }] },
+      route: {
+        routes: [
+          { match: [{ receiver: 'capstan', kind: '^(Node|Pod)$', reason: '^NodeNotReady$' }] },
+          {
+            match: [
+              { receiver: 'capstan', kind: '^Pod$', type: '^Warning$', reason: '^(FailedMount|FailedAttachVolume)$' },
+            ],
+          },
+        ],
+      },
       receivers: [{ name: 'capstan', webhook: { endpoint: row.url, headers: { Authorization: row.value } } }],
     });
     // The header as the exporter sends it (pkg/sinks/webhook.go: its Content-Type, then the configured headers).
@@ -180,6 +191,35 @@ describe("capstan hooks: kubernetes-event-exporter's setting", () => {
       receivers: [{ name: 'capstan', sqs: { queueName: row.sqs.queueName, region: 'eu-west-1' } }],
     });
     expect(stdout).not.toContain(token);
+  });
+
+  it("the exporter's route sends capstan, once each, exactly the Events the route can take as candidates", async () => {
+    const { stdout } = await hooks('--url', 'https://api.example.com', '--cluster', 'dc2', '--json');
+    const route = parse(JSON.parse(stdout)[0].configure).route;
+    const fixtures = readdirSync(new URL('../fixtures/sources/', import.meta.url)).filter((f) =>
+      /^(k8s|rbd)-event-/.test(f),
+    );
+    expect(fixtures.length).toBeGreaterThan(10);
+    for (const name of fixtures) {
+      const event = JSON.parse(readFileSync(new URL(`../fixtures/sources/${name}`, import.meta.url), 'utf8'));
+      const candidates = kubeEventCandidates(event, new Date(), 'dc2').events;
+      const delivered = exporterReceivers(route, event);
+      // The route may let through more than it takes (it reads the message; the exporter's rules do not).
+      if (candidates.length > 0) expect({ name, delivered }).toEqual({ name, delivered: ['capstan'] });
+      if (delivered.length === 0) expect({ name, candidates }).toEqual({ name, candidates: [] });
+    }
+    const scheduled = JSON.parse(
+      readFileSync(new URL('../fixtures/sources/k8s-event-pod-scheduled.json', import.meta.url), 'utf8'),
+    );
+    expect(exporterReceivers(route, scheduled)).toEqual([]);
+    // A Normal FailedMount (no such thing from the kubelet) and a FailedMount on another kind stay out.
+    const mount = JSON.parse(
+      readFileSync(new URL('../fixtures/sources/rbd-event-csi-still-in-use.json', import.meta.url), 'utf8'),
+    );
+    expect(exporterReceivers(route, { ...mount, type: 'Normal' })).toEqual([]);
+    expect(exporterReceivers(route, { ...mount, involvedObject: { ...mount.involvedObject, kind: 'PodX' } })).toEqual(
+      [],
+    );
   });
 
   it('without --cluster and without a table, prints the registries and says how to get a cluster', async () => {

@@ -5,7 +5,9 @@ import { MAX_HOOK_BODY_BYTES } from '../../lib/ingest/body.ts';
 import { hookSecret, kubernetesHookToken } from '../../lib/ingest/hook-secret.ts';
 import { acceptKubeHook } from '../../lib/ingest/kube-hook.ts';
 import { acceptQueuedKubeEvent } from '../../lib/ingest/queued-source.ts';
+import { destinationOf } from '../../lib/queue/send.ts';
 import { normalizeKubernetesEvent } from '../../lib/sources/k8s-events.ts';
+import { normalizeRbdLockEvent } from '../../lib/sources/rbd-symptoms.ts';
 
 const INGEST = 'k3XbV9qLw2Rr7TzN4pYd-ingest-token';
 const NOW = new Date('2025-11-20T11:02:07.000Z');
@@ -115,6 +117,80 @@ describe('POST /hooks/kubernetes/<cluster>', () => {
     expect(answer).toMatchObject({ status: 202, body: { accepted: [], ignored: [expect.any(String)] } });
   });
 
+  it.each([
+    ['ceph-csi "rbd image <pool>/<image> is still being used"', 'rbd-event-csi-still-in-use', 'still-in-use'],
+    ['the in-tree "is still being used"', 'rbd-event-in-tree-still-in-use', 'still-in-use'],
+    ['the legacy "rbd: image <image> is locked by other nodes"', 'rbd-event-legacy-locked', 'locked-by-other-node'],
+    ["the attach/detach controller's Multi-Attach error", 'rbd-event-multi-attach-exclusive', 'multi-attach'],
+  ])('turns a pod Warning with %s into one rbd.lock.detected for the heal queue', async (_, name, symptom) => {
+    const body = fixture(name);
+    const answer = await post('dc2', body);
+    const expected = normalizeRbdLockEvent(JSON.parse(body), NOW, 'dc2').events[0];
+    expect(answer).toMatchObject({ status: 202, body: { accepted: [expected?.id], ignored: [] } });
+    expect(answer.sent).toEqual([expected]);
+    expect(answer.sent[0]).toMatchObject({
+      type: 'rbd.lock.detected',
+      subject: 'dc2/payments/ledger-0',
+      data: { cluster: 'dc2', namespace: 'payments', pod: 'ledger-0', symptom },
+    });
+    expect(destinationOf('ingest', answer.sent[0]!)).toMatchObject({ queue: 'heal' });
+  });
+
+  it('gives an RBD symptom one id per occurrence: a redelivery is the same, a repeat (count + 1) is new', async () => {
+    const event = JSON.parse(fixture('rbd-event-csi-still-in-use'));
+    const first = (await post('dc2', JSON.stringify(event))).body.accepted;
+    expect((await post('dc2', JSON.stringify(event))).body.accepted).toEqual(first);
+    const later = new Date(NOW.getTime() + 3_600_000);
+    const { sent, enqueue } = collect();
+    await acceptKubeHook(
+      { rawBody: JSON.stringify(event), headers: bearerOf('dc2'), cluster: 'dc2' },
+      INGEST,
+      enqueue,
+      later,
+    );
+    expect(sent.map((e) => e.id)).toEqual(first);
+    const repeat = { ...event, count: event.count + 1, lastTimestamp: '2025-11-20T11:11:42Z' };
+    expect((await post('dc2', JSON.stringify(repeat))).body.accepted).not.toEqual(first);
+  });
+
+  it.each([
+    [
+      'a FailedMount that is no RBD lock (a mount timeout)',
+      'rbd-event-ignored-mount-timeout',
+      'not an RBD lock symptom',
+    ],
+    // Not a reason the RBD reader reads: the node reader's words, as for any other Event.
+    ['a successful attach', 'rbd-event-ignored-attach-succeeded', 'not a NodeNotReady event'],
+    ['an image in a RADOS namespace', 'rbd-event-ignored-rados-namespace', 'is not <pool>/<image>'],
+    ['an image name that reads as an option', 'rbd-event-ignored-option-name', 'must be a Ceph pool or image name'],
+  ])('answers %s as ignored, with the reason', async (_, name, reason) => {
+    const answer = await post('dc2', fixture(name));
+    expect(answer).toMatchObject({ status: 202, body: { accepted: [], ignored: [expect.stringContaining(reason)] } });
+    expect(answer.sent).toEqual([]);
+  });
+
+  it('tries node.lost first: a NodeNotReady is never read as an RBD symptom, nor an RBD symptom as a lost node', async () => {
+    const pod = await post('dc2', fixture('k8s-event-pod-node-not-ready'));
+    expect(pod.sent.map((e) => e.type)).toEqual(['node.lost']);
+    const mount = await post('dc2', fixture('rbd-event-csi-still-in-use'));
+    expect(mount.sent.map((e) => e.type)).toEqual(['rbd.lock.detected']);
+    expect(mount.body.accepted).not.toEqual(pod.body.accepted);
+  });
+
+  it("refuses an RBD symptom on a pod name the contract refuses with 400, naming the exporter's field", async () => {
+    const event = JSON.parse(fixture('rbd-event-csi-still-in-use'));
+    const bad = { ...event, involvedObject: { ...event.involvedObject, name: 'Ledger_0' } };
+    const answer = await post('dc2', JSON.stringify(bad));
+    expect(answer).toMatchObject({ status: 400, body: { reason: expect.stringContaining('involvedObject.name') } });
+    expect(answer.sent).toEqual([]);
+  });
+
+  it('refuses an RBD symptom naming another cluster with 403', async () => {
+    const answer = await post('dc1', fixture('rbd-event-csi-still-in-use'));
+    expect(answer).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    expect(answer.sent).toEqual([]);
+  });
+
   it('refuses an oversized body with 413 before anything else, even unauthenticated', async () => {
     const padded = JSON.stringify({ ...JSON.parse(nodeNotReady), padding: 'x'.repeat(MAX_HOOK_BODY_BYTES) });
     expect((await post('dc2', padded)).status).toBe(413);
@@ -177,6 +253,17 @@ describe("kubernetes-event-exporter's SQS sink (the kubeEvents queue)", () => {
     const viaWebhook = await post('dc2', nodeNotReady);
     expect(result).toEqual({ accepted: viaWebhook.body.accepted, ignored: [] });
     expect(sent).toEqual(viaWebhook.sent);
+  });
+
+  it('turns an RBD symptom into the same rbd.lock.detected the webhook does (one id for both sinks)', async () => {
+    const body = fixture('rbd-event-multi-attach-used-by-pods');
+    const { sent, enqueue } = collect();
+    const result = await acceptQueuedKubeEvent(body, enqueue, NOW);
+    const viaWebhook = await post('dc2', body);
+    expect(result).toEqual({ accepted: viaWebhook.body.accepted, ignored: [] });
+    expect(sent).toEqual(viaWebhook.sent);
+    expect(sent.map((e) => e.type)).toEqual(['rbd.lock.detected']);
+    expect(destinationOf('kubeEvents', sent[0]!)).toMatchObject({ queue: 'heal' });
   });
 
   it('ignores what is no candidate, with the reason', async () => {

@@ -1,5 +1,7 @@
 import { beforeEach } from 'vitest';
 import { deployVerbsContract } from '../contract/kube-deploy.ts';
+import type { RecordedEvent } from '../contract/kube-events.ts';
+import { warningEventsContract } from '../contract/kube-events.ts';
 import { hpaVerbsContract, nodeVerbsContract } from '../contract/kube-nodes.ts';
 import { memoryKube } from '../doubles/kube.ts';
 import { readyNode } from '../doubles/kube-nodes.ts';
@@ -21,7 +23,21 @@ const setUp = () => {
     desiredReplicas: 1,
     conditions: [],
   });
-  return { gateway: kube.gateway('east'), node: 'east-1', namespace: 'shop', name: 'web' };
+  // As the real adapter lists them: the API client's Dates as toISOString(), zero times left out.
+  const record = async (e: RecordedEvent) => {
+    const uid = `uid-${e.name}`;
+    state.events.set(uid, {
+      metadata: { name: e.name, namespace: 'shop', uid },
+      involvedObject: { kind: 'Pod', name: e.pod, namespace: 'shop' },
+      type: e.type,
+      reason: e.reason,
+      message: e.message,
+      count: e.count,
+      firstTimestamp: e.at.toISOString(),
+      lastTimestamp: e.at.toISOString(),
+    });
+  };
+  return { gateway: kube.gateway('east'), node: 'east-1', namespace: 'shop', name: 'web', record };
 };
 
 beforeEach(() => {
@@ -31,3 +47,4 @@ beforeEach(() => {
 nodeVerbsContract(() => fixture);
 hpaVerbsContract(() => fixture);
 deployVerbsContract(() => fixture);
+warningEventsContract(() => fixture);
