@@ -8,18 +8,29 @@ import { SubdomainSchema } from './fields.ts';
  * a heal a person approved. `step` is what the look is for (prove the node lost, carry fencing on, carry
  * recovery on): a look whose heal has moved on to another step does nothing. `cause` is the event that
  * started the chain and `attempt` counts its looks, so each look is a distinct event id and a redelivered
- * one is the same.
+ * one is the same. `free` looks again at freeing an RBD image the node holds (issue 11): it names the image.
  */
-export const HealCheckStepSchema = z.enum(['prove', 'fence', 'recover']);
+export const HealCheckStepSchema = z.enum(['prove', 'fence', 'recover', 'free']);
 export type HealCheckStep = z.infer<typeof HealCheckStepSchema>;
 
-export const HealCheckDataSchema = z.strictObject({
-  cluster: NameSchema,
-  node: SubdomainSchema,
-  step: HealCheckStepSchema,
-  cause: z.string().min(1).max(256),
-  attempt: z.int().min(0),
-});
+export const HealCheckDataSchema = z
+  .strictObject({
+    cluster: NameSchema,
+    node: SubdomainSchema,
+    step: HealCheckStepSchema,
+    cause: z.string().min(1).max(256),
+    attempt: z.int().min(0),
+    /** `pool/image`, for step `free` only. */
+    image: z
+      .string()
+      .max(511)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be pool/image')
+      .optional(),
+  })
+  .refine((d) => (d.step === 'free') === (d.image !== undefined), {
+    message: 'step free names an image (pool/image), and no other step does',
+    path: ['image'],
+  });
 
 export const HealCheckEventSchema = envelope('heal.check', HealCheckDataSchema);
 

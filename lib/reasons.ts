@@ -47,6 +47,22 @@ export const REASONS = {
   'node-returned': 'the node came back before it was fenced: recorded and left alone',
   cancelled: 'a person cancelled the heal',
   'fence-stalled': "the controllers did not remove the node's pods or VolumeAttachments in time",
+  // Freeing RBD images (lib/heal, issue 11): why an image was not freed.
+  'no-such-volume': 'the pod mounts no RBD volume, or not the image the event names (a forged or mistaken event)',
+  'holder-unknown': "no node but the requester's holds the image: no VolumeAttachment, watcher or lock names one",
+  'not-fenced': 'the node holding the image is not fenced by capstan (cordoned, out-of-service) yet',
+  'same-node': 'the pod that cannot mount the image runs on the node that holds it',
+  'no-address': 'the node holding the image has no InternalIP or ExternalIP to block',
+  'address-of-ready-node': "the lost node's address is also a Ready node's: blocking it would cut off a live node",
+  'address-of-ceph': "the lost node's address is a Ceph daemon's: blocking it would cut off the cluster",
+  'address-of-capstan': "the lost node's address is capstan's own",
+  'watcher-elsewhere':
+    "the image is watched or locked from an address that is not the lost node's (Rook's wrong-IP case)",
+  'already-free': 'no watcher and no lock: the image is free already',
+  'no-freeing': 'the cluster registers no way to free RBD images (Ceph or NetworkFence): left to a person',
+  'watch-lingers': "the lost node's watch stayed after its address was blocklisted",
+  'fence-failed': 'csi-addons answered the NetworkFence with Failed',
+  'fence-unanswered': 'no csi-addons controller answered the NetworkFence: the image is not freed',
   unknown: 'recorded before reasons carried codes',
 } as const;
 

@@ -129,7 +129,8 @@ export const functions = {
   },
   heal: {
     entry: 'functions/heal.ts',
-    description: 'Healing: node.lost proven or not, fenced the Kubernetes way, restored on node.recovered',
+    description:
+      'Healing: node.lost proven or not, fenced the Kubernetes way, restored on node.recovered; RBD images a lost node held freed',
     timeoutSeconds: 30,
     memoryMb: 256,
     queue: 'heal',

@@ -1,3 +1,4 @@
+import type { ConnectCeph } from '../ceph/ports.ts';
 import type { ConnectGateway } from '../kube/gateway.ts';
 import type { Enqueue } from '../queue/send.ts';
 import type { Store } from '../store/ports.ts';
@@ -11,6 +12,10 @@ export interface HealDeps {
   readonly store: Store;
   /** The Kubernetes gateway of a registered cluster. */
   readonly kube: ConnectGateway;
+  /** The Ceph gateway of a cluster that frees RBD images directly (its `freeing.via` is `ceph`). */
+  readonly ceph: ConnectCeph;
+  /** The addresses capstan itself runs at: never blocked from Ceph. */
+  readonly selfAddresses: readonly string[];
   readonly enqueue: Enqueue;
   readonly now: () => Date;
   readonly settings: HealSettings;

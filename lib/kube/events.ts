@@ -24,6 +24,8 @@ export interface EventView {
   readonly lastTimestamp?: string;
   readonly eventTime?: string;
   readonly count?: number;
+  /** events.k8s.io's repeats: `count` and `lastTimestamp` stay unset, the series says when it was last seen. */
+  readonly series?: { readonly count?: number; readonly lastObservedTime?: string };
 }
 
 /** A page of a list: the API server's own bound, so a cluster with many Events is read in a few calls. */
@@ -67,6 +69,7 @@ const eventView = (event: CoreV1Event): EventView => {
   const firstTimestamp = timeOf(event.firstTimestamp);
   const lastTimestamp = timeOf(event.lastTimestamp);
   const eventTime = timeOf(event.eventTime);
+  const lastObservedTime = timeOf(event.series?.lastObservedTime);
   return {
     metadata: {
       uid: m.uid ?? '',
@@ -88,5 +91,13 @@ const eventView = (event: CoreV1Event): EventView => {
     ...(lastTimestamp ? { lastTimestamp } : {}),
     ...(eventTime ? { eventTime } : {}),
     ...(event.count !== undefined ? { count: event.count } : {}),
+    ...(event.series
+      ? {
+          series: {
+            ...(event.series.count !== undefined ? { count: event.series.count } : {}),
+            ...(lastObservedTime ? { lastObservedTime } : {}),
+          },
+        }
+      : {}),
   };
 };

@@ -1,14 +1,21 @@
-import type { KubernetesObject, V1Deployment, V1ResourceQuota } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1PersistentVolume, V1ResourceQuota } from '@kubernetes/client-node';
 import { type ApplyResult, applyAll, applyObject } from './apply.ts';
 import type { Connect, KubeClients } from './connect.ts';
 import type { ClusterAccess } from './credentials.ts';
 import { diffApplied } from './diff.ts';
 import { isNotFound, translateKubeError } from './errors.ts';
 import { type EventView, listWarningEvents } from './events.ts';
+import { deleteNetworkFence, type NetworkFenceView, readNetworkFence } from './network-fences.ts';
 import { addTaint, cordon, removeTaint, uncordon } from './node-actions.ts';
 import { listNodes, type NodeTaint, type NodeView, readNode, type TaintRef } from './nodes.ts';
 import type { Change } from './optimistic.ts';
 import { type HpaView, type ReplicaBounds, readHpa, setHpaBounds } from './scaling.ts';
+import {
+  type ClaimView,
+  listVolumeAttachmentsOfVolume,
+  readPersistentVolume,
+  readPersistentVolumeClaim,
+} from './volumes.ts';
 import {
   deleteVolumeAttachment,
   listPodsOnNode,
@@ -65,6 +72,21 @@ export interface KubeGateway {
   /** Warning Events with one of the reasons, in every namespace, as their JSON form. */
   listWarningEvents(reasons: readonly string[]): Promise<readonly EventView[]>;
 
+  // Freeing RBD images (issue 11, lib/kube/volumes.ts, network-fences.ts): pod -> claim -> PV -> holder.
+  /** A PersistentVolumeClaim: the volume it is bound to; undefined when it does not exist. */
+  readPersistentVolumeClaim(namespace: string, name: string): Promise<ClaimView | undefined>;
+  /** A PersistentVolume, whole (rbdVolumeOf reads its pool and image); undefined when it does not exist. */
+  readPersistentVolume(name: string): Promise<V1PersistentVolume | undefined>;
+  /** Every VolumeAttachment of the PV, to any node, attached or not (holderOf picks). */
+  listVolumeAttachmentsOfVolume(persistentVolume: string): Promise<readonly VolumeAttachmentView[]>;
+  /**
+   * A csi-addons NetworkFence (applied with `apply`, lib/heal/render/network-fence.ts); undefined when it
+   * does not exist or the cluster has no NetworkFence CRD.
+   */
+  readNetworkFence(name: string): Promise<NetworkFenceView | undefined>;
+  /** Deletes a NetworkFence; `unchanged` when it is gone or going already. */
+  deleteNetworkFence(name: string): Promise<Change>;
+
   // Scaling (lib/kube/scaling.ts).
   /** An autoscaling/v2 HPA; undefined when there is none. */
   readHpa(namespace: string, name: string): Promise<HpaView | undefined>;
@@ -101,6 +123,12 @@ export const gatewayOf = (kube: KubeClients): KubeGateway => {
     listVolumeAttachments: (node) => listVolumeAttachmentsOnNode(kube, node),
     deleteVolumeAttachment: (name) => deleteVolumeAttachment(kube, name),
     listWarningEvents: (reasons) => listWarningEvents(kube, reasons),
+
+    readPersistentVolumeClaim: (namespace, name) => readPersistentVolumeClaim(kube, namespace, name),
+    readPersistentVolume: (name) => readPersistentVolume(kube, name),
+    listVolumeAttachmentsOfVolume: (persistentVolume) => listVolumeAttachmentsOfVolume(kube, persistentVolume),
+    readNetworkFence: (name) => readNetworkFence(kube, name),
+    deleteNetworkFence: (name) => deleteNetworkFence(kube, name),
 
     readHpa: (namespace, name) => readHpa(kube, namespace, name),
     setHpaBounds: (namespace, name, bounds) => setHpaBounds(kube, namespace, name, bounds),

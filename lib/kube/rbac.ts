@@ -18,9 +18,7 @@ export const releaseRules: readonly V1PolicyRule[] = [
 
 /**
  * What healing lost nodes needs (lib/heal, issue 10): cluster-wide, since Nodes are. Proven enough by
- * test/integration/kube-verbs-rbac.test.ts under a service account with nothing else. Deleting a
- * VolumeAttachment (the gateway's deleteVolumeAttachment) is not granted: nothing in lib/heal calls it
- * yet; it joins with freeing RBD images (issue 11).
+ * test/integration/kube-verbs-rbac.test.ts under a service account with nothing else.
  */
 export const healingRules: readonly V1PolicyRule[] = [
   // readNode, listNodes; cordon, uncordon, addTaint, removeTaint (read, then a merge patch).
@@ -32,6 +30,23 @@ export const healingRules: readonly V1PolicyRule[] = [
   { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['get', 'list'] },
   // listWarningEvents: the sweep reads pods' FailedMount and FailedAttachVolume (RBD images held elsewhere).
   { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+];
+
+/**
+ * What freeing a Ceph RBD image held by a lost node needs (issue 11), on top of healing's: cluster-wide,
+ * since PersistentVolumes, VolumeAttachments and NetworkFences are. Proven by kube-verbs-rbac.test.ts and,
+ * for the NetworkFences on a cluster with their CRD, kube-volumes.test.ts.
+ */
+export const freeingRules: readonly V1PolicyRule[] = [
+  // readPersistentVolumeClaim, readPersistentVolume: the way from the stuck pod to its pool and image.
+  { apiGroups: [''], resources: ['persistentvolumeclaims', 'persistentvolumes'], verbs: ['get'] },
+  // deleteVolumeAttachment: a stale attachment of the fenced node (read, then delete with preconditions;
+  // get and list are healing's).
+  { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['delete'] },
+  // The NetworkFence path: apply (read, then a server-side apply patch, which creates the first time),
+  // readNetworkFence, deleteNetworkFence once unfenced.
+  { apiGroups: ['csiaddons.openshift.io'], resources: ['networkfences'], verbs: ['get', 'create', 'patch', 'delete'] },
+  // Events list (the sweep's detection of stuck mounts) is granted with listWarningEvents in healingRules.
 ];
 
 /** readNode, listNodes: the Node Leases, in kube-node-lease only (a Role there, not cluster-wide). */
@@ -51,7 +66,7 @@ export const scalingRules: readonly V1PolicyRule[] = [
  * What capstan may do cluster-wide, and nothing more: each rule names the code path that needs it. Add a
  * rule together with the feature that calls it, and the RBAC tests prove the set is enough.
  */
-export const capstanRules: readonly V1PolicyRule[] = [...releaseRules, ...healingRules];
+export const capstanRules: readonly V1PolicyRule[] = [...releaseRules, ...healingRules, ...freeingRules];
 
 /**
  * ServiceAccount, ClusterRole and binding, and the Role and binding for the Node Leases, to install in

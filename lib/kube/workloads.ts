@@ -101,7 +101,7 @@ export const deleteVolumeAttachment = async (kube: KubeClients, name: string): P
   }
 };
 
-const volumeAttachmentView = (va: V1VolumeAttachment): VolumeAttachmentView => ({
+export const volumeAttachmentView = (va: V1VolumeAttachment): VolumeAttachmentView => ({
   name: va.metadata?.name ?? '',
   attacher: va.spec.attacher,
   node: va.spec.nodeName,

@@ -3,6 +3,7 @@ import { defaultHealSettings, type HealSettings } from '../../lib/heal/settings.
 import type { NodeView } from '../../lib/kube/nodes.ts';
 import { NODES_APP } from '../../lib/store/ports.ts';
 import type { FunctionName } from '../../lib/topology.ts';
+import { type MemoryCeph, memoryCeph } from './ceph.ts';
 import { type TestClock, testClock } from './clock.ts';
 import { type MemoryKube, memoryKube } from './kube.ts';
 import { readyNode } from './kube-nodes.ts';
@@ -16,6 +17,7 @@ export interface TestHeal {
   depsOf(sender: FunctionName): HealDeps;
   readonly db: MemoryStore;
   readonly kube: MemoryKube;
+  readonly ceph: MemoryCeph;
   readonly queue: RecordingQueue;
   readonly clock: TestClock;
 }
@@ -23,16 +25,19 @@ export interface TestHeal {
 export const testHeal = (settings: HealSettings = defaultHealSettings): TestHeal => {
   const db = memoryStore();
   const kube = memoryKube();
+  const ceph = memoryCeph();
   const queue = recordingQueue('heal');
   const clock = testClock();
   const depsOf = (from: FunctionName): HealDeps => ({
     store: db.store,
     kube: kube.connect,
+    ceph: ceph.connect,
+    selfAddresses: ['127.0.0.1', '10.0.0.250'],
     enqueue: queue.enqueueAs(from),
     now: clock.now,
     settings,
   });
-  return { deps: depsOf('heal'), depsOf, db, kube, queue, clock };
+  return { deps: depsOf('heal'), depsOf, db, kube, ceph, queue, clock };
 };
 
 /** A node whose kubelet went silent `seconds` ago: Ready Unknown and its Lease not renewed since. */

@@ -1,14 +1,16 @@
+import type { V1PersistentVolume } from '@kubernetes/client-node';
 import { ClusterRejectedError } from '../../lib/errors.ts';
 import type { EventView } from '../../lib/kube/events.ts';
 import type { KubeGateway } from '../../lib/kube/gateway.ts';
 import type { NodeView } from '../../lib/kube/nodes.ts';
 import type { Change } from '../../lib/kube/optimistic.ts';
 import type { HpaView } from '../../lib/kube/scaling.ts';
+import type { ClaimView } from '../../lib/kube/volumes.ts';
 import type { PodView, VolumeAttachmentView } from '../../lib/kube/workloads.ts';
 
 /**
  * The healing and scaling verbs of the KubeGateway in memory, for unit tests of those use cases: Nodes,
- * the pods on them, VolumeAttachments and HPAs, as a test sets them up. The actions keep the real
+ * the pods on them, VolumeAttachments, claims and PersistentVolumes, and HPAs, as a test sets them up. The actions keep the real
  * adapter's promises: idempotent (`unchanged` when there was nothing to do), a taint is its key and effect,
  * a missing node or HPA and min > max are terminal refusals. Real-server behaviour is tested against
  * kube-apiservers (test/integration/kube-nodes.test.ts, kube-scaling.test.ts).
@@ -17,6 +19,9 @@ export interface NodeState {
   readonly nodes: Map<string, NodeView>;
   readonly pods: Map<string, PodView & { readonly node: string }>;
   readonly volumeAttachments: Map<string, VolumeAttachmentView>;
+  /** PersistentVolumeClaims by `namespace/name`. */
+  readonly claims: Map<string, ClaimView>;
+  readonly persistentVolumes: Map<string, V1PersistentVolume>;
   readonly hpas: Map<string, HpaView>;
   /** core/v1 Events by uid, in their JSON form, as the API server lists them. */
   readonly events: Map<string, EventView>;
@@ -26,6 +31,8 @@ export const emptyNodeState = (): NodeState => ({
   nodes: new Map(),
   pods: new Map(),
   volumeAttachments: new Map(),
+  claims: new Map(),
+  persistentVolumes: new Map(),
   hpas: new Map(),
   events: new Map(),
 });
@@ -55,6 +62,9 @@ type NodeVerbs = Pick<
   | 'listVolumeAttachments'
   | 'deleteVolumeAttachment'
   | 'listWarningEvents'
+  | 'readPersistentVolumeClaim'
+  | 'readPersistentVolume'
+  | 'listVolumeAttachmentsOfVolume'
   | 'readHpa'
   | 'setHpaBounds'
 >;
@@ -107,6 +117,11 @@ export const nodeVerbs = (cluster: string, answering: () => NodeState): NodeVerb
       structuredClone(
         [...answering().events.values()].filter((e) => e.type === 'Warning' && reasons.includes(e.reason ?? '')),
       ),
+    readPersistentVolumeClaim: async (namespace, name) =>
+      structuredClone(answering().claims.get(`${namespace}/${name}`)),
+    readPersistentVolume: async (name) => structuredClone(answering().persistentVolumes.get(name)),
+    listVolumeAttachmentsOfVolume: async (pv) =>
+      structuredClone([...answering().volumeAttachments.values()].filter((va) => va.persistentVolume === pv)),
     readHpa: async (namespace, name) => structuredClone(answering().hpas.get(hpaKey(namespace, name))),
     setHpaBounds: async (namespace, name, bounds) => {
       const hpas = answering().hpas;

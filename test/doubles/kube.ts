@@ -2,6 +2,7 @@ import type { KubernetesObject, V1Deployment, V1DeploymentStatus, V1ResourceQuot
 import { ClusterRejectedError, ClusterUnavailableError } from '../../lib/errors.ts';
 import type { ApplyOutcome, ApplyResult } from '../../lib/kube/apply.ts';
 import type { ConnectGateway, KubeGateway } from '../../lib/kube/gateway.ts';
+import { NETWORK_FENCE_TYPE, type NetworkFenceView } from '../../lib/kube/network-fences.ts';
 import { emptyNodeState, type NodeState, nodeVerbs } from './kube-nodes.ts';
 
 /**
@@ -29,6 +30,8 @@ export interface MemoryKube {
   ): KubernetesObject | undefined;
   markReady(cluster: string, namespace: string, name: string): void;
   markFailed(cluster: string, namespace: string, name: string, message?: string): void;
+  /** A csi-addons controller's answer on an applied NetworkFence (`{ result: 'Succeeded', message }`). */
+  answerNetworkFence(cluster: string, name: string, status: NonNullable<NetworkFenceView['status']>): void;
   /** Makes the Deployment read as rolling out (its status a generation behind). */
   markProgressing(cluster: string, namespace: string, name: string): void;
   /** A ResourceQuota as the quota controller reports it: `hard` limits, `used` so far. */
@@ -50,7 +53,8 @@ interface Live {
   applied: KubernetesObject;
   generation: number;
   resourceVersion: number;
-  status?: V1DeploymentStatus;
+  /** A Deployment's (V1DeploymentStatus), a NetworkFence's: whatever the test set last. */
+  status?: object;
 }
 
 interface ClusterState {
@@ -67,6 +71,8 @@ const keyOf = (
   namespace: string | undefined,
   name: string | undefined,
 ) => `${apiVersion}/${kind}/${namespace ?? ''}/${name}`;
+const networkFenceKey = (name: string) =>
+  keyOf(NETWORK_FENCE_TYPE.apiVersion, NETWORK_FENCE_TYPE.kind, undefined, name);
 const keyOfObject = (o: KubernetesObject) => keyOf(o.apiVersion, o.kind, o.metadata?.namespace, o.metadata?.name);
 /** Kubernetes compares content: the same keys in another order (a release read back from the table) are the same. */
 const same = (a: unknown, b: unknown) => JSON.stringify(sortedKeys(a)) === JSON.stringify(sortedKeys(b));
@@ -89,8 +95,8 @@ const movesGeneration = (before: KubernetesObject, after: KubernetesObject) =>
   (after.kind === 'Deployment' && !same(before.metadata?.annotations ?? {}, after.metadata?.annotations ?? {}));
 
 /** The live object: what was applied, with the server's metadata and (for a Deployment) its status. */
-const render = (live: Live): KubernetesObject & { status?: V1DeploymentStatus } => {
-  const object = structuredClone(live.applied) as KubernetesObject & { status?: V1DeploymentStatus };
+const render = (live: Live): KubernetesObject & { status?: object } => {
+  const object = structuredClone(live.applied) as KubernetesObject & { status?: object };
   object.metadata = { ...object.metadata, generation: live.generation, resourceVersion: String(live.resourceVersion) };
   if (live.status) object.status = structuredClone(live.status);
   return object;
@@ -166,6 +172,14 @@ export const memoryKube = (): MemoryKube => {
       return 'v1.33.1';
     },
     ...nodeVerbs(cluster, () => answering(cluster).nodes),
+    readNetworkFence: async (name) => {
+      const live = answering(cluster).objects.get(networkFenceKey(name));
+      if (!live) return undefined;
+      const { spec, status } = render(live) as { spec: NetworkFenceView['spec']; status?: NetworkFenceView['status'] };
+      return { name, spec, ...(status ? { status } : {}), deleting: false };
+    },
+    deleteNetworkFence: async (name) =>
+      answering(cluster).objects.delete(networkFenceKey(name)) ? 'changed' : 'unchanged',
   });
 
   return {
@@ -186,7 +200,7 @@ export const memoryKube = (): MemoryKube => {
         readyReplicas: want,
         availableReplicas: want,
         conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }],
-      };
+      } satisfies V1DeploymentStatus;
     },
     markFailed: (cluster, namespace, name, message = 'ReplicaSet has timed out progressing.') => {
       const live = deployment(cluster, namespace, name);
@@ -196,11 +210,17 @@ export const memoryKube = (): MemoryKube => {
         updatedReplicas: 1,
         availableReplicas: 0,
         conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message }],
-      };
+      } satisfies V1DeploymentStatus;
+    },
+    answerNetworkFence: (cluster, name, status) => {
+      const live = state(cluster).objects.get(networkFenceKey(name));
+      if (!live) throw new Error(`test: no NetworkFence ${name} in cluster ${cluster}`);
+      live.status = structuredClone(status);
+      live.resourceVersion = ++resourceVersion;
     },
     markProgressing: (cluster, namespace, name) => {
       const live = deployment(cluster, namespace, name);
-      live.status = { observedGeneration: live.generation - 1 };
+      live.status = { observedGeneration: live.generation - 1 } satisfies V1DeploymentStatus;
     },
     setQuota: (cluster, namespace, { name, hard, used }) => {
       const quotas = state(cluster).quotas;

@@ -14,8 +14,8 @@ import { kubeconfigWithToken } from '../support/service-account.ts';
 
 // Exactly what capstan is granted (lib/kube/rbac.ts: capstanRules cluster-wide, nodeLeaseRules in
 // kube-node-lease), under a service account of this file's own with nothing else: enough for every healing
-// verb, and the verbs of later features (deleting VolumeAttachments, issue 11; HPAs, issue 12) refused
-// until they are granted with the code that calls them.
+// and freeing verb (NetworkFences, which need their CRD, are proven in kube-volumes.test.ts), and the verbs
+// of later features (HPAs, issue 12) refused until they are granted with the code that calls them.
 const CLUSTER_RULES = [...capstanRules];
 const LEASE_RULES = [...nodeLeaseRules];
 
@@ -137,9 +137,50 @@ describe("capstan's RBAC and the healing verbs, on a real kube-apiserver", () =>
       },
     });
     expect((await asCapstan.listVolumeAttachments(node)).map((v) => v.name)).toEqual([va]);
-    // Freeing a stale attachment is issue 11's (RBD images): not granted yet.
-    await refused(() => asCapstan.deleteVolumeAttachment(va));
-    await admin.storage.deleteVolumeAttachment({ name: va });
+    expect((await asCapstan.listVolumeAttachmentsOfVolume(`pv-${va}`)).map((v) => v.name)).toEqual([va]);
+    // Freeing a stale attachment (issue 11), twice as a redelivery would: the second is unchanged.
+    expect(await asCapstan.deleteVolumeAttachment(va)).toBe('changed');
+    expect(await asCapstan.deleteVolumeAttachment(va)).toBe('unchanged');
+  });
+
+  it('is enough for the way from a pod to its volume, and for the Warning events of stuck mounts', async () => {
+    const pv = uniqueName('pv');
+    await admin.core.createPersistentVolume({
+      body: {
+        metadata: { name: pv },
+        spec: {
+          capacity: { storage: '1Gi' },
+          accessModes: ['ReadWriteOnce'],
+          claimRef: { namespace, name: 'data' },
+          csi: { driver: 'rbd.csi.ceph.com', volumeHandle: pv, volumeAttributes: { pool: 'p', imageName: 'i' } },
+        },
+      },
+    });
+    await admin.core.createNamespacedPersistentVolumeClaim({
+      namespace,
+      body: {
+        metadata: { name: 'data' },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: '',
+          volumeName: pv,
+          resources: { requests: { storage: '1Gi' } },
+        },
+      },
+    });
+    expect(await asCapstan.readPersistentVolumeClaim(namespace, 'data')).toMatchObject({ volumeName: pv });
+    expect((await asCapstan.readPersistentVolume(pv))?.spec?.csi?.volumeAttributes).toEqual({
+      pool: 'p',
+      imageName: 'i',
+    });
+    expect(await asCapstan.readPersistentVolumeClaim(namespace, 'absent')).toBeUndefined();
+    expect(await asCapstan.readPersistentVolume('absent')).toBeUndefined();
+    // No CRD on this cluster: no NetworkFence, and discovery is open to every identity.
+    expect(await asCapstan.readNetworkFence('capstan-absent')).toBeUndefined();
+    // The sweep's detection (lib/sources/rbd-symptoms.ts) lists pods' Warning events, in every namespace.
+    const warnings = await clients.core.listEventForAllNamespaces({ fieldSelector: 'type=Warning' });
+    expect(warnings.items).toEqual(expect.any(Array));
+    await admin.core.deletePersistentVolume({ name: pv });
   });
 
   it('refuses the HPA verbs until scaling is granted (issue 12: scalingRules)', async () => {
@@ -160,5 +201,17 @@ describe("capstan's RBAC and the healing verbs, on a real kube-apiserver", () =>
     await forbidden(() => raw.coordination.deleteNamespacedLease({ name: node, namespace: NODE_LEASE_NAMESPACE }));
     await forbidden(() => raw.core.deleteNamespacedPod({ name: 'here', namespace }));
     await forbidden(() => raw.core.patchNodeStatus({ name: node, body: [{ op: 'test', path: '/status', value: {} }] }));
+    // Freeing reads volumes and deletes attachments; it never deletes or changes claims, volumes or events.
+    await forbidden(() => raw.core.deleteNamespacedPersistentVolumeClaim({ name: 'data', namespace }));
+    await forbidden(() => raw.core.listPersistentVolume());
+    await forbidden(() => raw.core.deleteCollectionNamespacedEvent({ namespace }));
+    await forbidden(() =>
+      raw.storage.createVolumeAttachment({
+        body: {
+          metadata: { name: 'x' },
+          spec: { attacher: 'a', nodeName: node, source: { persistentVolumeName: 'x' } },
+        },
+      }),
+    );
   });
 });

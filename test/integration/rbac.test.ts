@@ -75,7 +75,7 @@ describe("capstan's least-privilege ClusterRole, on a real kube-apiserver with R
     await forbidden(() => asCapstan.autoscaling.listHorizontalPodAutoscalerForAllNamespaces());
   });
 
-  it("lets healing read every node with its Lease under the service account's own token", async () => {
+  it("lets healing read every node with its Lease, and freeing its volumes, under the service account's own token", async () => {
     const adminKube = await connect(admin!);
     const { status } = await adminKube.core.createNamespacedServiceAccountToken({
       name: RBAC_NAME,
@@ -96,5 +96,9 @@ describe("capstan's least-privilege ClusterRole, on a real kube-apiserver with R
     expect((await gateway.readNode(workers[0]!.name))?.leaseHolder).toBeTruthy();
     expect(await gateway.listPodsOnNode(workers[0]!.name)).toEqual(expect.any(Array));
     expect(await gateway.listVolumeAttachments(workers[0]!.name)).toEqual(expect.any(Array));
+    // And freeing RBD images (issue 11) its way from a pod to its volume.
+    expect(await gateway.readPersistentVolumeClaim('default', 'absent')).toBeUndefined();
+    expect(await gateway.readPersistentVolume('absent')).toBeUndefined();
+    expect(await gateway.listVolumeAttachmentsOfVolume('absent')).toEqual([]);
   });
 });

@@ -201,6 +201,18 @@ describe('RBD symptoms on a real kube-apiserver, as capstan', () => {
       reportingComponent: 'attachdetach-controller',
       reportingInstance: 'kube-controller-manager',
     });
+    // An events.k8s.io series: first seen (eventTime) long ago, last observed (series) just now.
+    await createEvent({
+      metadata: { name: 'ledger-0.series' },
+      reason: 'FailedAttachVolume',
+      type: 'Warning',
+      message: `Multi-Attach error for volume "${pv}" Volume is already used by pod(s) ledger-0-old`,
+      eventTime: `${seconds(1800).toISOString().slice(0, 19)}.654321Z` as unknown as Date,
+      series: { count: 7, lastObservedTime: `${seconds(15).toISOString().slice(0, 19)}.000001Z` as unknown as Date },
+      action: 'Attaching',
+      reportingComponent: 'attachdetach-controller',
+      reportingInstance: 'kube-controller-manager',
+    });
     // Long gone: outside the sweep's window.
     await createEvent({
       metadata: { name: 'ledger-0.old' },
@@ -237,7 +249,7 @@ describe('RBD symptoms on a real kube-apiserver, as capstan', () => {
     );
     expect(swept?.error).toBeUndefined();
     const ours = sent.filter((e) => e.data.namespace === namespace);
-    expect(ours.map((e) => e.data.symptom).sort()).toEqual(['multi-attach', 'still-in-use']);
+    expect(ours.map((e) => e.data.symptom).sort()).toEqual(['multi-attach', 'multi-attach', 'still-in-use']);
     expect(ours.find((e) => e.data.symptom === 'still-in-use')?.data).toMatchObject({
       cluster: cluster!.name,
       pod: 'ledger-0',
@@ -246,13 +258,10 @@ describe('RBD symptoms on a real kube-apiserver, as capstan', () => {
       persistentVolume: pv,
     });
 
-    for (const [eventName, symptom] of [
-      ['ledger-0.mount', 'still-in-use'],
-      ['ledger-0.attach', 'multi-attach'],
-    ] as const) {
+    for (const eventName of ['ledger-0.mount', 'ledger-0.attach', 'ledger-0.series']) {
       const raw = await rawEvent(eventName);
       const viaWebhook = await postAsExporter(raw);
-      const swept = ours.find((e) => e.data.symptom === symptom)!;
+      const swept = ours.find((e) => e.data.message === raw.message)!;
       expect({ eventName, accepted: viaWebhook.body.accepted }).toEqual({ eventName, accepted: [swept.id] });
       expect(viaWebhook.sent).toEqual([
         { ...swept, source: `capstan/sources/kubernetes-event-exporter/${cluster!.name}` },

@@ -115,6 +115,16 @@ describe('rbdFreeVerdict: free an RBD image only when its holder is dead, fenced
   it('a stale lock alone (the legacy path), from the lost node: freed', () => {
     expect(rbdFreeVerdict(seen({ watchers: [] }))).toMatchObject({ free: true, block: ['127.0.0.11'] });
   });
+
+  it('the network-fence path, Ceph unreadable: the cluster-side checks still hold, the holders are left to ceph-csi', () => {
+    const blind = { holdersUnknown: true, watchers: [], lockers: [] };
+    expect(rbdFreeVerdict(seen(blind))).toMatchObject({ free: true, block: ['127.0.0.11'] });
+    expect(rbdFreeVerdict(seen({ ...blind, nodes: [fencedA, node('d', '127.0.0.11')] }))).toMatchObject({
+      free: false,
+      code: 'address-of-ready-node',
+    });
+    expect(rbdFreeVerdict(seen({ ...blind, heal: undefined }))).toMatchObject({ free: false, code: 'not-fenced' });
+  });
 });
 
 describe('ipOf: the IP of a Ceph entity address', () => {

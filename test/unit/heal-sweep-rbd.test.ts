@@ -69,6 +69,19 @@ describe('recentSymptoms', () => {
     ],
     ['only an eventTime (events.k8s.io), recent', at({ eventTime: '2026-12-01T09:58:00.123Z' }), true],
     ['only a firstTimestamp, old', at({ firstTimestamp: '2026-12-01T09:00:00.000Z' }), false],
+    [
+      'an events.k8s.io series first seen long ago, last observed now',
+      at({
+        eventTime: '2026-12-01T08:00:00.123Z',
+        series: { count: 12, lastObservedTime: '2026-12-01T09:59:00.456Z' },
+      }),
+      true,
+    ],
+    [
+      'an events.k8s.io series last observed long ago',
+      at({ eventTime: '2026-12-01T08:00:00.123Z', series: { count: 2, lastObservedTime: '2026-12-01T08:01:00.000Z' } }),
+      false,
+    ],
     ['seen "after" now: another clock, taken', at({ lastTimestamp: '2026-12-01T10:00:30.000Z' }), true],
     ['no time at all: cannot be placed', at({}), false],
   ])('%s', (_, event, recent) => {

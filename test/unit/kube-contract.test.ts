@@ -3,10 +3,11 @@ import { deployVerbsContract } from '../contract/kube-deploy.ts';
 import type { RecordedEvent } from '../contract/kube-events.ts';
 import { warningEventsContract } from '../contract/kube-events.ts';
 import { hpaVerbsContract, nodeVerbsContract } from '../contract/kube-nodes.ts';
+import { volumeVerbsContract } from '../contract/kube-volumes.ts';
 import { memoryKube } from '../doubles/kube.ts';
 import { readyNode } from '../doubles/kube-nodes.ts';
 
-// The in-memory double of the deploy, healing and scaling verbs, held to the contract the real adapter passes.
+// The in-memory double of the deploy, healing, freeing and scaling verbs, held to the contract the real adapter passes.
 let fixture: ReturnType<typeof setUp>;
 
 const setUp = () => {
@@ -23,6 +24,28 @@ const setUp = () => {
     desiredReplicas: 1,
     conditions: [],
   });
+  // A ceph-csi volume bound to shop/data, attached to east-1 (as the attach/detach controller and the
+  // external-attacher leave it).
+  state.claims.set('shop/data', { namespace: 'shop', name: 'data', volumeName: 'pv-data', phase: 'Bound' });
+  state.persistentVolumes.set('pv-data', {
+    metadata: { name: 'pv-data' },
+    spec: {
+      claimRef: { namespace: 'shop', name: 'data' },
+      csi: {
+        driver: 'rbd.csi.ceph.com',
+        volumeHandle: 'h',
+        volumeAttributes: { pool: 'replicapool', imageName: 'img' },
+      },
+    },
+  });
+  state.volumeAttachments.set('csi-data', {
+    name: 'csi-data',
+    attacher: 'rbd.csi.ceph.com',
+    node: 'east-1',
+    persistentVolume: 'pv-data',
+    attached: true,
+    deleting: false,
+  });
   // As the real adapter lists them: the API client's Dates as toISOString(), zero times left out.
   const record = async (e: RecordedEvent) => {
     const uid = `uid-${e.name}`;
@@ -37,7 +60,17 @@ const setUp = () => {
       lastTimestamp: e.at.toISOString(),
     });
   };
-  return { gateway: kube.gateway('east'), node: 'east-1', namespace: 'shop', name: 'web', record };
+  return {
+    gateway: kube.gateway('east'),
+    node: 'east-1',
+    namespace: 'shop',
+    name: 'web',
+    claim: 'data',
+    volume: 'pv-data',
+    pool: 'replicapool',
+    image: 'img',
+    record,
+  };
 };
 
 beforeEach(() => {
@@ -46,5 +79,6 @@ beforeEach(() => {
 
 nodeVerbsContract(() => fixture);
 hpaVerbsContract(() => fixture);
+volumeVerbsContract(() => fixture);
 deployVerbsContract(() => fixture);
 warningEventsContract(() => fixture);

@@ -12,7 +12,7 @@ import type { LostVerdict, NotLostCode } from './node-lost.ts';
  * fencing blocklisted the wrong IP (rook#14832, rook#12923). Watchers are evidence only: a watcher at an
  * address that is not the lost node's means someone else holds the image, and nothing is done.
  *
- * Not yet wired: the RBD use case of issue 11 reads the cluster, the heal record and Ceph, and acts on it.
+ * The use case (../use-cases/free-image.ts) reads the cluster, the heal record and Ceph, and acts on it.
  */
 
 export interface RbdFreeObservation {
@@ -29,6 +29,11 @@ export interface RbdFreeObservation {
   /** The image's watchers and lockers as Ceph reports them now: `127.0.0.2:0/2950601841`. */
   readonly watchers: readonly string[];
   readonly lockers: readonly string[];
+  /**
+   * Capstan cannot read Ceph (the network-fence path: ceph-csi does the blocking): watchers and lockers are
+   * then unknown, not empty, and only what the cluster says is judged.
+   */
+  readonly holdersUnknown?: boolean;
   /** Addresses never to block: every Ceph daemon's (mons, mgrs, OSDs) and capstan's own. */
   readonly cephAddresses: readonly string[];
   readonly capstanAddresses: readonly string[];
@@ -102,6 +107,13 @@ export const rbdFreeVerdict = (seen: RbdFreeObservation): RbdFreeVerdict => {
     if (seen.capstanAddresses.includes(ip)) return no('address-of-capstan', `${ip} is capstan's own address`);
   }
 
+  if (seen.holdersUnknown) {
+    return {
+      free: true,
+      block,
+      reason: `${holder.name} is lost and fenced; its address ${block.join(', ')} is no Ready node's or capstan's (Ceph's watchers are left to ceph-csi)`,
+    };
+  }
   const holders = [...seen.watchers, ...seen.lockers];
   const elsewhere = holders.filter((a) => {
     const ip = ipOf(a);
@@ -122,3 +134,17 @@ export const rbdFreeVerdict = (seen: RbdFreeObservation): RbdFreeVerdict => {
     reason: `${holder.name} is lost and fenced; the image is held only from its address ${block.join(', ')}, which no Ready node, Ceph daemon or capstan uses`,
   };
 };
+
+/**
+ * Verdicts a later look may overturn, so freeing waits for them (bounded by the look limit): the holder
+ * not proven lost yet, or not fenced yet. Every other refusal stops: the holder may be alive, or the
+ * address is not safe to block.
+ */
+export const WAIT_FOR: readonly NotFreeCode[] = [
+  'not-ready-too-briefly',
+  'lease-renewed',
+  'storm',
+  'zone-storm',
+  'no-healthy-majority',
+  'not-fenced',
+];

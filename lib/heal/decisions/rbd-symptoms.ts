@@ -9,9 +9,9 @@ import type { EventView } from '../../kube/events.ts';
 export const RBD_SYMPTOM_WINDOW_SECONDS = 600;
 
 /**
- * The Events last seen within the window before `now`: lastTimestamp, else eventTime (events.k8s.io), else
- * firstTimestamp, as the candidate's own time is read. One seen "after" now is a clock apart from capstan's and
- * taken; one with no time at all cannot be placed and is left out.
+ * The Events last seen within the window before `now`: an events.k8s.io series' lastObservedTime (its eventTime
+ * is its first sighting), else lastTimestamp, else eventTime, else firstTimestamp. One seen "after" now is a
+ * clock apart from capstan's and taken; one with no time at all cannot be placed and is left out.
  */
 export const recentSymptoms = (
   events: readonly EventView[],
@@ -19,6 +19,8 @@ export const recentSymptoms = (
   windowSeconds = RBD_SYMPTOM_WINDOW_SECONDS,
 ): EventView[] =>
   events.filter((event) => {
-    const seen = Date.parse(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? '');
+    const seen = Date.parse(
+      event.series?.lastObservedTime ?? event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? '',
+    );
     return Number.isFinite(seen) && now.getTime() - seen <= windowSeconds * 1000;
   });

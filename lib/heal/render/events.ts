@@ -55,13 +55,14 @@ export const healCheck = (
   attempt: number,
   now: Date,
   step: HealCheckStep = 'fence',
+  image?: string,
 ): HealCheck => ({
   specversion: '1.0',
-  id: eventId(['heal.check', step, cluster, node, cause, String(attempt)]),
+  id: eventId(['heal.check', step, cluster, node, ...(image ? [image] : []), cause, String(attempt)]),
   type: 'heal.check',
   source: 'capstan/heal',
   time: now.toISOString(),
   subject: `${cluster}/${node}`,
   schemaversion: SCHEMA_VERSION,
-  data: { cluster, node, step, cause, attempt },
+  data: { cluster, node, step, cause, attempt, ...(image ? { image } : {}) },
 });

@@ -1,22 +1,25 @@
-import type { HealCheck, NodeLost, NodeRecovered } from '../../../events/index.ts';
+import type { HealCheck, NodeLost, NodeRecovered, RbdLockDetected } from '../../../events/index.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { KubeGateway } from '../../kube/gateway.ts';
 import type { Cluster } from '../../store/clusters.ts';
 import type { HealDeps } from '../ports.ts';
 import type { StepResult } from './carry-on.ts';
 import { fence } from './fence.ts';
+import { imageDetected, imageLook } from './free-image.ts';
 import { withNodeLease } from './lease.ts';
 import { prove } from './prove.ts';
 import { type Cause, type NodeAt, type NodeContext, nodeContext, recordHealStep } from './record.ts';
 import { recover } from './recover.ts';
 import { returned } from './returned.ts';
 
-export type HealEvent = NodeLost | NodeRecovered | HealCheck;
+export type HealEvent = NodeLost | NodeRecovered | HealCheck | RbdLockDetected;
+type NodeEvent = Exclude<HealEvent, RbdLockDetected>;
 
 /**
  * One step of healing one node, under the node's lease: a candidate is proven lost or not (./prove.ts),
  * fencing and recovery carry on by delayed looks (./fence.ts, ./recover.ts), a return ends or undoes a heal
  * (./returned.ts). Every step reads the cluster fresh; what an event says is a candidate, never proof.
+ * An RBD image a lost node holds is freed by ./free-image.ts, under the same lease of the holder node.
  */
 export const heal = async (event: HealEvent, deps: HealDeps): Promise<unknown> => {
   const cause: Cause = { id: event.id, type: event.type, time: event.time };
@@ -27,11 +30,13 @@ export const heal = async (event: HealEvent, deps: HealDeps): Promise<unknown> =
   });
   if (!cluster) {
     const reason = `cluster ${name} is not registered: nothing is read or done`;
-    const at: NodeAt = { cluster: name, node: event.data.node ?? '-' };
+    const at: NodeAt = { cluster: name, node: ('node' in event.data && event.data.node) || '-' };
     await recordHealStep(deps, cause, at, { action: 'heal.prove', outcome: 'skipped', code: 'not-found', reason });
     return { outcome: 'skipped', code: 'not-found' };
   }
   const gateway = await deps.kube(cluster);
+  if (event.type === 'rbd.lock.detected') return imageDetected(deps, cluster, gateway, event, cause);
+  if (event.type === 'heal.check' && event.data.step === 'free') return imageLook(deps, cluster, gateway, event, cause);
   const node = event.data.node ?? (await nodeOfPod(deps, cluster, gateway, event as NodeLost, cause));
   if (node === undefined) return { outcome: 'skipped', code: 'not-found' };
 
@@ -45,7 +50,7 @@ export const heal = async (event: HealEvent, deps: HealDeps): Promise<unknown> =
   return result;
 };
 
-const step = async (deps: HealDeps, ctx: NodeContext, event: HealEvent, cause: Cause): Promise<StepResult> => {
+const step = async (deps: HealDeps, ctx: NodeContext, event: NodeEvent, cause: Cause): Promise<StepResult> => {
   if (event.type === 'node.lost') return prove(deps, ctx, { cause, origin: event.id, attempt: 0 });
   if (event.type === 'node.recovered') return returned(deps, ctx, { cause, origin: event.id, attempt: 0 });
   const look = { cause, origin: event.data.cause, attempt: event.data.attempt };
@@ -56,6 +61,9 @@ const step = async (deps: HealDeps, ctx: NodeContext, event: HealEvent, cause: C
       return fence(deps, ctx, look);
     case 'recover':
       return recover(deps, ctx, look);
+    case 'free':
+      // Dispatched before the node's step: freeing leases the holder node itself (./free-image.ts).
+      return { outcome: 'superseded' };
   }
 };
 

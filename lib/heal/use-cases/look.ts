@@ -11,6 +11,8 @@ export interface Proof {
   readonly verdict: LostVerdict;
   /** The node as just read; undefined when the API server has no such node. */
   readonly node: NodeView | undefined;
+  /** Every Node of the cluster, read in the same list. */
+  readonly nodes: readonly NodeView[];
 }
 
 /**
@@ -18,14 +20,17 @@ export interface Proof {
  * the nodes capstan is fencing there that still exist (a heal whose Node was deleted holds nothing). Throws
  * what the gateway throws: a cluster that does not answer is never judged, and the step is retried.
  */
-export const proveLost = async (deps: HealDeps, ctx: NodeContext): Promise<Proof> => {
+export const proveLost = async (
+  deps: Pick<HealDeps, 'store' | 'now' | 'settings'>,
+  ctx: NodeContext,
+): Promise<Proof> => {
   const [nodes, heals] = await Promise.all([ctx.gateway.listNodes(), deps.store.heals.list(ctx.cluster.name)]);
   const names = new Set(nodes.map((n) => n.name));
   const fenced = heals
     .filter((h) => h.node !== ctx.node && names.has(h.node) && FENCING_PHASES.includes(h.phase))
     .map((h) => h.node);
   const node = nodes.find((n) => n.name === ctx.node);
-  return { verdict: lostVerdict({ now: deps.now(), node, nodes, fenced }, deps.settings.lost), node };
+  return { verdict: lostVerdict({ now: deps.now(), node, nodes, fenced }, deps.settings.lost), node, nodes };
 };
 
 /** The verdict as the history keeps it: what it was judged on. */

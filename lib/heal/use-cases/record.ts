@@ -23,6 +23,8 @@ export interface NodeAt {
   readonly cluster: string;
   readonly environment?: string;
   readonly node: string;
+  /** The RBD image (`pool/image`) a step of freeing it is about. */
+  readonly image?: string;
 }
 
 /** The node a step works on: its registered cluster, that cluster's gateway, and where its history goes. */
@@ -49,6 +51,7 @@ export const recordHealStep = (deps: Pick<HealDeps, 'store' | 'now'>, cause: Cau
     ...(at.environment ? { environment: at.environment } : {}),
     cluster: at.cluster,
     node: at.node,
+    ...(at.image ? { image: at.image } : {}),
     eventId: cause.id,
     eventType: cause.type,
     eventTime: cause.time,

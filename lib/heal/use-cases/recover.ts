@@ -3,6 +3,7 @@ import { recoveryStep } from '../decisions/recovery.ts';
 import type { HealDeps } from '../ports.ts';
 import { healCheck } from '../render/events.ts';
 import { type Look, type NodeContext, recordHealStep, secondsSince } from './record.ts';
+import { unblock } from './unblock.ts';
 
 /**
  * Carries recovery of a heal in phase `recovering` on (../decisions/recovery.ts): once the node is back and
@@ -42,6 +43,21 @@ export const recover = async (deps: HealDeps, ctx: NodeContext, look: Look) => {
       { now, node: live, pods, attachments, cordonedByCapstan: heal.cordonedByCapstan },
       deps.settings.recovery,
     );
+    // Back, stable, and nothing references it: what freeing its images blocked is lifted first.
+    if (
+      step.next !== 'not-back' &&
+      step.next !== 'wait-references' &&
+      (await unblock(deps, ctx, heal, look)) === 'waiting'
+    ) {
+      await deps.store.heals.advance(key, ['recovering'], 'recovering', { updatedAt: iso });
+      await record({
+        action: 'heal.recover',
+        outcome: 'progressing',
+        reason: `waiting for csi-addons to unfence ${node}`,
+      });
+      await lookAgain('recover', deps.settings.recovery.recheckSeconds);
+      return { outcome: 'progressing' as const };
+    }
     switch (step.next) {
       case 'not-back': {
         if (live.ready !== 'True') {

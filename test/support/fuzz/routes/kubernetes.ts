@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { CapstanEvent } from '../../../../events/index.ts';
-import { normalizeKubernetesEvent } from '../../../../lib/sources/k8s-events.ts';
+import { kubeEventCandidates } from '../../../../lib/sources/kube-candidates.ts';
 import type { ExpectedEvent, FuzzCase } from '../case.ts';
 import { badAuthorizations, bearer, type Secrets } from '../credentials.ts';
 import { type Breaker, bodyOf, type Credential, inPlace, type Produced, type RouteFuzzSpec } from '../route-spec.ts';
@@ -26,6 +26,8 @@ interface EventShape {
   readonly component: string;
   /** Where the component is named: core/v1's `source.component`, or events.k8s.io's `reportingComponent` only. */
   readonly reportedVia: 'source' | 'reportingComponent';
+  /** The Event's words; node-controller's by default. */
+  readonly message?: string;
 }
 
 /** A core/v1 Event as the exporter's default layout sends it: the Event inline, enriched involvedObject, clusterName. */
@@ -59,7 +61,7 @@ const exported = (shape: EventShape) =>
           deleted: false,
         },
         reason: shape.reason,
-        message: `Node ${shape.name} status is now: ${shape.reason}`,
+        message: shape.message ?? `Node ${shape.name} status is now: ${shape.reason}`,
         source: shape.reportedVia === 'source' ? { component: shape.component } : {},
         firstTimestamp: r.first,
         lastTimestamp: r.last,
@@ -73,18 +75,21 @@ const exported = (shape: EventShape) =>
       return event;
     });
 
-/** What a candidate names: the node, or (a pod's NodeNotReady) the pod, whose node healing reads. */
-const target = (data: { node?: string; pod?: { namespace: string; name: string } }) =>
-  data.node ?? (data.pod ? `${data.pod.namespace}/${data.pod.name}` : undefined);
+/** What a candidate names: the node, or (a pod's NodeNotReady, an RBD symptom) the pod. */
+const target = (event: CapstanEvent): string | undefined => {
+  if (event.type === 'rbd.lock.detected') return `${event.data.namespace}/${event.data.pod}`;
+  if (event.type !== 'node.lost') return undefined;
+  return event.data.node ?? (event.data.pod ? `${event.data.pod.namespace}/${event.data.pod.name}` : undefined);
+};
 
-/** The node.lost the edge must enqueue: the id as the source derives it (one per Event occurrence), for this object. */
-const candidate = (payload: unknown, named: string): ExpectedEvent => {
-  const [event] = normalizeKubernetesEvent(payload, new Date(), CLUSTER).events;
-  if (!event) throw new Error('generated a NodeNotReady that is no candidate');
+/** The candidate the edge must enqueue: the id as the source derives it (one per Event occurrence), for this object. */
+const candidate = (payload: unknown, type: CapstanEvent['type'], named: string): ExpectedEvent => {
+  const [event] = kubeEventCandidates(payload, new Date(), CLUSTER).events;
+  if (!event || event.type !== type) throw new Error(`generated an Event that is no ${type} candidate`);
   return {
     id: event.id,
     differs: (got) =>
-      got.type === 'node.lost' && got.data.cluster === CLUSTER && target(got.data) === named && got.id === event.id
+      got.type === type && got.data.cluster === CLUSTER && target(got) === named && got.id === event.id
         ? undefined
         : `got ${JSON.stringify(got).slice(0, 300)}`,
   };
@@ -99,7 +104,30 @@ const produced = (payload: Record<string, unknown>, note: string, events: readon
 
 const viaOf = fc.constantFrom<EventShape['reportedVia']>('source', 'reportingComponent');
 
-/** node-controller's NodeNotReady: Normal on the Node, Warning on each of the node's pods. */
+/** A Ceph pool or image name as ceph-csi and the in-tree plugin create them. */
+const cephName = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,30}$/);
+const pvName = uid.map((u) => `pvc-${u}`);
+
+/** The messages a pod's Warning carries when its RBD volume is held elsewhere (lib/sources/rbd-symptoms.ts). */
+const rbdSymptom = fc.oneof(
+  fc.tuple(pvName, cephName, cephName).map(([pv, pool, image]) => ({
+    reason: 'FailedMount',
+    component: 'kubelet',
+    message: `MountVolume.MountDevice failed for volume "${pv}" : rpc error: code = Internal desc = rbd image ${pool}/${image} is still being used`,
+  })),
+  fc.tuple(pvName, cephName).map(([pv, image]) => ({
+    reason: 'FailedMount',
+    component: 'kubelet',
+    message: `MountVolume.SetUp failed for volume "${pv}" : rbd: image ${image} is locked by other nodes`,
+  })),
+  pvName.map((pv) => ({
+    reason: 'FailedAttachVolume',
+    component: 'attachdetach-controller',
+    message: `Multi-Attach error for volume "${pv}" Volume is already exclusively attached to one node and can't be attached to another`,
+  })),
+);
+
+/** node-controller's NodeNotReady: Normal on the Node, Warning on each of the node's pods; RBD symptoms on pods. */
 const valid: fc.Arbitrary<Produced> = fc.oneof(
   {
     weight: 3,
@@ -111,7 +139,7 @@ const valid: fc.Arbitrary<Produced> = fc.oneof(
         type: 'Normal',
         component: 'node-controller',
         reportedVia,
-      }).map((payload) => produced(payload, `Node ${name} NodeNotReady`, [candidate(payload, name)])),
+      }).map((payload) => produced(payload, `Node ${name} NodeNotReady`, [candidate(payload, 'node.lost', name)])),
     ),
   },
   {
@@ -126,9 +154,23 @@ const valid: fc.Arbitrary<Produced> = fc.oneof(
         component: 'node-controller',
         reportedVia,
       }).map((payload) =>
-        produced(payload, `Pod ${namespace}/${name} NodeNotReady`, [candidate(payload, `${namespace}/${name}`)]),
+        produced(payload, `Pod ${namespace}/${name} NodeNotReady`, [
+          candidate(payload, 'node.lost', `${namespace}/${name}`),
+        ]),
       ),
     ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(label, nodeName, viaOf, rbdSymptom)
+      .chain(([namespace, name, reportedVia, symptom]) =>
+        exported({ kind: 'Pod', namespace, name, type: 'Warning', reportedVia, ...symptom }).map((payload) =>
+          produced(payload, `Pod ${namespace}/${name} ${symptom.reason}`, [
+            candidate(payload, 'rbd.lock.detected', `${namespace}/${name}`),
+          ]),
+        ),
+      ),
   },
 );
 
@@ -165,6 +207,41 @@ const ignored: fc.Arbitrary<Produced> = fc
         component: 'default-scheduler',
         reportedVia: 'reportingComponent',
       },
+      {
+        kind: 'Pod',
+        namespace: 'shop',
+        reason: 'FailedMount',
+        type: 'Warning',
+        component: 'kubelet',
+        reportedVia: 'source',
+        message: 'Unable to attach or mount volumes: unmounted volumes=[data]: timed out waiting for the condition',
+      },
+      {
+        kind: 'Pod',
+        namespace: 'shop',
+        reason: 'FailedMount',
+        type: 'Warning',
+        component: 'kubelet',
+        reportedVia: 'source',
+        message: 'MountVolume.MountDevice failed: rbd image replicapool/tenant-a/img-1 is still being used',
+      },
+      {
+        kind: 'Pod',
+        namespace: 'shop',
+        reason: 'FailedMount',
+        type: 'Normal',
+        component: 'kubelet',
+        reportedVia: 'source',
+        message: 'MountVolume.MountDevice failed: rbd image replicapool/img-1 is still being used',
+      },
+      {
+        kind: 'Node',
+        reason: 'FailedAttachVolume',
+        type: 'Warning',
+        component: 'attachdetach-controller',
+        reportedVia: 'source',
+        message: 'Multi-Attach error for volume "pvc-1" Volume is already exclusively attached to one node',
+      },
     ),
   )
   .chain(([name, shape]) =>
@@ -195,7 +272,7 @@ const header =
 
 /**
  * The exporter's webhook sink on its own route (lib/ingest/kube-hook.ts): one cluster's bearer token, node.lost
- * candidates onto the heal queue, a standard queue (no deduplication: every 202 is one message, the heal
+ * and rbd.lock.detected candidates onto the heal queue, a standard queue (no deduplication: every 202 is one message, the heal
  * consumer dedupes on the id). Another cluster's token, or an Event naming another cluster, never passes.
  */
 export const kubernetesRoute = (secrets: Secrets): RouteFuzzSpec => {
@@ -240,11 +317,13 @@ export const kubernetesRoute = (secrets: Secrets): RouteFuzzSpec => {
     credentialHeader: 'authorization',
     contentTypes: ['application/json'],
     checksContentType: true,
-    // A mutation may name another cluster (403), break the Event (400), or still be a NodeNotReady.
+    // A mutation may name another cluster (403), break the Event (400), or still be a candidate.
     mutationExpect: [202, 400, 403],
     corresponds: (body: Buffer, event: CapstanEvent) => {
-      if (event.type !== 'node.lost' || event.data.cluster !== CLUSTER) return `not a node.lost of ${CLUSTER}`;
-      const name = event.data.node ?? event.data.pod?.name ?? '';
+      const candidateType = event.type === 'node.lost' || event.type === 'rbd.lock.detected';
+      if (!candidateType || event.data.cluster !== CLUSTER) return `not a node.lost or rbd.lock.detected of ${CLUSTER}`;
+      const name =
+        event.type === 'rbd.lock.detected' ? event.data.pod : (event.data.node ?? event.data.pod?.name ?? '');
       return name && body.toString('utf8').includes(name) ? undefined : `${name || 'no name'} is not in the body`;
     },
     extra: [

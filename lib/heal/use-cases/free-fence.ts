@@ -1,0 +1,70 @@
+import type { Freeing } from '../../store/freeing.ts';
+import { fenceResult, networkFence, networkFenceName } from '../render/network-fence.ts';
+import { noteBlocked } from './blocked.ts';
+import type { StepResult } from './carry-on.ts';
+import type { FreeAct } from './free-ceph.ts';
+import { lookAgain, recordImageStep, settle } from './free-image.ts';
+import { secondsSince } from './record.ts';
+
+/** How long a NetworkFence may go unanswered before capstan says no csi-addons controller is there. */
+export const fencePatienceSeconds = (recheckSeconds: number) => Math.max(60, recheckSeconds * 12);
+
+/**
+ * The Kubernetes-native path: a NetworkFence for the lost node's addresses (ceph-csi, through csi-addons,
+ * blocklists them), then, once it says Succeeded, the node's stale VolumeAttachments of this volume are
+ * deleted if the attach/detach controller has not done it. Where no controller answers, capstan says so
+ * and stops: it never reports an image freed that nobody freed.
+ */
+export const freeWithFence = async (
+  act: FreeAct & { readonly freeing: Extract<Freeing, { via: 'network-fence' }> },
+): Promise<StepResult> => {
+  const { deps, ctx, look, block } = act;
+  const record = (step: Parameters<typeof recordImageStep>[3]) => recordImageStep(deps, look.cause, ctx, step);
+  if (!(await noteBlocked(deps, act.heal, 'network-fence', block))) return { outcome: 'superseded' };
+  const cr = networkFence(ctx.node, block, 'Fenced', act.freeing.networkFence);
+  const [applied] = await ctx.gateway.apply([cr]);
+  await record({
+    action: 'rbd.fence',
+    outcome: applied?.outcome === 'unchanged' ? 'unchanged' : applied?.outcome === 'created' ? 'created' : 'configured',
+    reason: `NetworkFence ${cr.metadata?.name} Fenced for ${ctx.node}: ${(cr.spec.cidrs as string[]).join(', ')}`,
+  });
+
+  const live = await ctx.gateway.readNetworkFence(networkFenceName(ctx.node));
+  const waited = secondsSince(act.heal.blocked?.at, deps.now()) ?? 0;
+  const result = fenceResult(live, waited, fencePatienceSeconds(deps.settings.fence.recheckSeconds));
+  if (result.result === 'failed') {
+    return settle(
+      deps,
+      ctx,
+      look,
+      'refused',
+      'fence-failed',
+      `csi-addons could not fence ${ctx.node}: ${result.message}`,
+    );
+  }
+  if (result.result === 'pending') {
+    if (result.silent) {
+      const reason = `no csi-addons controller answered NetworkFence ${networkFenceName(ctx.node)} in ${waited}s: ${ctx.at.image} is not freed (is csi-addons installed?)`;
+      return settle(deps, ctx, look, 'refused', 'fence-unanswered', reason);
+    }
+    const reason = `waiting for csi-addons to fence ${ctx.node} (${waited}s)`;
+    await record({ action: 'rbd.fence', outcome: 'progressing', reason });
+    await lookAgain(deps, ctx, look, deps.settings.fence.recheckSeconds);
+    return { outcome: 'progressing' };
+  }
+
+  const stale = (await ctx.gateway.listVolumeAttachmentsOfVolume(act.image.persistentVolume)).filter(
+    (va) => va.node === ctx.node,
+  );
+  for (const va of stale) {
+    const change = await ctx.gateway.deleteVolumeAttachment(va.name);
+    await record({
+      action: 'rbd.detach',
+      outcome: change === 'changed' ? 'configured' : 'unchanged',
+      reason: `deleted VolumeAttachment ${va.name} of ${ctx.node}, fenced`,
+    });
+  }
+  const reason = `${ctx.at.image} is free: csi-addons fenced ${ctx.node} (${block.join(', ')})`;
+  const details = { blocked: block, detached: stale.map((va) => va.name) };
+  return settle(deps, ctx, look, 'freed', undefined, reason, details, { via: 'network-fence', blocked: [...block] });
+};
