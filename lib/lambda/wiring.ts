@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { connectCeph } from '../ceph/gateway.ts';
 import { dlqUrl, loadConfig } from '../config.ts';
 import type { DeployDeps } from '../deploy/ports.ts';
 import { DOCKER_HUB_API, rolloutTimingFromEnv } from '../deploy/settings.ts';
@@ -18,6 +19,7 @@ import { receivedAt } from '../store/receipts.ts';
 import { env, type FunctionName, type QueueName } from '../topology.ts';
 import { dynamoPersistence } from './idempotency.ts';
 import type { ConsumerPorts } from './ports.ts';
+import { selfAddresses } from './self-addresses.ts';
 
 /**
  * Clients and configuration a function needs, created once per process (cold start) and shared by every
@@ -47,6 +49,8 @@ export const wire = (name: FunctionName) => {
     enqueue: deploy.enqueue,
     now: deploy.now,
     settings: healSettingsFromEnv(),
+    ceph: connectCeph(secrets),
+    selfAddresses: selfAddresses(),
   };
   return { config, ddb, sqs, secrets, db, logger, deploy, heal };
 };

@@ -1,15 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ensureAptPackages } from './apt.ts';
 import { cephConf, monAddress } from './ceph-conf.ts';
 import { stopStaleProcesses } from './pid-files.ts';
 import { freePorts } from './ports.ts';
 import { type ManagedProcess, spawnLogged, tailOf, waitUntilReady } from './process.ts';
-import { runStep } from './step.ts';
 
 /**
  * A real single-host Ceph cluster for tests (issue 11): Debian bookworm's Pacific 16.2.15 packages, one
@@ -20,33 +19,17 @@ import { runStep } from './step.ts';
 
 const packages = ['ceph-mon', 'ceph-osd', 'ceph-mgr', 'ceph-common', 'python3-rbd', 'python3-rados'];
 
-const apt = (args: string[], log: (line: string) => void) =>
-  runStep({
-    name: 'apt-get',
-    command: 'apt-get',
-    args,
+/** Installs Ceph's packages if `ceph-mon` or `rbd` is missing (we are root); a no-op when they are there. */
+export const ensureCephPackages = (log: (line: string) => void): Promise<void> =>
+  ensureAptPackages(
+    {
+      what: 'ceph',
+      packages,
+      files: ['/usr/bin/ceph-mon', '/usr/bin/rbd'],
+      cost: "Debian's Pacific; about 20 s, 250 MB",
+    },
     log,
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    // dpkg's per-file bookkeeping says nothing a reader needs.
-    hide: /^\(Reading database|^Selecting previously|^Preparing to unpack|^Unpacking |^Setting up |^Processing triggers/,
-  });
-
-/** Installs Ceph's packages if `ceph-mon` is missing (we are root); a no-op when they are there. */
-export const ensureCephPackages = async (log: (line: string) => void): Promise<void> => {
-  if (existsSync('/usr/bin/ceph-mon') && existsSync('/usr/bin/rbd')) return;
-  log(`ceph: installing ${packages.join(' ')} (Debian's Pacific; about 20 s, 250 MB)`);
-  const install = ['install', '-y', '--no-install-recommends', ...packages];
-  try {
-    await apt(install, log);
-  } catch {
-    // A fresh image has no package lists, or stale ones (their .debs 404): update once, then try again; a
-    // second failure is real and thrown.
-    log('ceph: the install failed; running apt-get update, then installing again');
-    await apt(['update'], log);
-    await apt(install, log);
-  }
-  log('ceph: packages installed');
-};
+  );
 
 export interface CephOptions {
   /** Working folder of its own (conf, keyrings, logs, daemon data): emptied at start, removed by stop() unless CAPSTAN_KEEP_DIRS. */

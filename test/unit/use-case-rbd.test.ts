@@ -14,7 +14,13 @@ import { healSteps, healthyNode, silentNode, type TestHeal, testHeal } from '../
 const CLUSTER = 'dc1';
 const LOST = 'worker-a';
 const NEW = 'worker-b';
-const IP = { [LOST]: '127.0.0.11', [NEW]: '127.0.0.12', 'worker-c': '127.0.0.13', 'worker-d': '127.0.0.14', 'worker-e': '127.0.0.15' };
+const IP = {
+  [LOST]: '127.0.0.11',
+  [NEW]: '127.0.0.12',
+  'worker-c': '127.0.0.13',
+  'worker-d': '127.0.0.14',
+  'worker-e': '127.0.0.15',
+};
 const HOLDER = '127.0.0.11:0/2950601841';
 const CEPH: Freeing = {
   via: 'ceph',
@@ -72,6 +78,7 @@ const setUp = async (o: Options = {}) => {
       cordonedByCapstan: true,
       cordonedAt: at,
       taintedAt: at,
+      podsGoneAt: at,
       updatedAt: at,
     });
   }
@@ -79,7 +86,9 @@ const setUp = async (o: Options = {}) => {
   state.claims.set('shop/data-db-0', { namespace: 'shop', name: 'data-db-0', volumeName: 'pv-1', phase: 'Bound' });
   state.persistentVolumes.set('pv-1', {
     metadata: { name: 'pv-1' },
-    spec: { csi: { driver: 'rbd.csi.ceph.com', volumeHandle: 'h-1', volumeAttributes: { pool: 'rbd', imageName: 'img-1' } } },
+    spec: {
+      csi: { driver: 'rbd.csi.ceph.com', volumeHandle: 'h-1', volumeAttributes: { pool: 'rbd', imageName: 'img-1' } },
+    },
   });
   state.volumeAttachments.set('csi-a', {
     name: 'csi-a',
@@ -150,7 +159,10 @@ describe('freeing an RBD image held by a lost, fenced node: directly through Cep
       blocked: ['127.0.0.11'],
       requester: { namespace: 'shop', pod: 'db-0', node: NEW },
     });
-    expect((await t.deps.store.heals.get(CLUSTER, LOST))?.blocked).toMatchObject({ via: 'ceph', addresses: ['127.0.0.11'] });
+    expect((await t.deps.store.heals.get(CLUSTER, LOST))?.blocked).toMatchObject({
+      via: 'ceph',
+      addresses: ['127.0.0.11'],
+    });
     expect(rbdSteps(t)).toEqual([
       'rbd.detect accepted -',
       'rbd.verdict succeeded -',
@@ -248,7 +260,9 @@ describe('freeing refuses whatever may be alive, leaving Ceph and the cluster as
 
   it("the lost node's address is also a Ready node's: refused", async () => {
     const t = await setUp();
-    t.kube.nodes(CLUSTER).nodes.set('worker-c', healthyNode('worker-c', t.clock.now(), 3600, { addresses: addresses(LOST) }));
+    t.kube
+      .nodes(CLUSTER)
+      .nodes.set('worker-c', healthyNode('worker-c', t.clock.now(), 3600, { addresses: addresses(LOST) }));
     await heal(detected(t), t.deps);
     untouched(t);
     expect(await image(t)).toMatchObject({ phase: 'refused', code: 'address-of-ready-node' });
@@ -297,7 +311,11 @@ describe('freeing through csi-addons: a NetworkFence', () => {
     const cr = t.kube.object(CLUSTER, 'csiaddons.openshift.io/v1alpha1', 'NetworkFence', undefined, name) as {
       spec: Record<string, unknown>;
     };
-    expect(cr.spec).toMatchObject({ fenceState: 'Fenced', cidrs: ['127.0.0.11/32'], networkFenceClassName: 'ceph-rbd' });
+    expect(cr.spec).toMatchObject({
+      fenceState: 'Fenced',
+      cidrs: ['127.0.0.11/32'],
+      networkFenceClassName: 'ceph-rbd',
+    });
     t.kube.answerNetworkFence(CLUSTER, name, { result: 'Succeeded', message: 'fencing operation successful' });
     await runChecks(t);
     expect(t.kube.nodes(CLUSTER).volumeAttachments.has('csi-a')).toBe(false);

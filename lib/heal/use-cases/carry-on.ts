@@ -1,10 +1,10 @@
 import type { NodeHeal } from '../../store/heals.ts';
 import type { HealDeps } from '../ports.ts';
 import { fence } from './fence.ts';
-import { type Look, type NodeContext, recordHealStep, secondsSince } from './record.ts';
+import { type Look, type NodeContext, recordHealStep, type StepResult, secondsSince } from './record.ts';
 import { recover } from './recover.ts';
 
-export type StepResult = { readonly outcome: string; readonly phase?: string; readonly code?: string };
+export type { StepResult } from './record.ts';
 
 /** Whether a heal's chain of looks is lost: its record has not moved for longer than a live chain allows. */
 export const isStale = (deps: HealDeps, heal: NodeHeal): boolean =>

@@ -1,23 +1,9 @@
 import type { CephGateway } from '../../ceph/ports.ts';
 import type { Freeing } from '../../store/freeing.ts';
-import type { NodeHeal } from '../../store/heals.ts';
-import type { ImageHeal } from '../../store/image-heals.ts';
 import { ipOf } from '../decisions/rbd-free.ts';
-import type { HealDeps } from '../ports.ts';
 import { noteBlocked } from './blocked.ts';
-import type { StepResult } from './carry-on.ts';
-import { type ImageContext, lookAgain, recordImageStep, settle } from './free-image.ts';
-import { type Look, secondsSince } from './record.ts';
-
-export interface FreeAct {
-  readonly deps: HealDeps;
-  readonly ctx: ImageContext;
-  readonly look: Look;
-  readonly heal: NodeHeal;
-  /** The lost node's addresses, from its Node: the only ones blocked. */
-  readonly block: readonly string[];
-  readonly image: ImageHeal;
-}
+import { type FreeAct, lookAgain, recordImageStep, settle } from './image-steps.ts';
+import { type StepResult, secondsSince } from './record.ts';
 
 const outcomeOf = (change: 'changed' | 'unchanged') => (change === 'changed' ? 'configured' : 'unchanged');
 

@@ -1,13 +1,8 @@
 import type { Freeing } from '../../store/freeing.ts';
-import { fenceResult, networkFence, networkFenceName } from '../render/network-fence.ts';
+import { fencePatienceSeconds, fenceResult, networkFence, networkFenceName } from '../render/network-fence.ts';
 import { noteBlocked } from './blocked.ts';
-import type { StepResult } from './carry-on.ts';
-import type { FreeAct } from './free-ceph.ts';
-import { lookAgain, recordImageStep, settle } from './free-image.ts';
-import { secondsSince } from './record.ts';
-
-/** How long a NetworkFence may go unanswered before capstan says no csi-addons controller is there. */
-export const fencePatienceSeconds = (recheckSeconds: number) => Math.max(60, recheckSeconds * 12);
+import { type FreeAct, lookAgain, recordImageStep, settle } from './image-steps.ts';
+import { type StepResult, secondsSince } from './record.ts';
 
 /**
  * The Kubernetes-native path: a NetworkFence for the lost node's addresses (ceph-csi, through csi-addons,
@@ -53,9 +48,11 @@ export const freeWithFence = async (
     return { outcome: 'progressing' };
   }
 
-  const stale = (await ctx.gateway.listVolumeAttachmentsOfVolume(act.image.persistentVolume)).filter(
-    (va) => va.node === ctx.node,
-  );
+  // A VolumeAttachment deleted while a pod of the node still uses the volume comes back (the attach/detach
+  // controller's resync): only once part 1 saw the node's pods gone does capstan delete what is left.
+  const stale = act.heal.podsGoneAt
+    ? (await ctx.gateway.listVolumeAttachmentsOfVolume(act.image.persistentVolume)).filter((va) => va.node === ctx.node)
+    : [];
   for (const va of stale) {
     const change = await ctx.gateway.deleteVolumeAttachment(va.name);
     await record({

@@ -2,51 +2,17 @@ import type { HealCheck, RbdLockDetected } from '../../../events/index.ts';
 import type { KubeGateway } from '../../kube/gateway.ts';
 import type { ReasonCode } from '../../reasons.ts';
 import type { Cluster } from '../../store/clusters.ts';
-import type { ImageKey, ImagePatch } from '../../store/image-heals.ts';
 import { isActiveHeal } from '../../store/ports.ts';
 import { type NotFreeCode, WAIT_FOR } from '../decisions/rbd-free.ts';
 import type { HealDeps } from '../ports.ts';
-import { healCheck } from '../render/events.ts';
-import type { StepResult } from './carry-on.ts';
 import { freeWithCeph } from './free-ceph.ts';
 import { freeWithFence } from './free-fence.ts';
+import { type ImageContext, imageContext, lookAgain, recordImageStep, settle } from './image-steps.ts';
 import { cephOf, judgeImage } from './judge-image.ts';
 import { withNodeLease } from './lease.ts';
 import { prove } from './prove.ts';
 import { holderCandidate, resolveImage } from './rbd-resolve.ts';
-import { type Cause, type Look, nodeContext, recordHealStep } from './record.ts';
-
-/** One look at freeing one image: the holder node's context, the image, its record's key. */
-export interface ImageContext {
-  readonly cluster: Cluster;
-  readonly gateway: KubeGateway;
-  readonly node: string;
-  readonly key: ImageKey;
-  readonly at: {
-    readonly cluster: string;
-    readonly environment: string;
-    readonly node: string;
-    readonly image: string;
-  };
-}
-
-const imageName = (key: ImageKey) => `${key.pool}/${key.image}`;
-
-const imageContext = (cluster: Cluster, gateway: KubeGateway, node: string, key: ImageKey): ImageContext => ({
-  cluster,
-  gateway,
-  node,
-  key,
-  at: { cluster: cluster.name, environment: cluster.environment, node, image: imageName(key) },
-});
-
-/** A step of freeing an image in the history: under `_nodes`, with the holder node and the image. */
-export const recordImageStep = (
-  deps: Pick<HealDeps, 'store' | 'now'>,
-  cause: Cause,
-  ctx: Pick<ImageContext, 'at'>,
-  step: Parameters<typeof recordHealStep>[3],
-) => recordHealStep(deps, cause, ctx.at, step).then(() => undefined);
+import { type Cause, type Look, nodeContext, recordHealStep, type StepResult } from './record.ts';
 
 /**
  * A pod cannot mount its RBD volume (rbd.lock.detected): find the image and its holder from the cluster
@@ -209,40 +175,4 @@ const notYet = async (
   });
   await lookAgain(deps, ctx, look, after);
   return { outcome: 'skipped', code };
-};
-
-export const lookAgain = (deps: HealDeps, ctx: ImageContext, look: Look, delaySeconds: number) =>
-  deps.enqueue(healCheck(ctx.cluster.name, ctx.node, look.origin, look.attempt + 1, deps.now(), 'free', ctx.at.image), {
-    delaySeconds,
-  });
-
-/** Ends the image's record, freed or refused, with the verdict's code and words, and records why. */
-export const settle = async (
-  deps: HealDeps,
-  ctx: ImageContext,
-  look: Look,
-  to: 'freed' | 'refused',
-  code: ReasonCode | undefined,
-  reason: string,
-  details?: Record<string, unknown>,
-  patch: Omit<ImagePatch, 'updatedAt'> = {},
-): Promise<StepResult> => {
-  const now = deps.now().toISOString();
-  const when = to === 'freed' ? { freedAt: now } : { refusedAt: now };
-  const moved = await deps.store.images.advance(ctx.key, ['waiting'], to, {
-    ...patch,
-    ...when,
-    ...(code ? { code } : {}),
-    reason,
-    updatedAt: now,
-  });
-  if (!moved) return { outcome: 'superseded' };
-  await recordImageStep(deps, look.cause, ctx, {
-    action: to === 'freed' ? 'rbd.free' : 'rbd.verdict',
-    outcome: to === 'freed' ? 'succeeded' : 'refused',
-    ...(code ? { code } : {}),
-    reason,
-    ...(details ? { details } : {}),
-  });
-  return { outcome: to === 'freed' ? 'succeeded' : 'refused', ...(code ? { code } : {}) };
 };

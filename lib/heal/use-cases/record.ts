@@ -4,6 +4,9 @@ import type { HistoryEntry } from '../../store/history.ts';
 import { NODES_APP } from '../../store/ports.ts';
 import type { HealDeps } from '../ports.ts';
 
+/** How a step ended, for the consumer's log. */
+export type StepResult = { readonly outcome: string; readonly phase?: string; readonly code?: string };
+
 /** The event a step answers: its id keys the history entry, filed by when capstan received it. */
 export interface Cause {
   readonly id: string;

@@ -1,7 +1,6 @@
 import type { NodeHeal } from '../../store/heals.ts';
 import type { HealDeps } from '../ports.ts';
-import { fenceResult, networkFence, networkFenceName } from '../render/network-fence.ts';
-import { fencePatienceSeconds } from './free-fence.ts';
+import { fencePatienceSeconds, fenceResult, networkFence, networkFenceName } from '../render/network-fence.ts';
 import { type Look, type NodeContext, recordHealStep, secondsSince } from './record.ts';
 
 /**

@@ -1,0 +1,190 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { CephNameSchema } from '../../events/rbd-lock-detected.ts';
+import {
+  ClusterCredentialsError,
+  ClusterRejectedError,
+  ClusterUnavailableError,
+  InvalidInputError,
+} from '../errors.ts';
+import type { Change } from '../kube/optimistic.ts';
+import type { CephCredentials } from './access.ts';
+import type { ImageStatus, RbdLock } from './ports.ts';
+
+/**
+ * An image's watchers and locks, and breaking a lock, through the `rbd` CLI (issue 11). Why the CLI:
+ * - neither the mgr's restful module nor the dashboard API exposes an image's watchers or locks (checked on
+ *   Pacific), so the REST API that blocklists cannot confirm that the holder is gone;
+ * - the alternative, librbd through an FFI package, has no well-kept Node binding (the npm ones are
+ *   abandoned native addons), and a native addon would tie the Lambda bundle to one libc and librbd ABI;
+ * - `rbd` ships in ceph-common wherever an on-premises Ceph is run, speaks the cluster's own protocol and
+ *   version, prints JSON (`--format json`), and each call is a short-lived process: a hung librados cannot
+ *   wedge capstan, it is killed at the timeout.
+ * How it is run: execFile with an argument array (never a shell), pool and image checked as Ceph names, a
+ * ceph.conf and keyring written for the one call into a private temp folder (0700, files 0600) and removed
+ * after it, and timeouts on every step: without `client_mount_timeout` the CLI waits minutes for mons that
+ * are gone (300 s by default).
+ */
+export interface RbdCliOptions {
+  readonly cluster: string;
+  readonly credentials: Pick<CephCredentials, 'monHost' | 'clientName' | 'clientKey'>;
+  /** For connecting and for each mon or OSD operation; default 10 s (the process is killed a bit later). */
+  readonly timeoutSeconds?: number;
+  /** The `rbd` binary; default `rbd` on PATH. */
+  readonly rbdPath?: string;
+}
+
+export interface RbdCli {
+  imageStatus(pool: string, image: string): Promise<ImageStatus | undefined>;
+  removeLock(pool: string, image: string, lock: Pick<RbdLock, 'id' | 'locker'>): Promise<Change>;
+}
+
+const WatchersSchema = z.looseObject({
+  watchers: z.array(z.looseObject({ address: z.string(), client: z.number(), cookie: z.number() })).default([]),
+});
+const LocksSchema = z.array(z.looseObject({ id: z.string(), locker: z.string(), address: z.string() }));
+
+/** errno values (rbd exits with the positive errno) that say Ceph did not answer or not yet: try again. */
+const RETRYABLE_ERRNO = new Map([
+  [4, 'EINTR'],
+  [5, 'EIO'],
+  [11, 'EAGAIN'],
+  [16, 'EBUSY'],
+  [107, 'ENOTCONN'],
+  [108, 'ESHUTDOWN (this client is blocklisted)'],
+  [110, 'ETIMEDOUT'],
+  [111, 'ECONNREFUSED'],
+  [112, 'EHOSTDOWN'],
+  [113, 'EHOSTUNREACH'],
+]);
+const ENOENT = 2;
+const ACCESS_ERRNO = new Set([1, 13]); // EPERM, EACCES: cephx refused us
+
+// A keyring or conf line is `key = value`: a newline would add options of the caller's choosing.
+const oneLine = /^[^\r\n\0]+$/;
+const base64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export const rbdCli = (o: RbdCliOptions): RbdCli => {
+  const timeout = o.timeoutSeconds ?? 10;
+  const rbd = o.rbdPath ?? 'rbd';
+  const { monHost, clientName, clientKey } = o.credentials;
+  const name = (what: string, value: string) => {
+    const parsed = CephNameSchema.safeParse(value);
+    if (!parsed.success) throw new InvalidInputError(`not a Ceph ${what} name: ${JSON.stringify(value)}`);
+    return value;
+  };
+
+  const run = async (args: readonly string[]): Promise<RunResult> => {
+    if (!oneLine.test(monHost)) throw new ClusterCredentialsError(o.cluster, 'Ceph monHost is not one line');
+    if (!base64.test(clientKey)) throw new ClusterCredentialsError(o.cluster, 'Ceph clientKey is not a cephx key');
+    const dir = await mkdtemp(join(tmpdir(), 'capstan-rbd-'));
+    try {
+      const conf = join(dir, 'ceph.conf');
+      const keyring = join(dir, 'keyring');
+      await writeFile(keyring, `[${clientName}]\nkey = ${clientKey}\n`, { mode: 0o600 });
+      await writeFile(
+        conf,
+        [
+          '[global]',
+          `mon_host = ${monHost}`,
+          `keyring = ${keyring}`,
+          `client_mount_timeout = ${timeout}`,
+          `rados_mon_op_timeout = ${timeout}`,
+          `rados_osd_op_timeout = ${timeout}`,
+          // No admin socket or log file of a short-lived client left anywhere.
+          'admin_socket =',
+          'log_file =',
+          '',
+        ].join('\n'),
+        { mode: 0o600 },
+      );
+      return await new Promise((resolve, reject) => {
+        execFile(
+          rbd,
+          ['--conf', conf, '--name', clientName, ...args],
+          { timeout: (timeout * 3 + 5) * 1000, killSignal: 'SIGKILL', maxBuffer: 8 * 1024 * 1024 },
+          (error, stdout, stderr) => {
+            if (!error) return resolve({ code: 0, stdout, stderr });
+            const e = error as NodeJS.ErrnoException & { code?: string | number; killed?: boolean };
+            if (e.code === 'ENOENT') {
+              return reject(
+                new ClusterRejectedError(o.cluster, `the rbd CLI (${rbd}) is not installed: install ceph-common`),
+              );
+            }
+            if (e.killed) {
+              return reject(new ClusterUnavailableError(o.cluster, `rbd ${args[0]} did not finish in time (killed)`));
+            }
+            resolve({ code: typeof e.code === 'number' ? e.code : -1, stdout, stderr });
+          },
+        );
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  const failure = (args: readonly string[], r: RunResult): Error => {
+    const what = `\`rbd ${args.join(' ')}\` failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-2).join(' ')}`;
+    const retryable = RETRYABLE_ERRNO.get(r.code);
+    if (retryable) return new ClusterUnavailableError(o.cluster, `${what} [${retryable}]`);
+    if (ACCESS_ERRNO.has(r.code))
+      return new ClusterCredentialsError(o.cluster, `${what} (check clientName and clientKey)`);
+    return new ClusterRejectedError(o.cluster, what);
+  };
+
+  const json = <T>(schema: z.ZodType<T>, args: readonly string[], stdout: string): T => {
+    try {
+      return schema.parse(JSON.parse(stdout));
+    } catch (error) {
+      throw new ClusterRejectedError(o.cluster, `\`rbd ${args.join(' ')}\` printed unexpected JSON (${String(error)})`);
+    }
+  };
+
+  /** The parsed output, or undefined when the pool or image does not exist (ENOENT). */
+  const read = async <T>(schema: z.ZodType<T>, args: readonly string[]): Promise<T | undefined> => {
+    const r = await run(args);
+    if (r.code === ENOENT) return undefined;
+    if (r.code !== 0) throw failure(args, r);
+    return json(schema, args, r.stdout);
+  };
+
+  const locksOf = (spec: string) => read(LocksSchema, ['lock', 'ls', spec, '--format', 'json']);
+
+  return {
+    async imageStatus(pool, image) {
+      const spec = `${name('pool', pool)}/${name('image', image)}`;
+      const status = await read(WatchersSchema, ['status', spec, '--format', 'json']);
+      if (!status) return undefined;
+      const locks = await locksOf(spec);
+      if (!locks) return undefined; // removed between the two reads
+      return {
+        watchers: status.watchers.map((w) => ({
+          address: w.address,
+          client: `client.${w.client}`,
+          cookie: String(w.cookie),
+        })),
+        locks: locks.map(({ id, locker, address }) => ({ id, locker, address })),
+      };
+    },
+    async removeLock(pool, image, lock) {
+      const spec = `${name('pool', pool)}/${name('image', image)}`;
+      const locks = await locksOf(spec);
+      if (!locks?.some((l) => l.id === lock.id && l.locker === lock.locker)) return 'unchanged';
+      // `--` ends the options: a lock id such as `auto 1402...` is an argument, never read as one.
+      const args = ['lock', 'rm', spec, '--', lock.id, lock.locker];
+      const r = await run(args);
+      if (r.code === ENOENT) return 'unchanged'; // broken by someone else since the read
+      if (r.code !== 0) throw failure(args, r);
+      return 'changed';
+    },
+  };
+};

@@ -1,0 +1,414 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { CoreV1Event } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { progress } from '../../lib/cli/log.ts';
+import { kubernetesHookToken } from '../../lib/ingest/hook-secret.ts';
+import { applyAll } from '../../lib/kube/apply.ts';
+import { mergePatch } from '../../lib/kube/optimistic.ts';
+import { type LocalCeph, startCeph } from '../../lib/local/ceph.ts';
+import { writeState } from '../../lib/runtime/state.ts';
+import type { Runtime } from '../../lib/runtime/up.ts';
+import type { Db } from '../../lib/store/db.ts';
+import { createDb } from '../../lib/store/db.ts';
+import { getHeal } from '../../lib/store/heals.ts';
+import { type HistoryEntry, queryHistory } from '../../lib/store/history.ts';
+import { getImageHeal, type ImageHeal } from '../../lib/store/image-heals.ts';
+import { awsClients, uniqueName } from '../support/aws.ts';
+import { installNetworkFenceCrd } from '../support/crds.ts';
+import {
+  type HealCluster,
+  loseNode,
+  nodeState,
+  returnNode,
+  startHealCluster,
+  statefulPod,
+} from '../support/heal-cluster.ts';
+import { eventually } from '../support/kube.ts';
+import { createImage, type RbdHolder, startHolder } from '../support/rbd-holder.ts';
+import { createRbdVolume, letControllerAttach, statefulSetWithClaim, untilAttached } from '../support/rbd-volumes.ts';
+import { startTestRuntime } from '../support/runtime.ts';
+
+// Issue 11's acceptance, end to end on real components: a real single-host Ceph (mon, mgr with restful, a
+// memstore OSD, on loopback); a 6-node local cluster of this file's own (the real attach/detach controller,
+// pod GC, StatefulSet controller and scheduler; kwok nodes at 127.0.0.11-16); fake node clients that really
+// hold images through librbd (a watch, the exclusive lock) from their node's own address; the real runtime
+// (sweep every 10 s, heal queue, HTTP edge) reaching the cluster as capstan's ServiceAccount and Ceph
+// through the restful module and the `rbd` CLI. Every must-refuse case asserts on Ceph's own blocklist and
+// watchers. The old holder stays alive throughout (a node cut off, not crashed): librbd never lets go of a
+// live watch by itself, so an image that becomes free was freed by capstan.
+
+const HEAL = {
+  CAPSTAN_HEAL_NOT_READY_SECONDS: '5',
+  CAPSTAN_HEAL_LEASE_SILENT_SECONDS: '5',
+  CAPSTAN_HEAL_STABLE_SECONDS: '5',
+  CAPSTAN_HEAL_RECHECK_SECONDS: '2',
+};
+const NAMESPACE = 'shop';
+const run = promisify(execFile);
+
+let ceph: LocalCeph;
+let cluster: HealCluster;
+let runtime: Runtime;
+let db: Db;
+let dir: string;
+let stateFile: string;
+const holders: RbdHolder[] = [];
+const figures: Record<string, string> = {};
+const since = (t: number, what: string) => {
+  figures[what] = `${((Date.now() - t) / 1000).toFixed(1)}s`;
+};
+const bin = join(import.meta.dirname, '../../lib/cli/bin.js');
+
+const ipOf = (node: string) => `127.0.0.${10 + Number(node.split('-').pop())}`;
+const node = (i: number) => cluster.nodes[i - 1] ?? '';
+
+/** capstan's Ceph credentials, as an operator writes them: the restful user and key, a cephx client. */
+const cephCredentials = (c: LocalCeph) => {
+  const key = /key\s*=\s*(\S+)/.exec(readFileSync(c.keyringPath, 'utf8'))?.[1];
+  const monHost = /mon[_ ]host\s*=\s*(.+)/.exec(readFileSync(c.confPath, 'utf8'))?.[1]?.trim();
+  if (!key || !monHost) throw new Error('the local Ceph has no admin key or mon_host');
+  return {
+    restfulUser: c.restful.user,
+    restfulKey: c.restful.key,
+    ...(c.restful.caCert ? { restfulCaCert: c.restful.caCert } : {}),
+    monHost,
+    clientName: 'client.admin',
+    clientKey: key,
+  };
+};
+
+const capstan = async (...args: string[]) =>
+  (await run(process.execPath, [bin, ...args], { env: { ...process.env, CAPSTAN_STATE: stateFile } })).stdout;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'capstan-rbd-'));
+  [ceph, cluster] = await Promise.all([
+    startCeph({ dir: join(dir, 'ceph'), log: progress('ceph') }),
+    startHealCluster('rbdheal', 6),
+  ]);
+  for (const n of cluster.nodes) await letControllerAttach(cluster.kube, n);
+  await installNetworkFenceCrd(cluster.kube);
+  await cluster.kube.core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
+  runtime = await startTestRuntime('rbd', {
+    clusters: [cluster.asCapstan],
+    heal: HEAL,
+    retryDelaySeconds: 5,
+    scheduleEverySeconds: 10,
+  });
+  db = createDb(runtime.state.table, awsClients().ddb);
+  stateFile = join(runtime.workDir, 'runtime.json');
+  await writeState(runtime.state, stateFile);
+  // How this cluster frees images: directly through its Ceph, registered through the CLI as an operator would.
+  const credentials = join(dir, 'ceph-credentials.json');
+  writeFileSync(credentials, JSON.stringify(cephCredentials(ceph)), { mode: 0o600 });
+  const { kubeconfigPath, context } = cluster.asCapstan;
+  await capstan(
+    'clusters',
+    'add',
+    cluster.name,
+    '--environment',
+    'staging',
+    '--kubeconfig',
+    kubeconfigPath,
+    '--context',
+    context,
+    '--ceph-restful',
+    ceph.restful.url,
+    '--ceph-credentials',
+    credentials,
+  );
+}, 300_000);
+
+afterAll(async () => {
+  console.log(`rbd figures: ${JSON.stringify(figures, null, 2)}`);
+  await Promise.all(holders.map((h) => h.stop().catch(() => undefined)));
+  await runtime?.stop();
+  await Promise.all([cluster?.stop(), ceph?.stop()]);
+  if (dir) await rm(dir, { recursive: true, force: true });
+}, 120_000);
+
+/** Ceph's own view: the blocklist (from `osd dump`), and an image's watchers and lockers. */
+const cephSays = async (image: string) => {
+  const rbd = (...args: string[]) =>
+    run('rbd', ['--conf', ceph.confPath, '--keyring', ceph.keyringPath, ...args, '--format', 'json']);
+  const dump = JSON.parse(
+    (
+      await run('ceph', [
+        '--conf',
+        ceph.confPath,
+        '--keyring',
+        ceph.keyringPath,
+        '--connect-timeout',
+        '10',
+        'osd',
+        'dump',
+        '--format',
+        'json',
+      ])
+    ).stdout,
+  );
+  const status = JSON.parse((await rbd('status', `rbd/${image}`)).stdout) as { watchers: { address: string }[] };
+  const locks = JSON.parse((await rbd('lock', 'ls', `rbd/${image}`)).stdout) as { address: string }[];
+  return {
+    blocklist: Object.keys(dump.blocklist ?? {}).sort(),
+    watchers: status.watchers.map((w) => w.address.split(':')[0]).sort(),
+    lockers: locks.map((l) => l.address.split(':')[0]).sort(),
+  };
+};
+
+/** An image, its PV and claim, a StatefulSet mounting it pinned to `on`, attached there, and its holder at that node's address. */
+const volumeHeldBy = async (name: string, on: string) => {
+  await createImage(ceph, 'rbd', name);
+  const volume = await createRbdVolume(cluster.kube, {
+    namespace: NAMESPACE,
+    claim: name,
+    pool: 'rbd',
+    image: name,
+    source: 'csi',
+  });
+  await applyAll(cluster.kube, [statefulSetWithClaim(NAMESPACE, name, on, name)]);
+  await untilAttached(cluster.kube, volume.volume, on);
+  const holder = await startHolder({ ceph, pool: 'rbd', image: name, address: ipOf(on) });
+  holders.push(holder);
+  return { ...volume, holder };
+};
+
+/** A Warning Event on the pod, as the kubelet records it when ceph-csi refuses to map a held image. */
+const stillInUse = async (pod: string, image: string, pool = 'rbd') => {
+  const event = await cluster.kube.core.createNamespacedEvent({
+    namespace: NAMESPACE,
+    body: {
+      metadata: { name: uniqueName(`${pod}.mount`), namespace: NAMESPACE },
+      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod, namespace: NAMESPACE },
+      type: 'Warning',
+      reason: 'FailedMount',
+      message: `MountVolume.MountDevice failed for volume "${image}" : rpc error: code = Internal desc = rbd image ${pool}/${image} is still being used`,
+      source: { component: 'kubelet' },
+      count: 1,
+      firstTimestamp: new Date(),
+      lastTimestamp: new Date(),
+    } as CoreV1Event,
+  });
+  return event;
+};
+
+/** kubernetes-event-exporter's webhook sink posting the Event: its JSON, its default clusterName. */
+const forward = async (event: CoreV1Event) => {
+  const res = await fetch(`${runtime.state.httpUrl}/hooks/kubernetes/${cluster.name}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${kubernetesHookToken(runtime.state.ingestToken, cluster.name)}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ ...event, clusterName: '' }),
+  });
+  expect(res.status).toBe(202);
+};
+
+const image = (name: string) => getImageHeal(db, { cluster: cluster.name, pool: 'rbd', image: name });
+const untilImage = (name: string, match: (i: ImageHeal) => boolean, what: string, ms = 90_000) =>
+  eventually(
+    `rbd/${name} ${what}`,
+    async () => {
+      const found = await image(name);
+      return found && match(found) ? found : undefined;
+    },
+    ms,
+    500,
+  );
+const historyOf = async (nodeName: string): Promise<HistoryEntry[]> =>
+  (await queryHistory(db, { cluster: cluster.name, limit: 1000 })).filter((e) => e.node === nodeName);
+
+describe('freeing a Ceph RBD image held by a lost node, on real Ceph and a real cluster', () => {
+  // Filled in by the cases below, in order (a lost node is expensive: the cases share one).
+  let main: Awaited<ReturnType<typeof volumeHeldBy>>;
+
+  it('refuses while the holder is Ready (alive), and for an image no PV of the pod uses: Ceph unchanged', async () => {
+    main = await volumeHeldBy('ledger', node(1));
+    await volumeHeldBy('orders', node(1));
+    // A second pod wanting `ledger` on another node: its holder, node 1, is alive.
+    await cluster.kube.core.createNamespacedPod({
+      namespace: NAMESPACE,
+      body: {
+        metadata: { name: 'reader', namespace: NAMESPACE },
+        spec: {
+          nodeName: node(3),
+          containers: [
+            { name: 'app', image: 'registry.local/app:1', volumeMounts: [{ name: 'data', mountPath: '/data' }] },
+          ],
+          volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'ledger' } }],
+          tolerations: [{ operator: 'Exists' }],
+        },
+      },
+    });
+    await forward(await stillInUse('reader', 'ledger'));
+    const refused = await untilImage('ledger', (i) => i.phase === 'refused', 'refused');
+    expect(refused).toMatchObject({ code: 'node-ready', holderNode: node(1) });
+    // Forged: an image the pod does not mount.
+    await forward(await stillInUse('reader', 'payroll'));
+    await eventually('the forged event refused', async () =>
+      (await queryHistory(db, { cluster: cluster.name, limit: 200 })).find((e) => e.code === 'no-such-volume'),
+    );
+    expect(await getImageHeal(db, { cluster: cluster.name, pool: 'rbd', image: 'payroll' })).toBeUndefined();
+    expect(await cephSays('ledger')).toMatchObject({
+      blocklist: [],
+      watchers: [ipOf(node(1))],
+      lockers: [ipOf(node(1))],
+    });
+    expect((await nodeState(cluster.kube, node(1))).unschedulable).toBe(false);
+  }, 240_000);
+
+  it('node 1 is lost: not yet proven lost, then fenced by part 1; refusals for a watcher elsewhere and a Ceph daemon address', async () => {
+    const lostAt = await loseNode(cluster.kube, node(1));
+    // At once: the kubelet just went silent, nothing proves it lost yet.
+    await forward(await stillInUse('reader', 'ledger'));
+    const early = await untilImage(
+      'ledger',
+      (i) => i.phase === 'refused' || (i.phase === 'waiting' && i.code !== undefined),
+      'judged',
+    );
+    expect(['node-ready', 'not-ready-too-briefly']).toContain(early.code);
+    expect((await cephSays('ledger')).blocklist).toEqual([]);
+
+    await eventually(
+      'node 1 fenced by part 1',
+      async () => {
+        const heal = await getHeal(db, cluster.name, node(1));
+        return heal?.taintedAt ? heal : undefined;
+      },
+      120_000,
+      1_000,
+    );
+    since(lostAt.getTime(), 'lease taken -> node 1 tainted out-of-service');
+
+    // `orders` is watched from node 2 as well (a client there opened it): someone else holds it.
+    holders.push(await startHolder({ ceph, pool: 'rbd', image: 'orders', address: ipOf(node(2)), write: false }));
+    const ordersPod = await eventually(
+      'orders-0 on another node',
+      async () => {
+        const p = await statefulPod(cluster.kube, NAMESPACE, 'orders');
+        return p && p.node !== node(1) ? p : undefined;
+      },
+      120_000,
+      1_000,
+    );
+    await forward(await stillInUse('orders-0', 'orders'));
+    expect(await untilImage('orders', (i) => i.phase === 'refused', 'refused')).toMatchObject({
+      code: 'watcher-elsewhere',
+    });
+
+    // Node 1's Node says it also has a Ceph daemon's address (kwok no longer writes its status).
+    const addresses = [
+      { type: 'InternalIP', address: ipOf(node(1)) },
+      { type: 'InternalIP', address: '127.0.0.1' },
+    ];
+    await cluster.kube.core.patchNodeStatus({ name: node(1), body: { status: { addresses } } }, mergePatch);
+    await forward(await stillInUse('orders-0', 'orders'));
+    await eventually('refused: a Ceph daemon address', async () =>
+      (await historyOf(node(1))).find((e) => e.code === 'address-of-ceph'),
+    );
+    await cluster.kube.core.patchNodeStatus(
+      { name: node(1), body: { status: { addresses: addresses.slice(0, 1) } } },
+      mergePatch,
+    );
+    expect(await cephSays('ledger')).toMatchObject({ blocklist: [], watchers: [ipOf(node(1))] });
+    expect(await cephSays('orders')).toMatchObject({
+      blocklist: [],
+      watchers: [ipOf(node(1)), ipOf(ordersPod.node === node(2) ? node(2) : node(2))].sort(),
+    });
+  }, 300_000);
+
+  it('frees it: the event for the new pod, 3 times by webhook and once by the sweep, gives one blocklist entry of exactly node 1', async () => {
+    const pod = await eventually(
+      'ledger-0 on another node',
+      async () => {
+        const p = await statefulPod(cluster.kube, NAMESPACE, 'ledger');
+        return p && p.node !== node(1) ? p : undefined;
+      },
+      120_000,
+      1_000,
+    );
+    const event = await stillInUse('ledger-0', 'ledger');
+    const sent = Date.now();
+    await Promise.all([forward(event), forward(event), forward(event)]);
+    const freed = await untilImage('ledger', (i) => i.phase === 'freed', 'freed', 60_000);
+    since(sent, 'event -> image freed');
+    expect(Date.now() - sent).toBeLessThan(30_000); // before librbd's own watch timeout (and its holder is alive)
+    expect(freed).toMatchObject({ via: 'ceph', holderNode: node(1), blocked: [ipOf(node(1))] });
+    const seen = await cephSays('ledger');
+    expect(seen).toEqual({ blocklist: [`${ipOf(node(1))}:0/0`], watchers: [], lockers: [] });
+    // The old holder, alive but cut off, can no longer write; a new holder on the pod's node takes the lock.
+    expect(await main.holder.write()).toMatch(/^write error 108/);
+    const next = await startHolder({ ceph, pool: 'rbd', image: 'ledger', address: ipOf(pod.node) });
+    holders.push(next);
+    expect(await next.write()).toBe('write ok');
+    expect((await cephSays('ledger')).lockers).toEqual([ipOf(pod.node)]);
+    // The sweep sees the same Event within its 10 s: still one entry, one fence.
+    await new Promise((r) => setTimeout(r, 12_000));
+    const steps = await historyOf(node(1));
+    expect(steps.filter((e) => e.action === 'rbd.blocklist' && e.outcome === 'configured')).toHaveLength(1);
+    expect(steps.filter((e) => e.action === 'heal.taint' && e.outcome === 'configured')).toHaveLength(1);
+    expect((await cephSays('ledger')).blocklist).toEqual([`${ipOf(node(1))}:0/0`]);
+    const verdict = steps.find(
+      (e) => e.action === 'rbd.verdict' && e.outcome === 'succeeded' && e.image === 'rbd/ledger',
+    );
+    expect(verdict?.details).toMatchObject({ holderAddresses: [`InternalIP=${ipOf(node(1))}`] });
+  }, 240_000);
+
+  it('node 1 returns: the blocklist entry is removed, the taint and cordon reverted', async () => {
+    const back = await returnNode(cluster.kube, node(1));
+    await eventually(
+      'node 1 restored',
+      async () => {
+        const heal = await getHeal(db, cluster.name, node(1));
+        return heal?.phase === 'restored' ? heal : undefined;
+      },
+      120_000,
+      1_000,
+    );
+    since(back.getTime(), 'lease released -> restored, blocklist lifted');
+    expect((await cephSays('ledger')).blocklist).toEqual([]);
+    const state = await nodeState(cluster.kube, node(1));
+    expect(state.unschedulable).toBe(false);
+    expect(state.taints.filter((t) => t.startsWith('node.kubernetes.io/out-of-service'))).toEqual([]);
+    const steps = (await historyOf(node(1))).map((e) => e.action);
+    expect(steps.indexOf('rbd.unblock')).toBeGreaterThanOrEqual(0);
+  }, 180_000);
+
+  it('a storm (2 of 6 nodes lost at once, over the 20% guard): waits, Ceph unchanged', async () => {
+    const held = await volumeHeldBy('stock', node(4));
+    await Promise.all([loseNode(cluster.kube, node(4)), loseNode(cluster.kube, node(5))]);
+    await eventually(
+      'both Unknown',
+      async () => {
+        const states = await Promise.all([nodeState(cluster.kube, node(4)), nodeState(cluster.kube, node(5))]);
+        return states.every((s) => s.ready === 'Unknown') ? states : undefined;
+      },
+      60_000,
+      1_000,
+    );
+    await new Promise((r) => setTimeout(r, 8_000)); // past the 5 s thresholds
+    await cluster.kube.core.createNamespacedPod({
+      namespace: NAMESPACE,
+      body: {
+        metadata: { name: 'stock-reader', namespace: NAMESPACE },
+        spec: {
+          nodeName: node(6),
+          containers: [{ name: 'app', image: 'registry.local/app:1' }],
+          volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'stock' } }],
+        },
+      },
+    });
+    await forward(await stillInUse('stock-reader', 'stock'));
+    expect(await untilImage('stock', (i) => i.code === 'storm', 'storm')).toMatchObject({ phase: 'waiting' });
+    expect(await cephSays('stock')).toMatchObject({ blocklist: [], watchers: [ipOf(node(4))] });
+    expect((await getHeal(db, cluster.name, node(4)))?.taintedAt).toBeUndefined();
+    await Promise.all([returnNode(cluster.kube, node(4)), returnNode(cluster.kube, node(5))]);
+    void held;
+  }, 180_000);
+});
