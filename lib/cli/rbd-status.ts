@@ -8,8 +8,8 @@ import type { NetworkFenceView, RbdStatusView } from './render/rbd-status.ts';
 
 /** What `rbd status` reads, handed in so the assembly below is one idea and the command only wires it. */
 export interface RbdStatusPorts {
-  /** VolumeAttachments to a node (the Kubernetes gateway's). */
-  readonly attachments: (node: string) => Promise<readonly VolumeAttachmentView[]>;
+  /** The VolumeAttachments of a PersistentVolume (the Kubernetes gateway's). */
+  readonly attachments: (persistentVolume: string) => Promise<readonly VolumeAttachmentView[]>;
   /** The NetworkFence CR of that name, as the Kubernetes gateway reads it. */
   readonly networkFence: (name: string) => Promise<
     | {
@@ -31,7 +31,8 @@ export interface RbdStatusPorts {
 
 /**
  * One image as capstan sees it now. The holder is the record's (the node whose VolumeAttachment held the
- * volume when a pod was first seen failing to mount it); capstan's verdict is judgeImage's, the very
+ * volume when a pod was first seen failing to mount it), its volume's VolumeAttachments are read now (gone
+ * once fencing let the attach/detach controller remove them); capstan's verdict is judgeImage's, the very
  * function healing decides with, so what an operator reads is what capstan would do.
  */
 export const rbdStatusView = async (
@@ -45,10 +46,9 @@ export const rbdStatusView = async (
   const via = cluster.freeing?.via ?? 'none';
   const holder = record ? { node: record.holderNode, from: 'record' as const } : null;
   const [attachments, judgement] = await Promise.all([
-    holder ? ports.attachments(holder.node) : [],
+    record ? ports.attachments(record.persistentVolume) : [],
     holder ? ports.judge(holder.node) : undefined,
   ]);
-  const ofVolume = attachments.filter((a) => a.persistentVolume === record?.persistentVolume);
 
   let ceph: RbdStatusView['ceph'] = null;
   if (via === 'ceph') {
@@ -83,7 +83,7 @@ export const rbdStatusView = async (
     via,
     record: record ?? null,
     holder,
-    attachments: ofVolume,
+    attachments,
     ceph,
     networkFence,
     verdict: judgement?.verdict ?? null,

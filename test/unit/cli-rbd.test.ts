@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CephGateway, ImageStatus } from '../../lib/ceph/ports.ts';
-import { freeingOf } from '../../lib/cli/commands/clusters.ts';
-import { checkCephCredentialsFile, freeingFromFlags } from '../../lib/cli/freeing-flags.ts';
+import { freeingFromFlags } from '../../lib/cli/freeing-flags.ts';
 import { parseImageArgument } from '../../lib/cli/image-argument.ts';
 import { type RbdStatusPorts, rbdStatusView } from '../../lib/cli/rbd-status.ts';
+import { freeingOf } from '../../lib/cli/render/freeing.ts';
 import { renderHeal } from '../../lib/cli/render/heals.ts';
 import { renderImageHeal, renderImageHeals } from '../../lib/cli/render/image-heals.ts';
 import { renderRbdStatus } from '../../lib/cli/render/rbd-status.ts';
@@ -14,23 +12,6 @@ import type { VolumeAttachmentView } from '../../lib/kube/workloads.ts';
 import { DEFAULT_BLOCKLIST_EXPIRE_SECONDS } from '../../lib/store/freeing.ts';
 import type { NodeHeal } from '../../lib/store/heals.ts';
 import type { ImageHeal } from '../../lib/store/image-heals.ts';
-
-const dir = mkdtempSync(join(tmpdir(), 'capstan-cli-rbd-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const file = (name: string, content: string) => {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  return path;
-};
-
-const SECRET_KEY = 'AQBsecretsecretsecretsecret==';
-const credentials = {
-  restfulUser: 'capstan',
-  restfulKey: SECRET_KEY,
-  monHost: '10.0.0.1:6789',
-  clientName: 'client.capstan',
-  clientKey: SECRET_KEY,
-};
 
 describe('clusters add: how the cluster frees RBD images, from the flags', () => {
   it('none of the flags: no freeing', () => expect(freeingFromFlags({})).toEqual({ issues: [] }));
@@ -111,34 +92,6 @@ describe('clusters add: how the cluster frees RBD images, from the flags', () =>
     const { freeing, issues } = freeingFromFlags(flags);
     expect(freeing).toBeUndefined();
     expect(issues.join('\n')).toContain(message);
-  });
-});
-
-describe('checkCephCredentialsFile: checked when the cluster is added, the keys never shown', () => {
-  it('a complete document passes', () =>
-    expect(checkCephCredentialsFile(file('ok.json', JSON.stringify(credentials)))).toEqual([]));
-
-  it('names a file that is not there', () =>
-    expect(checkCephCredentialsFile(join(dir, 'missing.json'))).toEqual([
-      `--ceph-credentials ${join(dir, 'missing.json')} cannot be read (ENOENT)`,
-    ]));
-
-  it('a file that is not JSON: said without quoting it', () => {
-    const [issue] = checkCephCredentialsFile(file('text.json', `restfulKey=${SECRET_KEY}`));
-    expect(issue).toContain('is not JSON');
-    expect(issue).not.toContain(SECRET_KEY);
-  });
-
-  it('names each missing, bad or unknown field, never a value', () => {
-    const { restfulUser: _, ...missing } = credentials;
-    const issues = checkCephCredentialsFile(
-      file('bad.json', JSON.stringify({ ...missing, clientName: SECRET_KEY, extra: SECRET_KEY })),
-    );
-    expect(issues).toHaveLength(3);
-    expect(issues.join('\n')).toMatch(/restfulUser:/);
-    expect(issues.join('\n')).toMatch(/clientName: must be a cephx client name/);
-    expect(issues.join('\n')).toMatch(/unknown field\(s\) extra/);
-    expect(issues.join('\n')).not.toContain(SECRET_KEY);
   });
 });
 
@@ -272,7 +225,7 @@ describe('rbd status: the view and its text', () => {
     deleting: false,
   });
   const ports = (over: Partial<RbdStatusPorts> = {}): RbdStatusPorts => ({
-    attachments: async () => [attachment('pv-vol-1'), attachment('pv-other')],
+    attachments: async (pv) => [attachment(pv)],
     networkFence: async () => undefined,
     ceph: async () => cephGateway(held),
     judge: async () => ({
