@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { CephCredentialsSchema } from '../ceph/access.ts';
 import { DEFAULT_BLOCKLIST_EXPIRE_SECONDS, type Freeing } from '../store/freeing.ts';
 import { clusterSecretPrefix } from '../topology.ts';
 
@@ -34,7 +32,7 @@ const restfulUrl = (raw: string): string | undefined => {
 /**
  * The cluster's `freeing` from the flags, or what is wrong with them (usage errors: the command refuses
  * them all at once). None of the flags: undefined, the cluster frees no image. A credentials file is only
- * named here; {@link checkCephCredentialsFile} reads it.
+ * named here: the command reads it.
  */
 export const freeingFromFlags = (f: FreeingFlags): { freeing?: Freeing; issues: string[] } => {
   const ceph = [f.cephRestful, f.cephCredentials, f.cephSecret, f.blocklistExpire].some((v) => v !== undefined);
@@ -121,34 +119,4 @@ const fenceFreeing = (f: FreeingFlags): { freeing?: Freeing; issues: string[] } 
       },
     },
   };
-};
-
-/**
- * What is wrong with a Ceph credentials file, checked when the cluster is registered rather than when a
- * node is lost. The messages name fields, never values: the file holds keys. (JSON.parse's own message
- * may quote the content, so it is not passed on.)
- */
-export const checkCephCredentialsFile = (path: string): string[] => {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return [`--ceph-credentials ${path} cannot be read${code ? ` (${code})` : ''}`];
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch {
-    return [
-      `--ceph-credentials ${path} is not JSON: it must be one object of restfulUser, restfulKey, monHost, clientName, clientKey (and restfulCaCert)`,
-    ];
-  }
-  const parsed = CephCredentialsSchema.safeParse(document);
-  if (parsed.success) return [];
-  return parsed.error.issues.map((i) => {
-    const field = i.path.length ? i.path.join('.') : undefined;
-    const message = i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message;
-    return `--ceph-credentials ${path}: ${field ? `${field}: ` : ''}${message}`;
-  });
 };

@@ -7,6 +7,7 @@ const commands = {
   apps: () => import('./commands/apps.ts'),
   env: () => import('./commands/env.ts'),
   promote: () => import('./commands/promote.ts'),
+  rbd: () => import('./commands/rbd.ts'),
   status: () => import('./commands/status.ts'),
   bench: () => import('./commands/bench.ts'),
   clusters: () => import('./commands/clusters.ts'),
@@ -217,6 +218,23 @@ heal
       'undone) when it returns.',
   )
   .action(async (cluster, node, o) => (await commands.heal()).cancelHealCommand(cluster, node, o, out));
+
+const rbd = program.command('rbd').description('RBD images of Ceph, as capstan sees them');
+rbd
+  .command('status')
+  .description(
+    "one RBD image read live: Ceph's watchers, locks and blocklist (or the holder's NetworkFence), the holder node, capstan's verdict",
+  )
+  .argument('<cluster>', 'cluster name')
+  .argument('<pool/image>', 'the image, as rbd names it')
+  .option('--json', 'machine-readable output')
+  .addHelpText(
+    'after',
+    '\nReads only. The verdict is what healing would decide on this read (CAPSTAN_HEAL_* settings of this shell):\n' +
+      'free (the holder\'s addresses to block) or the code that says why not (README "Reasons"). Ceph is read only\n' +
+      'on a cluster that frees images through it (clusters add --ceph-restful); through csi-addons, the NetworkFence is.',
+  )
+  .action(async (cluster, image, o) => (await commands.rbd()).rbdStatusCommand(cluster, image, o, out));
 
 program
   .command('hooks')

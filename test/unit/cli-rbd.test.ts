@@ -1,32 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { freeingOf } from '../../lib/cli/commands/clusters.ts';
-import { checkCephCredentialsFile, freeingFromFlags } from '../../lib/cli/freeing-flags.ts';
+import { describe, expect, it } from 'vitest';
+import type { CephGateway, ImageStatus } from '../../lib/ceph/ports.ts';
+import { freeingFromFlags } from '../../lib/cli/freeing-flags.ts';
 import { parseImageArgument } from '../../lib/cli/image-argument.ts';
+import { type RbdStatusPorts, rbdStatusView } from '../../lib/cli/rbd-status.ts';
+import { freeingOf } from '../../lib/cli/render/freeing.ts';
 import { renderHeal } from '../../lib/cli/render/heals.ts';
 import { renderImageHeal, renderImageHeals } from '../../lib/cli/render/image-heals.ts';
+import { renderRbdStatus } from '../../lib/cli/render/rbd-status.ts';
+import type { VolumeAttachmentView } from '../../lib/kube/workloads.ts';
 import { DEFAULT_BLOCKLIST_EXPIRE_SECONDS } from '../../lib/store/freeing.ts';
 import type { NodeHeal } from '../../lib/store/heals.ts';
 import type { ImageHeal } from '../../lib/store/image-heals.ts';
-
-const dir = mkdtempSync(join(tmpdir(), 'capstan-cli-rbd-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const file = (name: string, content: string) => {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  return path;
-};
-
-const SECRET_KEY = 'AQBsecretsecretsecretsecret==';
-const credentials = {
-  restfulUser: 'capstan',
-  restfulKey: SECRET_KEY,
-  monHost: '10.0.0.1:6789',
-  clientName: 'client.capstan',
-  clientKey: SECRET_KEY,
-};
 
 describe('clusters add: how the cluster frees RBD images, from the flags', () => {
   it('none of the flags: no freeing', () => expect(freeingFromFlags({})).toEqual({ issues: [] }));
@@ -107,34 +92,6 @@ describe('clusters add: how the cluster frees RBD images, from the flags', () =>
     const { freeing, issues } = freeingFromFlags(flags);
     expect(freeing).toBeUndefined();
     expect(issues.join('\n')).toContain(message);
-  });
-});
-
-describe('checkCephCredentialsFile: checked when the cluster is added, the keys never shown', () => {
-  it('a complete document passes', () =>
-    expect(checkCephCredentialsFile(file('ok.json', JSON.stringify(credentials)))).toEqual([]));
-
-  it('names a file that is not there', () =>
-    expect(checkCephCredentialsFile(join(dir, 'missing.json'))).toEqual([
-      `--ceph-credentials ${join(dir, 'missing.json')} cannot be read (ENOENT)`,
-    ]));
-
-  it('a file that is not JSON: said without quoting it', () => {
-    const [issue] = checkCephCredentialsFile(file('text.json', `restfulKey=${SECRET_KEY}`));
-    expect(issue).toContain('is not JSON');
-    expect(issue).not.toContain(SECRET_KEY);
-  });
-
-  it('names each missing, bad or unknown field, never a value', () => {
-    const { restfulUser: _, ...missing } = credentials;
-    const issues = checkCephCredentialsFile(
-      file('bad.json', JSON.stringify({ ...missing, clientName: SECRET_KEY, extra: SECRET_KEY })),
-    );
-    expect(issues).toHaveLength(3);
-    expect(issues.join('\n')).toMatch(/restfulUser:/);
-    expect(issues.join('\n')).toMatch(/clientName: must be a cephx client name/);
-    expect(issues.join('\n')).toMatch(/unknown field\(s\) extra/);
-    expect(issues.join('\n')).not.toContain(SECRET_KEY);
   });
 });
 
@@ -243,4 +200,117 @@ describe("renderHeal: the node's blocked addresses", () => {
     ));
   it('nothing about it when nothing was blocked', () =>
     expect(renderHeal({ ...heal, blocked: undefined })).not.toContain('blocked'));
+});
+
+describe('rbd status: the view and its text', () => {
+  const cephGateway = (status: ImageStatus | undefined): CephGateway => ({
+    cluster: 'east',
+    imageStatus: async () => status,
+    removeLock: async () => 'unchanged',
+    blocklist: async () => [{ entity: '10.0.0.5:0/0', until: '2026-12-31T00:00:00.000000+0000' }],
+    blocklistAdd: async () => 'unchanged',
+    blocklistRemove: async () => 'unchanged',
+    daemonAddresses: async () => [],
+  });
+  const held: ImageStatus = {
+    watchers: [{ address: '10.0.0.5:0/2950601841', client: 'client.4308', cookie: '18446462598732840961' }],
+    locks: [{ id: 'auto 18446462598732840961', locker: 'client.4308', address: '10.0.0.5:0/2950601841' }],
+  };
+  const attachment = (pv: string): VolumeAttachmentView => ({
+    name: `csi-${pv}`,
+    attacher: 'rbd.csi.ceph.com',
+    node: 'n1',
+    persistentVolume: pv,
+    attached: true,
+    deleting: false,
+  });
+  const ports = (over: Partial<RbdStatusPorts> = {}): RbdStatusPorts => ({
+    attachments: async (pv) => [attachment(pv)],
+    networkFence: async () => undefined,
+    ceph: async () => cephGateway(held),
+    judge: async () => ({
+      verdict: { free: false, code: 'not-fenced', reason: 'capstan has not fenced n1 yet' },
+      evidence: { holder: 'n1' },
+      ceph: cephGateway(held),
+      status: held,
+    }),
+    ...over,
+  });
+  const viaCeph = {
+    name: 'east',
+    freeing: {
+      via: 'ceph',
+      ceph: { restfulUrl: 'https://mgr:8003', credentials: { kind: 'file', path: '/c.json' } },
+      blocklistExpireSeconds: 60,
+    },
+  } as const;
+  const key = { pool: 'rbd', image: 'vol-1' };
+
+  it('through Ceph: watchers, locks, blocklist, the holder from the record, its attachment, the verdict', async () => {
+    const view = await rbdStatusView(ports(), viaCeph, key, image('vol-1'), 'ceph https://mgr:8003');
+    expect(view).toMatchObject({
+      via: 'ceph',
+      holder: { node: 'n1', from: 'record' },
+      attachments: [{ name: 'csi-pv-vol-1' }],
+      ceph: { image: held, blocklist: [{ entity: '10.0.0.5:0/0' }] },
+      networkFence: null,
+      verdict: { free: false, code: 'not-fenced' },
+    });
+    const text = renderRbdStatus(view);
+    expect(text).toContain('image rbd/vol-1 of cluster east; frees images: ceph https://mgr:8003');
+    expect(text).toContain('holder: node n1 (from the record)');
+    expect(text).toMatch(/watchers:\nADDRESS\s+CLIENT\s+COOKIE\n10\.0\.0\.5:0\/2950601841\s+client\.4308/);
+    expect(text).toMatch(/locks:\nID\s+LOCKER\s+ADDRESS\nauto 18446462598732840961\s+client\.4308/);
+    expect(text).toMatch(/blocklist:\nENTITY\s+UNTIL\n10\.0\.0\.5:0\/0/);
+    expect(text).toContain('verdict: not-fenced: capstan has not fenced n1 yet');
+  });
+
+  it('through Ceph with no record: Ceph read all the same, no holder, no verdict', async () => {
+    const view = await rbdStatusView(
+      ports({ ceph: async () => cephGateway(undefined) }),
+      viaCeph,
+      key,
+      undefined,
+      'ceph x',
+    );
+    expect(view).toMatchObject({ holder: null, verdict: null, ceph: { image: null }, attachments: [] });
+    const text = renderRbdStatus(view);
+    expect(text).toContain("capstan's record: none");
+    expect(text).toContain('ceph: no image rbd/vol-1');
+    expect(text).toContain('verdict: none (no holder node known');
+  });
+
+  it("through csi-addons: the holder's NetworkFence instead of Ceph", async () => {
+    const view = await rbdStatusView(
+      ports({
+        networkFence: async (name) =>
+          name === 'capstan-n1'
+            ? { spec: { fenceState: 'Fenced', cidrs: ['10.0.0.5/32'] }, status: { result: 'Succeeded' } }
+            : undefined,
+        ceph: () => Promise.reject(new Error('Ceph must not be read')),
+      }),
+      { name: 'east', freeing: { via: 'network-fence', networkFence: { networkFenceClassName: 'fence' } } },
+      key,
+      image('vol-1'),
+      'network-fence fence',
+    );
+    expect(view).toMatchObject({ ceph: null, networkFence: { name: 'capstan-n1', found: true, result: 'Succeeded' } });
+    const text = renderRbdStatus(view);
+    expect(text).toContain('ceph: not read (this cluster frees images through csi-addons)');
+    expect(text).toContain('network fence capstan-n1: Fenced 10.0.0.5/32; result: Succeeded');
+  });
+
+  it('a cluster that frees no image: the Kubernetes side only, said so', async () => {
+    const view = await rbdStatusView(
+      ports({ ceph: () => Promise.reject(new Error('Ceph must not be read')) }),
+      { name: 'east' },
+      key,
+      image('vol-1'),
+      '-',
+    );
+    expect(view).toMatchObject({ via: 'none', ceph: null, networkFence: null });
+    const text = renderRbdStatus(view);
+    expect(text).toContain('ceph: not read (this cluster frees no RBD image');
+    expect(text).toContain('(this cluster frees no image: nothing would be done)');
+  });
 });

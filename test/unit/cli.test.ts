@@ -59,6 +59,7 @@ describe('capstan CLI', () => {
     'heal show',
     'heal approve',
     'heal cancel',
+    'rbd status',
   ])('%s --help', async (command) => {
     const { code, stdout } = await capstan(...command.split(' '), '--help');
     expect(code).toBe(0);
@@ -297,14 +298,19 @@ describe('capstan CLI', () => {
       path,
     );
     expect(code).toBe(2);
-    expect(stderr).toContain(`--ceph-credentials ${path}: clientName:`);
+    expect(stderr).toContain(
+      `--ceph-credentials: cluster east: Ceph credentials: file ${path} does not hold Ceph credentials (clientName:`,
+    );
     expect(stderr).not.toContain(key);
   });
 
   it.each([
     [['heal', 'show', 'east', 'rbd/'], 'image "rbd/" must be <pool>/<image>'],
+    [['rbd', 'status', 'east', 'vol-1'], 'image "vol-1" must be <pool>/<image>'],
+    [['rbd', 'status', 'East', 'rbd/vol-1'], 'cluster "East" must be a DNS-1123 label'],
+    [['rbd', 'status', 'east'], "missing required argument 'pool/image'"],
     [['heal', 'show', 'East', 'rbd/vol'], 'cluster "East" must be a DNS-1123 label'],
-  ])('heal show refuses a bad image with exit 2: %j', async (args, message) => {
+  ])('heal show and rbd status refuse a bad image with exit 2: %j', async (args, message) => {
     const { code, stderr } = await capstan(...args);
     expect(code).toBe(2);
     expect(stderr).toContain(message);

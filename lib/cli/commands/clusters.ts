@@ -1,5 +1,6 @@
 import { NameSchema } from '../../../events/envelope.ts';
-import { InvalidInputError } from '../../errors.ts';
+import { loadCephCredentials } from '../../ceph/gateway.ts';
+import { ClusterCredentialsError, InvalidInputError } from '../../errors.ts';
 import { healModeOf } from '../../heal/decisions/mode.ts';
 import { type Cluster, listClusters, putCluster } from '../../store/clusters.ts';
 import { environmentPolicy } from '../../store/environments.ts';
@@ -7,7 +8,8 @@ import type { HealMode } from '../../store/heals.ts';
 import { clusterSecretPrefix } from '../../topology.ts';
 import { openDb } from '../connect.ts';
 import { renderTable, since } from '../format.ts';
-import { checkCephCredentialsFile, type FreeingFlags, freeingFromFlags, isClusterSecret } from '../freeing-flags.ts';
+import { type FreeingFlags, freeingFromFlags, isClusterSecret } from '../freeing-flags.ts';
+import { freeingOf } from '../render/freeing.ts';
 
 /** `capstan clusters list`. */
 export const listClustersCommand = async (o: { json?: boolean }, out: (line: string) => void) => {
@@ -55,16 +57,6 @@ const credentials = (c: Cluster) =>
     ? `kubeconfig ${c.credentials.path} (context ${c.credentials.context})`
     : `secret ${c.credentials.secretId}`;
 
-/** How the cluster frees an RBD image a lost node held; `-`: it does not (lost nodes are fenced, images left). */
-export const freeingOf = (c: Pick<Cluster, 'freeing'>): string => {
-  const f = c.freeing;
-  if (!f) return '-';
-  if (f.via === 'ceph') return `ceph ${f.ceph.restfulUrl}`;
-  return 'networkFenceClassName' in f.networkFence
-    ? `network-fence ${f.networkFence.networkFenceClassName}`
-    : `network-fence driver ${f.networkFence.driver}`;
-};
-
 const health = (c: Cluster) =>
   c.health
     ? `${c.health.status}${c.health.version ? ` ${c.health.version}` : ''} (${since(c.health.checkedAt)})`
@@ -78,6 +70,22 @@ export interface AddClusterOptions extends FreeingFlags {
   readonly secret?: string;
   readonly healMode?: HealMode;
 }
+
+/**
+ * A credentials file is read now, by the adapter's own reader, so a bad one is refused here rather than
+ * found when a node is lost; its messages name fields, never values. (A secret is read by the functions'
+ * role, which this shell may not have.)
+ */
+const checkCephCredentials = async (cluster: string, access: Parameters<typeof loadCephCredentials>[1]) => {
+  try {
+    await loadCephCredentials(cluster, access);
+  } catch (error) {
+    if (error instanceof ClusterCredentialsError) {
+      throw new InvalidInputError('cannot add cluster', [`--ceph-credentials: ${error.message}`]);
+    }
+    throw error;
+  }
+};
 
 /** `capstan clusters add <name>`: registers a reference to credentials, never the credentials. */
 export const addClusterCommand = async (name: string, o: AddClusterOptions, out: (line: string) => void) => {
@@ -96,12 +104,9 @@ export const addClusterCommand = async (name: string, o: AddClusterOptions, out:
     ...freeing.issues,
   ];
   if (issues.length) throw new InvalidInputError('cannot add cluster', issues);
-  // Read now, so a bad file is refused here rather than found when a node is lost.
-  const credentialIssues =
-    freeing.freeing?.via === 'ceph' && freeing.freeing.ceph.credentials.kind === 'file'
-      ? checkCephCredentialsFile(freeing.freeing.ceph.credentials.path)
-      : [];
-  if (credentialIssues.length) throw new InvalidInputError('cannot add cluster', credentialIssues);
+  if (freeing.freeing?.via === 'ceph' && freeing.freeing.ceph.credentials.kind === 'file') {
+    await checkCephCredentials(name, freeing.freeing.ceph);
+  }
   const kubeconfig = o.kubeconfig ?? process.env.KUBECONFIG ?? `${process.env.HOME}/.kube/config`;
   const { db, close } = await openDb();
   try {
