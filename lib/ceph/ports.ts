@@ -39,7 +39,7 @@ export interface CephGateway {
   readonly cluster: string;
   /** Watchers and locks of an image now; undefined when the pool or image does not exist. */
   imageStatus(pool: string, image: string): Promise<ImageStatus | undefined>;
-  /** Breaks one lock (`rbd lock rm`); `unchanged` when it is not there any more. */
+  /** Breaks one lock (`rbd lock rm`) without blocklisting its client (the caller blocked its whole address); `unchanged` when it is gone. */
   removeLock(pool: string, image: string, lock: Pick<RbdLock, 'id' | 'locker'>): Promise<Change>;
   /** Every blocklist entry now. */
   blocklist(): Promise<readonly BlocklistEntry[]>;

@@ -179,8 +179,10 @@ export const rbdCli = (o: RbdCliOptions): RbdCli => {
       const spec = `${name('pool', pool)}/${name('image', image)}`;
       const locks = await locksOf(spec);
       if (!locks?.some((l) => l.id === lock.id && l.locker === lock.locker)) return 'unchanged';
-      // `--` ends the options: a lock id such as `auto 1402...` is an argument, never read as one.
-      const args = ['lock', 'rm', spec, '--', lock.id, lock.locker];
+      // `--` ends the options: a lock id such as `auto 1402...` is an argument, never read as one. Breaking a
+      // lock blocklists its client by default (for an hour, an entry nobody tracks); the caller has blocked
+      // the client's whole address already, and lifts that itself when the node is back.
+      const args = ['--rbd_blocklist_on_break_lock=false', 'lock', 'rm', spec, '--', lock.id, lock.locker];
       const r = await run(args);
       if (r.code === ENOENT) return 'unchanged'; // broken by someone else since the read
       if (r.code !== 0) throw failure(args, r);

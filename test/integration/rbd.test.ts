@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { CoreV1Event } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { progress } from '../../lib/cli/log.ts';
 import { kubernetesHookToken } from '../../lib/ingest/hook-secret.ts';
 import { applyAll } from '../../lib/kube/apply.ts';
@@ -64,7 +64,9 @@ const since = (t: number, what: string) => {
 };
 const bin = join(import.meta.dirname, '../../lib/cli/bin.js');
 
-const ipOf = (node: string) => `127.0.0.${10 + Number(node.split('-').pop())}`;
+/** Each node's InternalIP, as its Node says (kwok's nodes sit on 127.0.0.x): where its fake RBD client binds. */
+const ips = new Map<string, string>();
+const ipOf = (node: string) => ips.get(node) ?? `(no address for ${node})`;
 const node = (i: number) => cluster.nodes[i - 1] ?? '';
 
 /** capstan's Ceph credentials, as an operator writes them: the restful user and key, a cephx client. */
@@ -91,7 +93,11 @@ beforeAll(async () => {
     startCeph({ dir: join(dir, 'ceph'), log: progress('ceph') }),
     startHealCluster('rbdheal', 6),
   ]);
-  for (const n of cluster.nodes) await letControllerAttach(cluster.kube, n);
+  for (const n of cluster.nodes) {
+    await letControllerAttach(cluster.kube, n);
+    const addresses = (await cluster.kube.core.readNode({ name: n })).status?.addresses ?? [];
+    ips.set(n, addresses.find((a) => a.type === 'InternalIP')?.address ?? '');
+  }
   await installNetworkFenceCrd(cluster.kube);
   await cluster.kube.core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
   runtime = await startTestRuntime('rbd', {
@@ -131,6 +137,20 @@ afterAll(async () => {
   await Promise.all([cluster?.stop(), ceph?.stop()]);
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 120_000);
+
+// A failed case shows what capstan recorded: the history of the cluster, oldest first.
+afterEach(async (context) => {
+  if (context.task.result?.state !== 'fail' || !db) return;
+  const entries = (await queryHistory(db, { cluster: cluster.name, limit: 400 })).reverse();
+  console.log(
+    entries
+      .map(
+        (e) =>
+          `${e.recordedAt} ${e.node ?? '-'} ${e.image ?? '-'} ${e.action} ${e.outcome} ${e.code ?? '-'}: ${e.reason ?? ''}`,
+      )
+      .join('\n'),
+  );
+});
 
 /** Ceph's own view: the blocklist (from `osd dump`), and an image's watchers and lockers. */
 const cephSays = async (image: string) => {
