@@ -99,6 +99,11 @@ const fenceFreeing = (f: FreeingFlags): { freeing?: Freeing; issues: string[] } 
     ...(f.networkFenceSecret !== undefined && f.networkFenceDriver === undefined
       ? ['--network-fence-secret goes with --network-fence-driver (a NetworkFenceClass names its own secret)']
       : []),
+    // csi-addons' CRD refuses a driver without a secret ("secret must be present when networkFenceClassName
+    // is not specified"): said here, at registration, rather than at the first lost node.
+    ...(f.networkFenceDriver !== undefined && f.networkFenceSecret === undefined
+      ? ["--network-fence-driver needs --network-fence-secret <namespace>/<name> (the CSI driver's Secret)"]
+      : []),
     ...(f.networkFenceSecret !== undefined &&
     !(secret?.length === 2 && DnsLabel.safeParse(secret[0]).success && DnsName.safeParse(secret[1]).success)
       ? [`--network-fence-secret "${f.networkFenceSecret}" must be <namespace>/<name> of a Kubernetes Secret`]
@@ -115,7 +120,7 @@ const fenceFreeing = (f: FreeingFlags): { freeing?: Freeing; issues: string[] } 
       via: 'network-fence',
       networkFence: {
         driver: f.networkFenceDriver as string,
-        ...(namespace && name ? { secret: { namespace, name } } : {}),
+        secret: { namespace: namespace ?? '', name: name ?? '' },
       },
     },
   };

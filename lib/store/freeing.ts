@@ -14,7 +14,8 @@ export const NetworkFenceSettingsSchema = z.union([
   z.strictObject({ networkFenceClassName: Name }),
   z.strictObject({
     driver: Name,
-    secret: z.strictObject({ name: Name, namespace: Name }).optional(),
+    // Required with a driver, as csi-addons' CRD requires it.
+    secret: z.strictObject({ name: Name, namespace: Name }),
     parameters: z.record(z.string(), z.string()).optional(),
   }),
 ]);

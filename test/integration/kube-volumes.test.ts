@@ -80,7 +80,11 @@ describe('the NetworkFence CRD', () => {
     const otherDriver = { ...fence, spec: { ...fence.spec, driver: 'other.csi.example.com' } };
     await refusedForGood(() => asCapstan.apply([neither]), /one of driver or networkFenceClassName must be present/);
     await refusedForGood(
-      () => asCapstan.apply([networkFence(node, ['127.0.0.200'], 'Fenced', { driver: CEPH_CSI.driver })]),
+      // A driver with no secret, as upstream's rule sees it (capstan's own settings always carry one).
+      () =>
+        asCapstan.apply([
+          { ...fence, spec: { fenceState: 'Fenced', cidrs: ['127.0.0.200/32'], driver: CEPH_CSI.driver } },
+        ]),
       /secret must be present when networkFenceClassName is not specified/,
     );
     await refusedForGood(() => asCapstan.apply([halfway]), /Unsupported value: "Halfway"/);

@@ -56,10 +56,10 @@ describe('clusters add: how the cluster frees RBD images, from the flags', () =>
       via: 'network-fence',
       networkFence: { driver: 'rook-ceph.rbd.csi.ceph.com', secret: { namespace: 'rook-ceph', name: 'csi-rbd' } },
     });
-    expect(freeingFromFlags({ networkFenceDriver: 'rbd.csi.ceph.com' }).freeing).toEqual({
-      via: 'network-fence',
-      networkFence: { driver: 'rbd.csi.ceph.com' },
-    });
+    // csi-addons' CRD refuses a driver without its Secret: so does registration.
+    expect(freeingFromFlags({ networkFenceDriver: 'rbd.csi.ceph.com' }).issues.join('\n')).toContain(
+      '--network-fence-driver needs --network-fence-secret',
+    );
   });
 
   it.each<[string, Parameters<typeof freeingFromFlags>[0], string]>([
@@ -110,7 +110,12 @@ describe('how a cluster frees images, in `clusters list`', () => {
     ],
     [{ freeing: { via: 'network-fence', networkFence: { networkFenceClassName: 'fence' } } }, 'network-fence fence'],
     [
-      { freeing: { via: 'network-fence', networkFence: { driver: 'rbd.csi.ceph.com' } } },
+      {
+        freeing: {
+          via: 'network-fence',
+          networkFence: { driver: 'rbd.csi.ceph.com', secret: { namespace: 'ceph-csi', name: 'csi-rbd' } },
+        },
+      },
       'network-fence driver rbd.csi.ceph.com',
     ],
   ])('%j: %s', (cluster, text) => expect(freeingOf(cluster)).toBe(text));

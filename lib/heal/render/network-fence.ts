@@ -16,7 +16,8 @@ export type NetworkFenceSettings =
   | { readonly networkFenceClassName: string }
   | {
       readonly driver: string;
-      readonly secret?: { readonly name: string; readonly namespace: string };
+      /** csi-addons' CRD requires it whenever no NetworkFenceClass is named. */
+      readonly secret: { readonly name: string; readonly namespace: string };
       readonly parameters?: Readonly<Record<string, string>>;
     };
 
@@ -49,7 +50,7 @@ export const networkFence = (
       ? { networkFenceClassName: settings.networkFenceClassName }
       : {
           driver: settings.driver,
-          ...(settings.secret ? { secret: settings.secret } : {}),
+          secret: settings.secret,
           ...(settings.parameters ? { parameters: settings.parameters } : {}),
         }),
   },
