@@ -77,15 +77,13 @@ describe('the NetworkFence CRD', () => {
     const fence = networkFence(node, ['127.0.0.200'], 'Fenced', CEPH_CSI);
     const neither = { ...fence, spec: { fenceState: 'Fenced', cidrs: ['127.0.0.200/32'] } };
     const noSecret = { ...fence, spec: { fenceState: 'Fenced', cidrs: ['127.0.0.200/32'], driver: CEPH_CSI.driver } };
+    const noSecret = { ...fence, spec: { fenceState: 'Fenced', cidrs: ['127.0.0.200/32'], driver: CEPH_CSI.driver } };
     const halfway = { ...fence, spec: { ...fence.spec, fenceState: 'Halfway' } };
     const otherDriver = { ...fence, spec: { ...fence.spec, driver: 'other.csi.example.com' } };
     await refusedForGood(() => asCapstan.apply([neither]), /one of driver or networkFenceClassName must be present/);
     await refusedForGood(
       // A driver with no secret, as upstream's rule sees it (capstan's own settings always carry one).
-      () =>
-        asCapstan.apply([
-          { ...fence, spec: { fenceState: 'Fenced', cidrs: ['127.0.0.200/32'], driver: CEPH_CSI.driver } },
-        ]),
+      () => asCapstan.apply([noSecret]),
       /secret must be present when networkFenceClassName is not specified/,
     );
     await refusedForGood(() => asCapstan.apply([halfway]), /Unsupported value: "Halfway"/);
