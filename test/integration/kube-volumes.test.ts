@@ -77,7 +77,6 @@ describe('the NetworkFence CRD', () => {
     const fence = networkFence(node, ['127.0.0.200'], 'Fenced', CEPH_CSI);
     const neither = { ...fence, spec: { fenceState: 'Fenced', cidrs: ['127.0.0.200/32'] } };
     const noSecret = { ...fence, spec: { fenceState: 'Fenced', cidrs: ['127.0.0.200/32'], driver: CEPH_CSI.driver } };
-    const noSecret = { ...fence, spec: { fenceState: 'Fenced', cidrs: ['127.0.0.200/32'], driver: CEPH_CSI.driver } };
     const halfway = { ...fence, spec: { ...fence.spec, fenceState: 'Halfway' } };
     const otherDriver = { ...fence, spec: { ...fence.spec, driver: 'other.csi.example.com' } };
     await refusedForGood(() => asCapstan.apply([neither]), /one of driver or networkFenceClassName must be present/);
