@@ -26,9 +26,18 @@ export const CephCredentialsSchema = z.strictObject({
 });
 export type CephCredentials = z.infer<typeof CephCredentialsSchema>;
 
+/** The restful module serves only https (and lib/ceph/restful.ts asks with node:https, which refuses http). */
+export const isHttps = (raw: string): boolean => {
+  try {
+    return new URL(raw).protocol === 'https:';
+  } catch {
+    return false;
+  }
+};
+
 export const CephAccessSchema = z.object({
   /** The restful module's base URL, e.g. https://ceph-mgr.example:8003 (no trailing slash). */
-  restfulUrl: z.url(),
+  restfulUrl: z.url().refine(isHttps, 'must be an https URL: the restful module serves only https'),
   credentials: CephCredentialsRefSchema,
 });
 export type CephAccess = z.infer<typeof CephAccessSchema>;

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -27,11 +27,16 @@ import type { ImageStatus, RbdLock } from './ports.ts';
  * ceph.conf and keyring written for the one call into a private temp folder (0700, files 0600) and removed
  * after it, and timeouts on every step: without `client_mount_timeout` the CLI waits minutes for mons that
  * are gone (300 s by default).
+ * Within the heal function's 30 s (lib/topology.ts): each step 5 s by default, and the process killed at
+ * 2×timeout+3 s, never later than 15 s. The function host ends a worker that overruns (worker.terminate())
+ * without running its `finally` or killing its children, so: rbd runs under coreutils `timeout`, which
+ * kills it at its deadline whoever is still waiting; a process that exits takes its live rbd calls with it;
+ * and the first call in a process removes the temp folders of calls that never cleaned up (stale ones only).
  */
 export interface RbdCliOptions {
   readonly cluster: string;
   readonly credentials: Pick<CephCredentials, 'monHost' | 'clientName' | 'clientKey'>;
-  /** For connecting and for each mon or OSD operation; default 10 s (the process is killed a bit later). */
+  /** For connecting and for each mon or OSD operation; default 5 s (the process is killed at 2×+3 s, ≤ 15 s). */
   readonly timeoutSeconds?: number;
   /** The `rbd` binary; default `rbd` on PATH. */
   readonly rbdPath?: string;
@@ -67,6 +72,51 @@ const ACCESS_ERRNO = new Set([1, 13]); // EPERM, EACCES: cephx refused us
 const oneLine = /^[^\r\n\0]+$/;
 const base64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
+export const DEFAULT_TIMEOUT_SECONDS = 5;
+export const MAX_KILL_SECONDS = 15;
+/** When the rbd process is killed, for a step timeout; never past MAX_KILL_SECONDS. */
+export const killAfterSeconds = (timeoutSeconds: number): number => Math.min(timeoutSeconds * 2 + 3, MAX_KILL_SECONDS);
+
+const TEMP_PREFIX = 'capstan-rbd-';
+/** Far longer than any call lives (MAX_KILL_SECONDS): a folder this old belongs to a call that was cut off. */
+export const STALE_TEMP_MS = 5 * 60_000;
+
+/** Removes `capstan-rbd-*` folders under `dir` older than STALE_TEMP_MS; what it cannot remove it leaves. */
+export const removeStaleTempFolders = async (dir: string, now = Date.now()): Promise<string[]> => {
+  const removed: string[] = [];
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isDirectory() || now - info.mtimeMs < STALE_TEMP_MS) continue;
+    await rm(path, { recursive: true, force: true })
+      .then(() => removed.push(path))
+      .catch(() => undefined);
+  }
+  return removed;
+};
+
+let staleSwept: Promise<unknown> | undefined;
+
+// rbd calls still running in this process: ended with it (SIGTERM to `timeout`, which passes it on to rbd).
+const live = new Set<ChildProcess>();
+let exitHooked = false;
+const endWithProcess = (child: ChildProcess) => {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', () => {
+      for (const c of live) c.kill('SIGTERM');
+    });
+  }
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+};
+
+// coreutils timeout -s KILL kills its whole process group at the deadline, itself too (so a SIGKILL, or
+// 124/137 as an exit code); 126/127 when the command cannot be run or is not there.
+const KILLED_EXIT = new Set([124, 137]);
+const NOT_RUNNABLE_EXIT = new Set([126, 127]);
+
 interface RunResult {
   readonly code: number;
   readonly stdout: string;
@@ -74,7 +124,8 @@ interface RunResult {
 }
 
 export const rbdCli = (o: RbdCliOptions): RbdCli => {
-  const timeout = o.timeoutSeconds ?? 10;
+  const timeout = o.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  const killAt = killAfterSeconds(timeout);
   const rbd = o.rbdPath ?? 'rbd';
   const { monHost, clientName, clientKey } = o.credentials;
   const name = (what: string, value: string) => {
@@ -86,7 +137,9 @@ export const rbdCli = (o: RbdCliOptions): RbdCli => {
   const run = async (args: readonly string[]): Promise<RunResult> => {
     if (!oneLine.test(monHost)) throw new ClusterCredentialsError(o.cluster, 'Ceph monHost is not one line');
     if (!base64.test(clientKey)) throw new ClusterCredentialsError(o.cluster, 'Ceph clientKey is not a cephx key');
-    const dir = await mkdtemp(join(tmpdir(), 'capstan-rbd-'));
+    staleSwept ??= removeStaleTempFolders(tmpdir());
+    await staleSwept;
+    const dir = await mkdtemp(join(tmpdir(), TEMP_PREFIX));
     try {
       const conf = join(dir, 'ceph.conf');
       const keyring = join(dir, 'keyring');
@@ -107,25 +160,33 @@ export const rbdCli = (o: RbdCliOptions): RbdCli => {
         ].join('\n'),
         { mode: 0o600 },
       );
+      const killed = () =>
+        new ClusterUnavailableError(o.cluster, `rbd ${args[0]} did not finish within ${killAt} s (killed)`);
       return await new Promise((resolve, reject) => {
-        execFile(
-          rbd,
-          ['--conf', conf, '--name', clientName, ...args],
-          { timeout: (timeout * 3 + 5) * 1000, killSignal: 'SIGKILL', maxBuffer: 8 * 1024 * 1024 },
+        const child = execFile(
+          'timeout',
+          ['-s', 'KILL', String(killAt), rbd, '--conf', conf, '--name', clientName, ...args],
+          // A last resort, should `timeout` itself hang: SIGTERM, which it passes on to rbd.
+          { timeout: (killAt + 2) * 1000, killSignal: 'SIGTERM', maxBuffer: 8 * 1024 * 1024 },
           (error, stdout, stderr) => {
             if (!error) return resolve({ code: 0, stdout, stderr });
-            const e = error as NodeJS.ErrnoException & { code?: string | number; killed?: boolean };
+            const e = error as NodeJS.ErrnoException & { code?: string | number; killed?: boolean; signal?: string };
             if (e.code === 'ENOENT') {
+              return reject(
+                new ClusterRejectedError(o.cluster, 'coreutils `timeout` is not installed (it bounds every rbd call)'),
+              );
+            }
+            if (e.killed || e.signal === 'SIGKILL' || (typeof e.code === 'number' && KILLED_EXIT.has(e.code)))
+              return reject(killed());
+            if (typeof e.code === 'number' && NOT_RUNNABLE_EXIT.has(e.code)) {
               return reject(
                 new ClusterRejectedError(o.cluster, `the rbd CLI (${rbd}) is not installed: install ceph-common`),
               );
             }
-            if (e.killed) {
-              return reject(new ClusterUnavailableError(o.cluster, `rbd ${args[0]} did not finish in time (killed)`));
-            }
             resolve({ code: typeof e.code === 'number' ? e.code : -1, stdout, stderr });
           },
         );
+        endWithProcess(child);
       });
     } finally {
       await rm(dir, { recursive: true, force: true });

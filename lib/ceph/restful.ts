@@ -1,9 +1,11 @@
 import { X509Certificate } from 'node:crypto';
+import type { ClientRequest } from 'node:http';
 import { request } from 'node:https';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import { z } from 'zod';
 import { ClusterCredentialsError, ClusterRejectedError, ClusterUnavailableError, messageOf } from '../errors.ts';
 import type { Change } from '../kube/optimistic.ts';
+import { isHttps } from './access.ts';
+import { daemonAddressesOf } from './daemon-addresses.ts';
 import {
   blocklistAdd as blocklistAddBody,
   blocklistOf,
@@ -22,13 +24,16 @@ import type { BlocklistEntry } from './ports.ts';
 export interface RestfulOptions {
   /** The capstan cluster (every error names it). */
   readonly cluster: string;
-  /** e.g. https://127.0.0.1:8003 (no trailing slash) */
+  /** e.g. https://127.0.0.1:8003 (no trailing slash); https only (the module serves nothing else). */
   readonly url: string;
   readonly user: string;
   readonly key: string;
   /** The module's certificate (PEM) when it is self-signed: trusted for this connection only. */
   readonly caCert?: string;
-  /** Per request, the whole exchange; default 15 s. */
+  /**
+   * Per request, the whole exchange; default and at most 10 s: the heal function has 30 s in all
+   * (lib/topology.ts), and a blocklist change is a read then a write.
+   */
   readonly timeoutMs?: number;
 }
 
@@ -38,8 +43,11 @@ export interface RestfulCeph {
   blocklist(): Promise<readonly BlocklistEntry[]>;
   blocklistAdd(ip: string, expireSeconds: number): Promise<Change>;
   blocklistRemove(ip: string): Promise<Change>;
+  /** As CephGateway.daemonAddresses says (lib/ceph/ports.ts): `ip:port`, `[ip6]:port`. */
   daemonAddresses(): Promise<readonly string[]>;
 }
+
+export const MAX_REQUEST_MS = 10_000;
 
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
@@ -75,29 +83,8 @@ const pinnedIdentity = (pem: string) => {
 /** The entity a whole address is blocklisted under, as `osd dump` lists it. */
 const entityOfIp = (ip: string): string => (ip.includes(':') ? `[${ip}]:0/0` : `${ip}:0/0`);
 
-const AddrVecSchema = z.looseObject({
-  addrvec: z.array(z.looseObject({ addr: z.string() })).default([]),
-});
-const MonDumpSchema = z.looseObject({ mons: z.array(z.looseObject({ public_addrs: AddrVecSchema.optional() })) });
-const OsdAddrsSchema = z.looseObject({
-  osds: z.array(
-    z.looseObject({
-      public_addrs: AddrVecSchema.optional(),
-      cluster_addrs: AddrVecSchema.optional(),
-      heartbeat_back_addrs: AddrVecSchema.optional(),
-      heartbeat_front_addrs: AddrVecSchema.optional(),
-    }),
-  ),
-});
-const MgrDumpSchema = z.looseObject({
-  active_addrs: AddrVecSchema.optional(),
-  standbys: z.array(z.looseObject({ addrs: AddrVecSchema.optional() })).default([]),
-});
-
-const addrsOf = (vec: z.infer<typeof AddrVecSchema> | undefined): string[] => (vec?.addrvec ?? []).map((a) => a.addr);
-
 export const restfulCeph = (o: RestfulOptions): RestfulCeph => {
-  const timeoutMs = o.timeoutMs ?? 15_000;
+  const timeoutMs = Math.min(o.timeoutMs ?? MAX_REQUEST_MS, MAX_REQUEST_MS);
   const tls = o.caCert ? { ca: [o.caCert], checkServerIdentity: pinnedIdentity(o.caCert) } : {};
   const where = `the Ceph manager's restful API at ${o.url}`;
   const unavailable = (why: string, cause?: unknown) =>
@@ -105,13 +92,28 @@ export const restfulCeph = (o: RestfulOptions): RestfulCeph => {
 
   const post = (path: string, body: string): Promise<{ status: number; text: string }> =>
     new Promise((resolve, reject) => {
-      const req = request(`${o.url}${path}`, {
-        method: 'POST',
-        auth: `${o.user}:${o.key}`,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        timeout: timeoutMs,
-        ...tls,
-      });
+      // node:https throws (ERR_INVALID_PROTOCOL, ERR_INVALID_URL, ERR_INVALID_CHAR in the auth header) before
+      // any request: a setting that can never work, so terminal, and in capstan's words.
+      if (!isHttps(o.url)) {
+        return reject(new ClusterRejectedError(o.cluster, `${where}: the restful URL must be https://`));
+      }
+      let req: ClientRequest;
+      try {
+        req = request(`${o.url}${path}`, {
+          method: 'POST',
+          auth: `${o.user}:${o.key}`,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          timeout: timeoutMs,
+          ...tls,
+        });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        return reject(
+          new ClusterRejectedError(o.cluster, `${where} cannot be asked (${code ?? 'error'}: ${messageOf(error)})`, {
+            cause: error,
+          }),
+        );
+      }
       // `timeout` is for an idle socket; this bounds the whole exchange.
       const deadline = setTimeout(() => req.destroy(unavailable(`no answer within ${timeoutMs} ms`)), timeoutMs);
       req.on('timeout', () => req.destroy(unavailable(`no answer within ${timeoutMs} ms`)));
@@ -165,14 +167,6 @@ export const restfulCeph = (o: RestfulOptions): RestfulCeph => {
     return answer.outb;
   };
 
-  const parsed = <T>(schema: z.ZodType<T>, what: string, outb: string): T => {
-    try {
-      return schema.parse(JSON.parse(outb));
-    } catch (error) {
-      throw new ClusterRejectedError(o.cluster, `${what} answered unexpected JSON (${messageOf(error)})`);
-    }
-  };
-
   const blocklist = async (): Promise<readonly BlocklistEntry[]> =>
     Object.entries(blocklistOf(await monCommand(osdDump()))).map(([entity, until]) => ({ entity, until }));
 
@@ -196,14 +190,23 @@ export const restfulCeph = (o: RestfulOptions): RestfulCeph => {
     },
     async daemonAddresses() {
       const json = (prefix: string) => monCommand(JSON.stringify({ prefix, format: 'json' }));
-      const [mon, osd, mgr] = await Promise.all([json('mon dump'), json('osd dump'), json('mgr dump')]);
-      const mons = parsed(MonDumpSchema, 'mon dump', mon).mons.flatMap((m) => addrsOf(m.public_addrs));
-      const osds = parsed(OsdAddrsSchema, 'osd dump', osd).osds.flatMap((d) =>
-        [d.public_addrs, d.cluster_addrs, d.heartbeat_back_addrs, d.heartbeat_front_addrs].flatMap(addrsOf),
+      // `status` carries the service map (RGW, rbd-mirror, iSCSI...): the mgr's own `service dump` is not
+      // reachable, since the restful module sends every command to the mons, under the mgr's entity, which
+      // the usual `mon 'allow profile mgr'` caps let run no mgr command (checked on Pacific: access denied).
+      const [monDump, osdDump, mgrDump, fsDump, status] = await Promise.all(
+        ['mon dump', 'osd dump', 'mgr dump', 'fs dump', 'status'].map(json),
       );
-      const mgrDump = parsed(MgrDumpSchema, 'mgr dump', mgr);
-      const mgrs = [...addrsOf(mgrDump.active_addrs), ...mgrDump.standbys.flatMap((s) => addrsOf(s.addrs))];
-      return [...new Set([...mons, ...mgrs, ...osds])];
+      try {
+        return daemonAddressesOf({
+          monDump: monDump ?? '',
+          osdDump: osdDump ?? '',
+          mgrDump: mgrDump ?? '',
+          fsDump: fsDump ?? '',
+          status: status ?? '',
+        });
+      } catch (error) {
+        throw new ClusterRejectedError(o.cluster, `${where} answered unexpected JSON (${messageOf(error)})`);
+      }
     },
   };
 };

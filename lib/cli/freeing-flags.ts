@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_BLOCKLIST_EXPIRE_SECONDS, type Freeing } from '../store/freeing.ts';
+import { isHttps } from '../ceph/access.ts';
+import { DEFAULT_BLOCKLIST_EXPIRE_SECONDS, type Freeing, MIN_BLOCKLIST_EXPIRE_SECONDS } from '../store/freeing.ts';
 import { clusterSecretPrefix } from '../topology.ts';
 
 /** `clusters add`'s flags that say how the cluster frees an RBD image held by a lost node (issue 11). */
@@ -24,9 +25,10 @@ const DnsName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-
 const DnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
 
 const restfulUrl = (raw: string): string | undefined => {
-  const url = z.url({ protocol: /^https?$/ }).safeParse(raw);
+  // https only: the restful module serves nothing else, and capstan asks it with node:https.
+  const url = z.url({ protocol: /^https$/ }).safeParse(raw);
   // The gateway appends paths to it: one form, without the trailing slash.
-  return url.success ? url.data.replace(/\/+$/, '') : undefined;
+  return url.success && isHttps(url.data) ? url.data.replace(/\/+$/, '') : undefined;
 };
 
 /**
@@ -56,7 +58,12 @@ const cephFreeing = (f: FreeingFlags): { freeing?: Freeing; issues: string[] } =
       ? ["--ceph-restful <url> is required with the Ceph flags: the Ceph manager's restful module"]
       : url
         ? []
-        : [`--ceph-restful "${f.cephRestful}" must be an http(s) URL such as https://ceph-mgr.example:8003`]),
+        : [`--ceph-restful "${f.cephRestful}" must be an https URL such as https://ceph-mgr.example:8003`]),
+    ...(f.blocklistExpire !== undefined && f.blocklistExpire < MIN_BLOCKLIST_EXPIRE_SECONDS
+      ? [
+          `--blocklist-expire ${f.blocklistExpire} is too short: at least ${MIN_BLOCKLIST_EXPIRE_SECONDS} s, since when the entry expires the lost node's clients may write again while it may still be lost (capstan lifts the entry itself when the node is back)`,
+        ]
+      : []),
     ...((f.cephCredentials === undefined) === (f.cephSecret === undefined)
       ? ['give exactly one of --ceph-credentials <path> (a local file) or --ceph-secret <id-or-arn> (Secrets Manager)']
       : []),

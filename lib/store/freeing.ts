@@ -23,13 +23,20 @@ export const NetworkFenceSettingsSchema = z.union([
 /** A blocklist entry outlives a long outage; capstan lifts it itself when the node is back (part 1's recovery). */
 export const DEFAULT_BLOCKLIST_EXPIRE_SECONDS = 30 * 24 * 3600;
 
+/**
+ * The shortest expiry allowed: when the entry expires the lost node's clients may write again, so it must
+ * outlast any outage that capstan has not yet seen the end of (it lifts the entry itself on recovery); an
+ * hour leaves room for a node that is slow to be declared back, minutes would end the fencing silently.
+ */
+export const MIN_BLOCKLIST_EXPIRE_SECONDS = 3600;
+
 export const FreeingSchema = z.discriminatedUnion('via', [
   z.strictObject({
     via: z.literal('ceph'),
     ceph: CephAccessSchema,
     blocklistExpireSeconds: z
       .int()
-      .min(60)
+      .min(MIN_BLOCKLIST_EXPIRE_SECONDS)
       .max(10 * 365 * 24 * 3600)
       .default(DEFAULT_BLOCKLIST_EXPIRE_SECONDS),
   }),

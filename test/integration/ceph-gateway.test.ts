@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CephAccess, CephCredentials } from '../../lib/ceph/access.ts';
 import { connectCeph } from '../../lib/ceph/gateway.ts';
 import type { CephGateway } from '../../lib/ceph/ports.ts';
+import { restfulCeph } from '../../lib/ceph/restful.ts';
 import { ClusterCredentialsError, ClusterUnavailableError, isRetryable } from '../../lib/errors.ts';
 import { type LocalCeph, startCeph } from '../../lib/local/ceph.ts';
 import { bindShim, createImage, type RbdHolder, takeLock } from '../support/rbd-holder.ts';
@@ -154,7 +155,7 @@ describe('the Ceph gateway on a real Ceph', () => {
     expect(await gateway.blocklistRemove('127.0.0.4')).toBe('changed');
   });
 
-  it('lists the addresses of every mon, mgr and OSD', async () => {
+  it('lists the addresses of every mon, mgr and OSD (and of MDSs and service-map daemons: none here)', async () => {
     const addresses = await timed('daemonAddresses', () => gateway.daemonAddresses());
     console.log(`daemon addresses: ${addresses.join(' ')}`);
     const monPort = /127\.0\.0\.1:(\d+)/.exec(credentials.monHost)?.[1];
@@ -162,6 +163,24 @@ describe('the Ceph gateway on a real Ceph', () => {
     // The OSD has public, cluster and two heartbeat addresses; the mgr one: at least 6 in all.
     expect(addresses.length).toBeGreaterThanOrEqual(6);
     for (const address of addresses) expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+
+  it('runs `fs dump` and `status` (its service map) through the restful module, as daemonAddresses reads them', async () => {
+    // The mgr's own `service dump` is refused to the restful module (its commands go to the mons under the
+    // mgr's entity): `status` carries the same service map.
+    const restful = restfulCeph({
+      cluster: 'local-1',
+      url: ceph.restful.url,
+      user: credentials.restfulUser,
+      key: credentials.restfulKey,
+      ...(credentials.restfulCaCert ? { caCert: credentials.restfulCaCert } : {}),
+    });
+    const json = (prefix: string) => restful.monCommand(JSON.stringify({ prefix, format: 'json' }));
+    const fs = JSON.parse(await json('fs dump'));
+    expect(fs).toMatchObject({ standbys: [], filesystems: [] });
+    const status = JSON.parse(await json('status'));
+    expect(status.servicemap).toMatchObject({ services: {} });
+    await expect(json('service dump')).rejects.toThrow(/access denied/);
   });
 
   it('answers undefined for an image or pool that does not exist', async () => {

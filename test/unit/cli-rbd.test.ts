@@ -9,7 +9,7 @@ import { renderHeal } from '../../lib/cli/render/heals.ts';
 import { renderImageHeal, renderImageHeals } from '../../lib/cli/render/image-heals.ts';
 import { renderRbdStatus } from '../../lib/cli/render/rbd-status.ts';
 import type { VolumeAttachmentView } from '../../lib/kube/workloads.ts';
-import { DEFAULT_BLOCKLIST_EXPIRE_SECONDS } from '../../lib/store/freeing.ts';
+import { DEFAULT_BLOCKLIST_EXPIRE_SECONDS, FreeingSchema } from '../../lib/store/freeing.ts';
 import type { NodeHeal } from '../../lib/store/heals.ts';
 import type { ImageHeal } from '../../lib/store/image-heals.ts';
 
@@ -33,14 +33,14 @@ describe('clusters add: how the cluster frees RBD images, from the flags', () =>
   it('Ceph with a secret under capstan/clusters/, by name or ARN, and an expiry', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:capstan/clusters/east-ceph-AbCdEf';
     expect(
-      freeingFromFlags({ cephRestful: 'http://mgr:8003', cephSecret: arn, blocklistExpire: 3600 }).freeing,
+      freeingFromFlags({ cephRestful: 'https://mgr:8003', cephSecret: arn, blocklistExpire: 3600 }).freeing,
     ).toEqual({
       via: 'ceph',
-      ceph: { restfulUrl: 'http://mgr:8003', credentials: { kind: 'secret', secretId: arn } },
+      ceph: { restfulUrl: 'https://mgr:8003', credentials: { kind: 'secret', secretId: arn } },
       blocklistExpireSeconds: 3600,
     });
     expect(
-      freeingFromFlags({ cephRestful: 'http://mgr:8003', cephSecret: 'capstan/clusters/east-ceph' }).issues,
+      freeingFromFlags({ cephRestful: 'https://mgr:8003', cephSecret: 'capstan/clusters/east-ceph' }).issues,
     ).toEqual([]);
   });
 
@@ -66,8 +66,15 @@ describe('clusters add: how the cluster frees RBD images, from the flags', () =>
     ['both ways', { cephRestful: 'https://m', networkFenceClass: 'c' }, 'not both'],
     ['Ceph without a URL', { cephCredentials: 'c.json' }, '--ceph-restful <url> is required'],
     ['an expiry alone', { blocklistExpire: 600 }, '--ceph-restful <url> is required'],
-    ['a URL that is not one', { cephRestful: 'mgr:8003', cephCredentials: 'c.json' }, 'must be an http(s) URL'],
-    ['a URL of another scheme', { cephRestful: 'ftp://mgr', cephCredentials: 'c.json' }, 'must be an http(s) URL'],
+    ['a URL that is not one', { cephRestful: 'mgr:8003', cephCredentials: 'c.json' }, 'must be an https URL'],
+    ['a URL of another scheme', { cephRestful: 'ftp://mgr', cephCredentials: 'c.json' }, 'must be an https URL'],
+    // node:https cannot ask an http URL, and the restful module serves only https.
+    ['an http URL', { cephRestful: 'http://mgr:8003', cephCredentials: 'c.json' }, 'must be an https URL'],
+    [
+      'an expiry under an hour',
+      { cephRestful: 'https://m', cephCredentials: 'c.json', blocklistExpire: 3599 },
+      "--blocklist-expire 3599 is too short: at least 3600 s, since when the entry expires the lost node's clients may write again",
+    ],
     ['no credentials', { cephRestful: 'https://m' }, 'give exactly one of --ceph-credentials'],
     [
       'two credentials',
@@ -103,7 +110,7 @@ describe('how a cluster frees images, in `clusters list`', () => {
         freeing: {
           via: 'ceph',
           ceph: { restfulUrl: 'https://mgr:8003', credentials: { kind: 'file', path: '/c.json' } },
-          blocklistExpireSeconds: 60,
+          blocklistExpireSeconds: 3600,
         },
       },
       'ceph https://mgr:8003',
@@ -246,7 +253,7 @@ describe('rbd status: the view and its text', () => {
     freeing: {
       via: 'ceph',
       ceph: { restfulUrl: 'https://mgr:8003', credentials: { kind: 'file', path: '/c.json' } },
-      blocklistExpireSeconds: 60,
+      blocklistExpireSeconds: 3600,
     },
   } as const;
   const key = { pool: 'rbd', image: 'vol-1' };
@@ -317,5 +324,26 @@ describe('rbd status: the view and its text', () => {
     const text = renderRbdStatus(view);
     expect(text).toContain('ceph: not read (this cluster frees no RBD image');
     expect(text).toContain('(this cluster frees no image: nothing would be done)');
+  });
+});
+
+describe("a cluster's freeing as stored", () => {
+  const ceph = (restfulUrl: string, blocklistExpireSeconds: number) => ({
+    via: 'ceph',
+    ceph: { restfulUrl, credentials: { kind: 'file', path: '/c.json' } },
+    blocklistExpireSeconds,
+  });
+
+  it('takes an https URL and an expiry of an hour or more', () => {
+    expect(FreeingSchema.safeParse(ceph('https://mgr:8003', 3600)).success).toBe(true);
+  });
+
+  it.each([
+    ['an http URL', ceph('http://mgr:8003', 3600), 'must be an https URL'],
+    ['an expiry under an hour', ceph('https://mgr:8003', 600), 'Too small'],
+  ])('refuses %s', (_, value, message) => {
+    const parsed = FreeingSchema.safeParse(value);
+    expect(parsed.success).toBe(false);
+    expect(JSON.stringify(parsed.error?.issues)).toContain(message);
   });
 });

@@ -265,6 +265,11 @@ describe('capstan CLI', () => {
       '--ceph-secret must be named capstan/clusters/',
     ],
     [['--ceph-restful', 'https://mgr:8003', '--blocklist-expire', '59'], 'a whole number from 60 to 315360000'],
+    [
+      ['--ceph-restful', 'https://mgr:8003', '--ceph-credentials', 'c.json', '--blocklist-expire', '600'],
+      '--blocklist-expire 600 is too short: at least 3600 s',
+    ],
+    [['--ceph-restful', 'http://mgr:8003', '--ceph-credentials', 'c.json'], 'must be an https URL'],
     [['--network-fence-driver', 'rbd.csi.ceph.com', '--network-fence-secret', 'csi-rbd'], '<namespace>/<name>'],
   ])('clusters add refuses bad freeing flags with exit 2 before touching the table: %j', async (flags, message) => {
     const { code, stderr } = await capstan(
