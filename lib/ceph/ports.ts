@@ -47,7 +47,11 @@ export interface CephGateway {
   blocklistAdd(ip: string, expireSeconds: number): Promise<Change>;
   /** Lifts that entry; `unchanged` when it is not there. */
   blocklistRemove(ip: string): Promise<Change>;
-  /** Every address a Ceph daemon (mon, mgr, OSD) uses: none of them is ever blocked. */
+  /**
+   * Every address a Ceph daemon uses (mon, mgr, OSD, MDS, and service-map daemons such as RGW and
+   * rbd-mirror): none of them is ever blocked. One form, `ip:port` or `[ip6]:port` (no `v1:`/`v2:`, no
+   * nonce; port 0 for a daemon that is only a RADOS client): compare by IP (rbd-free.ts ipOf).
+   */
   daemonAddresses(): Promise<readonly string[]>;
 }
 

@@ -190,18 +190,18 @@ export const restfulCeph = (o: RestfulOptions): RestfulCeph => {
     },
     async daemonAddresses() {
       const json = (prefix: string) => monCommand(JSON.stringify({ prefix, format: 'json' }));
-      // `status` carries the service map (RGW, rbd-mirror, iSCSI...): the mgr's own `service dump` is not
-      // reachable, since the restful module sends every command to the mons, under the mgr's entity, which
-      // the usual `mon 'allow profile mgr'` caps let run no mgr command (checked on Pacific: access denied).
-      const [monDump, osdDump, mgrDump, fsDump, status] = await Promise.all(
+      // `status` carries the service map (RGW, rbd-mirror, iSCSI...). The mgr's own `service dump` is
+      // refused to the restful module, which sends every command to the mons (on Pacific, with the usual
+      // `mon 'allow profile mgr'` caps of the mgr: "access denied"; test/integration/ceph-gateway.test.ts).
+      const [mons, osds, mgrs, fs, status] = await Promise.all(
         ['mon dump', 'osd dump', 'mgr dump', 'fs dump', 'status'].map(json),
       );
       try {
         return daemonAddressesOf({
-          monDump: monDump ?? '',
-          osdDump: osdDump ?? '',
-          mgrDump: mgrDump ?? '',
-          fsDump: fsDump ?? '',
+          monDump: mons ?? '',
+          osdDump: osds ?? '',
+          mgrDump: mgrs ?? '',
+          fsDump: fs ?? '',
           status: status ?? '',
         });
       } catch (error) {
