@@ -53,7 +53,7 @@ export const REASONS = {
   'not-fenced': 'the node holding the image is not fenced by capstan (cordoned, out-of-service) yet',
   'same-node': 'the pod that cannot mount the image runs on the node that holds it',
   'no-address': 'the node holding the image has no InternalIP or ExternalIP to block',
-  'address-of-ready-node': "the lost node's address is also a Ready node's: blocking it would cut off a live node",
+  'address-of-other-node': "the lost node's address is also another node's: blocking it could cut off a live one",
   'address-of-ceph': "the lost node's address is a Ceph daemon's: blocking it would cut off the cluster",
   'address-of-capstan': "the lost node's address is capstan's own",
   'watcher-elsewhere':

@@ -104,7 +104,7 @@ clusters
   .addOption(
     new Option('--blocklist-expire <seconds>', "with --ceph-restful: how long a lost node's blocklist entry lasts")
       .default(undefined, '30 days')
-      .argParser(wholeNumber(60, 10 * 365 * 24 * 3600)),
+      .argParser(wholeNumber(1, 10 * 365 * 24 * 3600)),
   )
   .option('--network-fence-class <name>', 'free RBD images through csi-addons: the NetworkFenceClass to use')
   .option('--network-fence-driver <driver>', 'or the CSI driver a NetworkFence names, e.g. rbd.csi.ceph.com')

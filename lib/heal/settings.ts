@@ -19,6 +19,8 @@ export interface HealSettings {
    * record at each look, so this is many looks long.
    */
   readonly staleAfterSeconds: number;
+  /** How long a NetworkFence may go unanswered before capstan says no csi-addons controller is there. */
+  readonly fencePatienceSeconds: number;
 }
 
 export const defaultHealSettings: HealSettings = {
@@ -29,6 +31,7 @@ export const defaultHealSettings: HealSettings = {
   fenceTimeoutSeconds: 900,
   leaseSeconds: 60,
   staleAfterSeconds: 300,
+  fencePatienceSeconds: 120,
 };
 
 export const healSettingsFromEnv = (source: NodeJS.ProcessEnv = process.env): HealSettings => {
@@ -55,5 +58,6 @@ export const healSettingsFromEnv = (source: NodeJS.ProcessEnv = process.env): He
     },
     fenceTimeoutSeconds: num('CAPSTAN_HEAL_FENCE_TIMEOUT_SECONDS', d.fenceTimeoutSeconds),
     staleAfterSeconds: Math.max(60, recheck * 30),
+    fencePatienceSeconds: Math.max(60, recheck * 12),
   };
 };

@@ -57,13 +57,22 @@ export const NodeHealSchema = z.object({
   blocked: z
     .object({ via: z.enum(['ceph', 'network-fence']), addresses: z.array(z.string().min(1)).min(1), at })
     .optional(),
+  /**
+   * The PersistentVolumes attached to the node when capstan tainted it: once the attach/detach controller
+   * has removed their VolumeAttachments, this is how freeing still knows which node held a volume.
+   */
+  attachedVolumes: z.array(z.string().min(1)).optional(),
+  /** When its NetworkFence was set to Unfenced: csi-addons' answer is waited for from then. */
+  unfencingAt: at.optional(),
   unblockedAt: at.optional(),
   updatedAt: at,
 });
 export type NodeHeal = z.infer<typeof NodeHealSchema>;
 
 export type HealKey = Pick<NodeHeal, 'cluster' | 'node'>;
-export type NewNodeHeal = Pick<NodeHeal, 'cluster' | 'node' | 'mode' | 'eventId' | 'suspectedAt'>;
+/** A block an earlier heal of the node left in place (its Node was deleted meanwhile) is carried over, never lost. */
+export type NewNodeHeal = Pick<NodeHeal, 'cluster' | 'node' | 'mode' | 'eventId' | 'suspectedAt'> &
+  Partial<Pick<NodeHeal, 'blocked'>>;
 
 /** What an advance may set besides the phase: when a step was done, and whose cordon it is. */
 export const HealPatchSchema = NodeHealSchema.pick({
@@ -81,6 +90,8 @@ export const HealPatchSchema = NodeHealSchema.pick({
   cancelledBy: true,
   cancelledAt: true,
   blocked: true,
+  attachedVolumes: true,
+  unfencingAt: true,
   unblockedAt: true,
 })
   .partial()

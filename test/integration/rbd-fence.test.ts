@@ -1,8 +1,8 @@
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HealCheck, NodeRecovered, RbdLockDetected } from '../../events/index.ts';
 import type { HealDeps } from '../../lib/heal/ports.ts';
-import { sweptNodeRecovered } from '../../lib/heal/render/events.ts';
+import { sweptNodeLost, sweptNodeRecovered } from '../../lib/heal/render/events.ts';
 import { networkFenceName } from '../../lib/heal/render/network-fence.ts';
 import { defaultHealSettings, type HealSettings } from '../../lib/heal/settings.ts';
 import { heal } from '../../lib/heal/use-cases/heal.ts';
@@ -39,7 +39,6 @@ let cluster: HealCluster;
 let admin: KubeGateway;
 let db: Db;
 let deps: HealDeps;
-let skew = 0;
 const queue = recordingQueue('heal');
 const ceph = memoryCeph();
 const settings: HealSettings = {
@@ -47,6 +46,7 @@ const settings: HealSettings = {
   lost: { ...defaultHealSettings.lost, notReadyForSeconds: 5, leaseSilentForSeconds: 5 },
   fence: { recheckSeconds: 2 },
   recovery: { ...defaultHealSettings.recovery, stableForSeconds: 5, recheckSeconds: 2 },
+  fencePatienceSeconds: 8,
 };
 
 beforeAll(async () => {
@@ -67,7 +67,7 @@ beforeAll(async () => {
     store: dynamoStore(db),
     kube: gatewayConnector(connector()),
     enqueue: queue.enqueue,
-    now: () => new Date(Date.now() + skew * 1000),
+    now: () => new Date(),
     settings,
     ceph: ceph.connect,
     selfAddresses: ['127.0.0.1'],
@@ -77,6 +77,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
 }, 60_000);
+
+// A failed case shows what capstan recorded, oldest first.
+afterEach(async (context) => {
+  if (context.task.result?.state !== 'fail' || !db) return;
+  const entries = (await queryHistory(db, { cluster: cluster.name, limit: 400 })).reverse();
+  console.log(
+    entries
+      .map((e) => `${e.node ?? '-'} ${e.image ?? '-'} ${e.action} ${e.outcome} ${e.code ?? '-'}: ${e.reason ?? ''}`)
+      .join('\n'),
+  );
+});
 
 /** Hands every delayed look on, as the queue would once its delay passed (the clock moved, not waited). */
 const deliverLooks = async (rounds = 1) => {
@@ -126,18 +137,21 @@ describe('freeing through csi-addons: a NetworkFence, on the real API server and
       await untilAttached(cluster.kube, volume.volume, lost());
     }
     await loseNode(cluster.kube, lost());
+    // Part 1, as the sweep would drive it: node.lost until proven, then the fencing looks; the pod GC
+    // then removes the pod and the StatefulSet controller makes it again elsewhere.
     await eventually(
       'the new wallet-0 elsewhere',
       async () => {
-        // Part 1 fences the node as the candidate's first step; the pod GC then moves the pod.
-        await heal(detected(`wallet-${Date.now()}`, 'wallet-0'), deps).catch(() => undefined);
+        const node = await admin.readNode(lost());
+        if (node && node.ready !== 'True') await heal(sweptNodeLost(cluster.name, node, new Date()), deps);
         await deliverLooks();
         const pod = await statefulPod(cluster.kube, NAMESPACE, 'wallet');
         return pod && pod.node !== lost() ? pod : undefined;
       },
       150_000,
-      3_000,
+      2_000,
     );
+    await heal(detected('wallet-1', 'wallet-0'), deps);
     const cr = await fenceOf(lost());
     expect(cr?.spec).toMatchObject({
       fenceState: 'Fenced',
@@ -149,7 +163,7 @@ describe('freeing through csi-addons: a NetworkFence, on the real API server and
 
     await deliverLooks(2);
     expect(await steps('rbd/wallet')).toContain('rbd.fence unchanged -');
-    skew = 120; // past csi-addons' patience (60 s here)
+    await new Promise((r) => setTimeout(r, 9_000)); // past csi-addons' patience (8 s here)
     await deliverLooks(2);
     expect(await getImageHeal(db, { cluster: cluster.name, pool: 'rbd', image: 'wallet' })).toMatchObject({
       phase: 'refused',
@@ -159,7 +173,6 @@ describe('freeing through csi-addons: a NetworkFence, on the real API server and
   }, 240_000);
 
   it("a Succeeded answer frees the next image, and the node's return moves the fence to Unfenced, then deletes it", async () => {
-    skew = 0;
     // What a csi-addons controller writes when ceph-csi has blocklisted the CIDRs.
     const ref = cluster.record('staging').credentials as { path: string; context: string };
     const kc = new KubeConfig();
@@ -213,7 +226,7 @@ describe('freeing through csi-addons: a NetworkFence, on the real API server and
       60_000,
       2_000,
     );
-    skew = 120; // no controller answers the Unfenced either: capstan deletes the CR and says so
+    // No controller answers the Unfenced either: past its patience capstan deletes the CR and says so.
     await eventually(
       'the fence deleted and the node restored',
       async () => {

@@ -264,7 +264,7 @@ describe('capstan CLI', () => {
       ['--ceph-restful', 'https://mgr:8003', '--ceph-secret', 'other/east'],
       '--ceph-secret must be named capstan/clusters/',
     ],
-    [['--ceph-restful', 'https://mgr:8003', '--blocklist-expire', '59'], 'a whole number from 60 to 315360000'],
+    [['--ceph-restful', 'https://mgr:8003', '--blocklist-expire', '0'], 'a whole number from 1 to 315360000'],
     [
       ['--ceph-restful', 'https://mgr:8003', '--ceph-credentials', 'c.json', '--blocklist-expire', '600'],
       '--blocklist-expire 600 is too short: at least 3600 s',

@@ -88,11 +88,32 @@ describe('rbdFreeVerdict: free an RBD image only when its holder is dead, fenced
     [
       "the lost node's address is also a Ready node's",
       { nodes: [fencedA, node('b', '127.0.0.11'), c] },
-      'address-of-ready-node',
+      'address-of-other-node',
+    ],
+    [
+      // Ready=False is posted by a live kubelet; a joining node may have been given the address again.
+      "the lost node's address is also a NotReady node's",
+      { nodes: [fencedA, b, c, node('d', '127.0.0.11', { ready: 'False' })] },
+      'address-of-other-node',
     ],
     [
       'the address is a Ceph daemon’s',
-      { holder: { ...fencedA, addresses: [{ type: 'InternalIP', address: '127.0.0.1' }] }, capstanAddresses: [] },
+      {
+        holder: { ...fencedA, addresses: [{ type: 'InternalIP', address: '127.0.0.1' }] },
+        watchers: ['127.0.0.1:0/1'],
+        lockers: [],
+        capstanAddresses: [],
+      },
+      'address-of-ceph',
+    ],
+    [
+      'the address is a Ceph daemon’s, spelled another way (IPv6)',
+      {
+        holder: { ...fencedA, addresses: [{ type: 'InternalIP', address: 'fd00::5' }] },
+        watchers: ['[fd00::5]:0/1'],
+        lockers: [],
+        cephAddresses: ['[fd00:0:0:0:0:0:0:5]:6789'],
+      },
       'address-of-ceph',
     ],
     ["the address is capstan's own", { capstanAddresses: ['127.0.0.11'] }, 'address-of-capstan'],
@@ -107,9 +128,12 @@ describe('rbdFreeVerdict: free an RBD image only when its holder is dead, fenced
     expect(verdict.reason.length).toBeGreaterThan(10);
   });
 
-  it('a NotReady node with the same address as the lost one does not stop it (only Ready nodes are protected)', () => {
-    const other = node('d', '127.0.0.11', { ready: 'Unknown' });
-    expect(rbdFreeVerdict(seen({ nodes: [fencedA, b, c, other] }))).toMatchObject({ free: true });
+  it('blocks only the addresses the image is held from: not an ExternalIP no watcher or lock uses', () => {
+    const twoAddresses = {
+      ...fencedA,
+      addresses: [...fencedA.addresses, { type: 'ExternalIP', address: '203.0.113.7' }],
+    };
+    expect(rbdFreeVerdict(seen({ holder: twoAddresses }))).toMatchObject({ free: true, block: ['127.0.0.11'] });
   });
 
   it('a stale lock alone (the legacy path), from the lost node: freed', () => {
@@ -119,9 +143,15 @@ describe('rbdFreeVerdict: free an RBD image only when its holder is dead, fenced
   it('the network-fence path, Ceph unreadable: the cluster-side checks still hold, the holders are left to ceph-csi', () => {
     const blind = { holdersUnknown: true, watchers: [], lockers: [] };
     expect(rbdFreeVerdict(seen(blind))).toMatchObject({ free: true, block: ['127.0.0.11'] });
+    // The fence names InternalIPs only: an ExternalIP is often a NAT address others share.
+    const withExternal = {
+      ...fencedA,
+      addresses: [...fencedA.addresses, { type: 'ExternalIP', address: '203.0.113.7' }],
+    };
+    expect(rbdFreeVerdict(seen({ ...blind, holder: withExternal }))).toMatchObject({ block: ['127.0.0.11'] });
     expect(rbdFreeVerdict(seen({ ...blind, nodes: [fencedA, node('d', '127.0.0.11')] }))).toMatchObject({
       free: false,
-      code: 'address-of-ready-node',
+      code: 'address-of-other-node',
     });
     expect(rbdFreeVerdict(seen({ ...blind, heal: undefined }))).toMatchObject({ free: false, code: 'not-fenced' });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HealCheck, NodeRecovered, RbdLockDetected } from '../../events/index.ts';
+import type { HealCheck, NodeLost, NodeRecovered, RbdLockDetected } from '../../events/index.ts';
 import { OUT_OF_SERVICE_TAINT } from '../../lib/heal/decisions/fencing.ts';
 import { sweptNodeRecovered } from '../../lib/heal/render/events.ts';
 import { networkFenceName } from '../../lib/heal/render/network-fence.ts';
@@ -122,6 +122,17 @@ const detected = (t: TestHeal, id = 'rbd-1', data: Partial<RbdLockDetected['data
   },
 });
 
+const lostEvent = (t: TestHeal, id: string): NodeLost => ({
+  specversion: '1.0',
+  id,
+  type: 'node.lost',
+  source: 'test/forwarder',
+  time: t.clock.now().toISOString(),
+  subject: `${CLUSTER}/${LOST}`,
+  schemaversion: '1',
+  data: { cluster: CLUSTER, node: LOST, readyStatus: 'Unknown', observedAt: t.clock.now().toISOString() },
+});
+
 const checks = (t: TestHeal) =>
   t.queue
     .take()
@@ -233,6 +244,36 @@ describe('freeing an RBD image held by a lost, fenced node: directly through Cep
   });
 });
 
+describe("freeing and the holder heal's own course", () => {
+  it('a holder in an observe-mode cluster is never fenced: the image is refused at once, Ceph unchanged', async () => {
+    const t = await setUp({ fenced: false });
+    await t.db.seed.cluster({ name: CLUSTER, environment: 'staging', healMode: 'observe', freeing: CEPH });
+    await heal(detected(t), t.deps);
+    untouched(t);
+    expect(await image(t)).toMatchObject({ phase: 'refused', code: 'observe-mode' });
+  });
+
+  it('a freed node whose Node is deleted keeps its block (the machine may live), and its next heal carries it', async () => {
+    const t = await setUp();
+    await heal(detected(t), t.deps);
+    t.kube.nodes(CLUSTER).nodes.delete(LOST);
+    await heal(lostEvent(t, 'rbd-9'), t.deps);
+    expect(await t.deps.store.heals.get(CLUSTER, LOST)).toMatchObject({
+      phase: 'cancelled',
+      blocked: { addresses: ['127.0.0.11'] },
+    });
+    expect(healSteps(t, LOST)).toContain('rbd.unblock skipped node-absent');
+    expect(t.ceph.blocklisted(CLUSTER)).toEqual(['127.0.0.11:0/0']);
+    // The node registers again and is lost again: the new heal has the block, to lift on its return.
+    t.kube.nodes(CLUSTER).nodes.set(LOST, silentNode(LOST, t.clock.now(), 120, { addresses: addresses(LOST) }));
+    await heal(lostEvent(t, 'rbd-10'), t.deps);
+    expect(await t.deps.store.heals.get(CLUSTER, LOST)).toMatchObject({
+      phase: 'fencing',
+      blocked: { addresses: ['127.0.0.11'] },
+    });
+  });
+});
+
 describe('freeing refuses whatever may be alive, leaving Ceph and the cluster as they were', () => {
   it('the holder is Ready (alive): refused, nothing blocked, not cordoned', async () => {
     const t = await setUp({ silentFor: 0 });
@@ -265,12 +306,12 @@ describe('freeing refuses whatever may be alive, leaving Ceph and the cluster as
       .nodes.set('worker-c', healthyNode('worker-c', t.clock.now(), 3600, { addresses: addresses(LOST) }));
     await heal(detected(t), t.deps);
     untouched(t);
-    expect(await image(t)).toMatchObject({ phase: 'refused', code: 'address-of-ready-node' });
+    expect(await image(t)).toMatchObject({ phase: 'refused', code: 'address-of-other-node' });
   });
 
   it("the lost node's address is a Ceph daemon's: refused", async () => {
     const t = await setUp();
-    t.ceph.setDaemons(CLUSTER, ['v2:127.0.0.11:3300/0']);
+    t.ceph.setDaemons(CLUSTER, ['v2:127.0.0.11:3300/0']); // as if a mon ran on the lost node's address
     await heal(detected(t), t.deps);
     untouched(t);
     expect(await image(t)).toMatchObject({ phase: 'refused', code: 'address-of-ceph' });

@@ -45,7 +45,7 @@ export type NotFreeCode =
   | 'not-fenced'
   | 'same-node'
   | 'no-address'
-  | 'address-of-ready-node'
+  | 'address-of-other-node'
   | 'address-of-ceph'
   | 'address-of-capstan'
   | 'watcher-elsewhere'
@@ -93,46 +93,65 @@ export const rbdFreeVerdict = (seen: RbdFreeObservation): RbdFreeVerdict => {
   if (seen.requesterNode === holder.name) {
     return no('same-node', `the pod that cannot mount the image runs on ${holder.name} itself`);
   }
-  const block = ipsOf(holder);
-  if (block.length === 0) return no('no-address', `node ${holder.name} has no InternalIP or ExternalIP to block`);
+  const addresses = ipsOf(holder);
+  if (addresses.length === 0) return no('no-address', `node ${holder.name} has no InternalIP or ExternalIP to block`);
 
-  const readyOwner = (ip: string) =>
-    seen.nodes.find((n) => n.name !== holder.name && n.ready === 'True' && ipsOf(n).includes(ip));
+  let block: string[];
+  if (seen.holdersUnknown) {
+    // ceph-csi blocks what the NetworkFence names: the node's InternalIPs (an ExternalIP is often a NAT
+    // address other machines share), all of its addresses only when it has no InternalIP.
+    const internal = holder.addresses.filter((a) => a.type === 'InternalIP').map((a) => a.address);
+    block = internal.length > 0 ? internal : addresses;
+  } else {
+    const holders = [...seen.watchers, ...seen.lockers];
+    const elsewhere = holders.filter((a) => {
+      const ip = ipOf(a);
+      return ip === undefined || !addresses.includes(ip);
+    });
+    if (elsewhere.length > 0) {
+      // Someone other than the lost node watches or locks the image: it may be alive, and blocking the lost
+      // node's address would not free the image anyway.
+      return no(
+        'watcher-elsewhere',
+        `the image is held from ${elsewhere.join(', ')}, not only from ${holder.name} (${addresses.join(', ')})`,
+      );
+    }
+    if (holders.length === 0) return no('already-free', 'no watcher and no lock: the image is free already');
+    // Only the addresses the image is really held from: `<ip>:0/0` cuts off every client of that address.
+    block = [...new Set(holders.map((a) => ipOf(a) ?? ''))].sort();
+  }
+
   for (const ip of block) {
-    const owner = readyOwner(ip);
-    if (owner) return no('address-of-ready-node', `${ip} is also the address of ${owner.name}, which is Ready`);
-    if (seen.cephAddresses.some((a) => ipOf(a) === ip || a === ip)) {
+    // Any other Node listing the address, whatever its condition: a NotReady node may be alive (its kubelet
+    // posting False), a joining one may have been given the address again.
+    const other = seen.nodes.find((n) => n.name !== holder.name && ipsOf(n).some((a) => sameIp(a, ip)));
+    if (other) return no('address-of-other-node', `${ip} is also the address of node ${other.name}`);
+    if (seen.cephAddresses.some((a) => sameIp(ipOf(a) ?? a, ip))) {
       return no('address-of-ceph', `${ip} is the address of a Ceph daemon: blocking it would cut off the cluster`);
     }
-    if (seen.capstanAddresses.includes(ip)) return no('address-of-capstan', `${ip} is capstan's own address`);
+    if (seen.capstanAddresses.some((a) => sameIp(a, ip)))
+      return no('address-of-capstan', `${ip} is capstan's own address`);
   }
-
-  if (seen.holdersUnknown) {
-    return {
-      free: true,
-      block,
-      reason: `${holder.name} is lost and fenced; its address ${block.join(', ')} is no Ready node's or capstan's (Ceph's watchers are left to ceph-csi)`,
-    };
-  }
-  const holders = [...seen.watchers, ...seen.lockers];
-  const elsewhere = holders.filter((a) => {
-    const ip = ipOf(a);
-    return ip === undefined || !block.includes(ip);
-  });
-  if (elsewhere.length > 0) {
-    // Someone other than the lost node watches or locks the image: it may be alive, and blocking the lost
-    // node's address would not free the image anyway.
-    return no(
-      'watcher-elsewhere',
-      `the image is held from ${elsewhere.join(', ')}, not only from ${holder.name} (${block.join(', ')})`,
-    );
-  }
-  if (holders.length === 0) return no('already-free', 'no watcher and no lock: the image is free already');
+  const what = seen.holdersUnknown ? "(Ceph's watchers are left to ceph-csi)" : 'the image is held only from there';
   return {
     free: true,
     block,
-    reason: `${holder.name} is lost and fenced; the image is held only from its address ${block.join(', ')}, which no Ready node, Ceph daemon or capstan uses`,
+    reason: `${holder.name} is lost and fenced; ${block.join(', ')} is its own address, no other node's, Ceph's or capstan's; ${what}`,
   };
+};
+
+/** Two spellings of one IP are the same address (`::1` and `0:0:0:0:0:0:0:1`, `::ffff:10.0.0.5` and `10.0.0.5`). */
+export const sameIp = (a: string, b: string): boolean => normalIp(a) === normalIp(b);
+
+const normalIp = (ip: string): string => {
+  const v4 = /^(?:::ffff:)?(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (v4?.[1]) return v4[1].split('.').map(Number).join('.');
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return groups.map((g) => g.replace(/^0+(?=.)/, '')).join(':');
 };
 
 /**

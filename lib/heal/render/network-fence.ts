@@ -77,6 +77,3 @@ export const fenceResult = (
     return { result: 'failed', message: cr?.status?.message || 'the csi-addons controller said Failed' };
   return { result: 'pending', silent: waitedSeconds > patienceSeconds };
 };
-
-/** How long a NetworkFence may go unanswered before capstan says no csi-addons controller is there. */
-export const fencePatienceSeconds = (recheckSeconds: number) => Math.max(60, recheckSeconds * 12);

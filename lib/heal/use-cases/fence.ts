@@ -4,6 +4,7 @@ import { fenceStep, hasOutOfServiceTaint, OUT_OF_SERVICE_TAINT } from '../decisi
 import { OVERTURNABLE } from '../decisions/node-lost.ts';
 import type { HealDeps } from '../ports.ts';
 import { healCheck } from '../render/events.ts';
+import { keepBlock } from './blocked.ts';
 import { fenced, podsGone, taintTime } from './fence-steps.ts';
 import { proveLost, verdictDetails } from './look.ts';
 import { type Look, type NodeContext, recordHealStep, secondsSince } from './record.ts';
@@ -37,6 +38,7 @@ export const fence = async (deps: HealDeps, ctx: NodeContext, look: Look) => {
         code: 'node-absent',
         reason: `node ${node} was deleted`,
       });
+      await keepBlock(deps, ctx, heal, look);
       return { outcome: 'skipped' as const, code: 'node-absent' as const };
     }
 
@@ -70,6 +72,9 @@ export const fence = async (deps: HealDeps, ctx: NodeContext, look: Look) => {
         continue;
       }
       case 'taint': {
+        // Which volumes it held, noted first: the attach/detach controller removes their attachments next.
+        const held = (await gateway.listVolumeAttachments(node)).flatMap((va) => va.persistentVolume ?? []);
+        await patch({ attachedVolumes: [...new Set([...(heal.attachedVolumes ?? []), ...held])].sort() });
         const change = await gateway.addTaint(node, OUT_OF_SERVICE_TAINT);
         await patch({ taintedAt: heal.taintedAt ?? now.toISOString() });
         const whose = heal.cordonedByCapstan ? '' : ' (cordoned already: that cordon is left to whoever made it)';

@@ -3,9 +3,7 @@ import type { Freeing } from '../../store/freeing.ts';
 import { ipOf } from '../decisions/rbd-free.ts';
 import { noteBlocked } from './blocked.ts';
 import { type FreeAct, lookAgain, recordImageStep, settle } from './image-steps.ts';
-import { type StepResult, secondsSince } from './record.ts';
-
-const outcomeOf = (change: 'changed' | 'unchanged') => (change === 'changed' ? 'configured' : 'unchanged');
+import { outcomeOfChanges, type StepResult, secondsSince } from './record.ts';
 
 /**
  * The direct path: blocklist the lost node's addresses through the Ceph manager, then confirm with the
@@ -20,29 +18,30 @@ export const freeWithCeph = async (
   const record = (step: Parameters<typeof recordImageStep>[3]) => recordImageStep(deps, look.cause, ctx, step);
   // Noted on the node's heal before acting, so its recovery lifts the block even if this step dies here.
   if (!(await noteBlocked(deps, act.heal, 'ceph', block))) return { outcome: 'superseded' };
-  for (const ip of block) {
-    const started = Date.now();
-    const change = await ceph.blocklistAdd(ip, act.freeing.blocklistExpireSeconds);
-    await record({
-      action: 'rbd.blocklist',
-      outcome: outcomeOf(change),
-      reason: `blocklisted ${ip} (every client of ${ctx.node}) for ${act.freeing.blocklistExpireSeconds}s`,
-      details: { ip, expireSeconds: act.freeing.blocklistExpireSeconds, ms: Date.now() - started },
-    });
-  }
+  // One history entry per step, every target in it (entries of one event and action share a key).
+  const started = Date.now();
+  const added: Record<string, string> = {};
+  for (const ip of block) added[ip] = await ceph.blocklistAdd(ip, act.freeing.blocklistExpireSeconds);
+  await record({
+    action: 'rbd.blocklist',
+    outcome: outcomeOfChanges(Object.values(added)),
+    reason: `blocklisted ${block.join(', ')} (every client of ${ctx.node} there) for ${act.freeing.blocklistExpireSeconds}s`,
+    details: { addresses: added, expireSeconds: act.freeing.blocklistExpireSeconds, ms: Date.now() - started },
+  });
 
   const status = await ceph.imageStatus(ctx.key.pool, ctx.key.image);
   if (!status) return settle(deps, ctx, look, 'refused', 'not-found', `Ceph has no image ${ctx.at.image} any more`);
   const blocked = (address: string) => block.includes(ipOf(address) ?? '');
-  const removed: string[] = [];
-  for (const lock of status.locks.filter((l) => blocked(l.address))) {
-    const change = await ceph.removeLock(ctx.key.pool, ctx.key.image, lock);
-    removed.push(`${lock.locker} ${lock.id}`);
+  const stale = status.locks.filter((l) => blocked(l.address));
+  const removed = stale.map((lock) => `${lock.locker} ${lock.id}`);
+  if (stale.length > 0) {
+    const changes: string[] = [];
+    for (const lock of stale) changes.push(await ceph.removeLock(ctx.key.pool, ctx.key.image, lock));
     await record({
       action: 'rbd.unlock',
-      outcome: outcomeOf(change),
-      reason: `broke ${lock.locker}'s lock "${lock.id}" on ${ctx.at.image} (from ${lock.address}, blocklisted)`,
-      details: { lock: lock.id, locker: lock.locker, address: lock.address },
+      outcome: outcomeOfChanges(changes),
+      reason: `broke ${stale.map((l) => `${l.locker}'s lock "${l.id}"`).join(', ')} on ${ctx.at.image} (blocklisted)`,
+      details: { locks: stale.map((l, i) => ({ ...l, change: changes[i] })) },
     });
   }
   const lingering = status.watchers.filter((w) => blocked(w.address));

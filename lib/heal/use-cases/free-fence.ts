@@ -1,8 +1,8 @@
 import type { Freeing } from '../../store/freeing.ts';
-import { fencePatienceSeconds, fenceResult, networkFence, networkFenceName } from '../render/network-fence.ts';
+import { fenceResult, networkFence, networkFenceName } from '../render/network-fence.ts';
 import { noteBlocked } from './blocked.ts';
 import { type FreeAct, lookAgain, recordImageStep, settle } from './image-steps.ts';
-import { type StepResult, secondsSince } from './record.ts';
+import { outcomeOfChanges, type StepResult, secondsSince } from './record.ts';
 
 /**
  * The Kubernetes-native path: a NetworkFence for the lost node's addresses (ceph-csi, through csi-addons,
@@ -16,7 +16,9 @@ export const freeWithFence = async (
   const { deps, ctx, look, block } = act;
   const record = (step: Parameters<typeof recordImageStep>[3]) => recordImageStep(deps, look.cause, ctx, step);
   if (!(await noteBlocked(deps, act.heal, 'network-fence', block))) return { outcome: 'superseded' };
-  const cr = networkFence(ctx.node, block, 'Fenced', act.freeing.networkFence);
+  // Every address noted for the node, not only this look's: re-applying never drops a CIDR fenced before.
+  const addresses = [...new Set([...(act.heal.blocked?.addresses ?? []), ...block])].sort();
+  const cr = networkFence(ctx.node, addresses, 'Fenced', act.freeing.networkFence);
   const [applied] = await ctx.gateway.apply([cr]);
   await record({
     action: 'rbd.fence',
@@ -26,7 +28,9 @@ export const freeWithFence = async (
 
   const live = await ctx.gateway.readNetworkFence(networkFenceName(ctx.node));
   const waited = secondsSince(act.heal.blocked?.at, deps.now()) ?? 0;
-  const result = fenceResult(live, waited, fencePatienceSeconds(deps.settings.fence.recheckSeconds));
+  // A fence being deleted (a person, or a finalizer at work) fences nothing, whatever its status says.
+  const answer = live?.deleting ? undefined : live;
+  const result = fenceResult(answer, waited, deps.settings.fencePatienceSeconds);
   if (result.result === 'failed') {
     return settle(
       deps,
@@ -53,15 +57,16 @@ export const freeWithFence = async (
   const stale = act.heal.podsGoneAt
     ? (await ctx.gateway.listVolumeAttachmentsOfVolume(act.image.persistentVolume)).filter((va) => va.node === ctx.node)
     : [];
-  for (const va of stale) {
-    const change = await ctx.gateway.deleteVolumeAttachment(va.name);
+  if (stale.length > 0) {
+    const changes: string[] = [];
+    for (const va of stale) changes.push(await ctx.gateway.deleteVolumeAttachment(va.name));
     await record({
       action: 'rbd.detach',
-      outcome: change === 'changed' ? 'configured' : 'unchanged',
-      reason: `deleted VolumeAttachment ${va.name} of ${ctx.node}, fenced`,
+      outcome: outcomeOfChanges(changes),
+      reason: `deleted ${ctx.node}'s VolumeAttachments ${stale.map((va) => va.name).join(', ')} (the node is fenced)`,
     });
   }
-  const reason = `${ctx.at.image} is free: csi-addons fenced ${ctx.node} (${block.join(', ')})`;
-  const details = { blocked: block, detached: stale.map((va) => va.name) };
-  return settle(deps, ctx, look, 'freed', undefined, reason, details, { via: 'network-fence', blocked: [...block] });
+  const reason = `${ctx.at.image} is free: csi-addons fenced ${ctx.node} (${addresses.join(', ')})`;
+  const details = { blocked: addresses, detached: stale.map((va) => va.name) };
+  return settle(deps, ctx, look, 'freed', undefined, reason, details, { via: 'network-fence', blocked: addresses });
 };

@@ -2,6 +2,7 @@ import type { HealCheck, RbdLockDetected } from '../../../events/index.ts';
 import type { KubeGateway } from '../../kube/gateway.ts';
 import type { ReasonCode } from '../../reasons.ts';
 import type { Cluster } from '../../store/clusters.ts';
+import type { NodeHeal } from '../../store/heals.ts';
 import { isActiveHeal } from '../../store/ports.ts';
 import { type NotFreeCode, WAIT_FOR } from '../decisions/rbd-free.ts';
 import type { HealDeps } from '../ports.ts';
@@ -29,7 +30,7 @@ export const imageDetected = async (
   const data = event.data;
   const image = data.pool && data.image ? `${data.pool}/${data.image}` : '-';
   const skip = async (code: ReasonCode, reason: string, at = image) => {
-    const where = { cluster: cluster.name, environment: cluster.environment, node: data.holderNode ?? '-', image: at };
+    const where = { cluster: cluster.name, environment: cluster.environment, node: '-', image: at };
     await recordHealStep(deps, cause, where, { action: 'rbd.resolve', outcome: 'skipped', code, reason });
     return { outcome: 'skipped', code };
   };
@@ -42,12 +43,13 @@ export const imageDetected = async (
   let holder = holderCandidate(found, [], []);
   if (!holder) {
     const ceph = await cephOf(deps, cluster);
-    const [nodes, status] = await Promise.all([
+    const [nodes, status, heals] = await Promise.all([
       gateway.listNodes(),
       ceph?.imageStatus(found.rbd.pool, found.rbd.image),
+      deps.store.heals.list(cluster.name),
     ]);
     const addresses = [...(status?.watchers ?? []), ...(status?.locks ?? [])].map((h) => h.address);
-    holder = holderCandidate(found, nodes, addresses);
+    holder = holderCandidate(found, nodes, addresses, heals);
   }
   const existing = await deps.store.images.get(key);
   const holderNode = existing && existing.phase === 'waiting' ? existing.holderNode : holder?.node;
@@ -72,7 +74,8 @@ export const imageDetected = async (
     holderFrom: holder?.from ?? 'record',
     requester: found.requester,
   };
-  if (!started.created) {
+  // A redelivery of the event that started the record is that event, not one joining it.
+  if (!started.created && started.record.eventId !== event.id) {
     const reason = `${name} is being freed already (since ${started.record.detectedAt}): this event joins it`;
     await recordImageStep(deps, cause, ctx, { action: 'rbd.detect', outcome: 'unchanged', reason, details: evidence });
   } else {
@@ -134,8 +137,12 @@ const freeStep = async (deps: HealDeps, ctx: ImageContext, look: Look): Promise<
     return settle(deps, ctx, look, 'refused', 'not-found', `Ceph has no image ${ctx.at.image}`);
   if (!verdict.free) {
     if (verdict.code === 'already-free') {
-      return settle(deps, ctx, look, 'freed', 'already-free', verdict.reason, evidence);
+      // Also after a crash between the block and the record: what the heal noted is kept on the image.
+      const noted = heal?.blocked ? { via: heal.blocked.via, blocked: heal.blocked.addresses } : {};
+      return settle(deps, ctx, look, 'freed', 'already-free', verdict.reason, evidence, noted);
     }
+    const mode = heal ? modeVerdict(heal) : undefined;
+    if (mode) return notYet(deps, ctx, look, mode.code, mode.reason, evidence);
     return notYet(deps, ctx, look, verdict.code, verdict.reason, evidence);
   }
   // The verdict needs an active heal that fenced the node, so there is one.
@@ -147,17 +154,43 @@ const freeStep = async (deps: HealDeps, ctx: ImageContext, look: Look): Promise<
   return freeWithCeph({ ...act, ceph, freeing });
 };
 
+/**
+ * Why the holder is not fenced, when the reason is its heal's mode or a person: observe mode never fences
+ * (refused at once), approve mode waits for `capstan heal approve`, a person's cancel stops it.
+ */
+const modeVerdict = (
+  heal: NodeHeal,
+): { code: 'observe-mode' | 'awaiting-approval' | 'cancelled'; reason: string } | undefined => {
+  if (heal.phase === 'suspected' && heal.mode === 'observe') {
+    return {
+      code: 'observe-mode',
+      reason: `${heal.node} heals in observe mode: it is never fenced, so nothing is freed`,
+    };
+  }
+  if (heal.phase === 'awaiting-approval') {
+    return {
+      code: 'awaiting-approval',
+      reason: `fencing ${heal.node} waits for \`capstan heal approve ${heal.cluster} ${heal.node}\``,
+    };
+  }
+  if (heal.phase === 'cancelled' && heal.cancelledBy) {
+    return { code: 'cancelled', reason: `${heal.cancelledBy} cancelled healing ${heal.node}: nothing is freed` };
+  }
+  return undefined;
+};
+
 /** Not freed now: looked at again if a later look may decide otherwise and looks remain, else refused. */
 const notYet = async (
   deps: HealDeps,
   ctx: ImageContext,
   look: Look,
-  code: NotFreeCode,
+  code: NotFreeCode | 'observe-mode' | 'awaiting-approval' | 'cancelled',
   reason: string,
   details: Record<string, unknown>,
 ): Promise<StepResult> => {
-  if (!WAIT_FOR.includes(code) || look.attempt >= deps.settings.maxRechecks) {
-    const stop = WAIT_FOR.includes(code) ? `${reason}; no look left (${look.attempt} looks)` : reason;
+  const waits = code === 'awaiting-approval' || (WAIT_FOR as readonly string[]).includes(code);
+  if (!waits || look.attempt >= deps.settings.maxRechecks) {
+    const stop = waits ? `${reason}; no look left (${look.attempt} looks)` : reason;
     return settle(deps, ctx, look, 'refused', code, stop, details);
   }
   const after =

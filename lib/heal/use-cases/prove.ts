@@ -4,6 +4,7 @@ import { healModeOf } from '../decisions/mode.ts';
 import { lookAgainAfter } from '../decisions/node-lost.ts';
 import type { HealDeps } from '../ports.ts';
 import { healCheck } from '../render/events.ts';
+import { keepBlock, stillBlocked } from './blocked.ts';
 import { carryOn, isStale, type StepResult } from './carry-on.ts';
 import { outageOf, proveLost, verdictDetails } from './look.ts';
 import { type Look, type NodeContext, recordHealStep } from './record.ts';
@@ -51,6 +52,7 @@ export const prove = async (deps: HealDeps, ctx: NodeContext, look: Look): Promi
     mode,
     eventId: look.cause.id,
     suspectedAt: deps.now().toISOString(),
+    ...(existing && stillBlocked(existing) ? { blocked: existing.blocked } : {}),
   });
   // Another look proved it at the same moment and started the heal: that one carries it on.
   if (!started.created) return underWay(deps, ctx, started.record, look);
@@ -73,6 +75,7 @@ const underWay = async (deps: HealDeps, ctx: NodeContext, heal: NodeHeal, look: 
       code: 'node-absent',
       reason: `node ${ctx.node} was deleted: the heal ends`,
     });
+    await keepBlock(deps, ctx, heal, look);
     return { outcome: 'skipped', code: 'node-absent' };
   }
   const stale = isStale(deps, heal);

@@ -2,6 +2,8 @@ import type { RbdLockDetectedData } from '../../../events/rbd-lock-detected.ts';
 import type { KubeGateway } from '../../kube/gateway.ts';
 import type { NodeView } from '../../kube/nodes.ts';
 import type { ReasonCode } from '../../reasons.ts';
+import type { NodeHeal } from '../../store/heals.ts';
+import { isActiveHeal } from '../../store/ports.ts';
 import { ipOf } from '../decisions/rbd-free.ts';
 import { holderOf, type RbdVolume, rbdVolumeOf } from '../decisions/rbd-volume.ts';
 
@@ -66,17 +68,24 @@ export const resolveImage = async (gateway: KubeGateway, data: RbdLockDetectedDa
 
 /**
  * The node holding the image, other than the requester's: its VolumeAttachment says so. Once fencing has
- * let the attach/detach controller remove that attachment, or for an in-tree volume that has none, the
- * node whose address a watcher or lock comes from is the candidate. Either way only a candidate: it must
+ * let the attach/detach controller remove that attachment, the node whose heal noted the volume when it
+ * was tainted; for an in-tree volume, which has none, the node whose address a watcher or lock comes from. Either way only a candidate: it must
  * still be proven lost and fenced, and the address blocked is read from its Node, never from the watcher.
  */
 export const holderCandidate = (
   image: ResolvedImage,
   nodes: readonly NodeView[],
   holderAddresses: readonly string[],
-): { readonly node: string; readonly from: 'volume-attachment' | 'watcher-address' } | undefined => {
+  heals: readonly Pick<NodeHeal, 'node' | 'phase' | 'attachedVolumes'>[] = [],
+): { readonly node: string; readonly from: 'volume-attachment' | 'heal-record' | 'watcher-address' } | undefined => {
   const attached = image.attachedTo[0];
   if (attached) return { node: attached, from: 'volume-attachment' };
+  // The node capstan is fencing noted the volume among its attachments when it tainted it.
+  const healed = heals.find(
+    (h) =>
+      isActiveHeal(h.phase) && h.node !== image.requester.node && h.attachedVolumes?.includes(image.persistentVolume),
+  );
+  if (healed) return { node: healed.node, from: 'heal-record' };
   const ips = new Set(holderAddresses.map(ipOf).filter((ip) => ip !== undefined));
   const owner = nodes.find(
     (n) => n.name !== image.requester.node && n.addresses.some((a) => a.type === 'InternalIP' && ips.has(a.address)),

@@ -65,3 +65,7 @@ export const recordHealStep = (deps: Pick<HealDeps, 'store' | 'now'>, cause: Cau
 /** Seconds from `from` to `to`, never negative; undefined without a `from`. */
 export const secondsSince = (from: string | undefined, to: Date): number | undefined =>
   from === undefined ? undefined : Math.max(0, Math.round((to.getTime() - Date.parse(from)) / 1000));
+
+/** What a step's changes amount to in the history: `configured` if any of them changed something. */
+export const outcomeOfChanges = (changes: readonly string[]): 'configured' | 'unchanged' =>
+  changes.includes('changed') ? 'configured' : 'unchanged';

@@ -2,6 +2,7 @@ import { hasOutOfServiceTaint, OUT_OF_SERVICE_TAINT } from '../decisions/fencing
 import { recoveryStep } from '../decisions/recovery.ts';
 import type { HealDeps } from '../ports.ts';
 import { healCheck } from '../render/events.ts';
+import { keepBlock } from './blocked.ts';
 import { type Look, type NodeContext, recordHealStep, secondsSince } from './record.ts';
 import { unblock } from './unblock.ts';
 
@@ -33,17 +34,34 @@ export const recover = async (deps: HealDeps, ctx: NodeContext, look: Look) => {
         code: 'node-absent',
         reason: `node ${node} was deleted`,
       });
+      await keepBlock(deps, ctx, heal, look);
       return { outcome: 'skipped' as const, code: 'node-absent' as const };
     }
     const tainted = hasOutOfServiceTaint(live);
-    const [pods, attachments] = tainted
-      ? await Promise.all([gateway.listPodsOnNode(node), gateway.listVolumeAttachments(node)])
-      : [[], []];
+    // A block freeing left is lifted only once nothing references the node, even if a person took the
+    // taint off already: its old pods may still be there.
+    const lifting = heal.blocked !== undefined && heal.unblockedAt === undefined;
+    const [pods, attachments] =
+      tainted || lifting
+        ? await Promise.all([gateway.listPodsOnNode(node), gateway.listVolumeAttachments(node)])
+        : [[], []];
     const step = recoveryStep(
       { now, node: live, pods, attachments, cordonedByCapstan: heal.cordonedByCapstan },
       deps.settings.recovery,
     );
     // Back, stable, and nothing references it: what freeing its images blocked is lifted first.
+    const settling = step.next !== 'not-back' && step.next !== 'wait-references';
+    if (lifting && settling && (pods.length > 0 || attachments.length > 0)) {
+      await deps.store.heals.advance(key, ['recovering'], 'recovering', { updatedAt: iso });
+      const refs = pods.length + attachments.length;
+      await record({
+        action: 'heal.recover',
+        outcome: 'progressing',
+        reason: `waiting for ${refs} references to ${node} to go before lifting its block from Ceph`,
+      });
+      await lookAgain('recover', deps.settings.recovery.recheckSeconds);
+      return { outcome: 'progressing' as const };
+    }
     if (
       step.next !== 'not-back' &&
       step.next !== 'wait-references' &&

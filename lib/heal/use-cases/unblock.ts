@@ -1,7 +1,7 @@
 import type { NodeHeal } from '../../store/heals.ts';
 import type { HealDeps } from '../ports.ts';
-import { fencePatienceSeconds, fenceResult, networkFence, networkFenceName } from '../render/network-fence.ts';
-import { type Look, type NodeContext, recordHealStep, secondsSince } from './record.ts';
+import { networkFence, networkFenceName } from '../render/network-fence.ts';
+import { type Look, type NodeContext, outcomeOfChanges, recordHealStep, secondsSince } from './record.ts';
 
 /**
  * Lifts what freeing blocked for a node (./blocked.ts), once it is back and nothing references it any
@@ -26,52 +26,67 @@ export const unblock = async (
       await record({ action: 'rbd.unblock', outcome: 'failed', code: 'no-freeing', reason });
     } else {
       const ceph = await deps.ceph(ctx.cluster.name, freeing.ceph);
-      for (const ip of blocked.addresses) {
-        const change = await ceph.blocklistRemove(ip);
-        await record({
-          action: 'rbd.unblock',
-          outcome: change === 'changed' ? 'configured' : 'unchanged',
-          reason: `lifted the blocklist entry of ${ip} (${ctx.node} is back and its old pods are gone)`,
-        });
-      }
-    }
-  } else {
-    const name = networkFenceName(ctx.node);
-    const live = await ctx.gateway.readNetworkFence(name);
-    if (live) {
-      if (live.spec?.fenceState !== 'Unfenced' && freeing?.via === 'network-fence') {
-        const [applied] = await ctx.gateway.apply([
-          networkFence(ctx.node, blocked.addresses, 'Unfenced', freeing.networkFence),
-        ]);
-        await record({
-          action: 'rbd.unfence',
-          outcome: applied?.outcome === 'unchanged' ? 'unchanged' : 'configured',
-          reason: `NetworkFence ${name} Unfenced`,
-        });
-      }
-      const waited = secondsSince(heal.recoveredAt, deps.now()) ?? 0;
-      const result = fenceResult(
-        live.spec?.fenceState === 'Unfenced' ? live : undefined,
-        waited,
-        fencePatienceSeconds(deps.settings.fence.recheckSeconds),
-      );
-      if (result.result === 'pending' && !result.silent) return 'waiting';
-      const said =
-        result.result === 'pending'
-          ? 'no csi-addons controller answered; '
-          : result.result === 'failed'
-            ? `csi-addons said Failed (${result.message}); `
-            : '';
-      const change = await ctx.gateway.deleteNetworkFence(name);
+      const lifted: Record<string, string> = {};
+      for (const ip of blocked.addresses) lifted[ip] = await ceph.blocklistRemove(ip);
       await record({
-        action: 'rbd.unfence',
-        outcome: result.result === 'failed' ? 'failed' : change === 'changed' ? 'configured' : 'unchanged',
-        ...(result.result === 'failed' ? { code: 'fence-failed' as const } : {}),
-        reason: `${said}deleted NetworkFence ${name}`,
+        action: 'rbd.unblock',
+        outcome: outcomeOfChanges(Object.values(lifted)),
+        reason: `lifted the blocklist entries of ${blocked.addresses.join(', ')} (${ctx.node} is back and its old pods are gone)`,
+        details: { addresses: lifted },
       });
     }
+  } else if ((await unfence(deps, ctx, heal, record)) === 'waiting') {
+    return 'waiting';
   }
   const now = deps.now().toISOString();
   await deps.store.heals.advance(heal, [heal.phase], heal.phase, { unblockedAt: now, updatedAt: now });
+  return 'done';
+};
+
+/**
+ * The NetworkFence path: Unfenced first, then, once csi-addons says it unfenced (its message speaks of
+ * unfencing: the status left from fencing says Succeeded too, so a bare Succeeded proves nothing), the CR
+ * is deleted. With no such answer within its patience, counted from the Unfenced, the CR is deleted all the
+ * same (its deletion asks csi-addons to undo the fence, if a controller runs) and the history says so.
+ */
+const unfence = async (
+  deps: HealDeps,
+  ctx: NodeContext,
+  heal: NodeHeal,
+  record: (step: Parameters<typeof recordHealStep>[3]) => Promise<unknown>,
+): Promise<'done' | 'waiting'> => {
+  const name = networkFenceName(ctx.node);
+  const live = await ctx.gateway.readNetworkFence(name);
+  if (!live) return 'done';
+  const freeing = ctx.cluster.freeing;
+  if (live.spec.fenceState !== 'Unfenced' && freeing?.via === 'network-fence') {
+    const addresses = heal.blocked?.addresses ?? [];
+    const [applied] = await ctx.gateway.apply([networkFence(ctx.node, addresses, 'Unfenced', freeing.networkFence)]);
+    const now = deps.now().toISOString();
+    await deps.store.heals.advance(heal, [heal.phase], heal.phase, { unfencingAt: now, updatedAt: now });
+    await record({
+      action: 'rbd.unfence',
+      outcome: applied?.outcome === 'unchanged' ? 'unchanged' : 'configured',
+      reason: `NetworkFence ${name} Unfenced`,
+    });
+    return 'waiting';
+  }
+  const waited = secondsSince(heal.unfencingAt, deps.now()) ?? 0;
+  const unfenced = live.status?.result === 'Succeeded' && /unfenc/i.test(live.status.message ?? '');
+  const failed = live.status?.result === 'Failed' && /unfenc/i.test(live.status.message ?? '');
+  const patience = deps.settings.fencePatienceSeconds;
+  if (!unfenced && !failed && waited <= patience) return 'waiting';
+  const said = unfenced
+    ? `csi-addons unfenced ${ctx.node}`
+    : failed
+      ? `csi-addons could not unfence ${ctx.node} (${live.status?.message})`
+      : `no csi-addons controller confirmed the Unfenced in ${waited}s`;
+  const change = await ctx.gateway.deleteNetworkFence(name);
+  await record({
+    action: 'rbd.unfence',
+    outcome: failed ? 'failed' : unfenced ? (change === 'changed' ? 'configured' : 'unchanged') : 'skipped',
+    ...(failed ? { code: 'fence-failed' as const } : unfenced ? {} : { code: 'fence-unanswered' as const }),
+    reason: `${said}; deleted NetworkFence ${name}`,
+  });
   return 'done';
 };
