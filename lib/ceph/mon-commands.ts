@@ -6,8 +6,6 @@ import { InvalidInputError } from '../errors.ts';
  * and how their answers read (issue 11). Pure: the HTTP client that sends them is separate. Two quirks of
  * the module, found on a real Pacific cluster (../shared/infra-notes.md): `expire` must be a JSON float
  * (`600.0`; an integer is refused), and a failed command is still HTTP 200, with `state: "failed"`.
- *
- * Not yet wired: issue 11's Ceph adapter sends them.
  */
 
 /** An IPv4 or IPv6 address, as a Node's status.addresses gives it: nothing that could read as more. */

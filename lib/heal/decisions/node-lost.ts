@@ -5,8 +5,6 @@ import type { NodeView } from '../../kube/nodes.ts';
  * fresh from the cluster at decision time, never on the event that asked: a forwarded `NodeNotReady` or a
  * sweep's finding is a candidate, not proof. As cluster-api's MachineHealthCheck `needsRemediation` does,
  * the answer is a verdict with its reasons, the figures it used, and when to look again.
- *
- * Not yet wired: the heal use case (issue 10) reads the nodes through the Kubernetes gateway and acts on it.
  */
 
 export interface LostPolicy {

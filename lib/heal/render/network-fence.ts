@@ -5,8 +5,6 @@ import type { KubernetesObject } from '@kubernetes/client-node';
  * have ceph-csi blocklist a lost node's addresses (issue 11). `Fenced` blocks the CIDRs, `Unfenced` lifts the
  * block; the CR is deleted once unfenced. One CR per cluster node, named after it, so a redelivered step
  * re-applies the same object (`unchanged`).
- *
- * Not yet wired: the RBD use case of issue 11 applies it through the gateway.
  */
 
 export type FenceState = 'Fenced' | 'Unfenced';
