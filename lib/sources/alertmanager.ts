@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { NameSchema, SCHEMA_VERSION } from '../../events/envelope.ts';
+import { SubdomainSchema } from '../../events/fields.ts';
+import { HpaThresholdHitEventSchema, type ScaleTarget } from '../../events/hpa-threshold-hit.ts';
+import { eventId, type HpaThresholdHit, type HpaThresholdHitData } from '../../events/index.ts';
+import { isoTime } from './image-event.ts';
+import { parsePayload } from './payload.ts';
+import type { Ignored } from './types.ts';
+
+/**
+ * Prometheus Alertmanager's webhook (formats section 6, `version` "4") -> `hpa.threshold.hit` candidates
+ * (issue 12). A notification carries its whole group, firing and newly resolved alerts alike, and a
+ * resolved alert may come again later: each alert is one candidate whose id is its fingerprint, startsAt
+ * and status, so a repeat is the same event and the consumer's idempotency takes it once. Alerts capstan
+ * cannot act on (another alertname, no namespace or workload) are passed over with their reason, never an
+ * error: Alertmanager does not retry a 4xx and would only send them again. Still not wired: the route and
+ * the scaling use case come next.
+ */
+
+export const ALERTMANAGER = 'alertmanager';
+
+const AlertSchema = z.looseObject({
+  status: z.enum(['firing', 'resolved']),
+  labels: z.record(z.string(), z.string()),
+  annotations: z.record(z.string(), z.string()).default({}),
+  startsAt: z.string(),
+  endsAt: z.string().optional(),
+  fingerprint: z.string().regex(/^[0-9a-f]{1,32}$/, 'must be the alert fingerprint (hex)'),
+});
+
+export const AlertmanagerPayloadSchema = z.looseObject({
+  version: z.literal('4'),
+  groupKey: z.string(),
+  status: z.enum(['firing', 'resolved']),
+  receiver: z.string(),
+  alerts: z.array(AlertSchema).max(1000),
+});
+export type AlertmanagerPayload = z.infer<typeof AlertmanagerPayloadSchema>;
+type Alert = z.infer<typeof AlertSchema>;
+
+export interface HpaCandidates {
+  readonly events: HpaThresholdHit[];
+  readonly ignored: Ignored[];
+}
+
+/** kubernetes-mixin's HPA alerts, and CPU alerts labelled with their workload. */
+const SIGNALS: Readonly<Record<string, HpaThresholdHitData['signal']>> = {
+  KubeHpaMaxedOut: 'maxed-out',
+  KubeHpaReplicasMismatch: 'replicas-mismatch',
+};
+const CPU_ALERT = /cpu/i;
+
+const targetOf = (labels: Record<string, string>): ScaleTarget | string => {
+  const pick = (kind: ScaleTarget['kind'], label: string): ScaleTarget | string | undefined => {
+    const name = labels[label];
+    if (!name) return undefined; // Prometheus: an empty label is no label
+    return SubdomainSchema.safeParse(name).success
+      ? { kind, name }
+      : `label ${label} "${name}" is not a Kubernetes name`;
+  };
+  return (
+    pick('HorizontalPodAutoscaler', 'horizontalpodautoscaler') ??
+    pick('Deployment', 'deployment') ??
+    pick('StatefulSet', 'statefulset') ??
+    'it names no horizontalpodautoscaler, deployment or statefulset label'
+  );
+};
+
+const candidate = (alert: Alert): HpaThresholdHit | Ignored => {
+  const { labels } = alert;
+  const name = labels.alertname ?? '(no alertname)';
+  const signal = SIGNALS[name] ?? (CPU_ALERT.test(name) ? 'cpu-high' : undefined);
+  if (!signal) return { reason: `alert ${name} is not one capstan scales on` };
+  const namespace = labels.namespace;
+  if (!namespace || !NameSchema.safeParse(namespace).success) {
+    return { reason: `alert ${name}: no namespace label capstan can use` };
+  }
+  const target = targetOf(labels);
+  if (typeof target === 'string') return { reason: `alert ${name}: ${target}` };
+  const cluster = labels.cluster && NameSchema.safeParse(labels.cluster).success ? labels.cluster : undefined;
+  if (Number.isNaN(Date.parse(alert.startsAt)))
+    return { reason: `alert ${name}: startsAt "${alert.startsAt}" is not a time` };
+  const startsAt = isoTime(alert.startsAt);
+  // The producer's own moment, so a repeat is the same event: when it resolved, else when it began.
+  const ended = alert.status === 'resolved' && alert.endsAt && !Number.isNaN(Date.parse(alert.endsAt));
+  const time = ended && alert.endsAt ? isoTime(alert.endsAt) : startsAt;
+  const value = Number(alert.annotations.value);
+  return HpaThresholdHitEventSchema.parse({
+    specversion: '1.0',
+    id: eventId([ALERTMANAGER, alert.fingerprint, startsAt, alert.status]),
+    type: 'hpa.threshold.hit',
+    source: ALERTMANAGER,
+    time,
+    subject: `${cluster ?? '-'}/${namespace}/${target.kind}/${target.name}`,
+    schemaversion: SCHEMA_VERSION,
+    data: {
+      ...(cluster ? { cluster } : {}),
+      namespace,
+      target,
+      signal,
+      status: alert.status,
+      ...(Number.isFinite(value) && alert.annotations.value !== undefined ? { value } : {}),
+      startsAt,
+      alertName: name.slice(0, 256),
+      producer: 'alertmanager',
+    },
+  });
+};
+
+/** One notification -> a candidate per alert capstan can act on; the rest passed over with why. */
+export const normalizeAlertmanager = (payload: unknown): HpaCandidates => {
+  const notification = parsePayload(ALERTMANAGER, AlertmanagerPayloadSchema, payload);
+  const events: HpaThresholdHit[] = [];
+  const ignored: Ignored[] = [];
+  for (const alert of notification.alerts) {
+    const made = candidate(alert);
+    if ('reason' in made) ignored.push(made);
+    else events.push(made);
+  }
+  return { events, ignored };
+};
