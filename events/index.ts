@@ -10,6 +10,8 @@ import { RbdLockDetectedEventSchema } from './rbd-lock-detected.ts';
 import { ReleaseAdvanceEventSchema } from './release-advance.ts';
 import { RollbackRequestedEventSchema } from './rollback-requested.ts';
 import { RolloutCheckEventSchema } from './rollout-check.ts';
+import { ScaleCheckEventSchema } from './scale-check.ts';
+import { ScaleRequestedEventSchema } from './scale-requested.ts';
 
 export type { DeployRequested, DeployRequestedData, Port } from './deploy-requested.ts';
 export type { HealCheck, HealCheckData } from './heal-check.ts';
@@ -22,6 +24,8 @@ export type { RbdLockDetected, RbdLockDetectedData } from './rbd-lock-detected.t
 export type { ReleaseAdvance, ReleaseAdvanceData } from './release-advance.ts';
 export type { RollbackRequested, RollbackRequestedData } from './rollback-requested.ts';
 export type { RolloutCheck, RolloutCheckData } from './rollout-check.ts';
+export type { ScaleCheck, ScaleCheckData, WorkloadRef } from './scale-check.ts';
+export type { ScaleRequested, ScaleRequestedData } from './scale-requested.ts';
 
 export const CapstanEventSchema = z.discriminatedUnion('type', [
   ImagePushedEventSchema,
@@ -34,6 +38,8 @@ export const CapstanEventSchema = z.discriminatedUnion('type', [
   RolloutCheckEventSchema,
   ReleaseAdvanceEventSchema,
   RollbackRequestedEventSchema,
+  ScaleCheckEventSchema,
+  ScaleRequestedEventSchema,
 ]);
 
 export type CapstanEvent = z.infer<typeof CapstanEventSchema>;

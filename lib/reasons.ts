@@ -63,6 +63,12 @@ export const REASONS = {
   'watch-lingers': "the lost node's watch stayed after its address was blocklisted",
   'fence-failed': 'csi-addons answered the NetworkFence with Failed',
   'fence-unanswered': 'no csi-addons controller answered the NetworkFence: the image is not freed',
+  // Scaling (lib/scale, issue 12): why an override was not raised or put back (yet).
+  cooldown: 'within the cooldown since the last raise: no second raise, and a resolve is held until it ends',
+  'at-ceiling': "the workload's ceiling is at burstMax already",
+  'no-override': "no override of capstan's is in force: nothing to put back",
+  'unknown-workload': 'no registered app with autoscaling runs the workload the alert names on that cluster',
+  'lease-held': "another step holds the workload's lease (a release in flight): looked at again later",
   unknown: 'recorded before reasons carried codes',
 } as const;
 

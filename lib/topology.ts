@@ -29,6 +29,14 @@ export const queues = {
   heal: { fifo: false, batchSize: 1, visibilityTimeoutSeconds: 180, maxReceiveCount: 8 },
   /** kubernetes-event-exporter's SQS sink: the raw core/v1 Event as the body, not a capstan event. */
   kubeEvents: { fifo: false, batchSize: 10, visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
+  /**
+   * Scaling (issue 12): standard for its delayed looks (an override's expiry, a resolve held through the
+   * cooldown); one workload at a time is the table's workload lease, which releases hold too. One message
+   * per batch, as for healing.
+   */
+  scale: { fifo: false, batchSize: 1, visibilityTimeoutSeconds: 120, maxReceiveCount: 8 },
+  /** CloudWatch alarms through SNS: the SNS envelope as the body (raw delivery off), not a capstan event. */
+  alarms: { fifo: false, batchSize: 10, visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
 } as const satisfies Record<string, QueueSpec>;
 
 export type QueueName = keyof typeof queues;
@@ -48,6 +56,10 @@ export const eventQueues = {
   'heal.check': { queue: 'heal', internal: true },
   // A pod that cannot mount its RBD volume: healing's too, beside the node that holds the image.
   'rbd.lock.detected': { queue: 'heal', internal: false },
+  'hpa.threshold.hit': { queue: 'scale', internal: false },
+  // A person's override through `capstan scale`, with the ingest token like `capstan rollback`.
+  'scale.requested': { queue: 'scale', internal: false },
+  'scale.check': { queue: 'scale', internal: true },
 } as const satisfies Partial<Record<EventType, { queue: QueueName; internal: boolean }>>;
 
 export type RoutedEventType = keyof typeof eventQueues;
@@ -94,6 +106,8 @@ export const functions = {
       { method: 'POST', path: '/hooks/ghcr' },
       // kubernetes-event-exporter's webhook sink, one route per cluster (its own bearer token).
       { method: 'POST', path: '/hooks/kubernetes/{cluster}' },
+      // Prometheus Alertmanager's webhook receiver (its own bearer token): hpa.threshold.hit candidates.
+      { method: 'POST', path: '/hooks/alertmanager' },
     ],
     emits: publicEventTypes,
     readsClusterCredentials: false,
@@ -146,6 +160,26 @@ export const functions = {
     memoryMb: 256,
     queue: 'kubeEvents',
     emits: ['node.lost', 'rbd.lock.detected'],
+    readsClusterCredentials: false,
+  },
+  scale: {
+    entry: 'functions/scale.ts',
+    description:
+      'Scaling: hpa.threshold.hit and manual overrides answered with a bounded, cooled-down, time-limited raise of an HPA (or Deployment), put back on resolve or expiry',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    queue: 'scale',
+    // Its own waits: the override's expiry, a resolve held through the cooldown, a signal waiting for the lease.
+    emits: ['scale.check'],
+    readsClusterCredentials: true,
+  },
+  alarms: {
+    entry: 'functions/alarms.ts',
+    description: 'CloudWatch alarms through SNS: ALARM and OK become hpa.threshold.hit events on the scale queue',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    queue: 'alarms',
+    emits: ['hpa.threshold.hit'],
     readsClusterCredentials: false,
   },
   sweep: {

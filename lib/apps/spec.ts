@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PortSchema } from '../../events/deploy-requested.ts';
 import { NameSchema } from '../../events/envelope.ts';
+import { AutoscalingSchema } from './autoscaling.ts';
 import { repositoryProblem } from './repository.ts';
 import { TagPolicySchema } from './tag-policy.ts';
 
@@ -49,20 +50,31 @@ export const ContainerSchema = z.strictObject({
 });
 export type Container = z.infer<typeof ContainerSchema>;
 
-export const AppEnvironmentSchema = z.strictObject({
-  /** Push-driven releases: a pushed tag matching `tags` releases that image (by digest). */
-  track: z.strictObject({ tags: TagPolicySchema }).optional(),
-  /** Whether a matching push releases at once, or waits for `capstan approve`. */
-  autoDeploy: z.boolean().default(false),
-  replicas: z.int().min(0).max(1000).optional(),
-  /** Roll back to the last successful release when a rollout fails. */
-  autoRollback: z.boolean().default(true),
-  /**
-   * An HorizontalPodAutoscaler owns the replica count here: releases leave `replicas` out of the Deployment.
-   * Set it once the HPA exists and has scaled the Deployment (see render-app.ts for why).
-   */
-  autoscaled: z.boolean().default(false),
-});
+export const AppEnvironmentSchema = z
+  .strictObject({
+    /** Push-driven releases: a pushed tag matching `tags` releases that image (by digest). */
+    track: z.strictObject({ tags: TagPolicySchema }).optional(),
+    /** Whether a matching push releases at once, or waits for `capstan approve`. */
+    autoDeploy: z.boolean().default(false),
+    replicas: z.int().min(0).max(1000).optional(),
+    /** Roll back to the last successful release when a rollout fails. */
+    autoRollback: z.boolean().default(true),
+    /**
+     * An HorizontalPodAutoscaler owns the replica count here: releases leave `replicas` out of the Deployment.
+     * Set it once the HPA exists and has scaled the Deployment (see render-app.ts for why).
+     */
+    autoscaled: z.boolean().default(false),
+    /** capstan's own HPA and overrides (./autoscaling.ts); `replicas` is then the HPA's, or `max` without one. */
+    autoscaling: AutoscalingSchema.optional(),
+  })
+  .refine((e) => !(e.autoscaled && e.autoscaling), {
+    message: 'autoscaled (someone else owns the HPA) and autoscaling (capstan makes it) exclude each other',
+    path: ['autoscaling'],
+  })
+  .refine((e) => !(e.replicas !== undefined && e.autoscaling), {
+    message: "with autoscaling the replica count is the HPA's (or autoscaling.max): leave replicas out",
+    path: ['replicas'],
+  });
 export type AppEnvironment = z.infer<typeof AppEnvironmentSchema>;
 
 export const QosTierSchema = z.enum(['critical', 'standard', 'back-office']);

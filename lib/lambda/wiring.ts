@@ -13,6 +13,8 @@ import { gatewayConnector } from '../kube/gateway.ts';
 import { type DeadLetter, deadLetterQueue } from '../queue/dead-letter.ts';
 import { enqueuer } from '../queue/send.ts';
 import { resolveTagAnswer } from '../registry/resolve.ts';
+import type { ScaleDeps } from '../scale/ports.ts';
+import { scaleSettingsFromEnv } from '../scale/settings.ts';
 import { createDb } from '../store/db.ts';
 import { dynamoStore } from '../store/dynamo.ts';
 import { receivedAt } from '../store/receipts.ts';
@@ -52,7 +54,14 @@ export const wire = (name: FunctionName) => {
     ceph: connectCeph(secrets),
     selfAddresses: selfAddresses(),
   };
-  return { config, ddb, sqs, secrets, db, logger, deploy, heal };
+  const scale: ScaleDeps = {
+    store: deploy.store,
+    kube: deploy.kube,
+    enqueue: deploy.enqueue,
+    now: deploy.now,
+    settings: scaleSettingsFromEnv(),
+  };
+  return { config, ddb, sqs, secrets, db, logger, deploy, heal, scale };
 };
 
 export type Wired = ReturnType<typeof wire>;

@@ -6,6 +6,7 @@ import { environmentPolicy } from './environments.ts';
 import { acquireHealLease, advanceHeal, getHeal, listHeals, releaseHealLease, startHeal } from './heals.ts';
 import { recordHistory } from './history.ts';
 import { advanceImageHeal, getImageHeal, listImageHeals, startImageHeal } from './image-heals.ts';
+import { acquireLease, releaseLease } from './leases.ts';
 import type { Store } from './ports.ts';
 import {
   advanceWave,
@@ -16,6 +17,7 @@ import {
   setClusterRelease,
   setReleaseStatus,
 } from './releases.ts';
+import { getScaleOverride, listScaleOverrides, saveScaleOverride } from './scale-overrides.ts';
 
 /** The store ports over the one DynamoDB table. */
 export const dynamoStore = (db: Db): Store => ({
@@ -55,5 +57,14 @@ export const dynamoStore = (db: Db): Store => ({
     list: (cluster) => listImageHeals(db, cluster),
     start: (input) => startImageHeal(db, input),
     advance: (key, from, to, patch) => advanceImageHeal(db, key, from, to, patch),
+  },
+  overrides: {
+    get: (key) => getScaleOverride(db, key),
+    list: (cluster) => listScaleOverrides(db, cluster),
+    save: (record, expected) => saveScaleOverride(db, record, expected),
+  },
+  leases: {
+    acquire: (name, holder, ttlSeconds, now) => acquireLease(db, name, holder, ttlSeconds, now),
+    release: (name, holder) => releaseLease(db, name, holder),
   },
 });

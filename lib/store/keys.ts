@@ -20,6 +20,7 @@
  *   approval       PK=REL#<app>#<env>          SK=PENDING#<container> (a push waiting for `capstan approve`)
  *   node heal      PK=HEAL#<cluster>           SK=NODE#<node>         (healing a lost node; one record per node)
  *   image heal     PK=HEAL#<cluster>           SK=IMAGE#<pool>/<image> (freeing an RBD image a lost node held)
+ *   scale override PK=SCALE#<cluster>          SK=WL#<namespace>/<Kind>/<name> (capstan's raise of a workload's ceiling)
  *   idempotency    PK=IDEMPOTENCY              SK=<function>#<hash>   (Powertools, TTL)
  */
 export const keys = {
@@ -60,4 +61,6 @@ export const keys = {
   heals: (cluster: string) => ({ PK: `HEAL#${cluster}` }),
   heal: (cluster: string, node: string) => ({ PK: `HEAL#${cluster}`, SK: `NODE#${node}` }),
   imageHeal: (cluster: string, image: string) => ({ PK: `HEAL#${cluster}`, SK: `IMAGE#${image}` }),
+  scaleOverrides: (cluster: string) => ({ PK: `SCALE#${cluster}` }),
+  scaleOverride: (cluster: string, workload: string) => ({ PK: `SCALE#${cluster}`, SK: `WL#${workload}` }),
 } as const;

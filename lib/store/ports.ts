@@ -6,6 +6,7 @@ import type { HealKey, HealMode, HealPatch, HealPhase, NewNodeHeal, NodeHeal } f
 import type { NewHistoryEntry } from './history.ts';
 import type { ImageHeal, ImageKey, ImagePatch, ImagePhase, NewImageHeal } from './image-heals.ts';
 import type { ClusterRelease, NewRelease, Release, ReleaseStatus } from './releases.ts';
+import type { ScaleOverride, WorkloadKey } from './scale-overrides.ts';
 
 /**
  * The table as the use cases see it: one narrow interface per kind of record, in the domain's words.
@@ -22,6 +23,8 @@ export interface Store {
   readonly approvals: ApprovalStore;
   readonly heals: HealStore;
   readonly images: ImageHealStore;
+  readonly overrides: ScaleOverrideStore;
+  readonly leases: LeaseStore;
 }
 
 export { isActiveHeal, SETTLED_HEAL_PHASES } from './heal-phases.ts';
@@ -126,4 +129,25 @@ export interface ImageHealStore {
   start(input: NewImageHeal): Promise<{ record: ImageHeal; created: boolean }>;
   /** Moves the record to `to` only from one of `from`, with the patch; says whether it did. */
   advance(key: ImageKey, from: readonly ImagePhase[], to: ImagePhase, patch: ImagePatch): Promise<boolean>;
+}
+
+/** Scaling overrides (lib/store/scale-overrides.ts): one record per workload of a cluster. */
+export interface ScaleOverrideStore {
+  /** Undefined when capstan never overrode the workload. Consistent. */
+  get(key: WorkloadKey): Promise<ScaleOverride | undefined>;
+  /** Every override record of the cluster, active or reverted. Consistent. */
+  list(cluster: string): Promise<ScaleOverride[]>;
+  /** Writes it as `expected + 1` only if the stored version is `expected` (undefined: none yet); says whether it did. */
+  save(record: Omit<ScaleOverride, 'version'>, expected: number | undefined): Promise<boolean>;
+}
+
+/**
+ * Leases by name (lib/store/leases.ts), such as a workload's (`workloadLease`): one holder at a time, the
+ * same holder renews, an expired one is taken over. acquire throws the retryable ConflictError while
+ * another holds it.
+ */
+export interface LeaseStore {
+  acquire(name: string, holder: string, ttlSeconds: number, now?: number): Promise<HeldLease>;
+  /** Only a lease we hold; one we no longer hold is left alone. */
+  release(name: string, holder: string): Promise<void>;
 }

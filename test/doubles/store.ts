@@ -23,6 +23,7 @@ import {
 } from '../../lib/store/image-heals.ts';
 import type { Store } from '../../lib/store/ports.ts';
 import { type Release, ReleaseSchema } from '../../lib/store/releases.ts';
+import { type ScaleOverride, ScaleOverrideSchema, workloadName } from '../../lib/store/scale-overrides.ts';
 
 /**
  * The store ports in memory, for unit tests of the use cases. Every conditional write behaves as the
@@ -71,6 +72,7 @@ export const memoryStore = (): MemoryStore => {
   const heals = new Map<string, Map<string, NodeHeal>>(); // cluster -> node -> record
   const leases = new Map<string, { holder: string; expiresAtMs: number }>(); // lease name -> holder
   const images = new Map<string, ImageHeal>(); // <cluster>#<pool>/<image> -> record
+  const overrides = new Map<string, ScaleOverride>(); // <cluster>#<namespace>/<Kind>/<name> -> record
   const imageKey = (k: { cluster: string; pool: string; image: string }) => `${k.cluster}#${imageName(k)}`;
 
   const part = (app: string, environment: string) => `${app}#${environment}`;
@@ -283,6 +285,39 @@ export const memoryStore = (): MemoryStore => {
         const defined = Object.entries(fields).filter(([, value]) => value !== undefined);
         images.set(imageKey(key), ImageHealSchema.parse({ ...record, ...Object.fromEntries(defined), phase: to }));
         return true;
+      },
+    },
+    overrides: {
+      get: async (key) => {
+        const record = overrides.get(`${key.cluster}#${workloadName(key)}`);
+        return record ? ScaleOverrideSchema.parse(structuredClone(record)) : undefined;
+      },
+      // SK WL#<namespace>/<Kind>/<name>: by name, in bytes.
+      list: async (cluster) =>
+        [...overrides.values()]
+          .filter((r) => r.cluster === cluster)
+          .sort((a, b) => byBytes(workloadName(a), workloadName(b)))
+          .map((r) => ScaleOverrideSchema.parse(structuredClone(r))),
+      // `attribute_not_exists(PK)` or `version = :v`.
+      save: async (record, expected) => {
+        const id = `${record.cluster}#${workloadName(record)}`;
+        if (overrides.get(id)?.version !== expected) return false;
+        overrides.set(id, ScaleOverrideSchema.parse({ ...structuredClone(record), version: (expected ?? 0) + 1 }));
+        return true;
+      },
+    },
+    leases: {
+      acquire: async (name, holder, ttlSeconds, now = Date.now()) => {
+        const held = leases.get(name);
+        if (held && held.holder !== holder && !(held.expiresAtMs < now)) {
+          throw new ConflictError(`lease ${name} is held by another holder: the conditional request failed`);
+        }
+        const expiresAtMs = now + ttlSeconds * 1000;
+        leases.set(name, { holder, expiresAtMs });
+        return { name, holder, expiresAtMs };
+      },
+      release: async (name, holder) => {
+        if (leases.get(name)?.holder === holder) leases.delete(name);
       },
     },
   };

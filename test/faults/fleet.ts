@@ -25,6 +25,8 @@ const SUITE_VISIBILITY_SECONDS: Record<QueueName, number> = {
   registry: 15,
   heal: 35,
   kubeEvents: 15,
+  scale: 35,
+  alarms: 15,
 };
 
 const credentials = { accessKeyId: 'capstanlocal', secretAccessKey: 'capstanlocal' };

@@ -105,10 +105,10 @@ describe('POST /hooks/<registry>', () => {
 });
 
 describe('routes', () => {
-  it('the topology serves exactly one hook route per HTTP registry source, plus the kubernetes route', () => {
+  it('the topology serves exactly one hook route per HTTP registry source, plus the kubernetes and alertmanager routes', () => {
     const hooks = functions.ingest.routes.map((r) => r.path).filter((p) => p.startsWith('/hooks/'));
     const registries = imageSources.flatMap((s) => (s.route ? [s.route] : []));
-    expect(hooks.sort()).toEqual([...registries, KUBERNETES_HOOK_ROUTE].sort());
+    expect(hooks.sort()).toEqual([...registries, KUBERNETES_HOOK_ROUTE, '/hooks/alertmanager'].sort());
   });
 
   it('matches API Gateway path templates as the local server serves them', () => {

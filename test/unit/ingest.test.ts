@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CapstanEvent } from '../../events/index.ts';
 import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
-import hpaHit from '../../events/samples/hpa.threshold.hit.json' with { type: 'json' };
 import advance from '../../events/samples/release.advance.json' with { type: 'json' };
 import check from '../../events/samples/rollout.check.json' with { type: 'json' };
+import scaleCheck from '../../events/samples/scale.check.json' with { type: 'json' };
 import { acceptEvent } from '../../lib/ingest/accept.ts';
 import { MAX_EVENT_BODY_BYTES } from '../../lib/ingest/body.ts';
 import { signBody } from '../../lib/sources/auth.ts';
@@ -47,7 +47,7 @@ describe('acceptEvent', () => {
     ['a body that is not JSON', '{oops', undefined, 400, 'invalid-json'],
     ['an invalid event', { ...sample, data: { ...sample.data, app: 'Bad App' } }, undefined, 400, 'data.app'],
     ['an unknown type', { ...sample, type: 'deploy.maybe' }, undefined, 400, 'unknown event type'],
-    ['a type with no consumer yet', hpaHit, undefined, 422, 'no consumer handles hpa.threshold.hit'],
+    ['a forged internal scaling look', scaleCheck, undefined, 422, 'scale.check is sent by capstan itself only'],
     ['a forged internal release step', advance, undefined, 422, 'release.advance is sent by capstan itself only'],
     ['a forged internal rollout check', check, undefined, 422, 'rollout.check is sent by capstan itself only'],
     ['an oversized body', { ...sample, pad: 'x'.repeat(MAX_EVENT_BODY_BYTES) }, undefined, 413, 'too-large'],

@@ -78,7 +78,7 @@ describe('a function’s local environment', () => {
       const local = localEnvironment(name, resources, operator);
       expect(local[env.ingestToken] !== undefined, name).toBe(name === 'ingest');
       expect(local[env.clusterCredentials] !== undefined, name).toBe(
-        ['deploy', 'rollout', 'sweep', 'heal'].includes(name),
+        ['deploy', 'rollout', 'sweep', 'heal', 'scale'].includes(name),
       );
     }
   });
