@@ -28,6 +28,8 @@ const HistoryFieldsSchema = z.object({
   node: z.string().optional(),
   /** The RBD image (`pool/image`) a step of freeing it is about (issue 11). */
   image: z.string().optional(),
+  /** The workload (`namespace/Kind/name`) a scaling step is about (issue 12). */
+  workload: z.string().optional(),
   /** The container a step is about (a push of the repository one container runs). */
   container: z.string().optional(),
   revision: z.int().optional(),
