@@ -5,6 +5,7 @@ import { WorkloadRefSchema } from '../../events/scale-check.ts';
 import { ReasonCodeSchema } from '../reasons.ts';
 import { conditionally, type Db, parseItem, queryAll } from './db.ts';
 import { keys } from './keys.ts';
+import { workloadLease, workloadName } from './workload-names.ts';
 
 /**
  * capstan's override of one workload's ceiling on one cluster (issue 12): the HPA's `maxReplicas` raised
@@ -45,14 +46,7 @@ export const ScaleOverrideSchema = z.object({
 export type ScaleOverride = z.infer<typeof ScaleOverrideSchema>;
 export type WorkloadKey = Pick<ScaleOverride, 'cluster' | 'workload'>;
 
-/** `namespace/Kind/name`: how a workload is named in keys, leases and messages. */
-export const workloadName = ({ workload: w }: Pick<WorkloadKey, 'workload'>) => `${w.namespace}/${w.kind}/${w.name}`;
-
-/**
- * The lease that keeps a release, a scaling step and any other writer of one workload from running at once:
- * `workload/<cluster>/<namespace>/<Kind>/<name>` in the table's lease records.
- */
-export const workloadLease = (key: WorkloadKey) => `workload/${key.cluster}/${workloadName(key)}`;
+export { workloadLease, workloadName };
 
 const fromItem = (item: Record<string, unknown>) => parseItem(ScaleOverrideSchema, item);
 
