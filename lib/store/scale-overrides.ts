@@ -5,6 +5,7 @@ import { WorkloadRefSchema } from '../../events/scale-check.ts';
 import { ReasonCodeSchema } from '../reasons.ts';
 import { conditionally, type Db, parseItem, queryAll } from './db.ts';
 import { keys } from './keys.ts';
+import { workloadName } from './workload-lease.ts';
 
 /**
  * capstan's override of one workload's ceiling on one cluster (issue 12): the HPA's `maxReplicas` raised
@@ -44,14 +45,8 @@ export const ScaleOverrideSchema = z.object({
 export type ScaleOverride = z.infer<typeof ScaleOverrideSchema>;
 export type WorkloadKey = Pick<ScaleOverride, 'cluster' | 'workload'>;
 
-/** `namespace/Kind/name`: how a workload is named in keys, leases and messages. */
-export const workloadName = ({ workload: w }: Pick<WorkloadKey, 'workload'>) => `${w.namespace}/${w.kind}/${w.name}`;
-
-/**
- * The lease that keeps a release, a scaling step and any other writer of one workload from running at once:
- * `workload/<cluster>/<namespace>/<Kind>/<name>` in the table's lease records.
- */
-export const workloadLease = (key: WorkloadKey) => `workload/${key.cluster}/${workloadName(key)}`;
+// Pure naming, kept apart so the domains reach it through ports.ts.
+export { workloadLease, workloadName } from './workload-lease.ts';
 
 const fromItem = (item: Record<string, unknown>) => parseItem(ScaleOverrideSchema, item);
 
