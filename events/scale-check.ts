@@ -26,6 +26,11 @@ export const ScaleCheckDataSchema = z.strictObject({
   cause: z.string().min(1).max(256),
   attempt: z.int().min(0),
   dueAt: z.iso.datetime(),
+  /**
+   * The raise (the event id that made it) an expiry or a held resolve is about: once a later raise is in
+   * force, a look about an earlier one does nothing.
+   */
+  raise: z.string().min(1).max(256).optional(),
 });
 
 export const ScaleCheckEventSchema = envelope('scale.check', ScaleCheckDataSchema);

@@ -68,6 +68,8 @@ export const REASONS = {
   'at-ceiling': "the workload's ceiling is at burstMax already",
   'no-override': "no override of capstan's is in force: nothing to put back",
   'unknown-workload': 'no registered app with autoscaling runs the workload the alert names on that cluster',
+  'not-at-ceiling':
+    'the workload is not at its ceiling (KubeHpaReplicasMismatch, or a look after the cooldown found it below): a higher one would not help',
   'lease-held': "another step holds the workload's lease (a release in flight): looked at again later",
   unknown: 'recorded before reasons carried codes',
 } as const;

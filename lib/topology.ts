@@ -189,8 +189,8 @@ export const functions = {
     memoryMb: 256,
     // Every minute: the node.lost and rbd.lock.detected candidates of clusters with no event forwarder.
     scheduleMinutes: 1,
-    // Candidates, and a nudge (heal.check) for a heal whose chain of looks was lost.
-    emits: ['node.lost', 'node.recovered', 'heal.check', 'rbd.lock.detected'],
+    // Candidates, and a nudge (heal.check, scale.check) for a heal or an override whose chain of looks was lost.
+    emits: ['node.lost', 'node.recovered', 'heal.check', 'rbd.lock.detected', 'scale.check'],
     readsClusterCredentials: true,
   },
 } as const satisfies Record<string, FunctionSpec>;

@@ -4,14 +4,18 @@ import { z } from 'zod';
  * How long, as people write it in an app spec: whole seconds, or `90s`, `5m`, `1h` (what `kubectl` and HPA
  * `behavior` users know). Read as seconds.
  */
+const DURATION = 'must be a duration such as "90s", "5m" or "1h" (or whole seconds)';
 export const DurationSchema = z
-  .union([
-    z.int().min(0),
-    z
-      .string()
-      .regex(/^\d+(s|m|h)$/, 'must be a duration such as "90s", "5m" or "1h" (or whole seconds)')
-      .transform((s) => Number.parseInt(s, 10) * { s: 1, m: 60, h: 3600 }[s.slice(-1) as 's' | 'm' | 'h']),
-  ])
+  .union(
+    [
+      z.int().min(0),
+      z
+        .string()
+        .regex(/^\d+(s|m|h)$/)
+        .transform((s) => Number.parseInt(s, 10) * { s: 1, m: 60, h: 3600 }[s.slice(-1) as 's' | 'm' | 'h']),
+    ],
+    { error: DURATION },
+  )
   .pipe(
     z
       .int()

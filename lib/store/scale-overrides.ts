@@ -9,7 +9,7 @@ import { workloadName } from './workload-lease.ts';
 
 /**
  * capstan's override of one workload's ceiling on one cluster (issue 12): the HPA's `maxReplicas` raised
- * above the spec (or, with no HPA, the Deployment's replicas), until `expiresAt`. One record per workload,
+ * above the spec (or, with no HPA, the Deployment's replicas), until `endsAt`. One record per workload,
  * kept after the revert so the cooldown and `capstan scale` still see the last raise. Every write is
  * conditional on the `version` read, so two steps that raced (the lease makes that rare) never both win.
  */
@@ -28,7 +28,8 @@ export const ScaleOverrideSchema = z.object({
   max: z.int().min(0),
   state: z.enum(['active', 'reverted']),
   raisedAt: at,
-  expiresAt: at,
+  /** When it ends unless raised again (not `expiresAt`: that name is the table's TTL attribute). */
+  endsAt: at,
   /** Who raised it: `alert:<alertname>`, `alarm:<AlarmName>` or `person:<name>`. */
   by: z.string().min(1).max(300),
   /** The event that made the last raise, and the one that put it back. */

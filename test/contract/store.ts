@@ -547,4 +547,65 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreFixtur
       expect(await store.images.list(unique('c'))).toEqual([]);
     });
   });
+
+  describe(`${name}: scale overrides`, () => {
+    const override = (cluster: string, name = 'api', patch: Record<string, unknown> = {}) => ({
+      cluster,
+      workload: { namespace: 'shop', kind: 'Deployment' as const, name },
+      app: name,
+      environment: 'production',
+      hpa: name,
+      specMax: 10,
+      max: 15,
+      state: 'active' as const,
+      raisedAt: '2026-12-01T10:00:00.000Z',
+      endsAt: '2026-12-01T11:00:00.000Z',
+      by: 'alert:KubeHpaMaxedOut',
+      eventId: 'alert-1',
+      updatedAt: '2026-12-01T10:00:00.000Z',
+      ...patch,
+    });
+
+    it('writes an override only at the version read: once when new, then each version once', async () => {
+      const { store } = await makeStore();
+      const cluster = unique('c');
+      const key = { cluster, workload: { namespace: 'shop', kind: 'Deployment' as const, name: 'api' } };
+      expect(await store.overrides.get(key)).toBeUndefined();
+      expect(await store.overrides.save(override(cluster), undefined)).toBe(true);
+      expect(await store.overrides.save(override(cluster, 'api', { eventId: 'alert-2' }), undefined)).toBe(false);
+      expect(await store.overrides.get(key)).toEqual({ ...override(cluster), version: 1 });
+      const reverted = override(cluster, 'api', { state: 'reverted', revertedAt: '2026-12-01T10:30:00.000Z' });
+      expect(await store.overrides.save(reverted, 2)).toBe(false);
+      expect(await store.overrides.save(reverted, 1)).toBe(true);
+      expect(await store.overrides.save(reverted, 1)).toBe(false);
+      expect(await store.overrides.get(key)).toEqual({ ...reverted, version: 2 });
+    });
+
+    it('lists the overrides of one cluster by workload', async () => {
+      const { store } = await makeStore();
+      const [cluster, other] = [unique('c'), unique('c')];
+      await store.overrides.save(override(cluster, 'web'), undefined);
+      await store.overrides.save(override(cluster, 'api'), undefined);
+      await store.overrides.save(override(other, 'db'), undefined);
+      expect((await store.overrides.list(cluster)).map((r) => r.workload.name)).toEqual(['api', 'web']);
+      expect(await store.overrides.list(unique('c'))).toEqual([]);
+    });
+
+    it('leases a name to one holder at a time until it expires or is released; the same holder renews', async () => {
+      const { store } = await makeStore();
+      const lease = `workload/${unique('c')}/shop/Deployment/api`;
+      const now = Date.now();
+      expect(await store.leases.acquire(lease, 'release/api/production', 30, now)).toMatchObject({
+        holder: 'release/api/production',
+        expiresAtMs: now + 30_000,
+      });
+      await expect(store.leases.acquire(lease, 'scale/e1', 30, now)).rejects.toBeInstanceOf(ConflictError);
+      await store.leases.acquire(lease, 'release/api/production', 30, now + 10_000);
+      await store.leases.release(lease, 'scale/e1'); // not ours: a no-op
+      await expect(store.leases.acquire(lease, 'scale/e1', 30, now + 20_000)).rejects.toBeInstanceOf(ConflictError);
+      await store.leases.release(lease, 'release/api/production');
+      await store.leases.acquire(lease, 'scale/e1', 30, now + 20_000);
+      await store.leases.acquire(lease, 'release/api/production', 30, now + 51_000); // expired: taken over
+    });
+  });
 };

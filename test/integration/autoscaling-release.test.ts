@@ -147,7 +147,7 @@ describe('a release of an app with autoscaling', () => {
         max: 7,
         state: 'active',
         raisedAt: now.toISOString(),
-        expiresAt: new Date(now.getTime() + 3600_000).toISOString(),
+        endsAt: new Date(now.getTime() + 3600_000).toISOString(),
         by: 'alert:HighCpu',
         eventId: uniqueName('alert'),
         updatedAt: now.toISOString(),

@@ -89,7 +89,7 @@ const override = (o: Partial<OverrideLike> = {}): OverrideLike => ({
   workload: { namespace: 'acme', kind: 'Deployment', name: 'api' },
   state: 'active',
   max: 9,
-  expiresAt: '2026-12-02T13:00:00.000Z',
+  endsAt: '2026-12-02T13:00:00.000Z',
   ...o,
 });
 
@@ -111,8 +111,8 @@ describe('withOverride', () => {
     ['an active override raises the HPA max', override(), 9],
     ['none: the spec', undefined, 5],
     ['reverted: the spec', override({ state: 'reverted' }), 5],
-    ['expired, not reverted yet: the spec', override({ expiresAt: '2026-12-02T11:59:59.000Z' }), 5],
-    ['expiring this instant: the spec', override({ expiresAt: NOW.toISOString() }), 5],
+    ['expired, not reverted yet: the spec', override({ endsAt: '2026-12-02T11:59:59.000Z' }), 5],
+    ['expiring this instant: the spec', override({ endsAt: NOW.toISOString() }), 5],
     [
       'of another Deployment: the spec',
       override({ workload: { namespace: 'acme', kind: 'Deployment', name: 'web' } }),
@@ -137,7 +137,7 @@ describe('withOverride', () => {
   it.each([
     ['an active override sets the replicas', override(), 9],
     ['reverted: the spec max', override({ state: 'reverted' }), 5],
-    ['expired: the spec max', override({ expiresAt: '2026-12-02T11:00:00.000Z' }), 5],
+    ['expired: the spec max', override({ endsAt: '2026-12-02T11:00:00.000Z' }), 5],
   ])('hpa false: %s', (_, o, replicas) => {
     expect(deploymentOf(withOverride(plainObjects(), o, NOW))?.spec.replicas).toBe(replicas);
   });
@@ -154,7 +154,7 @@ describe('withOverride', () => {
   it('overrideInForce: active and not past its expiry', () => {
     expect(overrideInForce(override(), NOW)).toBe(true);
     expect(overrideInForce(override({ state: 'reverted' }), NOW)).toBe(false);
-    expect(overrideInForce(override({ expiresAt: '2026-12-02T12:00:00.000Z' }), NOW)).toBe(false);
+    expect(overrideInForce(override({ endsAt: '2026-12-02T12:00:00.000Z' }), NOW)).toBe(false);
     expect(overrideInForce(undefined, NOW)).toBe(false);
   });
 });

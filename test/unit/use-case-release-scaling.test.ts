@@ -26,7 +26,7 @@ const override = (o: Partial<ScaleOverride> = {}): Omit<ScaleOverride, 'version'
   max: 6,
   state: 'active',
   raisedAt: T0,
-  expiresAt: '2026-12-01T11:00:00.000Z',
+  endsAt: '2026-12-01T11:00:00.000Z',
   by: 'alert:HighCpu',
   eventId: 'alert-1',
   updatedAt: T0,

@@ -127,3 +127,36 @@ export const chargedReplicas = (rendered: number | undefined, running: number | 
   if (hpaMin !== undefined) return Math.max(running ?? 0, hpaMin);
   return running ?? 1;
 };
+
+/**
+ * Pure: how many more pods like `perPod` (one replica's demand) the namespace's quotas have room for, by
+ * the same arithmetic as the gate (every applicable quota, status hard - used); undefined when no quota
+ * limits what such a pod uses. Scaling's override raises a ceiling only within this room (issue 12).
+ * Throws nothing: a quota not computed yet counts as no room (`unknown` names it), since its admission
+ * refuses pods until it is.
+ */
+export const podRoomIn = (
+  quotas: readonly QuotaLike[],
+  perPod: Demand,
+): { room: number | undefined; unknown: string[] } => {
+  let room: number | undefined;
+  const unknown: string[] = [];
+  const bestEffort =
+    perPod.cpuRequestsMillis + perPod.memoryRequestsBytes + perPod.cpuLimitsMillis + perPod.memoryLimitsBytes === 0;
+  for (const quota of quotas) {
+    if (!appliesTo(quota, bestEffort)) continue;
+    const hard = quota.status?.hard ?? {};
+    const used = quota.status?.used ?? {};
+    for (const [key, field, kind] of TRACKED.filter(([k]) => quota.spec?.hard?.[k] !== undefined)) {
+      if (perPod[field] <= 0) continue;
+      if (hard[key] === undefined || used[key] === undefined) {
+        unknown.push(`ResourceQuota ${quota.metadata?.name ?? '?'} has no usage for ${key} yet`);
+        room = 0;
+        continue;
+      }
+      const left = Math.max(0, parse(kind, hard[key] as string) - parse(kind, used[key] as string));
+      room = Math.min(room ?? Number.POSITIVE_INFINITY, Math.floor(left / perPod[field]));
+    }
+  }
+  return { room, unknown };
+};

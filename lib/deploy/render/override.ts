@@ -2,11 +2,11 @@ import type { KubernetesObject, V1Deployment, V2HorizontalPodAutoscaler } from '
 import type { ScaleOverride } from '../../store/scale-overrides.ts';
 
 /** What withOverride reads of an override record. */
-export type OverrideLike = Pick<ScaleOverride, 'state' | 'max' | 'expiresAt' | 'workload'>;
+export type OverrideLike = Pick<ScaleOverride, 'state' | 'max' | 'endsAt' | 'workload'>;
 
 /** An override is in force while active and not past its expiry (a revert may simply not have run yet). */
 export const overrideInForce = (override: OverrideLike | undefined, now: Date): override is OverrideLike =>
-  override !== undefined && override.state === 'active' && Date.parse(override.expiresAt) > now.getTime();
+  override !== undefined && override.state === 'active' && Date.parse(override.endsAt) > now.getTime();
 
 /**
  * The release's objects with an active scale override kept (issue 12): a release must not undo the raised

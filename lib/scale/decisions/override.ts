@@ -7,7 +7,7 @@
  * The shape of it: raise `maxReplicas` a step at a time up to `burstMax`, never faster than the cooldown,
  * never beyond what the namespace's ResourceQuota has room for, each raise with an expiry; put it back to
  * the spec when the alert resolves or the expiry comes, but not inside the cooldown (a resolved alert that
- * fires again a minute later must not make the HPA flap). Still not wired: issue 12's use case calls it.
+ * fires again a minute later must not make the HPA flap). lib/scale/use-cases/scale-step.ts carries it out.
  */
 
 export interface ScalingSpec {
@@ -42,7 +42,8 @@ export interface ScalingObservation {
 
 export type ScalingSignal = 'firing' | 'resolved' | 'expired';
 
-export type NoScaleCode = 'cooldown' | 'at-ceiling' | 'quota' | 'no-override' | 'settled';
+/** Reason codes (lib/reasons.ts) a verdict that does nothing gives; `policy` only for a person's ask (./manual.ts). */
+export type NoScaleCode = 'cooldown' | 'at-ceiling' | 'quota' | 'no-override' | 'settled' | 'policy';
 
 export type ScalingVerdict =
   | { readonly action: 'raise'; readonly to: number; readonly expiresAt: string; readonly reason: string }
