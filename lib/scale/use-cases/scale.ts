@@ -1,6 +1,6 @@
 import type { HpaThresholdHit, ScaleCheck, ScaleRequested } from '../../../events/index.ts';
 import { ConflictError } from '../../errors.ts';
-import { workloadLease } from '../../store/scale-overrides.ts';
+import { workloadLease } from '../../store/ports.ts';
 import type { ScalingSignal } from '../decisions/override.ts';
 import { signalOf } from '../decisions/signal.ts';
 import type { ScaleDeps } from '../ports.ts';
