@@ -27,3 +27,14 @@ export const rolloutTimingFromEnv = (source: NodeJS.ProcessEnv = process.env): R
     timeoutSeconds: num('CAPSTAN_ROLLOUT_TIMEOUT_SECONDS', defaultRolloutTiming.timeoutSeconds),
   };
 };
+
+/**
+ * How long a release holds a workload's lease on a cluster (lib/store/scale-overrides.ts workloadLease):
+ * from its apply until the cluster's rollout settles, which the rollout timeout bounds, plus one check
+ * interval and a minute for the check that says so to run. A release that dies leaves it to expire.
+ */
+export const releaseLeaseSeconds = (timing: RolloutTiming): number =>
+  timing.timeoutSeconds + timing.maxCheckIntervalSeconds + 60;
+
+/** The lease holder of a release: every revision of one app and environment is the same holder (they are serialized). */
+export const releaseLeaseHolder = (app: string, environment: string): string => `release/${app}/${environment}`;

@@ -9,7 +9,7 @@ import { deleteNetworkFence, type NetworkFenceView, readNetworkFence } from './n
 import { addTaint, cordon, removeTaint, uncordon } from './node-actions.ts';
 import { listNodes, type NodeTaint, type NodeView, readNode, type TaintRef } from './nodes.ts';
 import type { Change } from './optimistic.ts';
-import { type HpaView, type ReplicaBounds, readHpa, setHpaBounds } from './scaling.ts';
+import { deleteHpa, type HpaView, type ReplicaBounds, readHpa, scaleDeployment, setHpaBounds } from './scaling.ts';
 import {
   type ClaimView,
   listVolumeAttachmentsOfVolume,
@@ -92,6 +92,10 @@ export interface KubeGateway {
   readHpa(namespace: string, name: string): Promise<HpaView | undefined>;
   /** Sets minReplicas and/or maxReplicas in one write; terminal error when the HPA is gone or min > max. */
   setHpaBounds(namespace: string, name: string, bounds: Partial<ReplicaBounds>): Promise<Change>;
+  /** Deletes the HPA if capstan made it (its managed-by label); `unchanged` when absent or someone else's. */
+  deleteHpa(namespace: string, name: string): Promise<Change>;
+  /** Sets a Deployment's replicas through the scale subresource; `unchanged` when so already, terminal when absent. */
+  scaleDeployment(namespace: string, name: string, replicas: number): Promise<Change>;
 }
 
 export type ConnectGateway = (cluster: ClusterAccess) => Promise<KubeGateway>;
@@ -132,6 +136,8 @@ export const gatewayOf = (kube: KubeClients): KubeGateway => {
 
     readHpa: (namespace, name) => readHpa(kube, namespace, name),
     setHpaBounds: (namespace, name, bounds) => setHpaBounds(kube, namespace, name, bounds),
+    deleteHpa: (namespace, name) => deleteHpa(kube, namespace, name),
+    scaleDeployment: (namespace, name, replicas) => scaleDeployment(kube, namespace, name, replicas),
   };
 };
 

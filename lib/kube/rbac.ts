@@ -55,18 +55,33 @@ export const nodeLeaseRules: readonly V1PolicyRule[] = [
 ];
 
 /**
- * What the gateway's scaling verbs need (readHpa; setHpaBounds: read, then a merge patch). Not granted
- * yet: it joins capstanRules with scaling (issue 12); until then the RBAC test proves it refused.
+ * What autoscaling needs (issue 12), cluster-wide since apps live in any namespace: releases apply the HPA
+ * and remove it when autoscaling is turned off; the scaling steps read it, raise and put back its bounds,
+ * and scale a Deployment without one. Proven by kube-verbs-rbac.test.ts under a service account with
+ * nothing else.
  */
 export const scalingRules: readonly V1PolicyRule[] = [
-  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'patch'] },
+  // apply (read, then a server-side apply patch, which creates the first time); readHpa; setHpaBounds (read,
+  // then a merge patch); deleteHpa (read for the label, then delete with preconditions). No list or watch.
+  {
+    apiGroups: ['autoscaling'],
+    resources: ['horizontalpodautoscalers'],
+    verbs: ['get', 'create', 'patch', 'delete'],
+  },
+  // scaleDeployment: read the scale subresource, then a merge patch of it.
+  { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
 ];
 
 /**
  * What capstan may do cluster-wide, and nothing more: each rule names the code path that needs it. Add a
  * rule together with the feature that calls it, and the RBAC tests prove the set is enough.
  */
-export const capstanRules: readonly V1PolicyRule[] = [...releaseRules, ...healingRules, ...freeingRules];
+export const capstanRules: readonly V1PolicyRule[] = [
+  ...releaseRules,
+  ...healingRules,
+  ...freeingRules,
+  ...scalingRules,
+];
 
 /**
  * ServiceAccount, ClusterRole and binding, and the Role and binding for the Node Leases, to install in

@@ -68,6 +68,63 @@ export const setHpaBounds = async (
   }
 };
 
+/** capstan's label on what it renders (lib/deploy/render): an HPA without it is someone else's. */
+const MANAGED_BY = 'app.kubernetes.io/managed-by';
+
+/**
+ * Deletes the HPA only if capstan made it (it carries capstan's managed-by label): turning autoscaling off
+ * in an app spec removes capstan's HPA, never one a person or another tool made under the same name.
+ * `unchanged` when there is none, it is someone else's, or it is being deleted already. The delete carries
+ * the uid and resourceVersion it was decided on, so an HPA replaced in between is decided again.
+ */
+export const deleteHpa = async (kube: KubeClients, namespace: string, name: string): Promise<Change> => {
+  try {
+    return await retryOnConflict(async () => {
+      const hpa = await kube.autoscaling.readNamespacedHorizontalPodAutoscaler({ name, namespace });
+      const meta = hpa.metadata;
+      if (meta?.labels?.[MANAGED_BY] !== 'capstan' || meta.deletionTimestamp !== undefined) return 'unchanged';
+      await kube.autoscaling.deleteNamespacedHorizontalPodAutoscaler({
+        name,
+        namespace,
+        body: { preconditions: { uid: meta.uid, resourceVersion: meta.resourceVersion } },
+      });
+      return 'changed';
+    });
+  } catch (error) {
+    if (isNotFound(error)) return 'unchanged';
+    return translateKubeError(kube.cluster, error);
+  }
+};
+
+/**
+ * Sets a Deployment's replicas through its scale subresource (what `kubectl scale` and the HPA controller
+ * do), `unchanged` when it runs that many already: capstan's override of a Deployment without an HPA
+ * (`hpa: false`). The write carries the resourceVersion it was decided on. Under capstan's field manager,
+ * which owns spec.replicas of such a Deployment anyway (releases render it). Terminal when the Deployment
+ * does not exist.
+ */
+export const scaleDeployment = async (
+  kube: KubeClients,
+  namespace: string,
+  name: string,
+  replicas: number,
+): Promise<Change> => {
+  try {
+    return await retryOnConflict(async () => {
+      const scale = await kube.apps.readNamespacedDeploymentScale({ name, namespace });
+      if (scale.spec?.replicas === replicas) return 'unchanged';
+      const body = { metadata: { resourceVersion: scale.metadata?.resourceVersion }, spec: { replicas } };
+      await kube.apps.patchNamespacedDeploymentScale(
+        { name, namespace, body, fieldManager: FIELD_MANAGER },
+        mergePatch,
+      );
+      return 'changed';
+    });
+  } catch (error) {
+    return translateKubeError(kube.cluster, error);
+  }
+};
+
 const hpaView = (hpa: V2HorizontalPodAutoscaler): HpaView => ({
   namespace: hpa.metadata?.namespace ?? '',
   name: hpa.metadata?.name ?? '',

@@ -28,6 +28,7 @@ export interface Store {
 }
 
 export { isActiveHeal, SETTLED_HEAL_PHASES } from './heal-phases.ts';
+
 export { workloadLease, workloadName } from './workload-names.ts';
 
 /** History of events that reach no app (malformed messages, pushes nobody tracks) lives under this pseudo-app. */

@@ -1,4 +1,10 @@
-import type { KubernetesObject, V1Deployment, V1DeploymentStatus, V1ResourceQuota } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1Deployment,
+  V1DeploymentStatus,
+  V1ResourceQuota,
+  V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
 import { ClusterRejectedError, ClusterUnavailableError } from '../../lib/errors.ts';
 import type { ApplyOutcome, ApplyResult } from '../../lib/kube/apply.ts';
 import type { ConnectGateway, KubeGateway } from '../../lib/kube/gateway.ts';
@@ -73,6 +79,8 @@ const keyOf = (
 ) => `${apiVersion}/${kind}/${namespace ?? ''}/${name}`;
 const networkFenceKey = (name: string) =>
   keyOf(NETWORK_FENCE_TYPE.apiVersion, NETWORK_FENCE_TYPE.kind, undefined, name);
+const hpaObjectKey = (namespace: string, name: string) =>
+  keyOf('autoscaling/v2', 'HorizontalPodAutoscaler', namespace, name);
 const keyOfObject = (o: KubernetesObject) => keyOf(o.apiVersion, o.kind, o.metadata?.namespace, o.metadata?.name);
 /** Kubernetes compares content: the same keys in another order (a release read back from the table) are the same. */
 const same = (a: unknown, b: unknown) => JSON.stringify(sortedKeys(a)) === JSON.stringify(sortedKeys(b));
@@ -142,7 +150,25 @@ export const memoryKube = (): MemoryKube => {
       previous.resourceVersion = ++resourceVersion;
     }
     const live = s.objects.get(key) as Live;
+    if (object.kind === 'HorizontalPodAutoscaler') syncHpa(s, object as V2HorizontalPodAutoscaler);
     return { kind: object.kind ?? '', name: object.metadata?.name ?? '', outcome, object: render(live), before };
+  };
+
+  /** An applied HPA is what readHpa sees: its bounds as applied, the controller's status as before (none yet). */
+  const syncHpa = (s: ClusterState, hpa: V2HorizontalPodAutoscaler) => {
+    const namespace = hpa.metadata?.namespace ?? '';
+    const name = hpa.metadata?.name ?? '';
+    const before = s.nodes.hpas.get(`${namespace}/${name}`);
+    s.nodes.hpas.set(`${namespace}/${name}`, {
+      namespace,
+      name,
+      target: `${hpa.spec?.scaleTargetRef.kind}/${hpa.spec?.scaleTargetRef.name}`,
+      minReplicas: hpa.spec?.minReplicas ?? 1,
+      maxReplicas: hpa.spec?.maxReplicas ?? 0,
+      currentReplicas: before?.currentReplicas ?? 0,
+      desiredReplicas: before?.desiredReplicas ?? 0,
+      conditions: before?.conditions ?? [],
+    });
   };
 
   const gateway = (cluster: string): KubeGateway => ({
@@ -180,6 +206,25 @@ export const memoryKube = (): MemoryKube => {
     },
     deleteNetworkFence: async (name) =>
       answering(cluster).objects.delete(networkFenceKey(name)) ? 'changed' : 'unchanged',
+    // Only an applied HPA with capstan's managed-by label is capstan's; one a test put in nodes().hpas alone
+    // stands for someone else's.
+    deleteHpa: async (namespace, name) => {
+      const s = answering(cluster);
+      const live = s.objects.get(hpaObjectKey(namespace, name));
+      if (live?.applied.metadata?.labels?.['app.kubernetes.io/managed-by'] !== 'capstan') return 'unchanged';
+      s.objects.delete(hpaObjectKey(namespace, name));
+      s.nodes.hpas.delete(`${namespace}/${name}`);
+      return 'changed';
+    },
+    scaleDeployment: async (namespace, name, replicas) => {
+      const live = answering(cluster).objects.get(keyOf('apps/v1', 'Deployment', namespace, name));
+      if (!live) throw new ClusterRejectedError(cluster, `HTTP 404: deployments.apps "${name}" not found`);
+      const deployment = live.applied as V1Deployment;
+      if ((deployment.spec?.replicas ?? 1) === replicas) return 'unchanged';
+      live.applied = { ...deployment, spec: { ...deployment.spec, replicas } } as KubernetesObject;
+      live.resourceVersion = ++resourceVersion;
+      return 'changed';
+    },
   });
 
   return {

@@ -5,6 +5,7 @@ import { applyAll } from '../../lib/kube/apply.ts';
 import type { KubeClients } from '../../lib/kube/connect.ts';
 import { gatewayOf, type KubeGateway } from '../../lib/kube/gateway.ts';
 import { hpaVerbsContract } from '../contract/kube-nodes.ts';
+import { scalingVerbsContract } from '../contract/kube-scaling.ts';
 import { uniqueName } from '../support/aws.ts';
 import { connect, eventually, localClusters } from '../support/kube.ts';
 
@@ -126,3 +127,4 @@ describe('HPA verbs of the gateway, with the real HPA controller', () => {
 
 // The promises the in-memory double keeps too (test/contract/kube-nodes.ts), here on the real adapter.
 hpaVerbsContract(() => ({ gateway, namespace, name }));
+scalingVerbsContract(() => ({ gateway }));

@@ -1,6 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterRejectedError } from '../../lib/errors.ts';
 import { OUT_OF_SERVICE_TAINT } from '../../lib/heal/decisions/fencing.ts';
 import { applyAll } from '../../lib/kube/apply.ts';
 import { connector, type KubeClients } from '../../lib/kube/connect.ts';
@@ -14,8 +13,8 @@ import { kubeconfigWithToken } from '../support/service-account.ts';
 
 // Exactly what capstan is granted (lib/kube/rbac.ts: capstanRules cluster-wide, nodeLeaseRules in
 // kube-node-lease), under a service account of this file's own with nothing else: enough for every healing
-// and freeing verb (NetworkFences, which need their CRD, are proven in kube-volumes.test.ts), and the verbs
-// of later features (HPAs, issue 12) refused until they are granted with the code that calls them.
+// and freeing verb (NetworkFences, which need their CRD, are proven in kube-volumes.test.ts), and every
+// scaling verb (issue 12: the HPA a release applies and removes, its bounds, a Deployment's scale).
 const CLUSTER_RULES = [...capstanRules];
 const LEASE_RULES = [...nodeLeaseRules];
 
@@ -94,12 +93,6 @@ afterAll(async () => {
   await admin.core.deleteNamespace({ name: namespace }).catch(() => undefined);
   if (node) await deleteKwokNode(admin, node);
 });
-
-const refused = async (call: () => Promise<unknown>) => {
-  const error = await call().catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(ClusterRejectedError);
-  expect((error as Error).message).toMatch(/^cluster as-capstan: HTTP 403/);
-};
 
 describe("capstan's RBAC and the healing verbs, on a real kube-apiserver", () => {
   it('is enough for every node verb', async () => {
@@ -183,12 +176,45 @@ describe("capstan's RBAC and the healing verbs, on a real kube-apiserver", () =>
     await admin.core.deletePersistentVolume({ name: pv });
   });
 
-  it('refuses the HPA verbs until scaling is granted (issue 12: scalingRules)', async () => {
-    await refused(() => asCapstan.readHpa(namespace, 'web'));
-    await refused(() => asCapstan.setHpaBounds(namespace, 'web', { maxReplicas: 4 }));
-    expect(
-      (await admin.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'web', namespace })).spec?.maxReplicas,
-    ).toBe(3);
+  it('is enough for every scaling verb: the HPA applied, read, bounded and deleted; a Deployment scaled', async () => {
+    const labels = { 'app.kubernetes.io/managed-by': 'capstan' };
+    const objects: KubernetesObject[] = [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'scaled', namespace, labels },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'scaled' } },
+          template: {
+            metadata: { labels: { app: 'scaled' } },
+            spec: { containers: [{ name: 'web', image: 'web:1' }] },
+          },
+        },
+      } as KubernetesObject,
+      {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'scaled', namespace, labels },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'scaled' },
+          minReplicas: 1,
+          maxReplicas: 3,
+        },
+      } as KubernetesObject,
+    ];
+    expect((await asCapstan.apply(objects)).map((r) => r.outcome)).toEqual(['created', 'created']);
+    expect((await asCapstan.apply(objects)).map((r) => r.outcome)).toEqual(['unchanged', 'unchanged']);
+    expect(await asCapstan.readHpa(namespace, 'web')).toMatchObject({ maxReplicas: 3 });
+    expect(await asCapstan.setHpaBounds(namespace, 'scaled', { maxReplicas: 4 })).toBe('changed');
+    expect(await asCapstan.setHpaBounds(namespace, 'scaled', { maxReplicas: 4 })).toBe('unchanged');
+    // The HPA made by someone else (no capstan label) is left alone; capstan's is deleted once.
+    expect(await asCapstan.deleteHpa(namespace, 'web')).toBe('unchanged');
+    expect(await asCapstan.deleteHpa(namespace, 'scaled')).toBe('changed');
+    expect(await asCapstan.deleteHpa(namespace, 'scaled')).toBe('unchanged');
+    expect(await asCapstan.scaleDeployment(namespace, 'scaled', 2)).toBe('changed');
+    expect(await asCapstan.scaleDeployment(namespace, 'scaled', 2)).toBe('unchanged');
+    expect((await admin.apps.readNamespacedDeployment({ name: 'scaled', namespace })).spec?.replicas).toBe(2);
   });
 
   it('grants nothing more: Leases outside kube-node-lease, deleting or replacing a node are refused', async () => {
@@ -205,6 +231,15 @@ describe("capstan's RBAC and the healing verbs, on a real kube-apiserver", () =>
     await forbidden(() => raw.core.deleteNamespacedPersistentVolumeClaim({ name: 'data', namespace }));
     await forbidden(() => raw.core.listPersistentVolume());
     await forbidden(() => raw.core.deleteCollectionNamespacedEvent({ namespace }));
+    // Scaling reads and writes single HPAs and Deployment scales; it neither lists HPAs nor replaces a scale.
+    await forbidden(() => raw.autoscaling.listHorizontalPodAutoscalerForAllNamespaces());
+    await forbidden(() =>
+      raw.apps.replaceNamespacedDeploymentScale({
+        name: 'scaled',
+        namespace,
+        body: { metadata: { name: 'scaled', namespace }, spec: { replicas: 1 } },
+      }),
+    );
     await forbidden(() =>
       raw.storage.createVolumeAttachment({
         body: {

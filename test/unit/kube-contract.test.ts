@@ -3,6 +3,7 @@ import { deployVerbsContract } from '../contract/kube-deploy.ts';
 import type { RecordedEvent } from '../contract/kube-events.ts';
 import { warningEventsContract } from '../contract/kube-events.ts';
 import { hpaVerbsContract, nodeVerbsContract } from '../contract/kube-nodes.ts';
+import { scalingVerbsContract } from '../contract/kube-scaling.ts';
 import { volumeVerbsContract } from '../contract/kube-volumes.ts';
 import { memoryKube } from '../doubles/kube.ts';
 import { readyNode } from '../doubles/kube-nodes.ts';
@@ -79,6 +80,7 @@ beforeEach(() => {
 
 nodeVerbsContract(() => fixture);
 hpaVerbsContract(() => fixture);
+scalingVerbsContract(() => fixture);
 volumeVerbsContract(() => fixture);
 deployVerbsContract(() => fixture);
 warningEventsContract(() => fixture);

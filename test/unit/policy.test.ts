@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AutoscalingSchema } from '../../lib/apps/autoscaling.ts';
 import { type AppSpec, AppSpecSchema, ContainerSchema } from '../../lib/apps/spec.ts';
 import { checkPolicy, POLICY_RULES, type PolicyInput, type PolicyRule } from '../../lib/deploy/decisions/policy.ts';
 
@@ -231,5 +232,40 @@ describe('checkPolicy: every violation at once', () => {
     const bad = withSidecar({ probes: {}, limits: undefined, ports: [{ containerPort: 8080 }] }, 'critical');
     const violations = checkPolicy(input({ app: bad, image: 'acme/api:latest', replicas: 1 }, false));
     expect(violations.map((v) => v.rule)).toEqual(['image', 'ports']);
+  });
+});
+
+describe('checkPolicy: autoscaling and the replica floor', () => {
+  const autoscaling = (a: Record<string, unknown>) => AutoscalingSchema.parse(a);
+  it.each<[string, Record<string, unknown>, boolean, RegExp | undefined]>([
+    ['HPA min 3 in a protected environment', { min: 3, max: 10 }, true, undefined],
+    [
+      'HPA min 2 in a protected environment',
+      { min: 2, max: 10 },
+      true,
+      /^autoscaling\.min must be at least 3 in protected environment "production" \(the HPA may scale down to it\), got 2$/,
+    ],
+    ['HPA min 1 (the default) unprotected', { max: 10 }, false, undefined],
+    ['no HPA, max 3, protected', { hpa: false, min: 1, max: 3 }, true, undefined],
+    [
+      'no HPA, max 2, protected (min does not matter: max runs)',
+      { hpa: false, min: 1, max: 2 },
+      true,
+      /^autoscaling\.max must be at least 3 in .* \(without an HPA the Deployment runs max\), got 2$/,
+    ],
+  ])('%s', (_, a, prod, reason) => {
+    const parsed = autoscaling(a);
+    const replicas = parsed.hpa ? parsed.min : parsed.max;
+    const violations = checkPolicy(input({ autoscaling: parsed, replicas }, prod));
+    if (reason === undefined) expect(violations).toEqual([]);
+    else {
+      expect(violations.map((v) => v.rule)).toEqual(['replicas']);
+      expect(violations[0]?.reason).toMatch(reason);
+    }
+  });
+
+  it('without autoscaling the replica rule works as before', () => {
+    expect(checkPolicy(input({ replicas: 2 })).map((v) => v.rule)).toEqual(['replicas']);
+    expect(checkPolicy(input({ replicas: 3 }))).toEqual([]);
   });
 });

@@ -70,9 +70,15 @@ export const planRelease = (
   if (request.container !== undefined && !app.containers.some((c) => c.name === request.container)) {
     return { ok: false, reasons: [`image: app ${app.name} has no container "${request.container}"`] };
   }
-  const replicas = settings.replicas ?? app.replicas;
+  const { autoscaling } = settings;
+  // With autoscaling the count is the HPA's (its min is what it starts from) or, with hpa false, max.
+  const replicas = autoscaling
+    ? autoscaling.hpa
+      ? autoscaling.min
+      : autoscaling.max
+    : (settings.replicas ?? app.replicas);
   const images = requestedImages(request, app, current);
-  const violations = checkPolicy({ app, environment, images, replicas });
+  const violations = checkPolicy({ app, environment, images, replicas, autoscaling });
   if (violations.length > 0) return { ok: false, reasons: violations.map((v) => `${v.rule}: ${v.reason}`) };
   try {
     const manifests = renderApp({
@@ -81,6 +87,7 @@ export const planRelease = (
       images,
       replicas,
       hpaManaged: settings.autoscaled,
+      autoscaling,
     });
     return { ok: true, manifests, namespace: app.namespace, source: 'app', autoRollback: settings.autoRollback };
   } catch (error) {

@@ -1,4 +1,5 @@
 import { checkImageRef } from '../../../events/image-ref.ts';
+import type { Autoscaling } from '../../apps/autoscaling.ts';
 import type { AppSpec } from '../../apps/spec.ts';
 import { messageOf } from '../../errors.ts';
 import { containerImages, servicePorts } from '../render/app.ts';
@@ -33,6 +34,8 @@ export interface PolicyInput {
   /** References for the other containers, by name (as renderApp takes them). */
   readonly images?: Readonly<Record<string, string>>;
   readonly replicas: number;
+  /** The environment's autoscaling block: the replica rule then reads its bounds (`replicas` is not used). */
+  readonly autoscaling?: Autoscaling;
 }
 
 export const MIN_PROTECTED_REPLICAS = 3;
@@ -42,7 +45,7 @@ const MAX_REPLICAS = 1000;
  * The policy gates of a release, ALL violations at once (a refused request names every reason).
  * Everywhere: what can never be applied (no or an invalid image reference, a bad replica count, clashing
  * ports, unusable limits). Protected environments add the production rules: image pinned by digest,
- * at least 3 replicas, liveness and readiness probes, limits on every container, never BestEffort, and
+ * at least 3 replicas (with autoscaling: an HPA's `min`, or `max` without an HPA), liveness and readiness probes, limits on every container, never BestEffort, and
  * Guaranteed for the critical tier. Namespace quota is checked against the cluster (quotaShortfalls).
  */
 export const checkPolicy = (input: PolicyInput): PolicyViolation[] => {
@@ -99,7 +102,21 @@ const imageRules = ({ app, image, images, strict, where }: Context): PolicyViola
   return [...unknown, ...perContainer];
 };
 
-const replicaRules = ({ replicas, strict, where }: Context): PolicyViolation[] => {
+const replicaRules = ({ replicas, autoscaling, strict, where }: Context): PolicyViolation[] => {
+  if (autoscaling) {
+    // The bounds themselves (1..1000, min <= max) are the spec schema's; what is left is the production
+    // floor, on the count the Deployment can fall to: the HPA's min, or max when capstan runs max replicas.
+    const [field, floor] = autoscaling.hpa ? ['min', autoscaling.min] : ['max', autoscaling.max];
+    const why = autoscaling.hpa ? 'the HPA may scale down to it' : 'without an HPA the Deployment runs max';
+    return strict && floor < MIN_PROTECTED_REPLICAS
+      ? [
+          violation(
+            'replicas',
+            `autoscaling.${field} must be at least ${MIN_PROTECTED_REPLICAS} in ${where} (${why}), got ${floor}`,
+          ),
+        ]
+      : [];
+  }
   if (!Number.isInteger(replicas) || replicas < 0 || replicas > MAX_REPLICAS) {
     return [violation('replicas', `replicas must be a whole number from 0 to ${MAX_REPLICAS}, got ${replicas}`)];
   }

@@ -114,6 +114,21 @@ export const quotaShortfallsIn = (
 };
 
 /**
+ * The replica count a release is charged for against the quota. The rendered Deployment's own count when it
+ * has one. An HPA-managed Deployment carries none (the HPA's), so: what runs now (the HPA's last word, which
+ * the release does not change), and never less than the HPA's `minReplicas`, which the HPA controller scales
+ * a new or smaller Deployment up to right after the apply. Not `maxReplicas`: a release does not make the
+ * HPA scale out, and charging the ceiling would refuse releases that change nothing about the pod count (the
+ * quota admission still stops pods an HPA later asks for beyond the quota). No HPA among the objects (one
+ * someone else owns): what runs, else the API's default of 1.
+ */
+export const chargedReplicas = (rendered: number | undefined, running: number | undefined, hpaMin?: number): number => {
+  if (rendered !== undefined) return rendered;
+  if (hpaMin !== undefined) return Math.max(running ?? 0, hpaMin);
+  return running ?? 1;
+};
+
+/**
  * Pure: how many more pods like `perPod` (one replica's demand) the namespace's quotas have room for, by
  * the same arithmetic as the gate (every applicable quota, status hard - used); undefined when no quota
  * limits what such a pod uses. Scaling's override raises a ceiling only within this room (issue 12).

@@ -8,9 +8,11 @@ import type {
   V1ServicePort,
 } from '@kubernetes/client-node';
 import { checkImageRef } from '../../../events/image-ref.ts';
+import type { Autoscaling } from '../../apps/autoscaling.ts';
 import type { AppSpec, Container, Probe } from '../../apps/spec.ts';
 import { InvalidInputError, messageOf } from '../../errors.ts';
 import { resourcesFor } from '../decisions/qos.ts';
+import { renderHpa } from './hpa.ts';
 import { LABELS } from './manifests.ts';
 
 export interface RenderAppInput {
@@ -24,6 +26,11 @@ export interface RenderAppInput {
   readonly replicas?: number;
   /** An HorizontalPodAutoscaler owns the replica count: the Deployment is rendered without `replicas`. */
   readonly hpaManaged?: boolean;
+  /**
+   * capstan's own autoscaling (defaults to the environment's): with `hpa` an HPA is rendered and owns the
+   * count (as hpaManaged); without, the Deployment runs `max` replicas and there is no HPA.
+   */
+  readonly autoscaling?: Autoscaling;
 }
 
 /**
@@ -50,7 +57,8 @@ export const servicePorts = (app: AppSpec): (V1ServicePort & { container: string
 
 /**
  * The objects that run an app in one environment, in apply order: Namespace, Deployment, then a Service
- * when any container declares ports. Labels follow renderManifests (manifests.ts), so stampRevision and
+ * when any container declares ports, then the HorizontalPodAutoscaler with autoscaling (hpa.ts), after the
+ * Deployment it scales. Labels follow renderManifests (manifests.ts), so stampRevision and
  * rollout tracking work the same; resources follow the app's QoS tier (qos.ts). Pure and deterministic:
  * the same input renders the same JSON (object keys in a fixed order, env in the spec's order, which
  * `$(VAR)` references depend on), which is what makes a second apply `unchanged`.
@@ -63,7 +71,10 @@ export const renderApp = (input: RenderAppInput): KubernetesObject[] => {
   const labels = { [LABELS.name]: app.name, [LABELS.managedBy]: 'capstan', [LABELS.environment]: environment };
   const selector = { [LABELS.name]: app.name };
   const images = containerImages(app, input.image, input.images);
-  const replicas = input.replicas ?? app.environments[environment]?.replicas ?? app.replicas;
+  const autoscaling = input.autoscaling ?? app.environments[environment]?.autoscaling;
+  const hpa = autoscaling?.hpa === true;
+  const replicas =
+    autoscaling && !hpa ? autoscaling.max : (input.replicas ?? app.environments[environment]?.replicas ?? app.replicas);
 
   const namespace: V1Namespace = {
     apiVersion: 'v1',
@@ -80,7 +91,7 @@ export const renderApp = (input: RenderAppInput): KubernetesObject[] => {
       // alone and then stops applying is removed, i.e. back to the default 1. Switching an existing
       // Deployment to HPA-managed is safe once the HPA has scaled it (its write through the scale
       // subresource takes the field over); test/integration/quota.test.ts shows both cases.
-      ...(input.hpaManaged ? {} : { replicas }),
+      ...(input.hpaManaged || hpa ? {} : { replicas }),
       revisionHistoryLimit: 10,
       selector: { matchLabels: selector },
       template: {
@@ -100,6 +111,7 @@ export const renderApp = (input: RenderAppInput): KubernetesObject[] => {
     };
     objects.push(service);
   }
+  if (autoscaling && hpa) objects.push(renderHpa({ name: app.name, namespace: app.namespace, labels }, autoscaling));
   return objects;
 };
 

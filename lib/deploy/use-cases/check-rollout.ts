@@ -1,9 +1,11 @@
 import { eventId, type RolloutCheck } from '../../../events/index.ts';
 import { ClusterRejectedError } from '../../errors.ts';
+import { workloadLease } from '../../store/ports.ts';
 import { checkVerdict } from '../decisions/rollout.ts';
 import { settleVerdict } from '../decisions/settle.ts';
 import type { DeployDeps } from '../ports.ts';
 import { automaticRollback, nextRolloutCheck, releaseAdvance } from '../render/events.ts';
+import { releaseLeaseHolder } from '../settings.ts';
 import { recordStep } from './record.ts';
 
 export type RolloutCheckOutcome = 'ready' | 'failed' | 'waiting' | 'superseded';
@@ -50,6 +52,11 @@ export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promi
   });
   const outcome = verdict.rollout === 'ready' ? 'succeeded' : 'failed';
   await recordStep(deps, event, subject, { action: 'rollout', outcome, code, reason: message });
+  // The cluster settled: a scaling step may act on the workload again (apply-wave.ts took the lease).
+  await deps.store.leases.release(
+    workloadLease({ cluster: d.cluster, workload: { namespace: d.namespace, kind: 'Deployment', name: d.deployment } }),
+    releaseLeaseHolder(d.app, d.environment),
+  );
   await settleRelease(deps, d);
   return verdict.rollout;
 };

@@ -1,20 +1,30 @@
-import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { ClusterUnavailableError } from '../../errors.ts';
 import type { KubeGateway } from '../../kube/gateway.ts';
 import { type Demand, demandOf } from '../decisions/qos.ts';
-import { quotaShortfallsIn } from '../decisions/quota.ts';
+import { chargedReplicas, quotaShortfallsIn } from '../decisions/quota.ts';
 
 /**
  * Would this release fit the namespace's ResourceQuotas in this cluster? Judged on what changes: the new
- * pods (with rollout surge) against what the running Deployment uses today. Returns every shortfall.
+ * pods (with rollout surge) against what the running Deployment uses today. Returns every shortfall. An
+ * HPA-managed Deployment is charged as chargedReplicas (decisions/quota.ts) says: what runs, at least the min.
  */
 export const quotaGate = async (kube: KubeGateway, manifests: readonly KubernetesObject[]): Promise<string[]> => {
   const deployment = manifests.find((m) => m.kind === 'Deployment') as V1Deployment | undefined;
   if (!deployment?.spec || !deployment.metadata?.name) return [];
   const namespace = deployment.metadata.namespace ?? 'default';
   const running = await kube.readDeployment(namespace, deployment.metadata.name);
+  const hpa = manifests.find(
+    (m): m is V2HorizontalPodAutoscaler =>
+      m.kind === 'HorizontalPodAutoscaler' &&
+      (m as V2HorizontalPodAutoscaler).spec?.scaleTargetRef.name === deployment.metadata?.name,
+  );
   const demand = demandOf(deployment.spec, {
-    replicas: deployment.spec.replicas ?? running?.spec?.replicas,
+    replicas: chargedReplicas(
+      deployment.spec.replicas,
+      running?.spec?.replicas,
+      hpa ? (hpa.spec?.minReplicas ?? 1) : undefined,
+    ),
     rollout: Boolean(running),
   });
   const shortfalls = await quotaShortfalls(kube, namespace, demand, running?.spec ? demandOf(running.spec) : undefined);
