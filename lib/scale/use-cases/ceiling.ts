@@ -9,10 +9,5 @@ export const setCeiling = (ctx: WorkloadContext, to: number): Promise<Change> =>
   const { namespace, name } = ctx.key.workload;
   return ctx.autoscaling.hpa
     ? ctx.gateway.setHpaBounds(namespace, ctx.app.name, { maxReplicas: to })
-    : // MERGE: the scaleDeployment verb lands with the release side of issue 12 (wt-release).
-      (ctx.gateway as unknown as { scaleDeployment(n: string, d: string, r: number): Promise<Change> }).scaleDeployment(
-        namespace,
-        name,
-        to,
-      );
+    : ctx.gateway.scaleDeployment(namespace, name, to);
 };
