@@ -26,6 +26,8 @@ describe('parseAppSpec', () => {
       autoDeploy: false,
       autoRollback: true,
       autoscaled: false,
+      // Durations as seconds; hpa defaults to true.
+      autoscaling: { hpa: true, min: 3, max: 10, cpuTarget: 70, cooldown: 300, burstMax: 20, burstFor: 3600 },
     });
   });
 

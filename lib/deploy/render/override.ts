@@ -1,8 +1,16 @@
 import type { KubernetesObject, V1Deployment, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
-import type { ScaleOverride } from '../../store/scale-overrides.ts';
+import type { ScaleOverride, WorkloadKey } from '../../store/scale-overrides.ts';
 
 /** What withOverride reads of an override record. */
 export type OverrideLike = Pick<ScaleOverride, 'state' | 'max' | 'endsAt' | 'workload'>;
+
+/** The objects' Deployment on a cluster, as scale overrides and the workload lease name it; none without one. */
+export const deploymentWorkload = (objects: readonly KubernetesObject[], cluster: string): WorkloadKey | undefined => {
+  const deployment = objects.find((o) => o.kind === 'Deployment');
+  const name = deployment?.metadata?.name;
+  if (!name) return undefined;
+  return { cluster, workload: { namespace: deployment.metadata?.namespace ?? 'default', kind: 'Deployment', name } };
+};
 
 /** An override is in force while active and not past its expiry (a revert may simply not have run yet). */
 export const overrideInForce = (override: OverrideLike | undefined, now: Date): override is OverrideLike =>

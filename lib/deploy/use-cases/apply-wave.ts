@@ -6,12 +6,11 @@ import type { Cluster } from '../../store/clusters.ts';
 import type { HistoryEntry } from '../../store/history.ts';
 import { workloadLease } from '../../store/ports.ts';
 import type { Release } from '../../store/releases.ts';
-import type { WorkloadKey } from '../../store/scale-overrides.ts';
 import { type ClusterApply, gateRefusal, settledRollout, strongestChange, waveResult } from '../decisions/waves.ts';
 import type { DeployDeps } from '../ports.ts';
 import { firstRolloutCheck } from '../render/events.ts';
 import { stampRevision } from '../render/manifests.ts';
-import { withOverride } from '../render/override.ts';
+import { deploymentWorkload, withOverride } from '../render/override.ts';
 import { releaseLeaseHolder, releaseLeaseSeconds } from '../settings.ts';
 import { quotaGate } from './quota-gate.ts';
 import { type Cause, recordStep } from './record.ts';
@@ -98,13 +97,8 @@ const gateWave = async (
   return answers.flat();
 };
 
-/** The release's Deployment on a cluster, as scale overrides and the workload lease name it; none for no Deployment. */
-export const releaseWorkload = (release: Release, cluster: string): WorkloadKey | undefined => {
-  const deployment = (release.manifests as KubernetesObject[]).find((o) => o.kind === 'Deployment');
-  const name = deployment?.metadata?.name;
-  if (!name) return undefined;
-  return { cluster, workload: { namespace: deployment.metadata?.namespace ?? 'default', kind: 'Deployment', name } };
-};
+const releaseWorkload = (release: Release, cluster: string) =>
+  deploymentWorkload(release.manifests as KubernetesObject[], cluster);
 
 /**
  * What a release applies to one cluster: its manifests stamped with the revision, with an active scale

@@ -6,12 +6,14 @@ import type { Cluster } from '../../store/clusters.ts';
 import type { HistoryEntry } from '../../store/history.ts';
 import type { DeployDeps } from '../ports.ts';
 import { stampRevision } from '../render/manifests.ts';
+import { deploymentWorkload, withOverride } from '../render/override.ts';
 import { recordStep } from './record.ts';
 import type { ReleaseSummary } from './summary.ts';
 
 /**
  * dryRun: every cluster of the environment is asked what the release would change (server-side dry run);
- * the answer, per cluster, goes to the history. No release is made and nothing changes.
+ * the answer, per cluster, goes to the history. No release is made and nothing changes. What is asked is
+ * what the release would apply there: with an active scale override kept (apply-wave.ts).
  */
 export const dryRun = async (
   event: DeployRequested,
@@ -29,7 +31,9 @@ export const dryRun = async (
       let reason: string | undefined;
       let code: ReasonCode | undefined;
       try {
-        diff = await (await deps.kube(cluster)).dryRun(objects);
+        const workload = deploymentWorkload(objects, cluster.name);
+        const override = workload ? await deps.store.overrides.get(workload) : undefined;
+        diff = await (await deps.kube(cluster)).dryRun(withOverride(objects, override, deps.now()));
         outcome = diff.length === 0 ? 'unchanged' : 'configured';
         reason = diff.length === 0 ? 'would change nothing' : `would change ${diff.length} field(s)`;
       } catch (error) {
