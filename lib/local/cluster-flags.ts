@@ -280,5 +280,7 @@ export const metricsServerArgs = (l: ClusterLayout & { metrics: MetricsPorts }):
     `--kubelet-port=${l.metrics.kwokServer}`,
     '--kubelet-preferred-address-types=InternalIP',
     `--metric-resolution=${METRIC_RESOLUTION}`,
+    // Must stay below the resolution (its default is 10 s too); kwok answers on loopback in milliseconds.
+    '--kubelet-request-timeout=5s',
   ];
 };

@@ -117,10 +117,22 @@ describe('a metrics cluster: the real HPA controller scales on emulated CPU', ()
       (await kubectl('get', '--raw', `/apis/metrics.k8s.io/v1beta1/namespaces/${namespace}/pods`)).stdout,
     ) as { items: { containers: { usage: { cpu: string } }[] }[] };
     expect(raw.items.length).toBeGreaterThan(0);
-    const nodes = JSON.parse((await kubectl('get', '--raw', '/apis/metrics.k8s.io/v1beta1/nodes')).stdout) as {
-      items: unknown[];
-    };
-    expect(nodes.items).toHaveLength(2);
+    // Every Node running a replica has a sample (metrics-server drops a Node with zero usage: one
+    // without Pods); new replicas' Nodes appear after two scrapes.
+    const pods = await kube.core.listNamespacedPod({ namespace });
+    const busy = new Set(pods.items.map((p) => p.spec?.nodeName).filter((n) => n !== undefined));
+    await eventually(
+      `node metrics for ${[...busy].join(', ')}`,
+      async () => {
+        const nodes = JSON.parse((await kubectl('get', '--raw', '/apis/metrics.k8s.io/v1beta1/nodes')).stdout) as {
+          items: { metadata: { name: string }; usage: { cpu: string } }[];
+        };
+        const seen = new Set(nodes.items.map((n) => n.metadata.name));
+        return [...busy].every((n) => seen.has(n)) ? true : undefined;
+      },
+      60_000,
+      2_000,
+    );
     const top = await eventually(
       'kubectl top pods to list the 4 replicas',
       async () => {
