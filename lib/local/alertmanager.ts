@@ -39,6 +39,8 @@ export interface PostedAlert {
 export interface LocalAlertmanager {
   /** http://127.0.0.1:<port> */
   readonly url: string;
+  /** Its process id (to check what it listens on). */
+  readonly pid: number;
   /** POST /api/v2/alerts, as Prometheus sends them. */
   post(alerts: readonly PostedAlert[]): Promise<void>;
   /** Posts the alerts again with endsAt a second ago: Alertmanager notifies them resolved at the next group_interval. */
@@ -125,6 +127,7 @@ export const startAlertmanager = async (o: AlertmanagerOptions): Promise<LocalAl
   };
   return {
     url,
+    pid: proc.pid,
     post,
     resolve: (alerts) => post(alerts.map((a) => ({ ...a, endsAt: new Date(Date.now() - 1_000) }))),
     stop: async () => {

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,10 +11,13 @@ import { progress } from '../../lib/cli/log.ts';
 import { applyAll } from '../../lib/kube/apply.ts';
 import { type LocalAlertmanager, startAlertmanager } from '../../lib/local/alertmanager.ts';
 import { ensureComponents } from '../../lib/local/components.ts';
+import { AlertmanagerPayloadSchema } from '../../lib/sources/alertmanager.ts';
+import { hpaMaxedOut } from '../support/alerts.ts';
 import { uniqueName } from '../support/aws.ts';
 import { setEmulatedCpu } from '../support/emulated-cpu.ts';
 import type { HealCluster } from '../support/heal-cluster.ts';
 import { eventually } from '../support/kube.ts';
+import { listenersOf } from '../support/listeners.ts';
 import { startMetricsCluster } from '../support/metrics-cluster.ts';
 
 // The real Prometheus-stack pieces the autoscaling path meets in production, on this machine:
@@ -105,9 +108,20 @@ describe('a metrics cluster: the real HPA controller scales on emulated CPU', ()
     );
     const upSeconds = (Date.now() - created) / 1000;
     log(`HPA reached maxReplicas 4 in ${upSeconds.toFixed(1)}s after it was created`);
-    const status = await hpaStatus();
-    expect(status?.desiredReplicas).toBe(4);
-    expect(status?.conditions?.find((c) => c.type === 'ScalingLimited')?.status).toBe('True');
+    // The HPA's own view: at the maximum (what kube-state-metrics exports and KubeHpaMaxedOut fires on).
+    // Its ScalingLimited condition comes later, once every new replica has two scrapes of metrics.
+    const atMax = await eventually(
+      'the HPA status at 4 current and desired replicas',
+      async () => {
+        const status = await hpaStatus();
+        return status?.currentReplicas === 4 && status.desiredReplicas === 4 ? status : undefined;
+      },
+      30_000,
+      1_000,
+    );
+    log(
+      `HPA conditions at max: ${(atMax.conditions ?? []).map((c) => `${c.type}=${c.status} (${c.reason})`).join(', ')}`,
+    );
 
     // The metrics API through the aggregator, as `kubectl top` and the HPA controller read it.
     const bin = await ensureComponents({ log });
@@ -157,6 +171,16 @@ describe('a metrics cluster: the real HPA controller scales on emulated CPU', ()
     );
     log(`HPA scaled back down to 1 in ${((Date.now() - lowered) / 1000).toFixed(1)}s after the CPU dropped`);
   }, 360_000);
+
+  it('keeps metrics-server and the kwok kubelet server on 127.0.0.1', async () => {
+    const dir = dirname(cluster.kubeconfigPath);
+    for (const component of ['metrics-server', 'kwok']) {
+      const { pid } = JSON.parse(await readFile(join(dir, `${component}.pid`), 'utf8')) as { pid: number };
+      const bound = listenersOf(pid);
+      expect(bound.length, component).toBeGreaterThan(0);
+      for (const address of bound) expect(address, component).toMatch(/^127\.0\.0\.1:/);
+    }
+  });
 });
 
 interface Delivery {
@@ -206,11 +230,7 @@ describe('a real Alertmanager delivers webhook notifications', () => {
   });
 
   it('firing (retried after a 503), then resolved, with the bearer token and the same fingerprint', async () => {
-    const alert = {
-      labels: { alertname: 'KubeHpaMaxedOut', namespace: 'shop', horizontalpodautoscaler: 'web', severity: 'warning' },
-      annotations: { description: 'HPA shop/web has been running at max replicas' },
-      startsAt: new Date(Date.now() - 60_000),
-    };
+    const alert = hpaMaxedOut('shop', 'web');
     const posted = Date.now();
     await alertmanager.post([alert]);
     const firing = await eventually(
@@ -229,6 +249,8 @@ describe('a real Alertmanager delivers webhook notifications', () => {
     expect(firing.body.alerts[0]).toMatchObject({ status: 'firing', labels: alert.labels });
     const fingerprint = firing.body.alerts[0]?.fingerprint;
     expect(fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    // What the real sender sends is what capstan's reader accepts.
+    expect(AlertmanagerPayloadSchema.safeParse(firing.body).error).toBeUndefined();
 
     const resolvedAt = Date.now();
     await alertmanager.resolve([alert]);
@@ -242,5 +264,10 @@ describe('a real Alertmanager delivers webhook notifications', () => {
     expect(resolved.headers.authorization).toBe(`Bearer ${token}`);
     expect(resolved.body.version).toBe('4');
     expect(resolved.body.alerts[0]).toMatchObject({ status: 'resolved', fingerprint });
+    expect(AlertmanagerPayloadSchema.safeParse(resolved.body).error).toBeUndefined();
   }, 90_000);
+
+  it('listens on 127.0.0.1 only, with no gossip port', () => {
+    expect(listenersOf(alertmanager.pid)).toEqual([alertmanager.url.replace('http://', '')]);
+  });
 });
