@@ -95,8 +95,10 @@ const identities = {
 } as const;
 type Identity = keyof typeof identities;
 
-const tokenFile = (tokens: Record<Identity, string>) =>
+// metrics-server's identity exists only in metrics clusters: no admin token nobody uses elsewhere.
+const tokenFile = (tokens: Record<Identity, string>, metrics: boolean) =>
   `${(Object.keys(identities) as Identity[])
+    .filter((id) => metrics || id !== 'metricsServer')
     .map((id) => `${tokens[id]},${identities[id].user},${identities[id].user},"${identities[id].groups}"`)
     .join('\n')}\n`;
 
@@ -187,7 +189,7 @@ const startCluster = async (
     };
   }
   // Rewritten on every start: a record saved before metrics-server had an identity lacks its token.
-  await writeFile(p.tokens, tokenFile(tokens), { mode: 0o600 });
+  await writeFile(p.tokens, tokenFile(tokens, o.metrics), { mode: 0o600 });
   if (metrics) await frontProxyPki(p.frontProxyCerts);
   const kwokConfig = kwokStagesYaml(`v${versions.kubernetes}`);
   await writeFile(p.kwokConfig, metrics ? `${kwokConfig}---\n${kwokResourceMetricYaml()}` : kwokConfig);
