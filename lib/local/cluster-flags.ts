@@ -13,7 +13,20 @@ export interface ClusterLayout {
   };
   /** How fast a silent Node is noticed; absent: Kubernetes' defaults (what `capstan up` runs). */
   readonly heartbeat?: NodeHeartbeat;
+  /** A metrics cluster (ClusterOptions.metrics): the ports of kwok's kubelet server and of metrics-server. */
+  readonly metrics?: MetricsPorts;
 }
+
+export interface MetricsPorts {
+  /** kwok --server-address: every fake Node's kubelet endpoints (/metrics/resource among them). */
+  readonly kwokServer: number;
+  readonly metricsServer: number;
+}
+
+/** How often the HPA controller looks in a metrics cluster (Kubernetes' default: 15 s). */
+export const HPA_SYNC_PERIOD = '5s';
+/** How often metrics-server scrapes the Nodes (its default and the HPA's usual view: 15 s; 10 s is its floor). */
+export const METRIC_RESOLUTION = '10s';
 
 /**
  * The timings of a Node's heartbeat and of the node lifecycle controller watching it. Tests of lost nodes
@@ -66,6 +79,9 @@ export const paths = (l: ClusterLayout) => ({
   schedulerKubeconfig: join(l.dir, 'scheduler.kubeconfig'),
   kwokKubeconfig: join(l.dir, 'kwok.kubeconfig'),
   kwokConfig: join(l.dir, 'kwok.yaml'),
+  frontProxyCerts: join(l.dir, 'front-proxy'),
+  metricsServerCerts: join(l.dir, 'metrics-server-certs'),
+  metricsServerKubeconfig: join(l.dir, 'metrics-server.kubeconfig'),
   log: (component: string) => join(l.dir, `${component}.log`),
 });
 
@@ -126,6 +142,28 @@ export const apiserverArgs = (l: ClusterLayout): string[] => {
     // and Endpoints refuse loopback addresses: it would log an error every 10 s. Nothing in a cluster of
     // fake Nodes calls the API through that Service, so it is turned off.
     '--endpoint-reconciler-type=none',
+    ...(l.metrics ? frontProxyArgs(l) : []),
+  ];
+};
+
+/**
+ * The aggregation layer, for metrics-server behind the APIService v1beta1.metrics.k8s.io: kube-apiserver
+ * proxies with a client certificate (front-proxy-client, signed by the front-proxy CA) and the user in
+ * X-Remote-* headers; it publishes the CA and header names in kube-system/extension-apiserver-authentication,
+ * where metrics-server reads them. Files from lib/local/front-proxy.ts. No --enable-aggregator-routing:
+ * it would route to the Service's Endpoints, which may not point at loopback; the Service is an
+ * ExternalName to 127.0.0.1 instead.
+ */
+const frontProxyArgs = (l: ClusterLayout): string[] => {
+  const dir = paths(l).frontProxyCerts;
+  return [
+    `--requestheader-client-ca-file=${join(dir, 'front-proxy-ca.crt')}`,
+    '--requestheader-allowed-names=front-proxy-client',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-username-headers=X-Remote-User',
+    `--proxy-client-cert-file=${join(dir, 'front-proxy-client.crt')}`,
+    `--proxy-client-key-file=${join(dir, 'front-proxy-client.key')}`,
   ];
 };
 
@@ -183,6 +221,9 @@ export const controllerManagerArgs = (l: ClusterLayout): string[] => {
           `--node-monitor-period=${l.heartbeat.monitorPeriodSeconds}s`,
         ]
       : []),
+    // The HPA controller looks every 5 s instead of 15 s, so autoscaling tests wait less. Only for metrics
+    // clusters: elsewhere HPAs only clamp replicas to min/max, and other tests keep the default timing.
+    ...(l.metrics ? [`--horizontal-pod-autoscaler-sync-period=${HPA_SYNC_PERIOD}`] : []),
   ];
 };
 
@@ -206,5 +247,40 @@ export const kwokArgs = (l: ClusterLayout, nodeSelector: string): string[] => {
     `--manage-nodes-with-annotation-selector=${nodeSelector}`,
     `--node-lease-duration-seconds=${l.heartbeat?.leaseDurationSeconds ?? DEFAULT_NODE_LEASE_SECONDS}`,
     `--cidr=${POD_CIDR}`,
+    // A metrics cluster: kwok serves every Node's kubelet endpoints on one loopback port (HTTPS with a
+    // throwaway certificate, and plain HTTP, on the same port), and reads usage from ClusterResourceUsage
+    // objects in the API (lib/local/kwok-metrics.ts).
+    ...(l.metrics
+      ? [
+          `--server-address=127.0.0.1:${l.metrics.kwokServer}`,
+          `--node-port=${l.metrics.kwokServer}`,
+          '--enable-crds=ClusterResourceUsage',
+        ]
+      : []),
+  ];
+};
+
+/**
+ * metrics-server as its upstream manifest runs it, pointed at kwok: every Node's InternalIP is 127.0.0.1 in
+ * a metrics cluster (kwok listens there only), the kubelet port is kwok's, kwok's certificate is a
+ * throwaway (--kubelet-insecure-tls), and each Node's metrics path comes from its
+ * metrics.k8s.io/resource-metrics-path annotation. It serves on its own loopback port with a self-signed
+ * certificate (the APIService skips TLS verification, as kubeadm-style installs do).
+ */
+export const metricsServerArgs = (l: ClusterLayout & { metrics: MetricsPorts }): string[] => {
+  const p = paths(l);
+  return [
+    `--kubeconfig=${p.metricsServerKubeconfig}`,
+    `--authentication-kubeconfig=${p.metricsServerKubeconfig}`,
+    `--authorization-kubeconfig=${p.metricsServerKubeconfig}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${l.metrics.metricsServer}`,
+    `--cert-dir=${p.metricsServerCerts}`,
+    '--kubelet-insecure-tls',
+    `--kubelet-port=${l.metrics.kwokServer}`,
+    '--kubelet-preferred-address-types=InternalIP',
+    `--metric-resolution=${METRIC_RESOLUTION}`,
+    // Must stay below the resolution (its default is 10 s too); kwok answers on loopback in milliseconds.
+    '--kubelet-request-timeout=5s',
   ];
 };

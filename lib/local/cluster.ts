@@ -9,14 +9,19 @@ import {
   controllerManagerArgs,
   etcdArgs,
   kwokArgs,
+  type MetricsPorts,
+  metricsServerArgs,
   type NodeHeartbeat,
   paths,
   schedulerArgs,
 } from './cluster-flags.ts';
 import { type Components, ensureComponents, versions } from './components.ts';
+import { frontProxyPki } from './front-proxy.ts';
 import { type ApiAccess, apiRequest, httpHealthy, httpsHealthy } from './kube-http.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
+import { kwokResourceMetricYaml } from './kwok-metrics.ts';
 import { kwokStagesYaml } from './kwok-stages.ts';
+import { installUsageCrd, metricsApiReady, registerMetricsApi } from './metrics-api.ts';
 import { createFakeNodes, KWOK_NODE_SELECTOR, nodesReady, releaseNodeLeases } from './nodes.ts';
 import { randomToken, serviceAccountKeyPair } from './pki.ts';
 import { freePorts, reusePorts } from './ports.ts';
@@ -37,6 +42,13 @@ export interface ClusterOptions {
   readonly persist?: boolean;
   /** Shorter heartbeat timings for tests of lost nodes; absent: Kubernetes' defaults. */
   readonly heartbeat?: NodeHeartbeat;
+  /**
+   * A metrics cluster: metrics-server behind the metrics.k8s.io APIService, fed by kwok's emulated
+   * kubelet resource metrics (usage set through ClusterResourceUsage objects, see lib/local/kwok-metrics.ts),
+   * so the real HPA controller computes utilization and scales; it looks every 5 s. Every Node's
+   * InternalIP is 127.0.0.1 (where kwok serves). Ready once the metrics API answers.
+   */
+  readonly metrics?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -57,7 +69,14 @@ export interface LocalCluster {
 }
 
 // Bounds for each step, generous for two clusters starting at once on 2 cores.
-const timeouts = { etcd: 60_000, apiserver: 180_000, component: 120_000, nodes: 120_000, serviceAccount: 120_000 };
+const timeouts = {
+  etcd: 60_000,
+  apiserver: 180_000,
+  component: 120_000,
+  nodes: 120_000,
+  serviceAccount: 120_000,
+  metrics: 120_000,
+};
 
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 
@@ -69,11 +88,17 @@ const identities = {
   controllerManager: { user: 'system:kube-controller-manager', groups: '' },
   scheduler: { user: 'system:kube-scheduler', groups: '' },
   kwok: { user: 'kwok-controller', groups: 'system:masters' },
+  // metrics-server reads Nodes and Pods, scrapes nodes/metrics, and delegates authn/authz (TokenReviews,
+  // SubjectAccessReviews, the extension-apiserver-authentication ConfigMap). Admin rights like kwok's:
+  // its upstream RBAC is not what these clusters test.
+  metricsServer: { user: 'system:metrics-server', groups: 'system:masters' },
 } as const;
 type Identity = keyof typeof identities;
 
-const tokenFile = (tokens: Record<Identity, string>) =>
+// metrics-server's identity exists only in metrics clusters: no admin token nobody uses elsewhere.
+const tokenFile = (tokens: Record<Identity, string>, metrics: boolean) =>
   `${(Object.keys(identities) as Identity[])
+    .filter((id) => metrics || id !== 'metricsServer')
     .map((id) => `${tokens[id]},${identities[id].user},${identities[id].user},"${identities[id].groups}"`)
     .join('\n')}\n`;
 
@@ -90,8 +115,17 @@ const SavedClusterSchema = z.object({
     apiserver: z.int().positive(),
     controllerManager: z.int().positive(),
     scheduler: z.int().positive(),
+    kwokServer: z.int().positive().optional(),
+    metricsServer: z.int().positive().optional(),
   }),
-  tokens: z.object({ admin: z.string(), controllerManager: z.string(), scheduler: z.string(), kwok: z.string() }),
+  tokens: z.object({
+    admin: z.string(),
+    controllerManager: z.string(),
+    scheduler: z.string(),
+    kwok: z.string(),
+    // Absent in the records of clusters saved before metrics clusters existed: made then.
+    metricsServer: z.string().optional(),
+  }),
 });
 type SavedCluster = z.infer<typeof SavedClusterSchema>;
 const savedFile = (dir: string) => join(dir, 'cluster.json');
@@ -108,7 +142,7 @@ const readSaved = async (dir: string): Promise<SavedCluster | undefined> => {
 const startCluster = async (
   name: string,
   bin: Components,
-  o: Required<Pick<ClusterOptions, 'nodesPerCluster' | 'log' | 'persist'>> & {
+  o: Required<Pick<ClusterOptions, 'nodesPerCluster' | 'log' | 'persist' | 'metrics'>> & {
     dir: string;
     heartbeat: NodeHeartbeat | undefined;
   },
@@ -119,7 +153,15 @@ const startCluster = async (
   const chosen = saved ? await reusePorts(portNames.map((n) => saved.ports[n])) : await freePorts(portNames.length);
   const ports = Object.fromEntries(portNames.map((n, i) => [n, chosen[i] as number])) as unknown as Ports;
   const { etcdClient, apiserver, controllerManager, scheduler } = ports;
-  const layout: ClusterLayout = { name, dir: o.dir, ports, heartbeat: o.heartbeat };
+  let metrics: MetricsPorts | undefined;
+  if (o.metrics) {
+    const before = [saved?.ports.kwokServer, saved?.ports.metricsServer];
+    const [kwokServer, metricsServer] = before.every((x) => x !== undefined)
+      ? await reusePorts(before as number[])
+      : await freePorts(2);
+    metrics = { kwokServer: kwokServer as number, metricsServer: metricsServer as number };
+  }
+  const layout: ClusterLayout = { name, dir: o.dir, ports, heartbeat: o.heartbeat, metrics };
   const p = paths(layout);
   const server = `https://127.0.0.1:${apiserver}`;
   if (saved) {
@@ -131,17 +173,26 @@ const startCluster = async (
   }
 
   await mkdir(o.dir, { recursive: true });
-  let tokens: SavedCluster['tokens'];
+  let tokens: Record<Identity, string>;
   if (saved) {
-    tokens = saved.tokens;
+    tokens = { ...saved.tokens, metricsServer: saved.tokens.metricsServer ?? randomToken() };
   } else {
     const keys = serviceAccountKeyPair();
     await writeFile(p.saKey, keys.privateKeyPem, { mode: 0o600 });
     await writeFile(p.saPub, keys.publicKeyPem);
-    tokens = { admin: randomToken(), controllerManager: randomToken(), scheduler: randomToken(), kwok: randomToken() };
-    await writeFile(p.tokens, tokenFile(tokens), { mode: 0o600 });
+    tokens = {
+      admin: randomToken(),
+      controllerManager: randomToken(),
+      scheduler: randomToken(),
+      kwok: randomToken(),
+      metricsServer: randomToken(),
+    };
   }
-  await writeFile(p.kwokConfig, kwokStagesYaml(`v${versions.kubernetes}`));
+  // Rewritten on every start: a record saved before metrics-server had an identity lacks its token.
+  await writeFile(p.tokens, tokenFile(tokens, o.metrics), { mode: 0o600 });
+  if (metrics) await frontProxyPki(p.frontProxyCerts);
+  const kwokConfig = kwokStagesYaml(`v${versions.kubernetes}`);
+  await writeFile(p.kwokConfig, metrics ? `${kwokConfig}---\n${kwokResourceMetricYaml()}` : kwokConfig);
 
   const spec = (component: string, command: string, args: string[]): ProcessSpec => ({
     name: `${name}/${component}`,
@@ -157,6 +208,7 @@ const startCluster = async (
   let etcd: ManagedProcess | undefined;
   let api: ManagedProcess | undefined;
   let clients: ManagedProcess[] = [];
+  const metricsLayout = metrics ? { ...layout, metrics } : undefined;
   let nodes: string[] = [];
 
   const apiserverReady = async () => (await apiRequest(admin, 'GET', '/readyz')).status === 200;
@@ -184,6 +236,15 @@ const startCluster = async (
         what: `${nodes.length} Ready Nodes`,
         timeoutMs: timeouts.nodes,
       }),
+      ...(metricsLayout
+        ? [
+            startAndWait(
+              spec('metrics-server', bin.metricsServer, metricsServerArgs(metricsLayout)),
+              () => httpsHealthy(`https://127.0.0.1:${metricsLayout.metrics.metricsServer}/livez`),
+              { what: '/livez', timeoutMs: timeouts.component },
+            ),
+          ]
+        : []),
     ]);
     clients = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failed = results.find((r) => r.status === 'rejected');
@@ -249,11 +310,29 @@ const startCluster = async (
     await kubeconfig(p.controllerManagerKubeconfig, 'controllerManager');
     await kubeconfig(p.schedulerKubeconfig, 'scheduler');
     await kubeconfig(p.kwokKubeconfig, 'kwok');
+    if (metrics) {
+      await kubeconfig(p.metricsServerKubeconfig, 'metricsServer');
+      await installUsageCrd(admin);
+      await registerMetricsApi(admin, metrics.metricsServer);
+    }
 
-    nodes = await createFakeNodes(admin, name, o.nodesPerCluster);
+    nodes = await createFakeNodes(admin, name, o.nodesPerCluster, o.metrics);
     // On a restart the Nodes' Leases are held by the kwok of the earlier run (see releaseNodeLeases).
     if (saved) await releaseNodeLeases(admin, nodes);
     await startClients();
+    if (metrics) {
+      const t = Date.now();
+      const deadline = t + timeouts.metrics;
+      while (!(await metricsApiReady(admin).catch(() => false))) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `${name}: the metrics API did not answer after ${seconds(t)}; see ${p.log('metrics-server')}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      log(`metrics API (metrics-server v${versions.metricsServer}) answering (${seconds(t)})`);
+    }
 
     // Pods are refused in a namespace until its `default` ServiceAccount exists (ServiceAccount admission);
     // the controller-manager creates it a moment after start. Wait, so a first test cannot race it.
@@ -264,7 +343,8 @@ const startCluster = async (
     }
     // Rewritten on every start: the ports may have moved.
     if (o.persist) {
-      await writeFile(savedFile(o.dir), `${JSON.stringify({ ports, tokens } satisfies SavedCluster)}\n`, {
+      const savedPorts = { ...ports, ...(metrics ?? {}) };
+      await writeFile(savedFile(o.dir), `${JSON.stringify({ ports: savedPorts, tokens } satisfies SavedCluster)}\n`, {
         mode: 0o600,
       });
     }
@@ -321,6 +401,7 @@ export const startClusters = async (count: number, o: ClusterOptions): Promise<L
         dir: `${o.dir}/${name}`,
         nodesPerCluster: o.nodesPerCluster ?? 3,
         persist: o.persist ?? false,
+        metrics: o.metrics ?? false,
         heartbeat,
         log: o.log,
       }),

@@ -15,6 +15,8 @@ export const versions = {
   registry: '3.1.2',
   dynamodbLocal: '3.3.1',
   elasticmq: '1.7.1',
+  alertmanager: '0.31.1',
+  metricsServer: '0.9.0',
 } as const;
 
 /** Absolute paths of everything the local clusters and emulators run. */
@@ -33,6 +35,10 @@ export interface Components {
   readonly dynamodbLauncher: string;
   /** Folder with ElasticMQ's jars (classpath). */
   readonly elasticmq: string;
+  /** Prometheus Alertmanager, a real sender of webhook notifications. */
+  readonly alertmanager: string;
+  /** metrics-server: the resource metrics API the HPA controller reads (fed by kwok's emulated usage). */
+  readonly metricsServer: string;
 }
 
 /** Main class of lib/local/build/LoopbackDynamoDBLocal.java. */
@@ -52,11 +58,15 @@ const hasFiles = (dir: string, files: readonly string[]) => files.every((f) => e
 
 // Minimum tool versions: kwok v0.8.0's and the Distribution registry v3.1.2's go.mod say go 1.26.0 and
 // the scripts set GOTOOLCHAIN=local (no toolchain download); Kubernetes 1.34 and etcd 3.6 need 1.24.
-// DynamoDB Local 3.x needs Java 17.
-const goFor = { kubernetes: [1, 24], etcd: [1, 24], kwok: [1, 26], registry: [1, 26] } as const satisfies Record<
-  string,
-  [number, number]
->;
+// Alertmanager v0.31.1 says go 1.24.0, metrics-server v0.9.0 go 1.26.4. DynamoDB Local 3.x needs Java 17.
+const goFor = {
+  kubernetes: [1, 24],
+  etcd: [1, 24],
+  kwok: [1, 26],
+  registry: [1, 26],
+  alertmanager: [1, 24],
+  metricsServer: [1, 26],
+} as const satisfies Record<string, [number, number]>;
 
 interface Component {
   readonly folder: string;
@@ -68,6 +78,9 @@ interface Component {
 
 const kubeBinaries = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'] as const;
 
+// Cache folder names where the key is not the component's usual name.
+const folderName: Partial<Record<keyof typeof goFor, string>> = { metricsServer: 'metrics-server' };
+
 const goComponent = (
   key: keyof typeof goFor,
   script: string,
@@ -76,13 +89,13 @@ const goComponent = (
 ): Component => {
   const version = versions[key];
   return {
-    folder: `${key}-v${version}`,
+    folder: `${folderName[key] ?? key}-v${version}`,
     complete: (dir) => hasFiles(join(dir, 'bin'), binaries),
     requires: () => requireTool('go', `to build ${key} v${version} from the Go module proxy`, [...goFor[key]]),
     build: async (tmp, log) => {
       log(announce);
       await runStep({
-        name: key,
+        name: folderName[key] ?? key,
         command: 'bash',
         args: [join(buildDir, script), version, join(tmp, 'bin')],
         log,
@@ -173,6 +186,18 @@ const components = {
     ['registry'],
     `building the Distribution registry v${versions.registry} (2-4 minutes when cold)`,
   ),
+  alertmanager: goComponent(
+    'alertmanager',
+    'alertmanager.sh',
+    ['alertmanager'],
+    `building Alertmanager v${versions.alertmanager} (about 1.5 minutes when cold)`,
+  ),
+  metricsServer: goComponent(
+    'metricsServer',
+    'metrics-server.sh',
+    ['metrics-server'],
+    `building metrics-server v${versions.metricsServer} (about 2.5 minutes and 1.4 GiB when cold)`,
+  ),
   kubernetes: goComponent(
     'kubernetes',
     'kube.sh',
@@ -216,6 +241,8 @@ const ensureAll = async ({ log }: EnsureOptions): Promise<Components> => {
     dynamodbLocal: join(dirs.dynamodbLocal as string, 'lib'),
     dynamodbLauncher: join(dirs.dynamodbLauncher as string, 'classes'),
     elasticmq: join(dirs.elasticmq as string, 'lib'),
+    alertmanager: join(dirs.alertmanager as string, 'bin', 'alertmanager'),
+    metricsServer: join(dirs.metricsServer as string, 'bin', 'metrics-server'),
   };
 };
 

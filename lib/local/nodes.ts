@@ -1,4 +1,5 @@
 import { type ApiAccess, apiGet, apiRequest } from './kube-http.ts';
+import { RESOURCE_METRICS_PATH_ANNOTATION, resourceMetricsPath } from './kwok-metrics.ts';
 
 /** Selector the kwok controller is started with: it manages these Nodes and no others. */
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
@@ -20,8 +21,15 @@ export const fakeNodeAddress = (index: number): string => {
  * instance type), capacity and addresses in the status. No kwok taint: every Node of a local cluster is
  * fake, and workloads should schedule without special tolerations.
  */
-export const fakeNode = (cluster: string, index: number) => {
+export const fakeNode = (cluster: string, index: number, metrics = false) => {
   const name = `${cluster}-worker-${index + 1}`;
+  // A metrics cluster: metrics-server connects to each Node's InternalIP at kwok's port, and kwok listens
+  // on 127.0.0.1 only, so every Node of such a cluster has that address (they are told apart by the
+  // metrics path). Other clusters keep one address per Node (the RBD tests need them distinct).
+  const address = metrics ? '127.0.0.1' : fakeNodeAddress(index);
+  const metricsPath: Record<string, string> = metrics
+    ? { [RESOURCE_METRICS_PATH_ANNOTATION]: resourceMetricsPath(name) }
+    : {};
   const zones = ['a', 'b', 'c'];
   return {
     apiVersion: 'v1',
@@ -38,7 +46,7 @@ export const fakeNode = (cluster: string, index: number) => {
         'node-role.kubernetes.io/worker': '',
         type: 'kwok',
       },
-      annotations: { [KWOK_NODE_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      annotations: { [KWOK_NODE_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0', ...metricsPath },
     },
     spec: {},
     status: {
@@ -47,7 +55,7 @@ export const fakeNode = (cluster: string, index: number) => {
       // On loopback (127.0.0.0/8 is all this machine's), like every server here: whatever tries to reach
       // a Node by its address (metrics-server, a port-forward) stays on this machine, never the network.
       addresses: [
-        { type: 'InternalIP', address: fakeNodeAddress(index) },
+        { type: 'InternalIP', address },
         { type: 'Hostname', address: name },
       ],
     },
@@ -55,10 +63,15 @@ export const fakeNode = (cluster: string, index: number) => {
 };
 
 /** Creates the fake Nodes; an existing one (409) is fine, so a retry does not fail. */
-export const createFakeNodes = async (access: ApiAccess, cluster: string, count: number): Promise<string[]> => {
+export const createFakeNodes = async (
+  access: ApiAccess,
+  cluster: string,
+  count: number,
+  metrics = false,
+): Promise<string[]> => {
   const names: string[] = [];
   for (let i = 0; i < count; i++) {
-    const node = fakeNode(cluster, i);
+    const node = fakeNode(cluster, i, metrics);
     const res = await apiRequest(access, 'POST', '/api/v1/nodes', node);
     if (res.status !== 201 && res.status !== 409) {
       throw new Error(`creating Node ${node.metadata.name}: HTTP ${res.status} ${res.body.slice(0, 300)}`);

@@ -55,6 +55,7 @@ export const startHealCluster = async (
   name: string,
   nodes: number,
   heartbeat: NodeHeartbeat = FAST_HEARTBEAT,
+  extra: { readonly metrics?: boolean } = {},
 ): Promise<HealCluster> => {
   const dir = await mkdtemp(join(tmpdir(), `capstan-${name}-`));
   const [cluster] = await startClusters(1, {
@@ -62,6 +63,7 @@ export const startHealCluster = async (
     namePrefix: name,
     nodesPerCluster: nodes,
     heartbeat,
+    metrics: extra.metrics,
     log: progress(name),
   });
   if (!cluster) throw new Error(`${name}: no cluster started`);
