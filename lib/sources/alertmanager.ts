@@ -62,6 +62,12 @@ const SIGNALS: Readonly<Record<string, HpaThresholdHitData['signal']>> = {
 };
 const CPU_ALERT = /cpu/i;
 
+/**
+ * The alertnames capstan scales on, as an Alertmanager matcher (RE2, anchored by Alertmanager): a route with it
+ * sends capstan only what `candidate` can map (lib/ingest/alertmanager-config.ts).
+ */
+export const ALERTNAME_MATCHER = `alertname=~"${Object.keys(SIGNALS).join('|')}|.*(?i:cpu).*"`;
+
 const targetOf = (labels: Record<string, string>): ScaleTarget | string => {
   const pick = (kind: ScaleTarget['kind'], label: string): ScaleTarget | string | undefined => {
     const name = labels[label];
