@@ -1,15 +1,20 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { eventId } from '../../events/index.ts';
+import { cacheRoot } from '../../lib/local/components.ts';
+import { freePort } from '../../lib/local/ports.ts';
 import type { Runtime } from '../../lib/runtime/up.ts';
 import { normalizeAlertmanager } from '../../lib/sources/alertmanager.ts';
 import { normalizeCloudWatch } from '../../lib/sources/cloudwatch.ts';
+import { isoTime } from '../../lib/sources/image-event.ts';
 import { createDb } from '../../lib/store/db.ts';
 import { keys } from '../../lib/store/keys.ts';
 import { eventually } from '../support/kube.ts';
@@ -101,6 +106,81 @@ describe('Alertmanager, configured with what `capstan hooks` prints', () => {
     expect((await asAlertmanager('{"status":"firing"')).status).toBe(400);
   });
 });
+
+/** The Alertmanager binary `capstan install` builds (the issue's real component), if this cache has it. */
+const ALERTMANAGER = join(cacheRoot(), 'alertmanager-v0.31.1', 'bin', 'alertmanager');
+
+describe.skipIf(!existsSync(ALERTMANAGER))(
+  'a real Alertmanager (v0.31.1), with the receiver `capstan hooks` prints',
+  () => {
+    let alertmanager: ChildProcess | undefined;
+    let dir: string;
+    let api: string;
+
+    beforeAll(async () => {
+      const { stdout } = await run('node', [bin, 'hooks', '--url', runtime.state.httpUrl, '--json'], {
+        env: { ...process.env, CAPSTAN_INGEST_TOKEN: runtime.state.ingestToken, CAPSTAN_STATE: '/nonexistent' },
+      });
+      const row = (JSON.parse(stdout) as { producer: string; configure: string }[]).find(
+        (r) => r.producer === 'alertmanager',
+      );
+      const pasted = parse(row?.configure ?? '');
+      // The operator's alertmanager.yml: a default receiver, and capstan's route and receiver pasted in.
+      const config = {
+        route: { receiver: 'default', group_wait: '1s', group_interval: '1s', repeat_interval: '1h', ...pasted.route },
+        receivers: [{ name: 'default' }, ...pasted.receivers],
+      };
+      dir = mkdtempSync(join(tmpdir(), 'capstan-alertmanager-'));
+      writeFileSync(join(dir, 'alertmanager.yml'), stringify(config));
+      const port = await freePort();
+      api = `http://127.0.0.1:${port}`;
+      alertmanager = spawn(
+        ALERTMANAGER,
+        [
+          `--config.file=${join(dir, 'alertmanager.yml')}`,
+          `--storage.path=${join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--cluster.listen-address=',
+        ],
+        { stdio: 'ignore' },
+      );
+      await eventually('Alertmanager ready', async () => ((await fetch(`${api}/-/ready`)).ok ? true : undefined));
+    });
+    afterAll(() => {
+      alertmanager?.kill();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('its notification of KubeHpaMaxedOut reaches the scale function as an hpa.threshold.hit', async () => {
+      const startsAt = new Date(Date.now() - 60_000).toISOString();
+      const labels = {
+        alertname: 'KubeHpaMaxedOut',
+        cluster: 'dc1',
+        namespace: 'shop',
+        horizontalpodautoscaler: `web-${randomUUID().slice(0, 8)}`,
+        severity: 'warning',
+      };
+      const posted = await fetch(`${api}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([
+          { labels, annotations: { summary: 'HPA is running at max replicas' }, startsAt },
+          { labels: { ...labels, alertname: 'KubePodCrashLooping' }, startsAt },
+        ]),
+      });
+      expect(posted.ok).toBe(true);
+      // Alertmanager's own fingerprint of the alert, as its notification will carry it.
+      const alerts = (await (await fetch(`${api}/api/v2/alerts?filter=alertname="KubeHpaMaxedOut"`)).json()) as {
+        fingerprint: string;
+        startsAt: string;
+        labels: Record<string, string>;
+      }[];
+      const mine = alerts.find((a) => a.labels.horizontalpodautoscaler === labels.horizontalpodautoscaler);
+      const id = eventId(['alertmanager', mine!.fingerprint, isoTime(mine!.startsAt), 'firing']);
+      expect(await received(id)).toMatchObject({ receivedAt: expect.any(String) });
+    });
+  },
+);
 
 describe('CloudWatch alarms through SNS, on the alarms queue', () => {
   /** The fixture's envelope, for an alarm of this run's own (its ARN), so its id can only have come from here. */
