@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ecrPushRule, type FunctionName, type FunctionSpec, functionNames, functions } from '../lib/topology.ts';
+import { AlarmIntake } from './alarm-intake.ts';
 import { Alarms } from './alarms.ts';
 import { CapstanFunction } from './functions.ts';
 import { IngestApi } from './http-api.ts';
@@ -20,6 +21,7 @@ export class CapstanStack extends Stack {
   readonly api: IngestApi;
   readonly ingestToken: IngestToken;
   readonly alarms: Alarms;
+  readonly alarmIntake: AlarmIntake;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -57,6 +59,7 @@ export class CapstanStack extends Stack {
 
     new RegistryEvents(this, 'RegistryEvents', { queue: this.queues.get(ecrPushRule.queue).queue });
     new KubeEventsSender(this, 'KubeEventsSender', { queue: this.queues.get('kubeEvents').queue });
+    this.alarmIntake = new AlarmIntake(this, 'AlarmIntake', { queue: this.queues.get('alarms').queue });
 
     this.alarms = new Alarms(this, 'Alarms');
     for (const [name, { dlq }] of this.queues.entries())

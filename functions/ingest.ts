@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { acceptEvent } from '../lib/ingest/accept.ts';
+import { ALERTMANAGER_HOOK_ROUTE, acceptAlertmanagerHook } from '../lib/ingest/alertmanager-hook.ts';
 import type { HttpAnswer } from '../lib/ingest/answer.ts';
 import { MAX_EVENT_BODY_BYTES, MAX_HOOK_BODY_BYTES, requestBody } from '../lib/ingest/body.ts';
 import { acceptHook } from '../lib/ingest/hook.ts';
@@ -23,6 +24,7 @@ const UNAVAILABLE: HttpAnswer = {
 /** The registry whose webhook the route serves, if it is one. */
 const registryOf = (routeKey: string) => imageSources.find((s) => s.route && routeKey === `POST ${s.route}`);
 const KUBERNETES_ROUTE_KEY = `POST ${KUBERNETES_HOOK_ROUTE}`;
+const ALERTMANAGER_ROUTE_KEY = `POST ${ALERTMANAGER_HOOK_ROUTE}`;
 
 /** The route's own acceptance of a body already within its limit. */
 const accept = async (event: APIGatewayProxyEventV2, rawBody: string): Promise<HttpAnswer> => {
@@ -34,6 +36,9 @@ const accept = async (event: APIGatewayProxyEventV2, rawBody: string): Promise<H
       w.deploy.enqueue,
     );
   }
+  if (event.routeKey === ALERTMANAGER_ROUTE_KEY) {
+    return acceptAlertmanagerHook({ rawBody, headers }, await secret(), w.deploy.enqueue);
+  }
   const source = registryOf(event.routeKey);
   if (!source) return acceptEvent({ rawBody, headers }, await secret(), w.deploy.enqueue);
   const request = { rawBody, headers, pathSecret: event.pathParameters?.secret };
@@ -44,10 +49,14 @@ const accept = async (event: APIGatewayProxyEventV2, rawBody: string): Promise<H
  * POST /events: authenticated, validated events from CI, bots and automation go onto their queue.
  * POST /hooks/<registry>: a registry's own webhook, verified its way with its own secret (hook-secret.ts),
  * becomes image.pushed events. POST /hooks/kubernetes/<cluster>: a cluster's kubernetes-event-exporter, with
- * that cluster's own token, becomes node.lost candidates. The body's size is settled first, before anything reads it.
+ * that cluster's own token, becomes node.lost candidates. POST /hooks/alertmanager: Alertmanager's webhook receiver,
+ * with its own token, becomes hpa.threshold.hit events on the scale queue. The body's size is settled first, before anything reads it.
  */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  const hook = event.routeKey === KUBERNETES_ROUTE_KEY || registryOf(event.routeKey) !== undefined;
+  const hook =
+    event.routeKey === KUBERNETES_ROUTE_KEY ||
+    event.routeKey === ALERTMANAGER_ROUTE_KEY ||
+    registryOf(event.routeKey) !== undefined;
   const body = requestBody(event.body, event.isBase64Encoded, hook ? MAX_HOOK_BODY_BYTES : MAX_EVENT_BODY_BYTES);
   let answer: HttpAnswer;
   if (!body.ok) answer = body.answer;

@@ -17,3 +17,10 @@ export const hookSecret = (ingestToken: string, producer: ImageSource['name']): 
  */
 export const kubernetesHookToken = (ingestToken: string, cluster: string): string =>
   createHmac('sha256', ingestToken).update(`capstan/hooks/kubernetes/${cluster}`).digest('base64url');
+
+/**
+ * The bearer token of Alertmanager's webhook receiver (`POST /hooks/alertmanager`, its
+ * `http_config.authorization.credentials`), derived as the others are: it opens that route and no other.
+ */
+export const alertmanagerHookToken = (ingestToken: string): string =>
+  createHmac('sha256', ingestToken).update('capstan/hooks/alertmanager').digest('base64url');

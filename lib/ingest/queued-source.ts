@@ -1,4 +1,5 @@
 import type { Enqueue } from '../queue/send.ts';
+import { normalizeCloudWatch } from '../sources/cloudwatch.ts';
 import type { ImageSource } from '../sources/index.ts';
 import { KUBERNETES_EVENT_EXPORTER } from '../sources/k8s-events.ts';
 import { kubeEventCandidates } from '../sources/kube-candidates.ts';
@@ -26,4 +27,18 @@ export const acceptQueuedKubeEvent = async (body: string, enqueue: Enqueue, now 
   const candidates = kubeEventCandidates(readJson(KUBERNETES_EVENT_EXPORTER, body), now);
   for (const event of candidates.events) await enqueue(event);
   return { accepted: candidates.events.map((e) => e.id), ignored: candidates.ignored.map((i) => i.reason) };
+};
+
+/**
+ * A CloudWatch alarm's state change from the alarms queue (SNS -> SQS; IAM and the queue policy authenticated it):
+ * an alarm on a workload capstan can place becomes an hpa.threshold.hit on the scale queue (lib/sources/cloudwatch.ts),
+ * anything else is passed over with why. A body that is no alarm throws InvalidInputError: the DLQ, with the reason.
+ */
+export const acceptQueuedAlarm = async (body: string, enqueue: Enqueue) => {
+  const candidates = normalizeCloudWatch(body);
+  for (const event of candidates.events) await enqueue(event);
+  return {
+    accepted: candidates.events.map((e) => e.id),
+    ignored: candidates.ignored.map((i) => ({ alert: i.alert, why: i.reason })),
+  };
 };

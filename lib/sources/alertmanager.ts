@@ -3,6 +3,7 @@ import { NameSchema, SCHEMA_VERSION } from '../../events/envelope.ts';
 import { SubdomainSchema } from '../../events/fields.ts';
 import { HpaThresholdHitEventSchema, type ScaleTarget } from '../../events/hpa-threshold-hit.ts';
 import { eventId, type HpaThresholdHit, type HpaThresholdHitData } from '../../events/index.ts';
+import { formatIssue } from '../issues.ts';
 import { isoTime } from './image-event.ts';
 import { parsePayload } from './payload.ts';
 import type { Ignored } from './types.ts';
@@ -13,8 +14,9 @@ import type { Ignored } from './types.ts';
  * resolved alert may come again later: each alert is one candidate whose id is its fingerprint, startsAt
  * and status, so a repeat is the same event and the consumer's idempotency takes it once. Alerts capstan
  * cannot act on (another alertname, no namespace or workload) are passed over with their reason, never an
- * error: Alertmanager does not retry a 4xx and would only send them again. Still not wired: the route and
- * the scaling use case come next.
+ * error: Alertmanager does not retry a 4xx and would only send them again. The route (lib/ingest/alertmanager-hook.ts)
+ * serves every cluster, so it asks for a `cluster` label (`requireCluster`); without it there is no telling which
+ * cluster's workload is meant.
  */
 
 export const ALERTMANAGER = 'alertmanager';
@@ -38,9 +40,19 @@ export const AlertmanagerPayloadSchema = z.looseObject({
 export type AlertmanagerPayload = z.infer<typeof AlertmanagerPayloadSchema>;
 type Alert = z.infer<typeof AlertSchema>;
 
+/** An alert passed over: which one (its alertname and fingerprint, as Alertmanager's UI shows them) and why. */
+export interface IgnoredAlert extends Ignored {
+  readonly alert: string;
+}
+
 export interface HpaCandidates {
   readonly events: HpaThresholdHit[];
-  readonly ignored: Ignored[];
+  readonly ignored: IgnoredAlert[];
+}
+
+export interface AlertmanagerOptions {
+  /** Pass over an alert without a usable `cluster` label (the shared route cannot tell its cluster otherwise). */
+  readonly requireCluster?: boolean;
 }
 
 /** kubernetes-mixin's HPA alerts, and CPU alerts labelled with their workload. */
@@ -49,6 +61,12 @@ const SIGNALS: Readonly<Record<string, HpaThresholdHitData['signal']>> = {
   KubeHpaReplicasMismatch: 'replicas-mismatch',
 };
 const CPU_ALERT = /cpu/i;
+
+/**
+ * The alertnames capstan scales on, as an Alertmanager matcher (RE2, anchored by Alertmanager): a route with it
+ * sends capstan only what `candidate` can map (lib/ingest/alertmanager-config.ts).
+ */
+export const ALERTNAME_MATCHER = `alertname=~"${Object.keys(SIGNALS).join('|')}|.*(?i:cpu).*"`;
 
 const targetOf = (labels: Record<string, string>): ScaleTarget | string => {
   const pick = (kind: ScaleTarget['kind'], label: string): ScaleTarget | string | undefined => {
@@ -66,9 +84,11 @@ const targetOf = (labels: Record<string, string>): ScaleTarget | string => {
   );
 };
 
-const candidate = (alert: Alert): HpaThresholdHit | Ignored => {
+const alertNameOf = (alert: Alert) => (alert.labels.alertname ?? '(no alertname)').slice(0, 256);
+
+const candidate = (alert: Alert, options: AlertmanagerOptions): HpaThresholdHit | Ignored => {
   const { labels } = alert;
-  const name = labels.alertname ?? '(no alertname)';
+  const name = alertNameOf(alert);
   const signal = SIGNALS[name] ?? (CPU_ALERT.test(name) ? 'cpu-high' : undefined);
   if (!signal) return { reason: `alert ${name} is not one capstan scales on` };
   const namespace = labels.namespace;
@@ -78,6 +98,13 @@ const candidate = (alert: Alert): HpaThresholdHit | Ignored => {
   const target = targetOf(labels);
   if (typeof target === 'string') return { reason: `alert ${name}: ${target}` };
   const cluster = labels.cluster && NameSchema.safeParse(labels.cluster).success ? labels.cluster : undefined;
+  if (options.requireCluster && !cluster) {
+    return {
+      reason: labels.cluster
+        ? `alert ${name}: label cluster "${labels.cluster.slice(0, 80)}" is not a capstan cluster name`
+        : `alert ${name}: no cluster label (set it in Prometheus external_labels or a relabel rule)`,
+    };
+  }
   if (Number.isNaN(Date.parse(alert.startsAt)))
     return { reason: `alert ${name}: startsAt "${alert.startsAt}" is not a time` };
   const startsAt = isoTime(alert.startsAt);
@@ -85,7 +112,7 @@ const candidate = (alert: Alert): HpaThresholdHit | Ignored => {
   const ended = alert.status === 'resolved' && alert.endsAt && !Number.isNaN(Date.parse(alert.endsAt));
   const time = ended && alert.endsAt ? isoTime(alert.endsAt) : startsAt;
   const value = Number(alert.annotations.value);
-  return HpaThresholdHitEventSchema.parse({
+  const event = HpaThresholdHitEventSchema.safeParse({
     specversion: '1.0',
     id: eventId([ALERTMANAGER, alert.fingerprint, startsAt, alert.status]),
     type: 'hpa.threshold.hit',
@@ -105,16 +132,19 @@ const candidate = (alert: Alert): HpaThresholdHit | Ignored => {
       producer: 'alertmanager',
     },
   });
+  // A value the contract refuses (a time past the year 9999) is this alert's problem, not the notification's.
+  if (!event.success) return { reason: `alert ${name}: ${formatIssue(event.error.issues[0] as z.core.$ZodIssue)}` };
+  return event.data;
 };
 
 /** One notification -> a candidate per alert capstan can act on; the rest passed over with why. */
-export const normalizeAlertmanager = (payload: unknown): HpaCandidates => {
+export const normalizeAlertmanager = (payload: unknown, options: AlertmanagerOptions = {}): HpaCandidates => {
   const notification = parsePayload(ALERTMANAGER, AlertmanagerPayloadSchema, payload);
   const events: HpaThresholdHit[] = [];
-  const ignored: Ignored[] = [];
+  const ignored: IgnoredAlert[] = [];
   for (const alert of notification.alerts) {
-    const made = candidate(alert);
-    if ('reason' in made) ignored.push(made);
+    const made = candidate(alert, options);
+    if ('reason' in made) ignored.push({ alert: `${alertNameOf(alert)} ${alert.fingerprint}`, reason: made.reason });
     else events.push(made);
   }
   return { events, ignored };

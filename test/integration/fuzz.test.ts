@@ -5,6 +5,7 @@ import { type FuzzEdge, startFuzzEdge } from '../support/fuzz/edge.ts';
 import { closeClients } from '../support/fuzz/http.ts';
 import { Ledger } from '../support/fuzz/ledger.ts';
 import type { RouteFuzzSpec } from '../support/fuzz/route-spec.ts';
+import { alertmanagerRoute } from '../support/fuzz/routes/alertmanager.ts';
 import { distributionRoute } from '../support/fuzz/routes/distribution.ts';
 import { dockerhubRoute } from '../support/fuzz/routes/dockerhub.ts';
 import { eventsRoute } from '../support/fuzz/routes/events.ts';
@@ -46,6 +47,7 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
     ['POST /hooks/dockerhub/{secret}', dockerhubRoute],
     ['POST /hooks/ghcr', ghcrRoute],
     ['POST /hooks/kubernetes/{cluster}', kubernetesRoute],
+    ['POST /hooks/alertmanager', alertmanagerRoute],
   ];
   // Each route's timeout scales with its runs: the full profile sends tens of thousands of requests.
   const timeout = 120_000 + RUNS * 60;
@@ -69,6 +71,7 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
       'dockerhub',
       'ghcr',
       'kubernetes',
+      'alertmanager',
     ]);
     for (const f of figures) expect(f.validAccepted, f.route).toBeGreaterThan(0);
     // The ingest function never asked for what its role lacks (lib/contract.ts).

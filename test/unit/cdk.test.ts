@@ -48,10 +48,11 @@ describe('CDK stack from lib/topology.ts', () => {
       .Statement;
   };
 
+  // Synthesizing the whole stack takes well over the default 10 s hook timeout on a loaded machine.
   beforeAll(() => {
     template = Template.fromStack(stack);
     resources = template.toJSON().Resources;
-  });
+  }, 120_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it('has one on-demand table with the topology keys, GSI1, PITR, TTL and encryption, retained', () => {
@@ -266,6 +267,70 @@ describe('CDK stack from lib/topology.ts', () => {
     });
     template.hasOutput('KubeEventsSenderPolicyArn', {});
     template.hasOutput('KubeEventsQueueName', {});
+  });
+
+  it('subscribes the alarms queue to an encrypted, TLS-only alarm intake topic that only it may send from', () => {
+    const topic = logicalId(stack.alarmIntake.topic);
+    const queue = logicalId(stack.queues.get('alarms').queue);
+    expectLike(resources[topic]?.Properties, { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      TopicArn: { Ref: topic },
+      Endpoint: { 'Fn::GetAtt': [queue, 'Arn'] },
+      // The SNS envelope is what functions/alarms.ts reads.
+      RawMessageDelivery: false,
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    // Only the topic may send to the alarms queue; no function role holds sqs:SendMessage on it.
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queue }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sqs:SendMessage',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: topic } } },
+          }),
+        ]),
+      },
+    });
+    const alarmsQueueArn = JSON.stringify({ 'Fn::GetAtt': [queue, 'Arn'] });
+    for (const name of functionNames) {
+      const sends = policyOf(name).filter((st) => [st.Action].flat().includes('sqs:SendMessage'));
+      expect(JSON.stringify(sends), name).not.toContain(alarmsQueueArn);
+    }
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topic }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': Match.anyValue() } }),
+          }),
+        ]),
+      },
+    });
+    template.hasOutput('AlarmIntakeTopicArn', { Value: { Ref: topic } });
+  });
+
+  it('scaling sends to the scale queue (and its own DLQ) only; the alarms consumer too, and reads no credentials', () => {
+    const queueArn = (name: QueueName) =>
+      JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.queues.get(name).queue), 'Arn'] });
+    const sendTargets = (name: FunctionName) =>
+      policyOf(name)
+        .filter((st) => [st.Action].flat().includes('sqs:SendMessage'))
+        .flatMap((st) => [st.Resource].flat().map((r) => JSON.stringify(r)));
+    const dlqArn = (name: QueueName) =>
+      JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.queues.get(name).dlq), 'Arn'] });
+    // Besides the scale queue, a consumer sends only to its own DLQ (a refusal with its reason).
+    expect(sendTargets('scale').sort()).toEqual([queueArn('scale'), dlqArn('scale')].sort());
+    expect(sendTargets('alarms').sort()).toEqual([queueArn('scale'), dlqArn('alarms')].sort());
+    expect(JSON.stringify(policyOf('alarms'))).not.toContain(clusterSecretPrefix);
+    expect(JSON.stringify(policyOf('scale'))).toContain(clusterSecretPrefix);
   });
 
   it('serves each topology route on the HTTP API, throttled and access-logged', () => {

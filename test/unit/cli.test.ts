@@ -83,7 +83,7 @@ describe('capstan CLI', () => {
       value: string;
       configure: string;
     }[];
-    expect(rows.map((r) => r.producer)).toEqual(['distribution', 'harbor', 'dockerhub', 'ghcr']);
+    expect(rows.map((r) => r.producer)).toEqual(['distribution', 'harbor', 'dockerhub', 'ghcr', 'alertmanager']);
     const { hookSecret } = await import('../../lib/ingest/hook-secret.ts');
     expect(rows[0]?.configure).toContain(`Bearer ${hookSecret(token, 'distribution')}`);
     expect(rows[1]).toMatchObject({ field: 'Auth Header', value: `Bearer ${hookSecret(token, 'harbor')}` });

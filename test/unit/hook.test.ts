@@ -5,10 +5,12 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { CapstanEvent } from '../../events/index.ts';
+import { acceptAlertmanagerHook } from '../../lib/ingest/alertmanager-hook.ts';
 import { acceptHook } from '../../lib/ingest/hook.ts';
-import { kubernetesHookToken } from '../../lib/ingest/hook-secret.ts';
+import { alertmanagerHookToken, kubernetesHookToken } from '../../lib/ingest/hook-secret.ts';
 import { acceptKubeHook, KUBERNETES_HOOK_ROUTE } from '../../lib/ingest/kube-hook.ts';
 import { matchPath } from '../../lib/runtime/http.ts';
+import { ALERTNAME_MATCHER } from '../../lib/sources/alertmanager.ts';
 import { imageSource, imageSources } from '../../lib/sources/index.ts';
 import { kubeEventCandidates } from '../../lib/sources/kube-candidates.ts';
 import { functions } from '../../lib/topology.ts';
@@ -233,5 +235,65 @@ describe("capstan hooks: kubernetes-event-exporter's setting", () => {
     const { code, stderr } = await hooks('--cluster', 'DC2');
     expect(code).toBe(2);
     expect(stderr).toContain('--cluster "DC2" must be a DNS-1123 label');
+  });
+});
+
+describe("capstan hooks: Alertmanager's receiver", () => {
+  const token = 'a-long-enough-ingest-token-for-tests';
+  const hooks = async (...args: string[]) => {
+    const { stdout } = await promisify(execFile)('node', [bin, 'hooks', ...args], {
+      env: { ...process.env, CAPSTAN_STATE: '/nonexistent', CAPSTAN_INGEST_TOKEN: token, AWS_REGION: 'eu-west-1' },
+    });
+    return stdout;
+  };
+
+  it('prints the receiver to paste into alertmanager.yml, whose token the route takes', async () => {
+    const rows = JSON.parse(await hooks('--url', 'https://api.example.com/', '--json'));
+    const row = rows.find((r: { producer: string }) => r.producer === 'alertmanager');
+    expect(row).toMatchObject({
+      url: 'https://api.example.com/hooks/alertmanager',
+      field: 'receivers[].webhook_configs[].http_config.authorization.credentials',
+      value: alertmanagerHookToken(token),
+    });
+    const config = parse(row.configure);
+    expect(config.receivers).toEqual([
+      {
+        name: 'capstan',
+        webhook_configs: [
+          {
+            url: row.url,
+            send_resolved: true,
+            max_alerts: 0,
+            http_config: { authorization: { type: 'Bearer', credentials: row.value } },
+          },
+        ],
+      },
+    ]);
+    expect(config.route.routes[0]).toMatchObject({ receiver: 'capstan', continue: true });
+    // Alertmanager sends `Authorization: <type> <credentials>`: exactly what the route checks.
+    const headers = {
+      authorization: `Bearer ${config.receivers[0].webhook_configs[0].http_config.authorization.credentials}`,
+    };
+    const rawBody = readFileSync(new URL('../fixtures/sources/alertmanager-hpa-group.json', import.meta.url), 'utf8');
+    const { enqueue } = collect();
+    expect((await acceptAlertmanagerHook({ rawBody, headers }, token, enqueue)).status).toBe(200);
+    expect(JSON.stringify(rows)).not.toContain(token);
+  });
+
+  it('the text output shows the receiver too, and --cluster leaves it out', async () => {
+    const text = await hooks('--url', 'https://api.example.com');
+    expect(text).toContain('Alertmanager (alertmanager.yml');
+    expect(text).toContain('send_resolved: true');
+    expect(text).toContain('credentials_file');
+    expect(await hooks('--url', 'https://api.example.com', '--cluster', 'dc2')).not.toContain('Alertmanager');
+  });
+
+  it("the route's matcher selects exactly the alertnames the normalizer maps", () => {
+    const re = new RegExp(
+      `^(?:${/alertname=~"(.*)"/.exec(ALERTNAME_MATCHER)?.[1]?.replace('(?i:cpu)', '[cC][pP][uU]')})$`,
+    );
+    for (const name of ['KubeHpaMaxedOut', 'KubeHpaReplicasMismatch', 'ContainerCpuHigh', 'HighCPU'])
+      expect(re.test(name), name).toBe(true);
+    for (const name of ['KubePodCrashLooping', 'KubeHpaMaxedOutSoon']) expect(re.test(name), name).toBe(false);
   });
 });

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
-import { hookSecret } from '../../lib/ingest/hook-secret.ts';
+import { alertmanagerHookToken, hookSecret } from '../../lib/ingest/hook-secret.ts';
 import { type HttpHandler, serveRoutes } from '../../lib/runtime/http.ts';
 import { lambdaContext } from '../../lib/runtime/lambda-context.ts';
 import { functions } from '../../lib/topology.ts';
@@ -19,6 +20,7 @@ let server: Awaited<ReturnType<typeof serveRoutes>>;
 beforeAll(async () => {
   process.env.CAPSTAN_TABLE = 'edge-test';
   process.env.CAPSTAN_QUEUE_URL_DEPLOY = 'http://127.0.0.1:1/000000000000/edge-deploy.fifo';
+  process.env.CAPSTAN_QUEUE_URL_SCALE = 'http://127.0.0.1:1/000000000000/edge-scale';
   process.env.CAPSTAN_INGEST_TOKEN = TOKEN;
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'edgetest';
@@ -41,6 +43,7 @@ const routes: readonly { readonly path: string; readonly headers: Record<string,
   { path: '/hooks/harbor', headers: { authorization: `Bearer ${hookSecret(TOKEN, 'harbor')}` } },
   { path: `/hooks/dockerhub/${hookSecret(TOKEN, 'dockerhub')}`, headers: {} },
   { path: '/hooks/ghcr', headers: { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` } },
+  { path: '/hooks/alertmanager', headers: { authorization: `Bearer ${alertmanagerHookToken(TOKEN)}` } },
 ];
 
 /** A raw HTTP/1.1 POST (node:http, no client-side limits), answered or failed, never hanging. */
@@ -98,6 +101,32 @@ describe('the HTTP edge refuses an oversized body on every route, before reading
     const answer = await post('/events', routes[0]!.headers, JSON.stringify(sample));
     expect(answer.status).toBe(503);
     expect(answer.body).toMatchObject({ error: 'unavailable' });
+  });
+});
+
+describe('POST /hooks/alertmanager through the function', () => {
+  const notification = readFileSync(
+    new URL('../fixtures/sources/alertmanager-hpa-group.json', import.meta.url),
+    'utf8',
+  );
+  it('a mappable notification while the scale queue is down is 503: Alertmanager retries it', async () => {
+    const answer = await post('/hooks/alertmanager', routes[5]!.headers, notification);
+    expect(answer).toMatchObject({ status: 503, body: { error: 'unavailable' } });
+  });
+
+  it('nothing mappable needs no queue: 200 with every alert ignored', async () => {
+    const body = JSON.parse(notification);
+    body.alerts = body.alerts.slice(2);
+    const answer = await post('/hooks/alertmanager', routes[5]!.headers, JSON.stringify(body));
+    expect(answer).toMatchObject({ status: 200, body: { accepted: [] } });
+  });
+
+  it.each([
+    ['a wrong token', { authorization: 'Bearer wrong-wrong-wrong-wrong' }, notification, 401],
+    ['not JSON', routes[5]!.headers, 'firing', 400],
+    ['version 3', routes[5]!.headers, notification.replace('"version": "4"', '"version": "3"'), 400],
+  ])('%s is a %s, never a 5xx', async (_, headers, body, status) => {
+    expect((await post('/hooks/alertmanager', headers, body)).status).toBe(status);
   });
 });
 

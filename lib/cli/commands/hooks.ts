@@ -1,8 +1,10 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { NameSchema } from '../../../events/envelope.ts';
 import { InvalidInputError } from '../../errors.ts';
+import { alertmanagerConfig } from '../../ingest/alertmanager-config.ts';
+import { ALERTMANAGER_HOOK_ROUTE } from '../../ingest/alertmanager-hook.ts';
 import { sqsExporterConfig, webhookExporterConfig } from '../../ingest/exporter-config.ts';
-import { hookSecret, kubernetesHookToken } from '../../ingest/hook-secret.ts';
+import { alertmanagerHookToken, hookSecret, kubernetesHookToken } from '../../ingest/hook-secret.ts';
 import { KUBERNETES_HOOK_ROUTE } from '../../ingest/kube-hook.ts';
 import { ingestSecret } from '../../ingest/secret.ts';
 import { type RuntimeState, readState } from '../../runtime/state.ts';
@@ -79,6 +81,19 @@ const exporterRow = (base: string, token: string, cluster: string, sqs: SqsTarge
   };
 };
 
+/** Alertmanager's webhook receiver: one route for every cluster (each alert's `cluster` label says which). */
+const alertmanagerRow = (base: string, token: string) => {
+  const url = `${base}${ALERTMANAGER_HOOK_ROUTE}`;
+  const credentials = alertmanagerHookToken(token);
+  return {
+    producer: 'alertmanager' as const,
+    url,
+    field: 'receivers[].webhook_configs[].http_config.authorization.credentials',
+    value: credentials,
+    configure: alertmanagerConfig({ url, token: credentials }),
+  };
+};
+
 /**
  * The registered clusters' names: from the table of CAPSTAN_TABLE, else those the local runtime registered (its
  * state file lists them); undefined when neither is at hand (a deployed stack's token without its table).
@@ -103,8 +118,8 @@ const indent = (text: string) =>
     .join('\n');
 
 /**
- * `capstan hooks [--url <api>] [--cluster <name>]`: each registry's webhook URL and credential, and each
- * registered cluster's kubernetes-event-exporter setting (only that cluster's with --cluster), derived from the
+ * `capstan hooks [--url <api>] [--cluster <name>]`: each registry's webhook URL and credential, Alertmanager's
+ * receiver (alertmanager.yml), and each registered cluster's kubernetes-event-exporter setting (only that cluster's with --cluster), derived from the
  * ingest token (hook-secret.ts), for the local runtime or, with CAPSTAN_INGEST_TOKEN or
  * CAPSTAN_INGEST_TOKEN_SECRET_ARN set, a deployed stack. It prints secrets: that is what it is for.
  */
@@ -142,6 +157,7 @@ export const hooksCommand = async (
           { producer: source.name, ...setting[source.name](`${base}${source.route}`, hookSecret(token, source.name)) },
         ];
       });
+  const alertmanager = o.cluster ? [] : [alertmanagerRow(base, token)];
   const clusters = o.cluster ? [o.cluster] : await registeredClusters(state, local);
   const sqs: SqsTarget = {
     queueName:
@@ -149,7 +165,7 @@ export const hooksCommand = async (
     region: (local ? state?.region : (process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION)) ?? '<region>',
   };
   const exporters = (clusters ?? []).map((cluster) => exporterRow(base, token, cluster, sqs));
-  if (o.json) return out(JSON.stringify([...registries, ...exporters], null, 2));
+  if (o.json) return out(JSON.stringify([...registries, ...alertmanager, ...exporters], null, 2));
   // A blank line between sections, none before the first.
   let printed = false;
   const section = (line: string) => {
@@ -165,6 +181,13 @@ export const hooksCommand = async (
       ),
     );
     out("ECR needs no webhook: the stack's EventBridge rule sends its pushes to the registry queue (IAM).");
+  }
+  for (const a of alertmanager) {
+    section(
+      'Alertmanager (alertmanager.yml; every alert must carry a `cluster` label, e.g. Prometheus external_labels):',
+    );
+    out(indent(a.configure));
+    out('or keep the token in a file: http_config.authorization.credentials_file instead of credentials');
   }
   for (const e of exporters) {
     section(`kubernetes-event-exporter of cluster ${e.cluster}: its webhook sink (the token is ${e.cluster}'s own)`);

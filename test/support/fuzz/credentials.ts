@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { hookSecret, kubernetesHookToken } from '../../../lib/ingest/hook-secret.ts';
+import { alertmanagerHookToken, hookSecret, kubernetesHookToken } from '../../../lib/ingest/hook-secret.ts';
 import type { Credential } from './route-spec.ts';
 
 export interface Secrets {
@@ -9,12 +9,15 @@ export interface Secrets {
   readonly hook: (producer: 'distribution' | 'harbor' | 'dockerhub' | 'ghcr') => string;
   /** A cluster's kubernetes-event-exporter token. */
   readonly kubernetes: (cluster: string) => string;
+  /** Alertmanager's webhook receiver token. */
+  readonly alertmanager: string;
 }
 
 export const secretsOf = (token: string): Secrets => ({
   token,
   hook: (producer) => hookSecret(token, producer),
   kubernetes: (cluster) => kubernetesHookToken(token, cluster),
+  alertmanager: alertmanagerHookToken(token),
 });
 
 export const hmacHex = (secret: string, data: Buffer | string) =>

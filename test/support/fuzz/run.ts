@@ -6,7 +6,7 @@ import type { FuzzEdge } from './edge.ts';
 import { type RawAnswer, type RawRequest, send } from './http.ts';
 import type { Ledger } from './ledger.ts';
 import { drainQueue, messagesLeft } from './queue.ts';
-import { type RouteFuzzSpec, routeCases } from './route-spec.ts';
+import { acceptedOf, type RouteFuzzSpec, routeCases } from './route-spec.ts';
 
 export interface RouteFigures {
   readonly route: string;
@@ -89,7 +89,7 @@ export const fuzzRoute = async (
         );
       if (answer.status >= 500) throw fail('a 5xx');
       if (!c.expect.includes(answer.status)) throw fail(`expected ${c.expect.join(' or ')}`);
-      if (answer.status !== 202) continue;
+      if (answer.status !== acceptedOf(spec)) continue;
       if (valid) validAccepted++;
       const ids = acceptedIds(answer.body);
       if (c.events && JSON.stringify(ids) !== JSON.stringify(c.events.map((e) => e.id))) {
@@ -123,8 +123,8 @@ export const fuzzRoute = async (
 };
 
 /** The queues the edge sends to (the types of publicEventTypes), and those where it must send nothing. */
-const SENT_TO = ['deploy', 'heal'] as const;
-const NEVER = ['rollout', 'registry', 'kubeEvents'] as const;
+const SENT_TO = ['deploy', 'heal', 'scale'] as const;
+const NEVER = ['rollout', 'registry', 'kubeEvents', 'alarms'] as const;
 
 const drainInto = async (edge: FuzzEdge, ledger: Ledger) => {
   const [sent, strays] = await Promise.all([
