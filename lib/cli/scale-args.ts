@@ -27,9 +27,13 @@ const MAX_FOR = 7 * 24 * 3600;
 export const forSeconds = (value: string): number => {
   const parsed = DurationSchema.safeParse(/^\d+$/.test(value) ? Number(value) : value);
   if (!parsed.success) {
-    throw new InvalidInputError('cannot scale', [
-      `--for ${value}: ${parsed.error.issues[0]?.message ?? 'not a duration'}`,
-    ]);
+    // A union's own message is a bare "Invalid input": say what the spec's durations look like instead.
+    const issue = parsed.error.issues[0];
+    const why =
+      !issue || issue.code === 'invalid_union'
+        ? 'must be a duration such as "90s", "5m" or "1h" (or whole seconds)'
+        : issue.message;
+    throw new InvalidInputError('cannot scale', [`--for ${value}: ${why}`]);
   }
   if (parsed.data < MIN_FOR || parsed.data > MAX_FOR) {
     throw new InvalidInputError('cannot scale', [`--for ${value}: must be from 1m to 168h (a week)`]);
