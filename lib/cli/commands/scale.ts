@@ -96,7 +96,7 @@ const scalingOf = async (
   if (!record) throw new NotFoundError(`app ${app} is not registered (see \`capstan apps list\`)`);
   const environment = record.spec.environments[env];
   if (!environment) {
-    const known = Object.keys(record.spec.environments);
+    const known = Object.keys(record.spec.environments).sort();
     throw new InvalidInputError('cannot scale', [
       `app ${app} has no environment ${env} (it has: ${known.length ? known.join(', ') : 'none'})`,
     ]);
