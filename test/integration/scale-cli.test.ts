@@ -244,7 +244,7 @@ describe('capstan scale: the operators view', () => {
       new RegExp(`cluster ${(withHpa as Cluster).name}\\n  live: +HPA web min 2 max 6; replicas \\d+, desired \\d+`),
     );
     expect(shown.stdout).toMatch(/override: active, max 6 \(spec 4\) by alert:HighCpu; raised .* \(in 5\dm\)/);
-    expect(shown.stdout).toMatch(/cooldown: until .* \(4m left\)/);
+    expect(shown.stdout).toMatch(/cooldown: until .* \(\dm left\)/);
     expect(shown.stdout).toContain('last:     cooldown: raised 60s ago, within the 300s cooldown');
     expect(shown.stdout).toMatch(
       new RegExp(`cluster ${(withoutHpa as Cluster).name}\\n  live: +no HPA in the cluster`),
@@ -279,6 +279,81 @@ describe('capstan scale: the operators view', () => {
       expect({ args, code: refused.code }).toEqual({ args, code });
       expect(refused.stderr).toMatch(message);
     }
+  });
+});
+
+describe('hpa: false: the Deployment is what capstan scales', () => {
+  const batchSpec = `
+name: batch
+namespace: ${namespace}
+qos: standard
+containers:
+  - name: batch
+    repository: registry.local:5000/acme/batch
+    limits: { cpu: 500m, memory: 256Mi }
+environments:
+  staging:
+    track: { tags: { semver: ">=1.0.0" } }
+    autoscaling: { hpa: false, max: 3, burstMax: 5 }
+`;
+
+  beforeAll(async () => {
+    const file = join(dir, 'batch.yaml');
+    writeFileSync(file, batchSpec);
+    const added = await capstan('apps', 'add', file);
+    expect(added, added.stderr).toMatchObject({ code: 0 });
+    await kube.apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: 'batch' },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: { app: 'batch' } },
+          template: {
+            metadata: { labels: { app: 'batch' } },
+            spec: { containers: [{ name: 'batch', image: 'registry.local:5000/acme/batch:1.0.0' }] },
+          },
+        },
+      },
+    });
+    const at = new Date(Date.now() - 2 * 3600_000).toISOString();
+    await dynamoStore(db).overrides.save(
+      {
+        cluster: (withHpa as Cluster).name,
+        workload: { namespace, kind: 'Deployment', name: 'batch' },
+        app: 'batch',
+        environment: 'staging',
+        specMax: 3,
+        max: 5,
+        state: 'reverted',
+        raisedAt: at,
+        expiresAt: new Date(Date.parse(at) + 3600_000).toISOString(),
+        revertedAt: new Date(Date.parse(at) + 3600_000).toISOString(),
+        by: 'person:ana',
+        eventId: 'ev-batch',
+        revertEventId: 'ev-batch-revert',
+        updatedAt: at,
+      },
+      undefined,
+    );
+  });
+
+  it("the Deployment's replicas, no HPA read; a reverted override with the cooldown over", async () => {
+    const shown = await capstan('scale', 'batch', '--env', 'staging', '--cluster', (withHpa as Cluster).name, '--json');
+    expect(shown.code, shown.stderr).toBe(0);
+    const view = JSON.parse(shown.stdout) as ScaleView;
+    expect(view.spec).toMatchObject({ hpa: false, max: 3, burstMax: 5 });
+    expect(view.clusters[0]).toMatchObject({
+      override: { state: 'reverted', max: 5, specMax: 3, expiresInSeconds: null, cooldownLeftSeconds: 0 },
+      live: { reachable: true, hpa: null, deployment: { replicas: 3 } },
+    });
+    const text = (await capstan('scale', 'batch', '--env', 'staging', '--cluster', (withHpa as Cluster).name)).stdout;
+    expect(text).toContain(
+      'spec: no HPA: the Deployment runs 3 replicas; cooldown 5m; overrides up to 5 (step 2) for 1h',
+    );
+    expect(text).toMatch(/live: +Deployment replicas 3, \d+ ready/);
+    expect(text).toMatch(/override: reverted .* to 3; last raise to 5 by person:ana/);
+    expect(text).toMatch(/cooldown: over/);
   });
 });
 
