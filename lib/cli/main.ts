@@ -19,6 +19,7 @@ const commands = {
   nodes: () => import('./commands/nodes.ts'),
   rbac: () => import('./commands/rbac.ts'),
   releases: () => import('./commands/releases.ts'),
+  scale: () => import('./commands/scale.ts'),
   send: () => import('./commands/send.ts'),
   up: () => import('./commands/up.ts'),
 };
@@ -280,9 +281,45 @@ program
   .argument('<app>', 'app name')
   .option('--env <env>', 'only this environment')
   .option('--cluster <name>', 'only this cluster')
+  .option('--action <action>', 'only this action, or a family of them: `scale` is scale.raise, scale.hold, ...')
   .addOption(new Option('--limit <n>', 'at most this many entries, 1-1000').default(50).argParser(wholeNumber(1, 1000)))
   .option('--json', 'machine-readable output')
   .action(async (app, o) => (await commands.history()).history(app, o, out));
+
+program
+  .command('scale')
+  .description(
+    "an app's autoscaling per cluster: the spec, capstan's override and the live HPA; or set or revert a manual override",
+  )
+  .argument('<app>', 'app name (registered, with autoscaling in --env)')
+  .requiredOption('--env <env>', 'environment')
+  .option('--cluster <name>', 'only this cluster (required with --max and --revert)')
+  .addOption(
+    new Option(
+      '--max <n>',
+      "set the ceiling (the HPA's maxReplicas; replicas without an HPA), 1 to the spec's burstMax",
+    )
+      .argParser(wholeNumber(1, 1000))
+      .conflicts('revert'),
+  )
+  .option('--for <duration>', "with --max: how long, e.g. 90s, 5m, 1h (1m to a week; default the spec's burstFor)")
+  .option('--revert', "put the spec's ceiling back now")
+  .option('--url <url>', 'capstan HTTP endpoint for --max/--revert (default: the local `capstan up`)')
+  .option('--token <token>', 'ingest bearer token (default: $CAPSTAN_INGEST_TOKEN or the local runtime)')
+  .option('--json', 'machine-readable output (README "capstan scale"); with --max/--revert: {eventId, queue}')
+  .addHelpText(
+    'after',
+    '\nExamples:\n' +
+      '  capstan scale web --env production                          every cluster of production\n' +
+      '  capstan scale web --env production --cluster eu-1 --json\n' +
+      '  capstan scale web --env production --cluster eu-1 --max 12 --for 1h\n' +
+      '  capstan scale web --env production --cluster eu-1 --revert\n' +
+      "\nA set or revert is a scale.requested event, applied by capstan under the workload's lease within the same\n" +
+      "bounds as an alert's raise (burstMax, the namespace's quota) and not held back by the cooldown; follow it\n" +
+      'with `capstan scale` or `capstan history <app> --action scale`. Recorded as requested by $CAPSTAN_ACTOR,\n' +
+      'else the OS user. A cluster that does not answer is shown as unreachable; exit 1 only when none did.',
+  )
+  .action(async (app, o) => (await commands.scale()).scaleCommand(app, o, out));
 
 program
   .command('releases')

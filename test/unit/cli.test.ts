@@ -60,6 +60,7 @@ describe('capstan CLI', () => {
     'heal approve',
     'heal cancel',
     'rbd status',
+    'scale',
   ])('%s --help', async (command) => {
     const { code, stdout } = await capstan(...command.split(' '), '--help');
     expect(code).toBe(0);

@@ -14,7 +14,8 @@ export const renderHistory = (entries: readonly HistoryEntry[]): string =>
       e.action,
       e.outcome,
       e.code ?? '-',
-      e.reason ?? detail(e.details),
+      // The workload a scaling step is about (`namespace/Kind/name`), in front of why.
+      [e.workload, e.reason ?? detail(e.details)].filter(Boolean).join(': '),
     ]),
   );
 
