@@ -48,17 +48,7 @@ export type WorkloadKey = Pick<ScaleOverride, 'cluster' | 'workload'>;
 
 export { workloadLease, workloadName };
 
-/**
- * `expiresAt` is the table's TTL attribute, which parseItem strips (and DynamoDB would delete by, were it a
- * number): the record's expiry is stored as `overrideExpiresAt` and read back under its own name.
- */
-const STORED_EXPIRY = 'overrideExpiresAt';
-const StoredOverrideSchema = ScaleOverrideSchema.omit({ expiresAt: true })
-  .extend({ [STORED_EXPIRY]: at })
-  .transform(({ overrideExpiresAt, ...rest }): ScaleOverride => ({ ...rest, expiresAt: overrideExpiresAt }));
-const toItem = ({ expiresAt, ...rest }: ScaleOverride) => ({ ...rest, [STORED_EXPIRY]: expiresAt });
-
-const fromItem = (item: Record<string, unknown>) => parseItem(StoredOverrideSchema, item);
+const fromItem = (item: Record<string, unknown>) => parseItem(ScaleOverrideSchema, item);
 
 export const getScaleOverride = async (db: Db, key: WorkloadKey): Promise<ScaleOverride | undefined> => {
   const { Item } = await db.doc.send(
@@ -95,7 +85,7 @@ export const saveScaleOverride = async (
     db.doc.send(
       new PutCommand({
         TableName: db.table,
-        Item: { ...keys.scaleOverride(item.cluster, workloadName(item)), ...toItem(item) },
+        Item: { ...keys.scaleOverride(item.cluster, workloadName(item)), ...item },
         ...(expected === undefined
           ? { ConditionExpression: 'attribute_not_exists(PK)' }
           : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expected } }),

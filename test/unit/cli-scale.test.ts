@@ -115,7 +115,7 @@ const record: ScaleOverride = {
   max: 6,
   state: 'active',
   raisedAt: '2026-12-02T11:58:00.000Z',
-  expiresAt: '2026-12-02T12:58:00.000Z',
+  endsAt: '2026-12-02T12:58:00.000Z',
   by: 'person:ana',
   eventId: 'ev-1',
   updatedAt: '2026-12-02T11:58:00.000Z',
@@ -130,7 +130,7 @@ describe('the override as shown', () => {
       specMax: 4,
       by: 'person:ana',
       raisedAt: record.raisedAt,
-      expiresAt: record.expiresAt,
+      expiresAt: record.endsAt,
       expiresInSeconds: 3480,
       cooldownEndsAt: '2026-12-02T12:03:00.000Z',
       cooldownLeftSeconds: 180,
@@ -156,7 +156,7 @@ describe('the override as shown', () => {
     expect(view).toMatchObject({ expiresInSeconds: null, cooldownLeftSeconds: 0, code: 'cooldown', reason: 'held' });
   });
   it('an expiry passed but not yet put back: due now', () => {
-    expect(overrideView({ ...record, expiresAt: '2026-12-02T11:59:00.000Z' }, spec, now).expiresInSeconds).toBe(0);
+    expect(overrideView({ ...record, endsAt: '2026-12-02T11:59:00.000Z' }, spec, now).expiresInSeconds).toBe(0);
   });
 });
 
