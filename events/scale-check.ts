@@ -31,6 +31,10 @@ export const ScaleCheckDataSchema = z.strictObject({
    * force, a look about an earlier one does nothing.
    */
   raise: z.string().min(1).max(256).optional(),
+  /** When the alert episode a signal's look carries began (its `startsAt`): a resolve of an earlier one is stale. */
+  startsAt: z.iso.datetime({ offset: true }).optional(),
+  /** How many times this signal has waited for the workload's lease (apart from `attempt`, which hops count too). */
+  waits: z.int().min(0).optional(),
 });
 
 export const ScaleCheckEventSchema = envelope('scale.check', ScaleCheckDataSchema);

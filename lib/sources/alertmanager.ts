@@ -60,7 +60,17 @@ const SIGNALS: Readonly<Record<string, HpaThresholdHitData['signal']>> = {
   KubeHpaMaxedOut: 'maxed-out',
   KubeHpaReplicasMismatch: 'replicas-mismatch',
 };
-const CPU_ALERT = /cpu/i;
+/**
+ * A custom CPU alert by its name: `...CPU...High` / `HighCPU...` asks for room, `...CPU...Low` / `LowCPU...`
+ * says the load is gone; anything else naming CPU (the mixin's `CPUThrottlingHigh`, which a higher ceiling
+ * does not cure) is not one capstan scales on.
+ */
+const cpuSignalOf = (name: string): 'cpu-high' | 'cpu-low' | undefined => {
+  if (!/cpu/i.test(name) || /throttl/i.test(name)) return undefined;
+  if (/low|idle|under/i.test(name)) return 'cpu-low';
+  if (/high|hot|over|saturat|usage|utili[sz]ation/i.test(name)) return 'cpu-high';
+  return undefined;
+};
 
 /**
  * The alertnames capstan scales on, as an Alertmanager matcher (RE2, anchored by Alertmanager): a route with it
@@ -89,7 +99,7 @@ const alertNameOf = (alert: Alert) => (alert.labels.alertname ?? '(no alertname)
 const candidate = (alert: Alert, options: AlertmanagerOptions): HpaThresholdHit | Ignored => {
   const { labels } = alert;
   const name = alertNameOf(alert);
-  const signal = SIGNALS[name] ?? (CPU_ALERT.test(name) ? 'cpu-high' : undefined);
+  const signal = SIGNALS[name] ?? cpuSignalOf(name);
   if (!signal) return { reason: `alert ${name} is not one capstan scales on` };
   const namespace = labels.namespace;
   if (!namespace || !NameSchema.safeParse(namespace).success) {

@@ -46,6 +46,7 @@ export const AlarmMessageSchema = z.looseObject({
       Namespace: z.string().optional(),
       Dimensions: z.array(DimensionSchema).optional(),
       Threshold: z.number().optional(),
+      ComparisonOperator: z.string().optional(),
     })
     .optional(),
 });
@@ -105,9 +106,12 @@ const candidate = (alarm: AlarmMessage): HpaThresholdHit | string => {
     return `alarm ${name}: dimension ${key} "${targetName.slice(0, 80)}" is not a Kubernetes name`;
   }
   const metric = alarm.Trigger.MetricName ?? '';
-  // An alarm on an HPA says it is at its limit, whatever it measures; on a workload, only CPU is a reason to scale.
+  // An alarm on an HPA says it is at its limit, whatever it measures; on a workload, only CPU is a reason to
+  // scale. An alarm that fires below its threshold (LessThan...) says the load is gone: a scale-in alarm.
+  const below = (alarm.Trigger.ComparisonOperator ?? '').startsWith('LessThan');
   let signal: HpaThresholdHitData['signal'];
-  if (kind === 'HorizontalPodAutoscaler') signal = 'maxed-out';
+  if (below && (kind === 'HorizontalPodAutoscaler' || CPU_METRIC.test(metric))) signal = 'cpu-low';
+  else if (kind === 'HorizontalPodAutoscaler') signal = 'maxed-out';
   else if (CPU_METRIC.test(metric)) signal = 'cpu-high';
   else return `alarm ${name}: metric ${metric.slice(0, 80) || '(none)'} of a ${kind} is not one capstan scales on`;
   const time = cloudwatchTime(alarm.StateChangeTime);

@@ -36,6 +36,11 @@ export const ScaleOverrideSchema = z.object({
   eventId: z.string().min(1),
   revertedAt: at.optional(),
   revertEventId: z.string().min(1).optional(),
+  /** The last alert signal seen, and when: a held look acts only if it is still the latest word. */
+  lastSignal: z.enum(['firing', 'resolved']).optional(),
+  lastSignalAt: at.optional(),
+  /** When the alert episode that made the last raise began: a resolve of an earlier episode is stale. */
+  alertStartsAt: z.iso.datetime({ offset: true }).optional(),
   /** The last verdict's code and words (a hold, a refusal). */
   code: ReasonCodeSchema.optional(),
   reason: z.string().optional(),

@@ -124,7 +124,7 @@ describe('withOverride', () => {
       5,
     ],
     ['of a StatefulSet: the spec', override({ workload: { namespace: 'acme', kind: 'StatefulSet', name: 'api' } }), 5],
-    ['below the HPA min: never under min', override({ max: 1 }), 2],
+    ['below what the release asks (its max went up): the release', override({ max: 1 }), 5],
   ])('HPA: %s', (_, o, maxReplicas) => {
     const objects = hpaObjects();
     const out = withOverride(objects, o, NOW);

@@ -112,3 +112,19 @@ describe('normalizeAlertmanager: one hpa.threshold.hit candidate per alert capst
     expect(() => normalizeAlertmanager(payload)).toThrow(InvalidInputError);
   });
 });
+
+describe('custom CPU alerts by name: high asks for room, low says the load is gone, throttling is neither', () => {
+  it.each([
+    ['HighCPUUsage', 'cpu-high'],
+    ['DeploymentCPUHigh', 'cpu-high'],
+    ['CPUUtilizationOver80', 'cpu-high'],
+    ['DeploymentCPULow', 'cpu-low'],
+    ['LowCPU', 'cpu-low'],
+    ['CPUThrottlingHigh', undefined],
+    ['CPUCount', undefined],
+  ])('%s -> %s', (alertname, signal) => {
+    const labels = { alertname, horizontalpodautoscaler: '', deployment: 'web' };
+    const { events } = normalizeAlertmanager(notification([alert({}, labels)]));
+    expect(events[0]?.data.signal).toBe(signal);
+  });
+});

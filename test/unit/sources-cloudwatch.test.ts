@@ -181,3 +181,17 @@ describe('cloudwatchTime: CloudWatch +0000 offsets to RFC 3339 UTC', () => {
     expect(cloudwatchTime(input)).toBe(expected);
   });
 });
+
+describe('a scale-in alarm (LessThan...) says the load is gone, on an HPA or a CPU metric', () => {
+  it.each([
+    ['LessThanThreshold', 'cpu-low'],
+    ['LessThanOrEqualToThreshold', 'cpu-low'],
+    ['GreaterThanThreshold', 'maxed-out'],
+  ])('%s on an HPA -> %s', (operator, signal) => {
+    const body = withAlarm('cloudwatch-alarm-hpa', (alarm) => {
+      alarm.Trigger.ComparisonOperator = operator;
+    });
+    const result = normalizeCloudWatch(body);
+    expect('events' in result ? result.events[0]?.data.signal : result).toBe(signal);
+  });
+});

@@ -225,7 +225,8 @@ describe('resolved, or the expiry, puts the spec back; held through the cooldown
     clock.advance(2700);
     expect(await scale(hop, deps)).toEqual({ outcome: 'configured' });
     expect(hpa()?.maxReplicas).toBe(10);
-    // A later raise: the first raise's expiry is no longer about what is in force.
+    // A later raise (after the cooldown since the revert): the first raise's expiry is no longer about it.
+    clock.advance(301);
     await scale(alert('firing'), deps);
     expect(await scale(expiry, deps)).toEqual({ outcome: 'skipped', code: 'settled' });
     expect(hpa()?.maxReplicas).toBe(15);
@@ -351,5 +352,92 @@ describe('the sweep nudges an override whose expiry chain was lost', () => {
     expect(await scale(nudge, deps)).toEqual({ outcome: 'configured' });
     expect(hpa()?.maxReplicas).toBe(10);
     expect(await sweepOverrides(deps, clusters)).toEqual([]);
+  });
+});
+
+describe('late, repeated and crossing signals (found by review)', () => {
+  it('the cooldown counts from the last change, a revert included: no raise, revert, raise flap', async () => {
+    await scale(alert('firing'), deps);
+    clock.advance(301);
+    await scale(alert('resolved'), deps);
+    expect(hpa()?.maxReplicas).toBe(10);
+    clock.advance(10);
+    expect(await scale(alert('firing'), deps)).toEqual({ outcome: 'skipped', code: 'cooldown' });
+    expect(hpa()?.maxReplicas).toBe(10);
+  });
+
+  it('a resolve then a firing inside the cooldown: the firing is the latest word, the resolve look does nothing', async () => {
+    const firing = alert('firing');
+    await scale(firing, deps);
+    clock.advance(60);
+    await scale(alert('resolved', { startsAt: firing.data.startsAt }), deps);
+    const resolveLook = lastCheck();
+    clock.advance(30);
+    await scale(alert('firing'), deps);
+    const firingLook = lastCheck();
+    clock.advance(300);
+    expect(await scale(resolveLook, deps)).toEqual({ outcome: 'skipped', code: 'settled' });
+    expect(hpa()?.maxReplicas).toBe(15);
+    setHpa({ maxReplicas: 15, currentReplicas: 15 });
+    expect(await scale(firingLook, deps)).toEqual({ outcome: 'configured' });
+    expect(hpa()?.maxReplicas).toBe(20);
+  });
+
+  it('a late resolve of an earlier alert episode does not put back a raise made by a later one', async () => {
+    const first = alert('firing');
+    await scale(first, deps);
+    clock.advance(400);
+    setHpa({ maxReplicas: 15, currentReplicas: 15 });
+    await scale(alert('firing'), deps); // a later episode: startsAt now
+    expect(hpa()?.maxReplicas).toBe(20);
+    clock.advance(400);
+    expect(await scale(alert('resolved', { startsAt: first.data.startsAt }), deps)).toEqual({
+      outcome: 'skipped',
+      code: 'settled',
+    });
+    expect(hpa()?.maxReplicas).toBe(20);
+  });
+
+  it("alerts leave a person's override alone; its expiry still ends it", async () => {
+    await scale(manual({ max: 18, forSeconds: 86_400 }), deps);
+    clock.advance(400);
+    expect(await scale(alert('resolved'), deps)).toEqual({ outcome: 'skipped', code: 'settled' });
+    expect(await scale(alert('firing'), deps)).toEqual({ outcome: 'skipped', code: 'settled' });
+    expect(await db.store.overrides.get(KEY)).toMatchObject({
+      max: 18,
+      by: 'person:alice',
+      endsAt: '2026-12-02T10:00:00.000Z',
+    });
+    clock.advance(86_400);
+    const expiry = checks().find((c) => c.data.signal === 'expired') as ScaleCheck;
+    expect(await scale({ ...expiry, id: 'expiry-due' }, deps)).toEqual({ outcome: 'configured' });
+    expect(hpa()?.maxReplicas).toBe(10);
+  });
+
+  it('a resolve that waited for the lease still puts the override back', async () => {
+    await scale(alert('firing'), deps);
+    clock.advance(400);
+    await db.store.leases.acquire(workloadLease(KEY), 'release/api/production', 600, clock.now().getTime());
+    expect(await scale(alert('resolved'), deps)).toEqual({ outcome: 'pending', code: 'lease-held' });
+    await db.store.leases.release(workloadLease(KEY), 'release/api/production');
+    clock.advance(20);
+    expect(await scale(lastCheck(), deps)).toEqual({ outcome: 'configured' });
+    expect(hpa()?.maxReplicas).toBe(10);
+  });
+});
+
+describe('an override of a workload capstan no longer scales', () => {
+  it('is put to rest by its expiry look once the app has no autoscaling there', async () => {
+    await scale(alert('firing'), deps);
+    const expiry = lastCheck();
+    const { environments: _, ...rest } = app();
+    await db.seed.app({
+      ...rest,
+      environments: { production: { autoDeploy: false, autoRollback: true, autoscaled: false } },
+    });
+    clock.advance(3600);
+    expect(await scale(expiry, deps)).toEqual({ outcome: 'skipped', code: 'unknown-workload' });
+    expect(await db.store.overrides.get(KEY)).toMatchObject({ state: 'reverted' });
+    expect(await sweepOverrides(deps, [await db.store.clusters.get(CLUSTER)])).toEqual([]);
   });
 });

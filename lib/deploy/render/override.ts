@@ -19,7 +19,8 @@ export const overrideInForce = (override: OverrideLike | undefined, now: Date): 
 /**
  * The release's objects with an active scale override kept (issue 12): a release must not undo the raised
  * ceiling an alert bought. The HPA of the overridden Deployment gets the override's `maxReplicas` (never
- * below its `minReplicas`); without an HPA the Deployment's own `replicas` is the override's `max`. A
+ * below its `minReplicas`, nor below what the release asks); without an HPA the Deployment's own `replicas`
+ * is the override's `max` (or the release's, if higher). A
  * reverted or expired override, or none, changes nothing. Pure: the objects given are not modified.
  */
 export const withOverride = (
@@ -39,13 +40,17 @@ export const withOverride = (
   );
   return objects.map((o) => {
     if (hpa && o === hpa && hpa.spec) {
-      const maxReplicas = Math.max(override.max, hpa.spec.minReplicas ?? 1);
+      // Never below what the release itself asks (a release that raises the spec's max above the override).
+      const maxReplicas = Math.max(override.max, hpa.spec.maxReplicas, hpa.spec.minReplicas ?? 1);
       return { ...hpa, spec: { ...hpa.spec, maxReplicas } };
     }
     const deployment = o as V1Deployment;
     // With an HPA the Deployment carries no replicas (the HPA's); only a plain one gets the override's count.
     if (!hpa && o.kind === 'Deployment' && ours(o) && deployment.spec?.replicas !== undefined) {
-      return { ...deployment, spec: { ...deployment.spec, replicas: override.max } };
+      return {
+        ...deployment,
+        spec: { ...deployment.spec, replicas: Math.max(override.max, deployment.spec.replicas) },
+      };
     }
     return o;
   });

@@ -18,7 +18,10 @@ export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promi
   const d = event.data;
   const { releases } = deps.store;
   const { status } = await releases.get(d.app, d.environment, d.revision);
-  if (status !== 'applying' && status !== 'progressing') return 'superseded'; // nothing left to watch
+  if (status !== 'applying' && status !== 'progressing') {
+    await letGo(deps, d); // nothing left to watch: a failed or superseded release lets the workload go
+    return 'superseded';
+  }
   const kube = await deps.kube(await deps.store.clusters.get(d.cluster));
   const deployment = await kube.readDeployment(d.namespace, d.deployment);
   // Deleted under the release: nothing will ever roll out, so retrying is pointless.
@@ -52,13 +55,23 @@ export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promi
   });
   const outcome = verdict.rollout === 'ready' ? 'succeeded' : 'failed';
   await recordStep(deps, event, subject, { action: 'rollout', outcome, code, reason: message });
-  // The cluster settled: a scaling step may act on the workload again (apply-wave.ts took the lease).
+  await letGo(deps, d);
+  await settleRelease(deps, d);
+  return verdict.rollout;
+};
+
+/**
+ * The cluster settled: a scaling step may act on the workload again (apply-wave.ts took the lease). Every
+ * revision of an app and environment holds it as one holder, so only the newest revision lets it go: a
+ * late check of an older one must not free the lease a newer rollout holds.
+ */
+const letGo = async (deps: DeployDeps, d: RolloutCheck['data']) => {
+  const [newest] = await deps.store.releases.list(d.app, d.environment, 1);
+  if (newest && newest.revision > d.revision) return;
   await deps.store.leases.release(
     workloadLease({ cluster: d.cluster, workload: { namespace: d.namespace, kind: 'Deployment', name: d.deployment } }),
     releaseLeaseHolder(d.app, d.environment),
   );
-  await settleRelease(deps, d);
-  return verdict.rollout;
 };
 
 /**

@@ -36,6 +36,11 @@ export interface ScalingObservation {
   /** The HPA's `maxReplicas` as read now (the Deployment's replicas when there is no HPA). */
   readonly currentMax: number;
   readonly override: Override | undefined;
+  /**
+   * When capstan last changed the ceiling (a raise, or putting one back): the cooldown counts from it, so a
+   * load that comes and goes never makes it raise, revert and raise again within one cooldown.
+   */
+  readonly lastChangedAt?: string;
   /** How many more replicas the namespace's ResourceQuota has room for; undefined when it has no quota. */
   readonly quotaRoom: number | undefined;
 }
@@ -60,7 +65,8 @@ const secondsBetween = (from: string, to: Date) => Math.max(0, (to.getTime() - D
 
 export const scalingVerdict = (signal: ScalingSignal, seen: ScalingObservation, spec: ScalingSpec): ScalingVerdict => {
   const { override, now } = seen;
-  const sinceRaise = override ? secondsBetween(override.raisedAt, now) : Number.POSITIVE_INFINITY;
+  const lastRaise = seen.lastChangedAt ?? override?.raisedAt;
+  const sinceRaise = lastRaise ? secondsBetween(lastRaise, now) : Number.POSITIVE_INFINITY;
   const cooling = sinceRaise < spec.cooldownSeconds;
   const left = Math.ceil(spec.cooldownSeconds - sinceRaise);
 
@@ -69,7 +75,7 @@ export const scalingVerdict = (signal: ScalingSignal, seen: ScalingObservation, 
       return {
         action: 'none',
         code: 'cooldown',
-        reason: `raised ${Math.floor(sinceRaise)}s ago, within the ${spec.cooldownSeconds}s cooldown`,
+        reason: `changed ${Math.floor(sinceRaise)}s ago, within the ${spec.cooldownSeconds}s cooldown`,
         lookAgainAfterSeconds: left,
       };
     }

@@ -15,6 +15,8 @@ export interface ScaleLook {
   readonly dueAt: string;
   /** The raise the look is about (its event id). */
   readonly raise?: string;
+  readonly startsAt?: string;
+  readonly waits?: number;
 }
 
 /**
@@ -37,6 +39,8 @@ export const scaleCheck = (look: ScaleLook, now: Date): ScaleCheck => ({
     attempt: look.attempt,
     dueAt: look.dueAt,
     ...(look.raise ? { raise: look.raise } : {}),
+    ...(look.startsAt ? { startsAt: look.startsAt } : {}),
+    ...(look.waits !== undefined ? { waits: look.waits } : {}),
   },
 });
 

@@ -48,6 +48,7 @@ export const observe = async (deps: ScaleDeps, ctx: WorkloadContext): Promise<Ob
       now: deps.now(),
       currentMax,
       override: active && { max: active.max, raisedAt: active.raisedAt, expiresAt: active.endsAt },
+      ...(record ? { lastChangedAt: record.revertedAt ?? record.raisedAt } : {}),
       // Relative to the ceiling: what may be added above it.
       quotaRoom: room === undefined ? undefined : Math.max(0, currentReplicas + room - currentMax),
     },

@@ -13,7 +13,14 @@ import type { WorkloadContext } from './target.ts';
 
 /** What a step is asked: an alert's (or a look's) signal, or a person's ask. `by` is who raises, if it raises. */
 export type StepInput =
-  | { readonly kind: 'signal'; readonly signal: ScalingSignal; readonly by: string; readonly look?: ScaleCheckData }
+  | {
+      readonly kind: 'signal';
+      readonly signal: ScalingSignal;
+      readonly by: string;
+      /** When the alert episode began (its `startsAt`). */
+      readonly startsAt?: string;
+      readonly look?: ScaleCheckData;
+    }
   | { readonly kind: 'manual'; readonly ask: ManualAsk; readonly by: string };
 
 export type StepResult = { readonly outcome: string; readonly code?: string };
@@ -42,17 +49,12 @@ export const scaleStep = async (
   if (current?.state === 'reverted' && current.revertEventId === cause.id) {
     return reverted(deps, ctx, cause, current, seen.currentMax);
   }
+  const stale = input.kind === 'signal' ? staleness(input, current, hpa) : undefined;
+  if (stale) {
+    await record({ action: 'scale.ignore', outcome: 'skipped', ...stale });
+    return { outcome: 'skipped', code: stale.code };
+  }
   const look = input.kind === 'signal' ? input.look : undefined;
-  if (look?.raise && (current?.state !== 'active' || current.eventId !== look.raise)) {
-    const reason = `the override this look is about (${look.raise}) is no longer in force`;
-    await record({ action: 'scale.ignore', outcome: 'skipped', code: 'settled', reason });
-    return { outcome: 'skipped', code: 'settled' };
-  }
-  if (look && input.kind === 'signal' && input.signal === 'firing' && hpa && hpa.currentReplicas < hpa.maxReplicas) {
-    const reason = `looked at again after the cooldown: ${hpa.currentReplicas} replicas, below the ceiling ${hpa.maxReplicas}`;
-    await record({ action: 'scale.ignore', outcome: 'skipped', code: 'not-at-ceiling', reason });
-    return { outcome: 'skipped', code: 'not-at-ceiling' };
-  }
   const spec = scalingSpecOf(ctx.autoscaling);
   const verdict: ScalingVerdict =
     input.kind === 'manual' ? manualVerdict(input.ask, seen, spec) : scalingVerdict(input.signal, seen, spec);
@@ -73,6 +75,13 @@ export const scaleStep = async (
       endsAt: verdict.expiresAt,
       by: input.by,
       eventId: cause.id,
+      ...(input.kind === 'signal'
+        ? {
+            lastSignal: 'firing' as const,
+            lastSignalAt: now,
+            ...(input.startsAt ? { alertStartsAt: input.startsAt } : {}),
+          }
+        : {}),
       reason: verdict.reason,
       updatedAt: now,
     };
@@ -86,6 +95,9 @@ export const scaleStep = async (
       state: 'reverted',
       revertedAt: now,
       revertEventId: cause.id,
+      ...(input.kind === 'signal' && input.signal === 'resolved'
+        ? { lastSignal: 'resolved' as const, lastSignalAt: now }
+        : {}),
       specMax: verdict.to,
       reason: verdict.reason,
       updatedAt: now,
@@ -102,6 +114,14 @@ export const scaleStep = async (
         : 'scale.refuse';
   const outcome = action === 'scale.refuse' ? 'refused' : 'skipped';
   const later = verdict.lookAgainAfterSeconds;
+  if (current && input.kind === 'signal' && (!look || look.waits !== undefined) && input.signal !== 'expired') {
+    // The latest word of the alert, so a look held before it knows it has been overtaken.
+    await save(
+      deps,
+      { ...withoutVersion(current), lastSignal: input.signal, lastSignalAt: now, updatedAt: now },
+      current,
+    );
+  }
   await record({ action, outcome, code: verdict.code, reason: verdict.reason, details: { ceiling: seen.currentMax } });
   if (later !== undefined && input.kind === 'signal' && current) {
     // Held through the cooldown: looked at again when it ends (a resolve then reverts, a firing raises).
@@ -115,12 +135,58 @@ export const scaleStep = async (
         attempt: (look?.attempt ?? 0) + 1,
         dueAt,
         raise: current.eventId,
+        ...(input.startsAt ? { startsAt: input.startsAt } : {}),
       },
       deps.now(),
     );
     await deps.enqueue(check, { delaySeconds: delayUntil(dueAt, deps.now()) });
   }
   return { outcome, code: verdict.code };
+};
+
+/**
+ * Why a signal is no longer the one to act on, if it is not: a person's override in force (only its expiry
+ * or a person's revert ends it); a resolve of an alert episode older than the one that made the raise (a
+ * late or out-of-order delivery); a held look overtaken by a later word of the alert, or about a raise no
+ * longer in force; a firing look that finds the HPA below its ceiling.
+ */
+const staleness = (
+  input: Extract<StepInput, { kind: 'signal' }>,
+  current: ScaleOverride | undefined,
+  hpa: { currentReplicas: number; maxReplicas: number } | undefined,
+): { code: 'settled' | 'not-at-ceiling'; reason: string } | undefined => {
+  const { signal, look } = input;
+  const active = current?.state === 'active' ? current : undefined;
+  if (active?.by.startsWith('person:') && signal !== 'expired') {
+    return { code: 'settled', reason: `${active.by}'s override is in force until ${active.endsAt}: alerts leave it` };
+  }
+  if (signal === 'resolved' && input.startsAt && active?.alertStartsAt && input.startsAt < active.alertStartsAt) {
+    return {
+      code: 'settled',
+      reason: `a resolve of an alert that began ${input.startsAt}, before the one that raised`,
+    };
+  }
+  // A hold's look (a wait for the lease carries `waits`, and is the signal itself, late).
+  const held = look !== undefined && look.waits === undefined;
+  if (held && signal !== 'expired' && current?.lastSignal && current.lastSignal !== signal) {
+    return {
+      code: 'settled',
+      reason: `the alert said ${current.lastSignal} since this look was held: it is overtaken`,
+    };
+  }
+  if (look?.raise && signal !== 'firing' && current?.eventId !== look.raise) {
+    return { code: 'settled', reason: `the override this look is about (${look.raise}) is no longer in force` };
+  }
+  if (look?.raise && signal !== 'firing' && current?.state !== 'active') {
+    return { code: 'settled', reason: `the override this look is about (${look.raise}) has been put back` };
+  }
+  if (look && signal === 'firing' && hpa && hpa.currentReplicas < hpa.maxReplicas) {
+    return {
+      code: 'not-at-ceiling',
+      reason: `looked at again: ${hpa.currentReplicas} replicas, below the ceiling ${hpa.maxReplicas}`,
+    };
+  }
+  return undefined;
 };
 
 const withoutVersion = ({ version: _, ...rest }: ScaleOverride): Omit<ScaleOverride, 'version'> => rest;

@@ -29,6 +29,7 @@ export const scale = async (event: ScaleEvent, deps: ScaleDeps): Promise<StepRes
   const target = await targetOf(deps, event);
   if ('unknown' in target) {
     const { code, reason } = target;
+    if (event.type === 'scale.check') await retire(deps, event, reason);
     await recordScaleStep(deps, cause, target.at, { action: 'scale.ignore', outcome: 'skipped', code, reason });
     return { outcome: 'skipped', code };
   }
@@ -52,6 +53,28 @@ export const scale = async (event: ScaleEvent, deps: ScaleDeps): Promise<StepRes
   }
 };
 
+/**
+ * A look about a workload capstan no longer scales (its app's autoscaling removed, the app gone): the
+ * override record is put to rest, so neither the sweep nor `capstan scale` treat it as in force. The
+ * ceiling itself is the releases' again.
+ */
+const retire = async (deps: ScaleDeps, event: ScaleCheck, why: string) => {
+  const key = { cluster: event.data.cluster, workload: event.data.workload };
+  const current = await deps.store.overrides.get(key);
+  if (current?.state !== 'active') return;
+  const now = deps.now().toISOString();
+  const { version, ...rest } = current;
+  const next = {
+    ...rest,
+    state: 'reverted' as const,
+    revertedAt: now,
+    revertEventId: event.id,
+    reason: why,
+    updatedAt: now,
+  };
+  await deps.store.overrides.save(next, version);
+};
+
 const inputOf = (event: ScaleEvent): StepInput | { ignore: string } => {
   if (event.type === 'scale.requested') {
     const { max, forSeconds, revert, requestedBy } = event.data;
@@ -62,11 +85,14 @@ const inputOf = (event: ScaleEvent): StepInput | { ignore: string } => {
       ask: revert ? { revert } : { max: max as number, ...(forSeconds ? { forSeconds } : {}) },
     };
   }
-  if (event.type === 'scale.check') return { kind: 'signal', signal: event.data.signal, by: 'alert', look: event.data };
+  if (event.type === 'scale.check') {
+    const { signal, startsAt } = event.data;
+    return { kind: 'signal', signal, by: 'alert', look: event.data, ...(startsAt ? { startsAt } : {}) };
+  }
   const signal = signalOf(event.data);
   if ('ignore' in signal) return signal;
   const by = `${event.data.producer === 'cloudwatch' ? 'alarm' : 'alert'}:${event.data.alertName ?? event.data.signal}`;
-  return { kind: 'signal', signal: signal.signal, by };
+  return { kind: 'signal', signal: signal.signal, by, startsAt: event.data.startsAt };
 };
 
 /**
@@ -81,9 +107,9 @@ const waitForLease = async (
   signal: ScalingSignal,
 ): Promise<StepResult> => {
   const look = event.type === 'scale.check' ? event.data : undefined;
-  const attempt = (look?.attempt ?? 0) + 1;
+  const waits = (look?.waits ?? 0) + 1;
   const { leaseWaitSeconds, maxLeaseWaits } = deps.settings;
-  if (attempt > maxLeaseWaits) {
+  if (waits > maxLeaseWaits) {
     const reason = `the workload's lease stayed held through ${maxLeaseWaits} looks: given up`;
     await recordScaleStep(deps, cause, ctx.at, {
       action: 'scale.refuse',
@@ -101,9 +127,13 @@ const waitForLease = async (
       workload: ctx.key.workload,
       signal,
       cause: look?.cause ?? cause.id,
-      attempt,
+      attempt: (look?.attempt ?? 0) + 1,
+      waits,
       dueAt,
       ...(look?.raise ? { raise: look.raise } : {}),
+      ...(look?.startsAt || event.type === 'hpa.threshold.hit'
+        ? { startsAt: look?.startsAt ?? (event as HpaThresholdHit).data.startsAt }
+        : {}),
     },
     now,
   );

@@ -7,7 +7,7 @@ export const STALE_OVERRIDE_SECONDS = 120;
 
 /**
  * Part of the scheduled sweep: an override still in force well past its end is nudged with the expiry look
- * it should have had (the same event whatever sweep sends it, so the consumer's idempotency keeps one), and
+ * it should have had (the same event from every sweep within an hour, so the consumer's idempotency keeps one, and a new one the next hour should that one not have put it back), and
  * the consumer reverts it as the chain would have. Nothing else is judged here.
  */
 export const sweepOverrides = async (deps: ScaleDeps, clusters: readonly Cluster[]) => {
@@ -19,7 +19,16 @@ export const sweepOverrides = async (deps: ScaleDeps, clusters: readonly Cluster
         if (o.state !== 'active' || Date.parse(o.endsAt) + STALE_OVERRIDE_SECONDS * 1000 > now.getTime()) continue;
         const look = { cluster: cluster.name, workload: o.workload, signal: 'expired' as const };
         await deps.enqueue(
-          scaleCheck({ ...look, cause: `sweep:${o.eventId}`, attempt: 0, dueAt: o.endsAt, raise: o.eventId }, now),
+          scaleCheck(
+            {
+              ...look,
+              cause: `sweep:${o.eventId}:${Math.floor(now.getTime() / 3_600_000)}`,
+              attempt: 0,
+              dueAt: o.endsAt,
+              raise: o.eventId,
+            },
+            now,
+          ),
         );
         nudged.push(`${cluster.name}/${o.workload.namespace}/${o.workload.name}`);
       }
