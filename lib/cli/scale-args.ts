@@ -88,12 +88,13 @@ export const effectiveScaling = (a: Autoscaling): EffectiveScaling => ({
 });
 
 /**
- * A manual ceiling within the spec's bounds, as the scaling use case will also check: 1 to burstMax. Said
- * here with the bound so a person does not wait for a refusal in the history.
+ * A manual ceiling within the spec's bounds, as the scaling use case also checks (lib/scale/decisions/
+ * manual.ts): the spec's max to burstMax. Said here with the bound so a person does not wait for a refusal
+ * in the history.
  */
 export const checkManualMax = (max: number, spec: EffectiveScaling, where: string): void => {
-  if (max >= 1 && max <= spec.burstMax) return;
+  if (max >= spec.max && max <= spec.burstMax) return;
   throw new InvalidInputError('cannot scale', [
-    `--max ${max} is outside 1..${spec.burstMax} (${where}: burstMax ${spec.burstMax}${spec.burstMax === spec.max ? ', the spec sets no burstMax above max' : ''})`,
+    `--max ${max} is outside ${spec.max}..${spec.burstMax} (${where}: max ${spec.max}, burstMax ${spec.burstMax}${spec.burstMax === spec.max ? ', the spec sets no burstMax above max' : ''}; a lower ceiling is a change to the app spec)`,
   ]);
 };

@@ -133,7 +133,8 @@ export const startAlertmanager = async (o: AlertmanagerOptions): Promise<LocalAl
     stop: async () => {
       await proc.stop();
       if (process.env.CAPSTAN_KEEP_DIRS) o.log(`alertmanager: files and logs kept in ${o.dir}`);
-      else await rm(o.dir, { recursive: true, force: true });
+      // Retried: its last silences/notification-log snapshot may land while the folder is being removed.
+      else await rm(o.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
 };

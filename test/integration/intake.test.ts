@@ -146,9 +146,14 @@ describe.skipIf(!existsSync(ALERTMANAGER))(
       );
       await eventually('Alertmanager ready', async () => ((await fetch(`${api}/-/ready`)).ok ? true : undefined));
     });
-    afterAll(() => {
-      alertmanager?.kill();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+    afterAll(async () => {
+      // Gone before its folder is: it writes its snapshots on the way out.
+      if (alertmanager && alertmanager.exitCode === null) {
+        const exited = new Promise((resolve) => alertmanager?.once('exit', resolve));
+        alertmanager.kill();
+        await exited;
+      }
+      if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     });
 
     it('its notification of KubeHpaMaxedOut reaches the scale function as an hpa.threshold.hit', async () => {

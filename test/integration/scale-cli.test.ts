@@ -413,8 +413,9 @@ describe('capstan scale --max / --revert: a scale.requested on the scale queue',
 
   it('refused before sending: above burstMax (the bound said), no --cluster, --for too short; nothing on the queue', async () => {
     const cases: [string[], RegExp][] = [
-      [['--cluster', cluster(), '--max', '11'], /--max 11 is outside 1\.\.10 \(web in staging: burstMax 10\)/],
+      [['--cluster', cluster(), '--max', '11'], /--max 11 is outside 4\.\.10 \(web in staging: max 4, burstMax 10/],
       [['--max', '5'], /--cluster is required with --max/],
+      [['--cluster', cluster(), '--max', '3'], /--max 3 is outside 4\.\.10/],
       [['--cluster', cluster(), '--max', '5', '--for', '30s'], /--for 30s: must be from 1m to 168h/],
       [['--cluster', cluster(), '--max', '0'], /Expected a whole number from 1 to 1000/],
     ];

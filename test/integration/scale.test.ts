@@ -41,7 +41,7 @@ const since = (t: number, what: string) => {
   figures[what] = `${((Date.now() - t) / 1000).toFixed(1)}s`;
 };
 
-const spec = (autoscaling: Record<string, unknown> | undefined = {}) =>
+const spec = (autoscaling: Record<string, unknown> | null = {}) =>
   AppSpecSchema.parse({
     name: APP,
     namespace: NAMESPACE,
@@ -159,6 +159,8 @@ const maxedOut = (labels: Record<string, string> = {}): PostedAlert => ({
     ...labels,
   },
   annotations: { description: 'HPA has been running at max replicas for longer than 15 minutes.' },
+  // Fixed, so resolving it later (endsAt a second ago) ends after it began.
+  startsAt: new Date(Date.now() - 60_000),
 });
 
 describe('autoscaling from the spec, and the override driven by a real Alertmanager', () => {
@@ -259,6 +261,8 @@ describe('autoscaling from the spec, and the override driven by a real Alertmana
     });
     await setEmulatedCpu(cluster.kube, NAMESPACE, '200m');
     await hpaWhere('the HPA at its max again', (h) => h.currentReplicas === 2, 180_000);
+    // Past the cooldown since the last revert, which would hold the raise instead.
+    await new Promise((resolve) => setTimeout(resolve, (COOLDOWN_SECONDS + 2) * 1000));
     await alertmanager.post([maxedOut({ attempt: 'quota' })]);
     await eventually('the refusal', async () =>
       (await steps(at)).includes('scale.refuse refused quota') ? true : undefined,
@@ -314,7 +318,7 @@ describe('autoscaling from the spec, and the override driven by a real Alertmana
   }, 420_000);
 
   it('turning autoscaling off and releasing removes the HPA capstan made', async () => {
-    await putApp(db, spec(undefined), new Date());
+    await putApp(db, spec(null), new Date());
     await release(IMAGE.replace('1.0.0', '1.0.2'));
     expect(await hpa()).toBeUndefined();
   }, 180_000);

@@ -89,18 +89,23 @@ describe('the spec with its defaults made explicit', () => {
   });
 });
 
-describe('a manual --max within 1..burstMax', () => {
-  it.each([1, 4, 10])('%d is within', (max) => {
+describe("a manual --max within the spec's max..burstMax", () => {
+  it.each([spec.max, 10])('%d is within', (max) => {
     expect(() => checkManualMax(max, spec, 'web in prod')).not.toThrow();
+  });
+  it('below the spec max names the bound', () => {
+    expect(refusal(() => checkManualMax(spec.max - 1, spec, 'web in prod'))).toMatch(
+      /a lower ceiling is a change to the app spec/,
+    );
   });
   it('above burstMax names the bound', () => {
     expect(refusal(() => checkManualMax(11, spec, 'web in prod'))).toMatch(
-      /--max 11 is outside 1\.\.10 \(web in prod: burstMax 10\)/,
+      /--max 11 is outside \d+\.\.10 \(web in prod: max \d+, burstMax 10/,
     );
   });
   it('with no burstMax, says the spec allows nothing above max', () => {
     const plain = effectiveScaling(AutoscalingSchema.parse({ max: 3 }));
-    expect(refusal(() => checkManualMax(4, plain, 'web in prod'))).toMatch(/outside 1\.\.3 .*no burstMax above max/);
+    expect(refusal(() => checkManualMax(4, plain, 'web in prod'))).toMatch(/outside 3\.\.3 .*no burstMax above max/);
   });
 });
 
