@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { envelope, NameSchema } from './envelope.ts';
 import { text } from './fields.ts';
 import { ImageRefSchema } from './image-ref.ts';
+import { RequesterSchema } from './requester.ts';
 
 /** IANA_SVC_NAME, what Kubernetes accepts as a port name: <= 15 chars, a letter somewhere, no "--". */
 const PortNameSchema = z
@@ -65,6 +66,8 @@ export const DeployRequestedDataSchema = z.strictObject({
   /** Report what would change in each cluster (server-side dry run) and change nothing. */
   dryRun: z.boolean().default(false),
   requestedBy: text(256).optional(),
+  /** Who asked, as the edge that authenticated them says (events/requester.ts). */
+  requester: RequesterSchema.optional(),
   reason: z.string().max(500).optional(),
 });
 

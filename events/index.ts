@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { ApprovalCheckEventSchema } from './approval-check.ts';
+import { ApprovalVoteEventSchema } from './approval-vote.ts';
+import { ChatNotifyEventSchema } from './chat-notify.ts';
 import { DeployRequestedEventSchema } from './deploy-requested.ts';
 import { HealCheckEventSchema } from './heal-check.ts';
 import { HpaThresholdHitEventSchema } from './hpa-threshold-hit.ts';
@@ -8,11 +11,15 @@ import { NodeLostEventSchema } from './node-lost.ts';
 import { NodeRecoveredEventSchema } from './node-recovered.ts';
 import { RbdLockDetectedEventSchema } from './rbd-lock-detected.ts';
 import { ReleaseAdvanceEventSchema } from './release-advance.ts';
+import { ReleaseApprovedEventSchema } from './release-approved.ts';
 import { RollbackRequestedEventSchema } from './rollback-requested.ts';
 import { RolloutCheckEventSchema } from './rollout-check.ts';
 import { ScaleCheckEventSchema } from './scale-check.ts';
 import { ScaleRequestedEventSchema } from './scale-requested.ts';
 
+export type { ApprovalCheck, ApprovalCheckData } from './approval-check.ts';
+export type { ApprovalVote, ApprovalVoteData } from './approval-vote.ts';
+export type { ChatNotify, ChatNotifyData } from './chat-notify.ts';
 export type { DeployRequested, DeployRequestedData, Port } from './deploy-requested.ts';
 export type { HealCheck, HealCheckData } from './heal-check.ts';
 export type { HpaThresholdHit, HpaThresholdHitData, ScaleTarget } from './hpa-threshold-hit.ts';
@@ -22,6 +29,9 @@ export type { NodeLost, NodeLostData } from './node-lost.ts';
 export type { NodeRecovered, NodeRecoveredData } from './node-recovered.ts';
 export type { RbdLockDetected, RbdLockDetectedData } from './rbd-lock-detected.ts';
 export type { ReleaseAdvance, ReleaseAdvanceData } from './release-advance.ts';
+export type { ReleaseApproved, ReleaseApprovedData } from './release-approved.ts';
+export type { Requester } from './requester.ts';
+export { principalOf, RequesterSchema, requesterText } from './requester.ts';
 export type { RollbackRequested, RollbackRequestedData } from './rollback-requested.ts';
 export type { RolloutCheck, RolloutCheckData } from './rollout-check.ts';
 export type { ScaleCheck, ScaleCheckData, WorkloadRef } from './scale-check.ts';
@@ -40,6 +50,10 @@ export const CapstanEventSchema = z.discriminatedUnion('type', [
   RollbackRequestedEventSchema,
   ScaleCheckEventSchema,
   ScaleRequestedEventSchema,
+  ApprovalVoteEventSchema,
+  ApprovalCheckEventSchema,
+  ReleaseApprovedEventSchema,
+  ChatNotifyEventSchema,
 ]);
 
 export type CapstanEvent = z.infer<typeof CapstanEventSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { envelope, NameSchema } from './envelope.ts';
 import { text } from './fields.ts';
+import { RequesterSchema } from './requester.ts';
 
 /**
  * Bring back a past release of an app in an environment: re-apply exactly what it applied, as a new
@@ -14,6 +15,8 @@ export const RollbackRequestedDataSchema = z.strictObject({
   /** Set by capstan's automatic rollback: the release whose rollout failed. */
   failedRevision: z.int().min(1).optional(),
   requestedBy: text(256).optional(),
+  /** Who asked, as the edge that authenticated them says (events/requester.ts). */
+  requester: RequesterSchema.optional(),
   reason: z.string().max(500).optional(),
 });
 

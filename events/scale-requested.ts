@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { envelope, NameSchema } from './envelope.ts';
 import { text } from './fields.ts';
+import { RequesterSchema } from './requester.ts';
 
 /**
  * A person's override of an app's scaling on one cluster (`capstan scale <app> --env --cluster --max N
@@ -24,6 +25,8 @@ export const ScaleRequestedDataSchema = z
     /** Put the spec's ceiling back now. */
     revert: z.literal(true).optional(),
     requestedBy: text(256).optional(),
+    /** Who asked, as the edge that authenticated them says (events/requester.ts). */
+    requester: RequesterSchema.optional(),
   })
   .refine((d) => (d.max === undefined) !== (d.revert === undefined), {
     message: 'give either max (with forSeconds) or revert, not both',

@@ -1,4 +1,4 @@
-import { parseEvent } from '../../events/index.ts';
+import { type CapstanEvent, parseEvent, type Requester } from '../../events/index.ts';
 import { messageOf } from '../errors.ts';
 import { routeOf } from '../queue/routing.ts';
 import type { Enqueue } from '../queue/send.ts';
@@ -31,6 +31,16 @@ export const acceptEvent = async (req: IngestRequest, secret: string, enqueue: E
   }
   const parsed = parseEvent(json);
   if (!parsed.ok) return { status: 400, body: { error: 'invalid-event', issues: parsed.issues } };
+  const claimed = claimedIdentity(parsed.event);
+  if (claimed) {
+    return {
+      status: 403,
+      body: {
+        error: 'forbidden',
+        reason: `with the ingest token the ${claimed.field} may be a cli or token one, not ${claimed.kind}: only the chat and CI routes, which authenticate that person or job, may name one`,
+      },
+    };
+  }
   const route = routeOf(parsed.event.type);
   if (!route) {
     return { status: 422, body: { error: 'unsupported-type', reason: `no consumer handles ${parsed.event.type} yet` } };
@@ -44,6 +54,20 @@ export const acceptEvent = async (req: IngestRequest, secret: string, enqueue: E
   await enqueue(parsed.event);
   return { status: 202, body: { accepted: parsed.event.id, type: parsed.event.type, queue: route.queue } };
 };
+
+/**
+ * Whether the event names a chat or CI identity (events/requester.ts). The ingest token proves no person or
+ * job, so with it an event may name only an operator at the CLI or the token itself.
+ */
+const claimedIdentity = (event: CapstanEvent): { field: string; kind: string } | undefined => {
+  const data = event.data as { requester?: Requester; voter?: Requester };
+  for (const field of ['requester', 'voter'] as const) {
+    const who = data[field];
+    if (who && !TOKEN_KINDS.has(who.kind)) return { field, kind: who.kind };
+  }
+  return undefined;
+};
+const TOKEN_KINDS = new Set<Requester['kind']>(['cli', 'token']);
 
 const authenticate = (req: IngestRequest, secret: string): AuthResult => {
   const signature = header(req.headers, 'x-capstan-signature');

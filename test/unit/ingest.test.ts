@@ -58,3 +58,59 @@ describe('acceptEvent', () => {
     expect(answer.sent).toEqual([]);
   });
 });
+
+describe('identities the ingest token may name (issue 13)', () => {
+  const slack = { kind: 'slack', workspace: 'T0001', user: 'U0001', name: 'alice' };
+  const ci = {
+    kind: 'ci',
+    provider: 'github',
+    issuer: 'https://token.actions.githubusercontent.com',
+    repository: 'acme/shop',
+    repositoryId: '42',
+    ref: 'refs/heads/main',
+    subject: 'repo:acme/shop:ref:refs/heads/main',
+  };
+  const withRequester = (requester: unknown) => ({ ...sample, data: { ...sample.data, requester } });
+
+  it.each([
+    ['cli', { kind: 'cli', user: 'alice' }],
+    ['token', { kind: 'token' }],
+  ])('accepts a %s requester', async (_, requester) => {
+    const { status, sent } = await call(withRequester(requester));
+    expect(status).toBe(202);
+    expect(sent).toHaveLength(1);
+  });
+
+  it.each([
+    ['slack', slack],
+    ['ci', ci],
+  ])('refuses a %s requester it cannot prove, and enqueues nothing', async (kind, requester) => {
+    const { status, body, sent } = await call(withRequester(requester));
+    expect(status).toBe(403);
+    expect(JSON.stringify(body)).toContain(`not ${kind}`);
+    expect(sent).toEqual([]);
+  });
+
+  it("refuses a vote in a chat person's name", async () => {
+    const vote = {
+      specversion: '1.0',
+      id: 'vote-1',
+      type: 'approval.vote',
+      source: 'test',
+      time: '2026-12-02T12:00:00Z',
+      schemaversion: '1',
+      data: {
+        app: 'checkout',
+        environment: 'production',
+        approval: 'a1',
+        decision: 'approve',
+        voter: slack,
+        via: 'slack',
+      },
+    };
+    const { status, sent } = await call(vote);
+    // Refused before routing would matter: the voter is claimed.
+    expect(status).toBe(403);
+    expect(sent).toEqual([]);
+  });
+});
