@@ -4,8 +4,8 @@ import { text } from './fields.ts';
 /**
  * Who asked for something (issue 13): a person in a chat workspace, a CI job proven by its OIDC token, an
  * operator at the CLI, or the anonymous holder of the ingest token. Set by the edge that authenticated the
- * caller, never taken from a body: the chat and OIDC routes overwrite it, and `/events` with the ingest token
- * keeps only `cli` and `token` requesters (lib/ingest/accept.ts).
+ * caller, never taken from a body: the chat and OIDC routes will set it, and `/events` with the ingest token
+ * refuses any but `cli` and `token` requesters and voters with a 403 (lib/ingest/accept.ts).
  */
 const ChatPersonSchema = {
   /** Slack: `enterprise_id ?? team_id`; Mattermost: the team id. */
