@@ -26,6 +26,7 @@ export interface CapstanFunctionProps {
   readonly table: CapstanTable;
   readonly queues: WorkQueues;
   readonly ingestToken: ISecret;
+  readonly chatSecret: ISecret;
 }
 
 /**
@@ -72,6 +73,7 @@ export class CapstanFunction extends Construct {
           queueUrl: (q) => work.get(q).queue.queueUrl,
           dlqUrl: (q) => work.get(q).dlq.queueUrl,
           ingestToken: { secretArn: props.ingestToken.secretArn },
+          chatSecret: { secretArn: props.chatSecret.secretArn },
         }),
         ...tuned,
         NODE_OPTIONS: '--enable-source-maps',
@@ -97,7 +99,8 @@ export class CapstanFunction extends Construct {
     if (spec.readsClusterCredentials) this.acknowledgeClusterCredentials(role);
   }
 
-  private arnsOf(resource: GrantResource, { table, queues: work, ingestToken }: CapstanFunctionProps): string[] {
+  private arnsOf(resource: GrantResource, props: CapstanFunctionProps): string[] {
+    const { table, queues: work, ingestToken, chatSecret } = props;
     switch (resource.kind) {
       case 'table':
         return table.dataArns();
@@ -106,6 +109,7 @@ export class CapstanFunction extends Construct {
         return [(resource.dlq ? dlq : queue).queueArn];
       }
       case 'secret':
+        if (resource.secret === 'chat') return [chatSecret.secretArn];
         return resource.secret === 'ingest-token'
           ? [ingestToken.secretArn]
           : [

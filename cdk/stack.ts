@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ecrPushRule, type FunctionName, type FunctionSpec, functionNames, functions } from '../lib/topology.ts';
 import { AlarmIntake } from './alarm-intake.ts';
 import { Alarms } from './alarms.ts';
+import { ChatSecret } from './chat-secret.ts';
 import { CapstanFunction } from './functions.ts';
 import { IngestApi } from './http-api.ts';
 import { IngestToken } from './ingest-token.ts';
@@ -20,6 +21,7 @@ export class CapstanStack extends Stack {
   readonly functions: ReadonlyMap<FunctionName, CapstanFunction>;
   readonly api: IngestApi;
   readonly ingestToken: IngestToken;
+  readonly chatSecret: ChatSecret;
   readonly alarms: Alarms;
   readonly alarmIntake: AlarmIntake;
 
@@ -28,6 +30,7 @@ export class CapstanStack extends Stack {
     this.table = new CapstanTable(this, 'Store');
     this.queues = new WorkQueues(this, 'Queues');
     this.ingestToken = new IngestToken(this, 'IngestToken');
+    this.chatSecret = new ChatSecret(this, 'ChatSecret');
 
     // Functions get their own scope so a topology name can never collide with the stack's other constructs.
     const functionScope = new Construct(this, 'Functions');
@@ -41,6 +44,7 @@ export class CapstanStack extends Stack {
           table: this.table,
           queues: this.queues,
           ingestToken: this.ingestToken.secret,
+          chatSecret: this.chatSecret.secret,
         }),
       ]),
     );
@@ -70,6 +74,8 @@ export class CapstanStack extends Stack {
     new CfnOutput(this, 'HttpApiUrl', { value: this.api.url });
     // Where `capstan hooks` reads the token that every registry's webhook secret derives from.
     new CfnOutput(this, 'IngestTokenSecretArn', { value: this.ingestToken.secret.secretArn });
+    // Where the operator puts the Slack app's signing secret and bot token.
+    new CfnOutput(this, 'ChatSecretArn', { value: this.chatSecret.secret.secretArn });
     for (const [name, { queue, dlq }] of this.queues.entries()) {
       new CfnOutput(this, `${pascal(name)}QueueUrl`, { value: queue.queueUrl });
       new CfnOutput(this, `${pascal(name)}DlqUrl`, { value: dlq.queueUrl });

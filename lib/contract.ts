@@ -48,8 +48,8 @@ export type GrantResource =
   /** The table and its named indexes. */
   | { readonly kind: 'table' }
   | { readonly kind: 'queue'; readonly queue: QueueName; readonly dlq: boolean }
-  /** The ingest token, or every cluster credentials secret under `clusterSecretPrefix`. */
-  | { readonly kind: 'secret'; readonly secret: 'ingest-token' | 'cluster-credentials' };
+  /** The ingest token, every cluster credentials secret under `clusterSecretPrefix`, or the chat secret. */
+  | { readonly kind: 'secret'; readonly secret: 'ingest-token' | 'cluster-credentials' | 'chat' };
 
 export interface Grant {
   readonly actions: readonly string[];
@@ -72,7 +72,7 @@ export const grantsOf = (name: FunctionName): Grant[] => {
           { actions: queueSendActions, resource: queue(s.queue, true) },
         ]
       : []),
-    ...(s.routes?.length
+    ...(s.readsIngestToken
       ? [{ actions: secretReadActions, resource: { kind: 'secret', secret: 'ingest-token' } } as const]
       : []),
     ...(s.readsClusterCredentials
@@ -82,6 +82,9 @@ export const grantsOf = (name: FunctionName): Grant[] => {
             resource: { kind: 'secret', secret: 'cluster-credentials' },
           } as const,
         ]
+      : []),
+    ...(s.readsChatSecret
+      ? [{ actions: secretReadActions, resource: { kind: 'secret', secret: 'chat' } } as const]
       : []),
   ];
 };
@@ -105,11 +108,13 @@ export interface FunctionResources {
   readonly dlqUrl: (queue: QueueName) => string;
   /** Where the ingest token is: a Secrets Manager ARN on AWS, or (locally, where there is no Secrets Manager) its value. */
   readonly ingestToken: { readonly secretArn: string } | { readonly value: string };
+  /** The chat secret: its ARN on AWS, its JSON value locally. */
+  readonly chatSecret: { readonly secretArn: string } | { readonly value: string };
 }
 
 /**
  * A function's capstan environment: the table, the URLs of exactly the queues it may send to (and its own
- * queue and DLQ), where the ingest token is if it serves routes, and the cluster credentials prefix if it
+ * queue and DLQ), where the ingest token and the chat secret are if it reads them, and the cluster credentials prefix if it
  * may read cluster credentials. Nothing else: a function that needs more must say so in lib/topology.ts.
  */
 export const functionEnvironment = (name: FunctionName, r: FunctionResources): Record<string, string> => {
@@ -119,12 +124,17 @@ export const functionEnvironment = (name: FunctionName, r: FunctionResources): R
     [env.table]: r.table,
     ...Object.fromEntries([...urls].map((q) => [env.queueUrl(q), r.queueUrl(q)])),
     ...(s.queue ? { [env.dlqUrl(s.queue)]: r.dlqUrl(s.queue) } : {}),
-    ...(s.routes?.length
+    ...(s.readsIngestToken
       ? 'secretArn' in r.ingestToken
         ? { [env.ingestTokenSecretArn]: r.ingestToken.secretArn }
         : { [env.ingestToken]: r.ingestToken.value }
       : {}),
     ...(s.readsClusterCredentials ? { [env.clusterCredentials]: clusterSecretPrefix } : {}),
+    ...(s.readsChatSecret
+      ? 'secretArn' in r.chatSecret
+        ? { [env.chatSecretArn]: r.chatSecret.secretArn }
+        : { [env.chatSecret]: r.chatSecret.value }
+      : {}),
     POWERTOOLS_SERVICE_NAME: 'capstan',
   };
 };
@@ -150,5 +160,10 @@ export const tunables = [
   'CAPSTAN_SCALE_LEASE_SECONDS',
   'CAPSTAN_SCALE_LEASE_WAIT_SECONDS',
   'CAPSTAN_SCALE_MAX_LEASE_WAITS',
+  // Chat-ops (issue 13): where Slack's Web API is (a local stand-in in tests), and capstan's public URL for links.
+  'CAPSTAN_SLACK_API_URL',
+  'CAPSTAN_PUBLIC_URL',
+  // The audience capstan's CI ID tokens must name (default `capstan`).
+  'CAPSTAN_OIDC_AUDIENCE',
   'POWERTOOLS_LOG_LEVEL',
 ] as const;

@@ -71,6 +71,19 @@ export const REASONS = {
   'not-at-ceiling':
     'the workload is not at its ceiling (KubeHpaReplicasMismatch, or a look after the cooldown found it below): a higher one would not help',
   'lease-held': "another step holds the workload's lease (a release in flight): looked at again later",
+  // Chat-ops, approvals and CI identity (issue 13).
+  forbidden: 'the requester holds no role that allows it in the environment',
+  'foreign-workspace': 'the chat workspace is not allowed in (a Slack Connect user from another company)',
+  'channel-not-allowed': 'the channel is not one the environment allows commands from',
+  'bad-signature': 'the request is not signed by the chat, or its signature does not match',
+  replayed: 'signed more than 300 s ago, or a token id (jti) used once already',
+  'awaiting-approvals': 'the release waits for approvers (approval.required distinct people)',
+  'approval-ended': 'the approval was granted, rejected or expired already: a late vote changes nothing',
+  'self-approval': "the requester's own approval does not count (approval.selfApproval is off)",
+  'repeat-vote': 'the same person approved already: counted once',
+  rejected: 'an approver rejected it: one reject ends the approval',
+  expired: 'no quorum within approval.expiry',
+  'ci-not-allowed': "the CI job is not on the environment's allow-list (repository, ref, environment, workflow)",
   unknown: 'recorded before reasons carried codes',
 } as const;
 

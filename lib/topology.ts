@@ -37,6 +37,13 @@ export const queues = {
   scale: { fifo: false, batchSize: 1, visibilityTimeoutSeconds: 120, maxReceiveCount: 8 },
   /** CloudWatch alarms through SNS: the SNS envelope as the body (raw delivery off), not a capstan event. */
   alarms: { fifo: false, batchSize: 10, visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
+  /**
+   * Approvals (issue 13): votes and the expiry's delayed looks. Standard for the delays; one approval at a
+   * time is its record's version (a conditional write), so votes cast together are counted one by one.
+   */
+  approvals: { fifo: false, batchSize: 1, visibilityTimeoutSeconds: 60, maxReceiveCount: 8 },
+  /** Chat notices: each renders its request's one message again from the table, so order does not matter. */
+  notify: { fifo: false, batchSize: 5, visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
 } as const satisfies Record<string, QueueSpec>;
 
 export type QueueName = keyof typeof queues;
@@ -60,6 +67,12 @@ export const eventQueues = {
   // A person's override through `capstan scale`, with the ingest token like `capstan rollback`.
   'scale.requested': { queue: 'scale', internal: false },
   'scale.check': { queue: 'scale', internal: true },
+  // A person's Approve or Reject: the chat routes set the voter; `capstan approve` sends a cli voter.
+  'approval.vote': { queue: 'approvals', internal: false },
+  'approval.check': { queue: 'approvals', internal: true },
+  // A granted approval, released in the app+environment's FIFO group like any request.
+  'release.approved': { queue: 'deploy', internal: true },
+  'chat.notify': { queue: 'notify', internal: true },
 } as const satisfies Partial<Record<EventType, { queue: QueueName; internal: boolean }>>;
 
 export type RoutedEventType = keyof typeof eventQueues;
@@ -89,6 +102,10 @@ export interface FunctionSpec {
   readonly emits: readonly RoutedEventType[];
   /** Whether it reads cluster credentials (Secrets Manager on AWS). */
   readonly readsClusterCredentials: boolean;
+  /** Whether it reads the ingest token: what POST /events and the registry webhooks are checked against. */
+  readonly readsIngestToken?: boolean;
+  /** Whether it reads the chat secret: Slack's signing secret and bot token (cdk/chat-secret.ts). */
+  readonly readsChatSecret?: boolean;
 }
 
 export const functions = {
@@ -111,6 +128,7 @@ export const functions = {
     ],
     emits: publicEventTypes,
     readsClusterCredentials: false,
+    readsIngestToken: true,
   },
   deploy: {
     entry: 'functions/deploy.ts',
@@ -119,7 +137,8 @@ export const functions = {
     memoryMb: 512,
     queue: 'deploy',
     // A push becomes deploy requests on the deploy queue itself; each applied cluster gets a rollout check.
-    emits: ['deploy.requested', 'rollout.check'],
+    // A request needing approval opens one (its expiry a chain of approval.check); people follow in chat.
+    emits: ['deploy.requested', 'rollout.check', 'approval.check', 'chat.notify'],
     readsClusterCredentials: true,
   },
   rollout: {
@@ -129,7 +148,7 @@ export const functions = {
     memoryMb: 256,
     queue: 'rollout',
     // The next check; the next wave, or an automatic rollback, on the deploy queue.
-    emits: ['rollout.check', 'release.advance', 'rollback.requested'],
+    emits: ['rollout.check', 'release.advance', 'rollback.requested', 'chat.notify'],
     readsClusterCredentials: true,
   },
   registry: {
@@ -193,6 +212,40 @@ export const functions = {
     emits: ['node.lost', 'node.recovered', 'heal.check', 'rbd.lock.detected', 'scale.check'],
     readsClusterCredentials: true,
   },
+  chat: {
+    entry: 'functions/chat.ts',
+    description:
+      "Chat edge: Slack's slash command and buttons, verified and checked against capstan access, answered within 3 s",
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    routes: [
+      { method: 'POST', path: '/hooks/slack/commands' },
+      { method: 'POST', path: '/hooks/slack/interactivity' },
+    ],
+    emits: ['deploy.requested', 'rollback.requested', 'scale.requested', 'approval.vote'],
+    readsClusterCredentials: false,
+    readsChatSecret: true,
+  },
+  approvals: {
+    entry: 'functions/approvals.ts',
+    description:
+      'Approvals: votes counted (distinct people, the requester apart, one reject ends it), expiry; a granted one released',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    queue: 'approvals',
+    emits: ['approval.check', 'release.approved', 'chat.notify'],
+    readsClusterCredentials: false,
+  },
+  notify: {
+    entry: 'functions/notify.ts',
+    description: "Chat notices: each request's one message, posted then updated from the table's state",
+    timeoutSeconds: 20,
+    memoryMb: 256,
+    queue: 'notify',
+    emits: [],
+    readsClusterCredentials: false,
+    readsChatSecret: true,
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;
@@ -239,6 +292,9 @@ export const env = {
   ingestTokenSecretArn: 'CAPSTAN_INGEST_TOKEN_SECRET_ARN',
   /** Set (to `clusterSecretPrefix`) only for functions that may read cluster credentials. */
   clusterCredentials: 'CAPSTAN_CLUSTER_CREDENTIALS',
+  /** The chat secret (JSON, lib/chat/secret.ts): the value locally, a Secrets Manager ARN on AWS. */
+  chatSecret: 'CAPSTAN_CHAT_SECRET',
+  chatSecretArn: 'CAPSTAN_CHAT_SECRET_ARN',
 } as const;
 
 /** Physical queue names used locally (CDK lets CloudFormation name them). */

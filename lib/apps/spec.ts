@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PortSchema } from '../../events/deploy-requested.ts';
 import { NameSchema } from '../../events/envelope.ts';
 import { AutoscalingSchema } from './autoscaling.ts';
+import { ApprovalPolicySchema, CiAllowSchema, NotifySchema } from './chat-ops.ts';
 import { repositoryProblem } from './repository.ts';
 import { TagPolicySchema } from './tag-policy.ts';
 
@@ -66,6 +67,12 @@ export const AppEnvironmentSchema = z
     autoscaled: z.boolean().default(false),
     /** capstan's own HPA and overrides (./autoscaling.ts); `replicas` is then the HPA's, or `max` without one. */
     autoscaling: AutoscalingSchema.optional(),
+    /** Deploy requests wait for N distinct approvers (./chat-ops.ts); without it they release at once. */
+    approval: ApprovalPolicySchema.optional(),
+    /** Where releases are announced and followed (./chat-ops.ts). */
+    notify: NotifySchema.optional(),
+    /** CI jobs that may request releases here with their OIDC token (./chat-ops.ts). */
+    ci: z.array(CiAllowSchema).min(1).max(20).optional(),
   })
   .refine((e) => !(e.autoscaled && e.autoscaling), {
     message: 'autoscaled (someone else owns the HPA) and autoscaling (capstan makes it) exclude each other',

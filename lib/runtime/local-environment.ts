@@ -9,6 +9,8 @@ export interface LocalResources {
   readonly sqsGate: Gate;
   readonly dynamodbGate: Gate;
   readonly ingestToken: string;
+  /** The chat secret's JSON (the operator's CAPSTAN_CHAT_SECRET, or `{}`: chat routes then refuse everything). */
+  readonly chatSecret: string;
   readonly region: string;
 }
 
@@ -33,6 +35,7 @@ export const localEnvironment = (
       queueUrl: (q) => r.sqsGate.viaGate(r.queues[q].url),
       dlqUrl: (q) => r.sqsGate.viaGate(r.queues[q].dlqUrl),
       ingestToken: { value: r.ingestToken },
+      chatSecret: { value: r.chatSecret },
     }),
     AWS_REGION: r.region,
     AWS_DEFAULT_REGION: r.region,

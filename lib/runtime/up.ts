@@ -130,7 +130,8 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
       gate('dynamodb', endpoints.dynamodb),
     ]);
     cleanups.push(() => Promise.all([sqsGate.stop(), dynamodbGate.stop()]));
-    const resources = { table: tableName, queues: queueUrls, sqsGate, dynamodbGate, ingestToken, region };
+    const chatSecret = process.env[env.chatSecret] ?? '{}';
+    const resources = { table: tableName, queues: queueUrls, sqsGate, dynamodbGate, ingestToken, chatSecret, region };
 
     // Each host is stopped with the runtime as soon as it has started, so one failing cold start leaves none behind.
     const hosts = new Map<FunctionName, FunctionHost>();

@@ -22,6 +22,13 @@
  *   image heal     PK=HEAL#<cluster>           SK=IMAGE#<pool>/<image> (freeing an RBD image a lost node held)
  *   scale override PK=SCALE#<cluster>          SK=WL#<namespace>/<Kind>/<name> (capstan's raise of a workload's ceiling)
  *   idempotency    PK=IDEMPOTENCY              SK=<function>#<hash>   (Powertools, TTL)
+ *   workspace      PK=ACCESS                   SK=WORKSPACE#<chat>:<workspace> (a chat workspace allowed in)
+ *   grant          PK=ACCESS#<env>             SK=GRANT#<role>#<subject> (lib/access: a role in an environment)
+ *   channel        PK=ACCESS#<env>             SK=CHANNEL#<chat>:<workspace>/<channel> (commands allowed from)
+ *   release approval PK=REL#<app>#<env>        SK=APPROVAL#<requestId> (a deploy request waiting for N approvers)
+ *   chat origin    PK=ORIGIN#<requestId>       SK=ORIGIN              (where a chat request came from, TTL)
+ *   chat message   PK=MSG#<requestId>          SK=MSG                 (the one message following a request)
+ *   token id       PK=JTI#<issuer>#<jti>       SK=JTI                 (an OIDC token already used, TTL)
  */
 export const keys = {
   clusters: { PK: 'CLUSTERS' },
@@ -63,4 +70,23 @@ export const keys = {
   imageHeal: (cluster: string, image: string) => ({ PK: `HEAL#${cluster}`, SK: `IMAGE#${image}` }),
   scaleOverrides: (cluster: string) => ({ PK: `SCALE#${cluster}` }),
   scaleOverride: (cluster: string, workload: string) => ({ PK: `SCALE#${cluster}`, SK: `WL#${workload}` }),
+  workspaces: { PK: 'ACCESS', SKPrefix: 'WORKSPACE#' },
+  workspace: (chat: string, workspace: string) => ({ PK: 'ACCESS', SK: `WORKSPACE#${chat}:${workspace}` }),
+  accessOf: (environment: string) => ({ PK: `ACCESS#${environment}` }),
+  grant: (environment: string, role: string, subject: string) => ({
+    PK: `ACCESS#${environment}`,
+    SK: `GRANT#${role}#${subject}`,
+  }),
+  channel: (environment: string, chat: string, workspace: string, channel: string) => ({
+    PK: `ACCESS#${environment}`,
+    SK: `CHANNEL#${chat}:${workspace}/${channel}`,
+  }),
+  releaseApprovals: (app: string, environment: string) => ({ PK: `REL#${app}#${environment}`, SKPrefix: 'APPROVAL#' }),
+  releaseApproval: (app: string, environment: string, requestId: string) => ({
+    PK: `REL#${app}#${environment}`,
+    SK: `APPROVAL#${requestId}`,
+  }),
+  chatOrigin: (requestId: string) => ({ PK: `ORIGIN#${requestId}`, SK: 'ORIGIN' }),
+  chatMessage: (requestId: string) => ({ PK: `MSG#${requestId}`, SK: 'MSG' }),
+  tokenId: (issuer: string, jti: string) => ({ PK: `JTI#${issuer}#${jti}`, SK: 'JTI' }),
 } as const;

@@ -27,6 +27,8 @@ const SUITE_VISIBILITY_SECONDS: Record<QueueName, number> = {
   kubeEvents: 15,
   scale: 35,
   alarms: 15,
+  approvals: 15,
+  notify: 25,
 };
 
 const credentials = { accessKeyId: 'capstanlocal', secretAccessKey: 'capstanlocal' };

@@ -136,6 +136,7 @@ describe('CDK stack from lib/topology.ts', () => {
       queueUrl: (q) => `queue-${q}`,
       dlqUrl: (q) => `dlq-${q}`,
       ingestToken: { secretArn: 'arn' },
+      chatSecret: { secretArn: 'arn' },
     });
     expect(Object.keys(variables).sort()).toEqual([...Object.keys(expected), 'NODE_OPTIONS'].sort());
     expect(variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'capstan', NODE_OPTIONS: '--enable-source-maps' });

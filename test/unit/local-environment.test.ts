@@ -25,6 +25,7 @@ const resources = {
   sqsGate: gate(1),
   dynamodbGate: gate(2),
   ingestToken: 'local-token-of-24-characters',
+  chatSecret: '{"slack":{"signingSecret":"s"}}',
   region: 'us-east-1',
 };
 const operator = {
@@ -46,6 +47,7 @@ describe('a function’s local environment', () => {
         queueUrl: () => 'x',
         dlqUrl: () => 'x',
         ingestToken: { value: resources.ingestToken },
+        chatSecret: { value: resources.chatSecret },
       });
       const lambda = [
         'AWS_REGION',

@@ -42,7 +42,7 @@ export const startFuzzEdge = async (
   const token = randomBytes(24).toString('base64url');
   // Refusals are the point here; the handler's warning for each would bury the report.
   const operator = { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' };
-  const resources = { table, queues, sqsGate, dynamodbGate, ingestToken: token, region };
+  const resources = { table, queues, sqsGate, dynamodbGate, ingestToken: token, chatSecret: '{}', region };
   const host = await startFunctionHost('ingest', localEnvironment('ingest', resources, operator), { concurrency: 4 });
   const spec = functions.ingest;
   const handler: HttpHandler = (event) => host.invoke(event);

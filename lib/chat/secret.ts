@@ -1,0 +1,51 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { env } from '../topology.ts';
+
+/**
+ * The chat secret (cdk/chat-secret.ts): Slack's signing secret (to verify its requests) and bot token (to
+ * post and update messages), and capstan's own MAC key for buttons of chats that sign nothing. From Secrets
+ * Manager on AWS (fetched once per process, again after a failure), from CAPSTAN_CHAT_SECRET locally. A part
+ * left out is a chat capstan does not serve: its routes refuse every request (401), never accept one unchecked.
+ */
+export const ChatSecretSchema = z.object({
+  slack: z
+    .object({
+      signingSecret: z.string().min(8).optional(),
+      botToken: z.string().min(8).optional(),
+    })
+    .default({}),
+  mattermost: z.object({ commandToken: z.string().min(8).optional() }).default({}),
+  actionKey: z.string().min(16).optional(),
+});
+export type ChatSecret = z.infer<typeof ChatSecretSchema>;
+
+export const chatSecret = (secrets: SecretsManagerClient, source: NodeJS.ProcessEnv = process.env) => {
+  let cached: Promise<ChatSecret> | undefined;
+  return (): Promise<ChatSecret> => {
+    cached ??= load(secrets, source).catch((error) => {
+      cached = undefined;
+      throw error;
+    });
+    return cached;
+  };
+};
+
+const load = async (secrets: SecretsManagerClient, source: NodeJS.ProcessEnv): Promise<ChatSecret> => {
+  const arn = source[env.chatSecretArn];
+  const raw = arn
+    ? (await secrets.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString
+    : source[env.chatSecret];
+  if (raw === undefined) throw new Error(`set ${env.chatSecret} (JSON) or ${env.chatSecretArn}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    // The value itself is never quoted: it is a secret.
+    throw new Error(`the chat secret${arn ? ` ${arn}` : ''} is not JSON`);
+  }
+  const parsed = ChatSecretSchema.safeParse(json);
+  if (!parsed.success)
+    throw new Error(`the chat secret has the wrong shape: ${parsed.error.issues[0]?.path.join('.')}`);
+  return parsed.data;
+};
