@@ -48,7 +48,7 @@ const cases: Case[] = [
   ['Slack Connect user of another enterprise', { requester: slack('U1', 'E2'), channel: 'C1' }, 'foreign-workspace'],
   [
     'a Mattermost team with the same id is not the Slack grid',
-    { requester: { ...slack('U1'), kind: 'mattermost' } },
+    { requester: { kind: 'mattermost', workspace: 'E1', user: 'U1' } },
     'foreign-workspace',
   ],
   ['channel not allowed', { requester: slack('U1'), channel: 'C9' }, 'channel-not-allowed'],
