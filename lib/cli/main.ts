@@ -4,6 +4,7 @@ import { HEAL_MODES, port, releaseNumber, wholeNumber } from './args.ts';
 
 // Commands are loaded when run, so `--help` and quick commands never load the Kubernetes or AWS clients.
 const commands = {
+  access: () => import('./commands/access.ts'),
   apps: () => import('./commands/apps.ts'),
   env: () => import('./commands/env.ts'),
   promote: () => import('./commands/promote.ts'),
@@ -342,6 +343,91 @@ program
   .option('--url <url>', 'capstan HTTP endpoint (default: the local `capstan up`)')
   .option('--token <token>', 'ingest bearer token (default: $CAPSTAN_INGEST_TOKEN or the local runtime)')
   .action(async (app, o) => (await commands.releases()).rollbackCommand(app, o, out));
+
+const access = program
+  .command('access')
+  .description('who may do what from chat: workspaces let in, roles per environment, channels commands come from');
+const accessHelp =
+  '\nSubjects: slack:<workspace>/<user> (Slack: enterprise_id, else team_id), mattermost:<team>/<user>, cli:<user>,\n' +
+  'slack-group:<workspace>/<group> (a Slack user group, S…), mattermost-group:<team>/<group>.\n' +
+  'Roles: request (deploy), approve, rollback, scale. Recorded as by $CAPSTAN_ACTOR, else the OS user;\n' +
+  'doing it twice keeps the first record, revoking what is not there says "nothing to revoke".';
+const workspaces = access.command('workspace').description('chat workspaces whose people may be let in');
+workspaces
+  .command('allow')
+  .description('let people of a chat workspace in (they still need a role)')
+  .argument('<chat>', 'slack or mattermost')
+  .argument('<workspace>', 'Slack: the enterprise id of a grid, else the team id (T…); Mattermost: the team id')
+  .option('--name <text>', 'a name for people to read')
+  .option('--json', 'machine-readable output')
+  .addHelpText('after', accessHelp)
+  .action(async (chat, ws, o) => (await commands.access()).allowWorkspaceCommand(chat, ws, o, out));
+workspaces
+  .command('revoke')
+  .description('stop letting people of a chat workspace in')
+  .argument('<chat>', 'slack or mattermost')
+  .argument('<workspace>', 'the workspace id')
+  .option('--json', 'machine-readable output')
+  .action(async (chat, ws, o) => (await commands.access()).revokeWorkspaceCommand(chat, ws, o, out));
+access
+  .command('grant')
+  .description('grant a role in an environment to a person or a chat user group')
+  .argument('<env>', 'environment')
+  .argument('<role>', 'request, approve, rollback or scale')
+  .argument('<subject>', 'slack:T1/U1, mattermost:team/user, cli:alice, slack-group:T1/S123')
+  .option('--json', 'machine-readable output')
+  .addHelpText('after', accessHelp)
+  .action(async (env, role, subject, o) => (await commands.access()).grantCommand(env, role, subject, o, out));
+access
+  .command('revoke')
+  .description('revoke a role in an environment from a person or a chat user group')
+  .argument('<env>', 'environment')
+  .argument('<role>', 'request, approve, rollback or scale')
+  .argument('<subject>', 'as given to grant')
+  .option('--json', 'machine-readable output')
+  .addHelpText('after', accessHelp)
+  .action(async (env, role, subject, o) => (await commands.access()).revokeCommand(env, role, subject, o, out));
+const channels = access.command('channel').description("the chat channels an environment's commands may come from");
+channels
+  .command('allow')
+  .description('let chat commands for an environment come from a channel (none allowed: none come)')
+  .argument('<env>', 'environment')
+  .argument('<chat>', 'slack or mattermost')
+  .argument('<workspace>', 'the workspace id')
+  .argument('<channel>', 'the channel id (C…)')
+  .option('--json', 'machine-readable output')
+  .action(async (env, chat, ws, ch, o) => (await commands.access()).allowChannelCommand(env, chat, ws, ch, o, out));
+channels
+  .command('revoke')
+  .description("stop taking an environment's chat commands from a channel")
+  .argument('<env>', 'environment')
+  .argument('<chat>', 'slack or mattermost')
+  .argument('<workspace>', 'the workspace id')
+  .argument('<channel>', 'the channel id')
+  .option('--json', 'machine-readable output')
+  .action(async (env, chat, ws, ch, o) => (await commands.access()).revokeChannelCommand(env, chat, ws, ch, o, out));
+access
+  .command('list')
+  .description('workspaces let in, then roles and channels per environment, with who gave them and when')
+  .option('--env <env>', "only this environment's roles and channels (workspaces are for all)")
+  .option('--json', 'machine-readable output: {workspaces, grants, channels}')
+  .action(async (o) => (await commands.access()).listAccessCommand(o, out));
+access
+  .command('check')
+  .description('whether a person may take a role in an environment now, as the chat edge decides it')
+  .argument('<env>', 'environment')
+  .argument('<role>', 'request, approve, rollback or scale')
+  .argument('<principal>', 'slack:T1/U1, mattermost:team/user, cli:alice or token')
+  .option('--channel <id>', 'the channel the command would come from')
+  .option('--group <id...>', "the chat user groups the person belongs to (the chat's ids, S…)")
+  .option('--json', 'machine-readable output: {allowed, code?, reason?}')
+  .addHelpText(
+    'after',
+    '\nExit 1 when refused. CLI, CI and ingest-token requesters are always allowed: roles govern chat.',
+  )
+  .action(async (env, role, principal, o) =>
+    (await commands.access()).checkAccessCommand(env, role, principal, o, out),
+  );
 
 program
   .command('rbac')

@@ -2,12 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { SCHEMA_VERSION } from '../../events/envelope.ts';
 import { type CapstanEvent, parseEvent } from '../../events/index.ts';
 import { InvalidInputError } from '../errors.ts';
+import { cliRequester } from './actor.ts';
 import { type EndpointOptions, postEvent } from './post-event.ts';
+
+/** The requests whose schema names who asked (events/requester.ts); the others have no such field. */
+const WITH_REQUESTER: readonly CapstanEvent['type'][] = ['deploy.requested', 'rollback.requested', 'scale.requested'];
 
 /**
  * Sends a capstan event on behalf of the person at the terminal: validated here first (a refusal names the
  * field and sends nothing), then posted to the HTTP edge like any producer's. `id` defaults to a fresh one;
- * pass a derived id when asking twice must make one release.
+ * pass a derived id when asking twice must make one release. The requester is the person at the terminal
+ * (`cli`, $CAPSTAN_ACTOR else the OS user): the ingest token lets that kind through, and it is what
+ * `capstan releases` and `capstan history` show as BY.
  */
 export const requestEvent = async (
   what: string,
@@ -22,7 +28,11 @@ export const requestEvent = async (
     time: new Date().toISOString(),
     subject: event.subject,
     schemaversion: SCHEMA_VERSION,
-    data: { requestedBy: process.env.USER ?? 'cli', ...event.data },
+    data: {
+      requestedBy: process.env.USER ?? 'cli',
+      ...(WITH_REQUESTER.includes(event.type) ? { requester: cliRequester() } : {}),
+      ...event.data,
+    },
   });
   if (!parsed.ok) throw new InvalidInputError(`cannot ${what}`, parsed.issues);
   return postEvent(JSON.stringify(parsed.event), o);

@@ -48,6 +48,8 @@ const HistoryFieldsSchema = z.object({
   /** When capstan took this step. */
   recordedAt: z.iso.datetime(),
   details: z.record(z.string(), z.unknown()).optional(),
+  /** Who asked for the release (or request) the step is part of, for people: `requesterText` (events/requester.ts). */
+  by: z.string().optional(),
 });
 
 /** Outcomes that say why in a code: every refusal, skip and failure. */

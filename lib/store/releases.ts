@@ -1,6 +1,7 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { NameSchema } from '../../events/envelope.ts';
+import { RequesterSchema } from '../../events/requester.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { type Reason, ReasonCodeSchema } from '../reasons.ts';
 import { conditionally, type Db, isLostWrite, parseItem, queryAll, translateConflict } from './db.ts';
@@ -36,6 +37,8 @@ export const ReleaseSchema = z.object({
   namespace: NameSchema,
   manifests: z.array(z.record(z.string(), z.unknown())),
   requestedBy: z.string().optional(),
+  /** Who asked, as the edge that authenticated them said (events/requester.ts); absent: the ingest token, or a release recorded before. */
+  requester: RequesterSchema.optional(),
   reason: z.string().optional(),
   createdAt: z.iso.datetime(),
   /** When it was asked for (the request's event time): a request older than the newest release's is stale. */

@@ -1,6 +1,6 @@
-import { listAppReleases, listReleases, type Release } from '../../store/releases.ts';
+import { listAppReleases, listReleases } from '../../store/releases.ts';
 import { openDb } from '../connect.ts';
-import { renderTable, since } from '../format.ts';
+import { renderReleases } from '../render/releases.ts';
 import { type RollbackOptions, requestRollback } from '../rollback-request.ts';
 
 /** `capstan releases <app> [--env <env>]`: every release, newest first, with where it went. */
@@ -14,31 +14,10 @@ export const releasesCommand = async (
     const releases = o.env ? await listReleases(db, app, o.env, o.limit) : await listAppReleases(db, app, o.limit);
     if (o.json) return out(JSON.stringify(releases, null, 2));
     if (releases.length === 0) return out(`no releases of ${app}${o.env ? ` in ${o.env}` : ''}`);
-    out(
-      renderTable(
-        ['ENV', 'REV', 'STATUS', 'CREATED', 'IMAGE', 'CLUSTERS', 'NOTE'],
-        releases.map((r) => [
-          r.environment,
-          `#${r.revision}`,
-          r.status,
-          since(r.createdAt),
-          r.image,
-          Object.entries(r.clusters)
-            .map(([c, s]) => `${c}:${s.rollout}`)
-            .join(' '),
-          note(r),
-        ]),
-      ),
-    );
+    out(renderReleases(releases));
   } finally {
     close();
   }
-};
-
-/** Why it failed or was superseded (code first), else what it is: a rollback, or the request's reason. */
-const note = (r: Release): string => {
-  if (r.statusReason) return `${r.statusReason.code}: ${r.statusReason.reason}`;
-  return r.rollbackOf ? `rollback to #${r.rollbackOf}` : (r.reason ?? '');
 };
 
 /** `capstan rollback <app> --env <env> [--to <rev>]`: asks for a release that re-applies a past one. */

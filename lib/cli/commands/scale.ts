@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { userInfo } from 'node:os';
 import { InvalidInputError, messageOf, NotFoundError } from '../../errors.ts';
 import { connector } from '../../kube/connect.ts';
 import { type ConnectGateway, gatewayConnector } from '../../kube/gateway.ts';
@@ -7,6 +6,7 @@ import type { Cluster } from '../../store/clusters.ts';
 import { dynamoStore } from '../../store/dynamo.ts';
 import type { Store } from '../../store/ports.ts';
 import { type WorkloadKey, workloadName } from '../../store/scale-overrides.ts';
+import { actor } from '../actor.ts';
 import { openDb } from '../connect.ts';
 import type { EndpointOptions } from '../post-event.ts';
 import {
@@ -23,9 +23,6 @@ import { checkManualMax, type EffectiveScaling, effectiveScaling, type ScaleFlag
 export interface ScaleOptions extends ScaleFlags, EndpointOptions {
   readonly json?: boolean;
 }
-
-/** Who is at the terminal, for the record: CAPSTAN_ACTOR (a CI job, a chat-ops bot) or the OS user. */
-const actor = (): string => process.env.CAPSTAN_ACTOR || userInfo().username;
 
 /**
  * `capstan scale <app> --env <env> [--cluster <c>]`: the spec's scaling, capstan's override and the live HPA

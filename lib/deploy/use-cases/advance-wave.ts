@@ -1,7 +1,7 @@
 import type { ReleaseAdvance } from '../../../events/index.ts';
 import type { DeployDeps } from '../ports.ts';
 import { applyWave } from './apply-wave.ts';
-import { recordStep } from './record.ts';
+import { byOf, recordStep } from './record.ts';
 import type { ReleaseSummary } from './summary.ts';
 
 /**
@@ -17,7 +17,7 @@ export const advanceRelease = async (event: ReleaseAdvance, deps: DeployDeps): P
     await recordStep(
       deps,
       event,
-      { app, environment, revision },
+      { app, environment, revision, ...byOf(release.requester) },
       {
         action: 'wave',
         outcome: 'accepted',

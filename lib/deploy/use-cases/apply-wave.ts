@@ -13,7 +13,7 @@ import { stampRevision } from '../render/manifests.ts';
 import { deploymentWorkload, withOverride } from '../render/override.ts';
 import { releaseLeaseHolder, releaseLeaseSeconds } from '../settings.ts';
 import { quotaGate } from './quota-gate.ts';
-import { type Cause, recordStep } from './record.ts';
+import { byOf, type Cause, recordStep } from './record.ts';
 import type { ReleaseSummary } from './summary.ts';
 
 /**
@@ -28,7 +28,7 @@ export const applyWave = async (
   deps: DeployDeps,
 ): Promise<ReleaseSummary> => {
   const { app, environment, revision } = release;
-  const subject = { app, environment, revision };
+  const subject = { app, environment, revision, ...byOf(release.requester) };
   const names = release.waves[wave] ?? [];
   const refusals = await gateWave(release, names, registered, deps);
   const refused = gateRefusal(refusals);
@@ -131,6 +131,7 @@ const applyToCluster = async (
     environment: release.environment,
     cluster: cluster.name,
     revision: release.revision,
+    ...byOf(release.requester),
   };
   const record = (entry: Pick<HistoryEntry, 'outcome' | 'code' | 'reason' | 'details'>) =>
     recordStep(deps, cause, subject, { action: 'apply', ...entry });

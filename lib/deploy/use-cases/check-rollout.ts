@@ -6,7 +6,7 @@ import { settleVerdict } from '../decisions/settle.ts';
 import type { DeployDeps } from '../ports.ts';
 import { automaticRollback, nextRolloutCheck, releaseAdvance } from '../render/events.ts';
 import { releaseLeaseHolder } from '../settings.ts';
-import { recordStep } from './record.ts';
+import { byOf, recordStep } from './record.ts';
 
 export type RolloutCheckOutcome = 'ready' | 'failed' | 'waiting' | 'superseded';
 
@@ -17,7 +17,7 @@ export type RolloutCheckOutcome = 'ready' | 'failed' | 'waiting' | 'superseded';
 export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promise<RolloutCheckOutcome> => {
   const d = event.data;
   const { releases } = deps.store;
-  const { status } = await releases.get(d.app, d.environment, d.revision);
+  const { status, requester } = await releases.get(d.app, d.environment, d.revision);
   if (status !== 'applying' && status !== 'progressing') {
     await letGo(deps, d); // nothing left to watch: a failed or superseded release lets the workload go
     return 'superseded';
@@ -27,7 +27,13 @@ export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promi
   // Deleted under the release: nothing will ever roll out, so retrying is pointless.
   if (!deployment) throw new ClusterRejectedError(d.cluster, `deployment ${d.namespace}/${d.deployment} not found`);
   const now = deps.now();
-  const subject = { app: d.app, environment: d.environment, cluster: d.cluster, revision: d.revision };
+  const subject = {
+    app: d.app,
+    environment: d.environment,
+    cluster: d.cluster,
+    revision: d.revision,
+    ...byOf(requester),
+  };
 
   const verdict = checkVerdict(deployment, d, now, deps.rollout);
   if (verdict.next === 'superseded') {
@@ -103,7 +109,7 @@ const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
       type: 'release.settled',
       time: deps.now().toISOString(),
     },
-    { app: d.app, environment: d.environment, revision: d.revision },
+    { app: d.app, environment: d.environment, revision: d.revision, ...byOf(release.requester) },
     { action: 'release', outcome: verdict.next, ...words },
   );
 };

@@ -7,7 +7,7 @@ import type { HistoryEntry } from '../../store/history.ts';
 import type { DeployDeps } from '../ports.ts';
 import { stampRevision } from '../render/manifests.ts';
 import { deploymentWorkload, withOverride } from '../render/override.ts';
-import { recordStep } from './record.ts';
+import { byOf, recordStep } from './record.ts';
 import type { ReleaseSummary } from './summary.ts';
 
 /**
@@ -44,7 +44,7 @@ export const dryRun = async (
       await recordStep(
         deps,
         event,
-        { app, environment, cluster: cluster.name },
+        { app, environment, cluster: cluster.name, ...byOf(event.data.requester) },
         { action: 'dry-run', outcome, code, reason, details: { diff } },
       );
       return [cluster.name, outcome] as const;

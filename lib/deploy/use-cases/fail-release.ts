@@ -1,7 +1,7 @@
 import type { DeployRequested, ReleaseAdvance, RollbackRequested } from '../../../events/index.ts';
 import type { Reason } from '../../reasons.ts';
 import type { DeployDeps } from '../ports.ts';
-import { recordStep } from './record.ts';
+import { byOf, recordStep } from './record.ts';
 
 /** A release step that is given up fails its release (if there is one): none stays `applying` forever. */
 export const failReleaseOfEvent = async (
@@ -17,5 +17,6 @@ export const failReleaseOfEvent = async (
   if (revision === undefined) return;
   const release = { app, environment, revision };
   if (!(await deps.store.releases.setStatus(release, 'failed', ['applying', 'progressing'], why))) return;
-  await recordStep(deps, event, release, { action: 'release', outcome: 'failed', ...why });
+  const by = byOf(event.type === 'release.advance' ? undefined : event.data.requester);
+  await recordStep(deps, event, { ...release, ...by }, { action: 'release', outcome: 'failed', ...why });
 };

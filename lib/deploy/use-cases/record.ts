@@ -1,3 +1,4 @@
+import { type Requester, requesterText } from '../../../events/requester.ts';
 import type { HistoryEntry } from '../../store/history.ts';
 import type { DeployDeps } from '../ports.ts';
 
@@ -8,8 +9,12 @@ export interface Cause {
   readonly time: string;
 }
 
-/** What the step is about. */
-export type Subject = Pick<HistoryEntry, 'app' | 'environment' | 'revision' | 'cluster' | 'container'>;
+/** What the step is about, and who asked for it (`by`). */
+export type Subject = Pick<HistoryEntry, 'app' | 'environment' | 'revision' | 'cluster' | 'container' | 'by'>;
+
+/** A release's (or a request's) requester as the `by` of its steps; nothing when none was recorded. */
+export const byOf = (requester: Requester | undefined): Pick<HistoryEntry, 'by'> =>
+  requester ? { by: requesterText(requester) } : {};
 
 /** One step of a release in the history, filed under its app (and cluster) and keyed by its cause. */
 export const recordStep = (

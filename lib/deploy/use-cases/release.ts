@@ -8,7 +8,7 @@ import { staleness } from '../decisions/staleness.ts';
 import { groupWaves } from '../decisions/waves.ts';
 import type { DeployDeps } from '../ports.ts';
 import { dryRun } from './dry-run.ts';
-import { recordStep } from './record.ts';
+import { byOf, recordStep } from './record.ts';
 import { startRelease } from './start-release.ts';
 import type { ReleaseSummary } from './summary.ts';
 
@@ -20,7 +20,7 @@ import type { ReleaseSummary } from './summary.ts';
 export const releaseToEnvironment = async (event: DeployRequested, deps: DeployDeps): Promise<ReleaseSummary> => {
   const { app, environment } = event.data;
   const history = (entry: Pick<HistoryEntry, 'outcome' | 'code' | 'reason' | 'details'>) =>
-    recordStep(deps, event, { app, environment }, { action: 'release', ...entry });
+    recordStep(deps, event, { app, environment, ...byOf(event.data.requester) }, { action: 'release', ...entry });
   const skip = async (why: Reason): Promise<ReleaseSummary> => {
     await history({ outcome: 'skipped', ...why });
     return { app, environment, outcome: 'skipped', ...why, clusters: {} };
@@ -60,6 +60,7 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
       containers,
       autoRollback: plan.autoRollback,
       requestedBy: event.data.requestedBy,
+      requester: event.data.requester,
       reason: event.data.reason,
       createdAt: deps.now().toISOString(),
       requestedAt: event.time,

@@ -3,7 +3,7 @@ import type { Reason } from '../../reasons.ts';
 import { lastGoodRelease, rollbackRefusal } from '../decisions/rollback.ts';
 import { groupWaves } from '../decisions/waves.ts';
 import type { DeployDeps } from '../ports.ts';
-import { recordStep } from './record.ts';
+import { byOf, recordStep } from './record.ts';
 import { startRelease } from './start-release.ts';
 import type { ReleaseSummary } from './summary.ts';
 
@@ -15,7 +15,8 @@ import type { ReleaseSummary } from './summary.ts';
 export const rollbackRelease = async (event: RollbackRequested, deps: DeployDeps): Promise<ReleaseSummary> => {
   const { app, environment, toRevision, failedRevision } = event.data;
   const skip = async (why: Reason): Promise<ReleaseSummary> => {
-    await recordStep(deps, event, { app, environment }, { action: 'rollback', outcome: 'skipped', ...why });
+    const subject = { app, environment, ...byOf(event.data.requester) };
+    await recordStep(deps, event, subject, { action: 'rollback', outcome: 'skipped', ...why });
     return { app, environment, outcome: 'skipped', ...why, clusters: {} };
   };
   const releases = await deps.store.releases.list(app, environment, 500);
@@ -40,6 +41,7 @@ export const rollbackRelease = async (event: RollbackRequested, deps: DeployDeps
       namespace: target.namespace,
       manifests: target.manifests,
       requestedBy: event.data.requestedBy,
+      requester: event.data.requester,
       reason: `rollback to #${target.revision}${event.data.reason ? `: ${event.data.reason}` : ''}`,
       createdAt: deps.now().toISOString(),
       requestedAt: event.time,

@@ -4,7 +4,7 @@ import type { NewRelease, Release } from '../../store/releases.ts';
 import { redeliveryVerdict } from '../decisions/redelivery.ts';
 import type { DeployDeps } from '../ports.ts';
 import { applyWave } from './apply-wave.ts';
-import { type Cause, recordStep } from './record.ts';
+import { byOf, type Cause, recordStep } from './record.ts';
 import type { ReleaseSummary } from './summary.ts';
 
 /** Creates the release (once per event id) and starts its first wave: a release and a rollback alike. */
@@ -26,7 +26,7 @@ export const startRelease = async (
     recordStep(
       deps,
       cause,
-      { app, environment, revision: release.revision },
+      { app, environment, revision: release.revision, ...byOf(release.requester) },
       {
         action: 'release',
         outcome: 'accepted',
@@ -52,7 +52,7 @@ const supersedeOlder = async (release: Release, cause: Cause, deps: DeployDeps) 
     await recordStep(
       deps,
       cause,
-      { app: r.app, environment: r.environment, revision: r.revision },
+      { app: r.app, environment: r.environment, revision: r.revision, ...byOf(r.requester) },
       { action: 'release', outcome: 'superseded', ...why },
     );
   }
