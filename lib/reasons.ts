@@ -81,6 +81,7 @@ export const REASONS = {
   'approval-ended': 'the approval was granted, rejected or expired already: a late vote changes nothing',
   'self-approval': "the requester's own approval does not count (approval.selfApproval is off)",
   'repeat-vote': 'the same person approved already: counted once',
+  'anonymous-vote': 'a vote with the ingest token names nobody: it never counts',
   rejected: 'an approver rejected it: one reject ends the approval',
   expired: 'no quorum within approval.expiry',
   'ci-not-allowed': "the CI job is not on the environment's allow-list (repository, ref, environment, workflow)",

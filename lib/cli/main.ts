@@ -6,6 +6,7 @@ import { HEAL_MODES, port, releaseNumber, wholeNumber } from './args.ts';
 const commands = {
   access: () => import('./commands/access.ts'),
   apps: () => import('./commands/apps.ts'),
+  approvals: () => import('./commands/approvals.ts'),
   env: () => import('./commands/env.ts'),
   promote: () => import('./commands/promote.ts'),
   rbd: () => import('./commands/rbd.ts'),
@@ -269,12 +270,39 @@ program
 
 program
   .command('approve')
-  .description('release the pushes waiting for approval in an environment, one per container, as one release')
+  .description(
+    "approve the environment's open release approval; with none open, release the pushes waiting for approval there, one per container, as one release",
+  )
   .argument('<app>', 'app name')
   .requiredOption('--env <env>', 'environment')
+  .option('--request <id>', 'the release approval to vote on, when several are open (see `capstan approvals`)')
   .option('--url <url>', 'capstan HTTP endpoint (default: the local `capstan up`)')
   .option('--token <token>', 'ingest bearer token (default: $CAPSTAN_INGEST_TOKEN or the local runtime)')
+  .addHelpText(
+    'after',
+    "\nVotes as $CAPSTAN_ACTOR, else the OS user. The requester's own vote and a repeat do not count.",
+  )
   .action(async (app, o) => (await commands.promote()).approveCommand(app, o, out));
+
+program
+  .command('reject')
+  .description("reject the environment's open release approval: one reject ends it")
+  .argument('<app>', 'app name')
+  .requiredOption('--env <env>', 'environment')
+  .option('--request <id>', 'the release approval to reject, when several are open (see `capstan approvals`)')
+  .option('--reason <text>', 'why, for the approval and its chat message')
+  .option('--url <url>', 'capstan HTTP endpoint (default: the local `capstan up`)')
+  .option('--token <token>', 'ingest bearer token (default: $CAPSTAN_INGEST_TOKEN or the local runtime)')
+  .addHelpText('after', '\nVotes as $CAPSTAN_ACTOR, else the OS user.')
+  .action(async (app, o) => (await commands.approvals()).rejectCommand(app, o, out));
+
+program
+  .command('approvals')
+  .description('release approvals of an app: the open ones and the recent ones, who asked, the votes, when due')
+  .argument('<app>', 'app name (registered)')
+  .option('--env <env>', 'only this environment')
+  .option('--json', 'machine-readable output (README "Approvals")')
+  .action(async (app, o) => (await commands.approvals()).approvalsCommand(app, o, out));
 
 program
   .command('history')

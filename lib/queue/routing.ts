@@ -11,7 +11,10 @@ interface Route {
 
 /** One release at a time per app and environment: deploys, next waves and rollbacks share the group. */
 const appEnvironment = (e: CapstanEvent) =>
-  e.type === 'deploy.requested' || e.type === 'release.advance' || e.type === 'rollback.requested'
+  e.type === 'deploy.requested' ||
+  e.type === 'release.advance' ||
+  e.type === 'rollback.requested' ||
+  e.type === 'release.approved'
     ? `${e.data.app}#${e.data.environment}`
     : e.type;
 
@@ -20,6 +23,8 @@ const groups: Partial<Record<RoutedEventType, (event: CapstanEvent) => string>> 
   'deploy.requested': appEnvironment,
   'release.advance': appEnvironment,
   'rollback.requested': appEnvironment,
+  // A granted approval releases in the same group as the requests it waited beside.
+  'release.approved': appEnvironment,
   // Pushes of one repository in order, so the second of two quick pushes sees the first's deploy request.
   'image.pushed': (e) => (e.type === 'image.pushed' ? `image#${e.data.registry}/${e.data.repository}` : e.type),
 };

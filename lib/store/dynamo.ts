@@ -8,6 +8,7 @@ import { recordHistory } from './history.ts';
 import { advanceImageHeal, getImageHeal, listImageHeals, startImageHeal } from './image-heals.ts';
 import { acquireLease, releaseLease } from './leases.ts';
 import type { Store } from './ports.ts';
+import { getApproval, listApprovals, openApproval, saveApproval } from './release-approvals.ts';
 import {
   advanceWave,
   createRelease,
@@ -43,6 +44,12 @@ export const dynamoStore = (db: Db): Store => ({
     offer: (pending) => offerApproval(db, pending),
     pending: (app, environment) => pendingApprovals(db, app, environment),
     clear: (approved) => clearApproval(db, approved),
+  },
+  releaseApprovals: {
+    open: (record) => openApproval(db, record),
+    get: (app, environment, id) => getApproval(db, app, environment, id),
+    list: (app, environment, o) => listApprovals(db, app, environment, o),
+    save: (next, expectedVersion) => saveApproval(db, next, expectedVersion),
   },
   heals: {
     get: (cluster, node) => getHeal(db, cluster, node),

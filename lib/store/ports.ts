@@ -5,6 +5,7 @@ import type { Cluster, ClusterHealth } from './clusters.ts';
 import type { HealKey, HealMode, HealPatch, HealPhase, NewNodeHeal, NodeHeal } from './heals.ts';
 import type { NewHistoryEntry } from './history.ts';
 import type { ImageHeal, ImageKey, ImagePatch, ImagePhase, NewImageHeal } from './image-heals.ts';
+import type { ApprovalState, ReleaseApproval } from './release-approvals.ts';
 import type { ClusterRelease, NewRelease, Release, ReleaseStatus } from './releases.ts';
 import type { ScaleOverride, WorkloadKey } from './scale-overrides.ts';
 
@@ -21,6 +22,7 @@ export interface Store {
   readonly clusters: ClusterStore;
   readonly environments: EnvironmentStore;
   readonly approvals: ApprovalStore;
+  readonly releaseApprovals: ReleaseApprovalStore;
   readonly heals: HealStore;
   readonly images: ImageHealStore;
   readonly overrides: ScaleOverrideStore;
@@ -96,6 +98,18 @@ export interface ApprovalStore {
   pending(app: string, environment: string): Promise<PendingApproval[]>;
   /** Only if it is still the push that was approved; says whether it was removed. */
   clear(approved: Pick<PendingApproval, 'app' | 'environment' | 'container' | 'eventId'>): Promise<boolean>;
+}
+
+/** Deploy requests waiting for N distinct approvers (lib/store/release-approvals.ts, issue 13). */
+export interface ReleaseApprovalStore {
+  /** Once per request id: a redelivered request gets the approval it opened (`created: false`). */
+  open(record: ReleaseApproval): Promise<{ record: ReleaseApproval; created: boolean }>;
+  /** Undefined when none was opened. Consistent. */
+  get(app: string, environment: string, id: string): Promise<ReleaseApproval | undefined>;
+  /** Newest first; only those in `state` when given. Consistent. */
+  list(app: string, environment: string, o?: { state?: ApprovalState }): Promise<ReleaseApproval[]>;
+  /** Writes `next` as `expectedVersion + 1` only if the stored one is at `expectedVersion`; says whether it did. */
+  save(next: ReleaseApproval, expectedVersion: number): Promise<boolean>;
 }
 
 /** A lease held: by whom, and until when (ms since the epoch) unless renewed. */

@@ -1,6 +1,9 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { DeployRequestedDataSchema } from '../../events/deploy-requested.ts';
 import { RequesterSchema } from '../../events/requester.ts';
+import { conditionally, type Db, parseItem, queryAll } from './db.ts';
+import { keys } from './keys.ts';
 
 /**
  * A deploy request waiting for N distinct approvers (issue 13, lib/approvals), keyed by the request's event
@@ -45,3 +48,79 @@ export const ReleaseApprovalSchema = z.object({
   version: z.int().min(0),
 });
 export type ReleaseApproval = z.infer<typeof ReleaseApprovalSchema>;
+
+const fromItem = (item: Record<string, unknown>) => parseItem(ReleaseApprovalSchema, item);
+
+/**
+ * Opens the approval once per deploy request (keyed by its event id): a redelivered request finds the one it
+ * opened (`created: false`) and opens nothing new.
+ */
+export const openApproval = async (
+  db: Db,
+  record: ReleaseApproval,
+): Promise<{ record: ReleaseApproval; created: boolean }> => {
+  const item = ReleaseApprovalSchema.parse(record);
+  const created = await conditionally(
+    db.doc.send(
+      new PutCommand({
+        TableName: db.table,
+        Item: { ...keys.releaseApproval(item.app, item.environment, item.id), ...item },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    ),
+  );
+  if (created) return { record: item, created };
+  const existing = await getApproval(db, item.app, item.environment, item.id);
+  if (!existing) throw new Error(`approval ${item.id} neither opened nor found`);
+  return { record: existing, created };
+};
+
+/** Undefined when no such approval was opened. Consistent. */
+export const getApproval = async (
+  db: Db,
+  app: string,
+  environment: string,
+  id: string,
+): Promise<ReleaseApproval | undefined> => {
+  const { Item } = await db.doc.send(
+    new GetCommand({ TableName: db.table, Key: keys.releaseApproval(app, environment, id), ConsistentRead: true }),
+  );
+  return Item ? fromItem(Item) : undefined;
+};
+
+/** The approvals of an app in an environment (only those in `state` when given), newest first. Consistent. */
+export const listApprovals = async (
+  db: Db,
+  app: string,
+  environment: string,
+  o: { state?: ApprovalState } = {},
+): Promise<ReleaseApproval[]> => {
+  const { PK, SKPrefix } = keys.releaseApprovals(app, environment);
+  const items = await queryAll(db, {
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :sk)',
+    ExpressionAttributeValues: { ':pk': PK, ':sk': SKPrefix },
+    ConsistentRead: true,
+  });
+  return items
+    .map(fromItem)
+    .filter((a) => o.state === undefined || a.state === o.state)
+    .sort((a, b) => b.openedAt.localeCompare(a.openedAt));
+};
+
+/**
+ * Writes `next` as version `expectedVersion + 1` only if the stored one is still at `expectedVersion`; false
+ * when another write won the race (the caller reads again and counts again).
+ */
+export const saveApproval = async (db: Db, next: ReleaseApproval, expectedVersion: number): Promise<boolean> => {
+  const item = ReleaseApprovalSchema.parse({ ...next, version: expectedVersion + 1 });
+  return conditionally(
+    db.doc.send(
+      new PutCommand({
+        TableName: db.table,
+        Item: { ...keys.releaseApproval(item.app, item.environment, item.id), ...item },
+        ConditionExpression: 'version = :v',
+        ExpressionAttributeValues: { ':v': expectedVersion },
+      }),
+    ),
+  );
+};

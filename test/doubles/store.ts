@@ -22,6 +22,7 @@ import {
   isActiveImageHeal,
 } from '../../lib/store/image-heals.ts';
 import type { Store } from '../../lib/store/ports.ts';
+import { type ReleaseApproval, ReleaseApprovalSchema } from '../../lib/store/release-approvals.ts';
 import { type Release, ReleaseSchema } from '../../lib/store/releases.ts';
 import { type ScaleOverride, ScaleOverrideSchema, workloadName } from '../../lib/store/scale-overrides.ts';
 
@@ -73,6 +74,8 @@ export const memoryStore = (): MemoryStore => {
   const leases = new Map<string, { holder: string; expiresAtMs: number }>(); // lease name -> holder
   const images = new Map<string, ImageHeal>(); // <cluster>#<pool>/<image> -> record
   const overrides = new Map<string, ScaleOverride>(); // <cluster>#<namespace>/<Kind>/<name> -> record
+  const releaseApprovals = new Map<string, ReleaseApproval>(); // app#env#requestId -> record
+  const approvalCopy = (r: ReleaseApproval) => ReleaseApprovalSchema.parse(structuredClone(r));
   const imageKey = (k: { cluster: string; pool: string; image: string }) => `${k.cluster}#${imageName(k)}`;
 
   const part = (app: string, environment: string) => `${app}#${environment}`;
@@ -209,6 +212,33 @@ export const memoryStore = (): MemoryStore => {
         const key = `${approved.app}#${approved.environment}#${approved.container}`;
         if (approvals.get(key)?.eventId !== approved.eventId) return false;
         approvals.delete(key);
+        return true;
+      },
+    },
+    releaseApprovals: {
+      // `attribute_not_exists(PK)`: a second open finds the first.
+      open: async (record) => {
+        const key = `${record.app}#${record.environment}#${record.id}`;
+        const existing = releaseApprovals.get(key);
+        if (existing) return { record: approvalCopy(existing), created: false };
+        releaseApprovals.set(key, approvalCopy(record));
+        return { record: approvalCopy(record), created: true };
+      },
+      get: async (app, environment, id) => {
+        const record = releaseApprovals.get(`${app}#${environment}#${id}`);
+        return record ? approvalCopy(record) : undefined;
+      },
+      list: async (app, environment, o = {}) =>
+        [...releaseApprovals.values()]
+          .filter((r) => r.app === app && r.environment === environment)
+          .filter((r) => o.state === undefined || r.state === o.state)
+          .sort((a, b) => byBytes(b.openedAt, a.openedAt))
+          .map(approvalCopy),
+      // `version = :v`.
+      save: async (next, expectedVersion) => {
+        const key = `${next.app}#${next.environment}#${next.id}`;
+        if (releaseApprovals.get(key)?.version !== expectedVersion) return false;
+        releaseApprovals.set(key, approvalCopy({ ...next, version: expectedVersion + 1 }));
         return true;
       },
     },

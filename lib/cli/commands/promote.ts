@@ -4,6 +4,7 @@ import { InvalidInputError } from '../../errors.ts';
 import { clearApproval, pendingApprovals } from '../../store/approvals.ts';
 import { findApp } from '../../store/apps.ts';
 import { listReleases } from '../../store/releases.ts';
+import { type VoteOptions, voteOnApproval } from '../approval-vote.ts';
 import { openDb } from '../connect.ts';
 import type { EndpointOptions } from '../post-event.ts';
 import { requestEvent } from '../request.ts';
@@ -46,12 +47,12 @@ export const promoteCommand = async (
   }
 };
 
-/** `capstan approve <app> --env <env>`: releases, in one release, every push waiting for approval there. */
-export const approveCommand = async (
-  app: string,
-  o: EndpointOptions & { env: string },
-  out: (line: string) => void,
-) => {
+/**
+ * `capstan approve <app> --env <env>`: a vote on the environment's open release approval when there is one
+ * (./approvals.ts); otherwise releases, in one release, every push waiting for approval there.
+ */
+export const approveCommand = async (app: string, o: VoteOptions, out: (line: string) => void) => {
+  if (await voteOnApproval(app, 'approve', o, out)) return;
   const { db, close } = await openDb();
   try {
     const approval = approvalOf({

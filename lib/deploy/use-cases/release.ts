@@ -7,6 +7,7 @@ import { planRelease } from '../decisions/plan-release.ts';
 import { staleness } from '../decisions/staleness.ts';
 import { groupWaves } from '../decisions/waves.ts';
 import type { DeployDeps } from '../ports.ts';
+import { openApprovalFor } from './approval-gate.ts';
 import { dryRun } from './dry-run.ts';
 import { byOf, recordStep } from './record.ts';
 import { startRelease } from './start-release.ts';
@@ -17,7 +18,12 @@ import type { ReleaseSummary } from './summary.ts';
  * starts each next wave once the one before is healthy). Safe to run again for the same event: the
  * release is found, not duplicated, and applying it again changes nothing.
  */
-export const releaseToEnvironment = async (event: DeployRequested, deps: DeployDeps): Promise<ReleaseSummary> => {
+export const releaseToEnvironment = async (
+  event: DeployRequested,
+  deps: DeployDeps,
+  /** `approved`: the request of a granted approval (release-approved.ts), past the approval gate. */
+  gate: { approved?: boolean } = {},
+): Promise<ReleaseSummary> => {
   const { app, environment } = event.data;
   const history = (entry: Pick<HistoryEntry, 'outcome' | 'code' | 'reason' | 'details'>) =>
     recordStep(deps, event, { app, environment, ...byOf(event.data.requester) }, { action: 'release', ...entry });
@@ -49,6 +55,9 @@ export const releaseToEnvironment = async (event: DeployRequested, deps: DeployD
   const containers = registered ? requestedContainers(event.data, registered) : undefined;
   const backwards = staleness({ event, app: registered, containers, recent, manifests: plan.manifests });
   if (backwards) return skip(backwards);
+  // Valid and not stale: where the environment asks for approvals, it waits for them instead.
+  const approval = registered?.environments[environment]?.approval;
+  if (approval && !gate.approved) return openApprovalFor(event, approval, deps);
   return startRelease(
     {
       app,

@@ -5,7 +5,8 @@ export interface ReleaseSummary {
   readonly app: string;
   readonly environment: string;
   readonly revision?: number;
-  readonly outcome: 'released' | 'skipped' | 'refused' | 'failed';
+  /** `waiting`: an approval was opened instead (lib/deploy/use-cases/approval-gate.ts). */
+  readonly outcome: 'released' | 'skipped' | 'refused' | 'failed' | 'waiting';
   readonly code?: ReasonCode;
   readonly reason?: string;
   readonly clusters: Record<string, string>;
