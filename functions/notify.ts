@@ -2,17 +2,27 @@ import { ChatNotifyEventSchema } from '../events/chat-notify.ts';
 import { chatSecret } from '../lib/chat/secret.ts';
 import { sqsConsumer } from '../lib/lambda/sqs-consumer.ts';
 import { consumerPorts, wire } from '../lib/lambda/wiring.ts';
-import { dynamoMessages, dynamoNotifyReads } from '../lib/notify/dynamo.ts';
 import { notifyRequest } from '../lib/notify/notify-request.ts';
 import type { NotifyDeps } from '../lib/notify/ports.ts';
 import { slackWebApi } from '../lib/notify/slack.ts';
+import { chatMessages } from '../lib/store/chat-messages.ts';
+import { chatOrigin } from '../lib/store/chat-origins.ts';
+import { notifyChannelOf, refusalOf, releaseApprovalOf } from '../lib/store/notify-reads.ts';
 
 const w = wire('notify');
 const secret = chatSecret(w.secrets);
 
 const deps: NotifyDeps = {
-  reads: dynamoNotifyReads(w.db),
-  messages: dynamoMessages(w.db),
+  reads: {
+    revisionOfEvent: (app, environment, id) => w.deploy.store.releases.revisionOfEvent(app, environment, id),
+    release: (app, environment, revision) => w.deploy.store.releases.get(app, environment, revision),
+    recentReleases: (app, environment, limit) => w.deploy.store.releases.list(app, environment, limit),
+    approval: (app, environment, request) => releaseApprovalOf(w.db, app, environment, request),
+    refusal: (app, environment, request) => refusalOf(w.db, app, environment, request),
+    notifyChannel: (app, environment) => notifyChannelOf(w.db, app, environment),
+    origin: (request) => chatOrigin(w.db, request),
+  },
+  messages: chatMessages(w.db),
   slack: slackWebApi(process.env.CAPSTAN_SLACK_API_URL || undefined),
   botToken: async () => (await secret()).slack.botToken,
   now: () => new Date(),

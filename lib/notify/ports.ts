@@ -1,9 +1,9 @@
 import type { Reason } from '../reasons.ts';
+import type { ChatMessageRecord } from '../store/chat-messages.ts';
 import type { ChatOrigin } from '../store/chat-origins.ts';
 import type { ReleaseApproval } from '../store/release-approvals.ts';
 import type { Release } from '../store/releases.ts';
 import type { Block } from './render.ts';
-import type { Progress } from './state.ts';
 
 /** What the notifier reads of the table: a request's approval, release and refusal, and where to post. */
 export interface NotifyReads {
@@ -19,15 +19,8 @@ export interface NotifyReads {
   origin(request: string): Promise<ChatOrigin | undefined>;
 }
 
-/** The one message of a request (keys.chatMessage): claimed before it is posted, so it is posted once. */
-export interface ChatMessageRecord {
-  readonly request: string;
-  readonly claimedAt: string;
-  readonly channel?: string;
-  readonly ts?: string;
-  /** The terminal outcome already told through the origin's response_url. */
-  readonly summary?: Progress;
-}
+/** The one message of a request (lib/store/chat-messages.ts): claimed before it is posted, so it is posted once. */
+export type { ChatMessageRecord } from '../store/chat-messages.ts';
 
 export interface MessageStore {
   get(request: string): Promise<ChatMessageRecord | undefined>;
@@ -37,8 +30,8 @@ export interface MessageStore {
   unclaim(request: string, at: string): Promise<void>;
   /** The message posted under the claim. */
   posted(request: string, channel: string, ts: string): Promise<void>;
-  /** Moves `summary` from `from` to `to` (undefined: none); says whether it did. */
-  summarize(request: string, from: Progress | undefined, to: Progress | undefined): Promise<boolean>;
+  /** Moves `summary` (the terminal outcome told privately) from `from` to `to` (undefined: none); says whether it did. */
+  summarize(request: string, from: string | undefined, to: string | undefined): Promise<boolean>;
 }
 
 export interface ChatMessage {
