@@ -1,4 +1,39 @@
-/** Placeholder while issue 13's pieces are built in parallel: replaced before anything lands. */
-export const handler = async (): Promise<never> => {
-  throw new Error('not built yet');
+import { ChatNotifyEventSchema } from '../events/chat-notify.ts';
+import { chatSecret } from '../lib/chat/secret.ts';
+import { sqsConsumer } from '../lib/lambda/sqs-consumer.ts';
+import { consumerPorts, wire } from '../lib/lambda/wiring.ts';
+import { notifyRequest } from '../lib/notify/notify-request.ts';
+import type { NotifyDeps } from '../lib/notify/ports.ts';
+import { slackWebApi } from '../lib/notify/slack.ts';
+import { chatMessages } from '../lib/store/chat-messages.ts';
+import { chatOrigin } from '../lib/store/chat-origins.ts';
+import { notifyChannelOf, refusalOf, releaseApprovalOf } from '../lib/store/notify-reads.ts';
+
+const w = wire('notify');
+const secret = chatSecret(w.secrets);
+
+const deps: NotifyDeps = {
+  reads: {
+    revisionOfEvent: (app, environment, id) => w.deploy.store.releases.revisionOfEvent(app, environment, id),
+    release: (app, environment, revision) => w.deploy.store.releases.get(app, environment, revision),
+    recentReleases: (app, environment, limit) => w.deploy.store.releases.list(app, environment, limit),
+    approval: (app, environment, request) => releaseApprovalOf(w.db, app, environment, request),
+    refusal: (app, environment, request) => refusalOf(w.db, app, environment, request),
+    notifyChannel: (app, environment) => notifyChannelOf(w.db, app, environment),
+    origin: (request) => chatOrigin(w.db, request),
+  },
+  messages: chatMessages(w.db),
+  slack: slackWebApi(process.env.CAPSTAN_SLACK_API_URL || undefined),
+  botToken: async () => (await secret()).slack.botToken,
+  now: () => new Date(),
+  publicUrl: process.env.CAPSTAN_PUBLIC_URL || undefined,
+  log: (message, details) => w.logger.info(message, details ?? {}),
 };
+
+/** chat.notify -> the request's one Slack message, posted once then updated from the table's state. */
+export const handler = sqsConsumer({
+  ...consumerPorts(w, 'notify'),
+  name: 'notify',
+  schema: ChatNotifyEventSchema,
+  handle: (event) => notifyRequest(event, deps),
+});

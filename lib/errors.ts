@@ -81,6 +81,18 @@ export class ContractError extends CapstanError {
   readonly code = 'contract';
 }
 
+/** Slack could not answer now (rate limited, 5xx, unreachable): the notice is tried again later. */
+export class ChatUnavailableError extends CapstanError {
+  readonly retryable = true;
+  readonly code = 'chat-unavailable';
+}
+
+/** Slack refused for good (invalid_auth, channel_not_found, not_in_channel): retrying changes nothing. */
+export class ChatRefusedError extends CapstanError {
+  readonly retryable = false;
+  readonly code = 'chat-refused';
+}
+
 /**
  * The one retry rule: capstan's own errors say whether they may heal; anything else (an SDK error, a
  * dropped connection, a bug) is retried, and gives up at the queue's last receive.

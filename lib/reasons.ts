@@ -29,6 +29,8 @@ export const REASONS = {
   invalid: 'a malformed message or event, or a request that can never succeed',
   unauthorized: 'no valid credential',
   contract: 'a function asked for what its topology entry does not give it (lib/topology.ts, lib/contract.ts)',
+  'chat-refused':
+    'Slack refused a notice for good (invalid_auth, channel_not_found, not_in_channel): fix the bot token or the channel',
   // Healing (lib/heal): why a node was not fenced, or a heal stopped. The first nine are lostVerdict's codes.
   'node-absent': 'the API server has no such node',
   'node-ready': 'the node is Ready: a candidate event is not proof',
@@ -109,6 +111,8 @@ export const reasonCodeOf = (error: unknown): ReasonCode => {
     'partial-failure': 'unreachable',
     unresolved: 'unresolvable-tag',
     contract: 'contract',
+    'chat-refused': 'chat-refused',
+    'chat-unavailable': 'unreachable',
   };
   return byError[error.code] ?? 'unknown';
 };

@@ -12,6 +12,7 @@ import { firstRolloutCheck } from '../render/events.ts';
 import { stampRevision } from '../render/manifests.ts';
 import { deploymentWorkload, withOverride } from '../render/override.ts';
 import { releaseLeaseHolder, releaseLeaseSeconds } from '../settings.ts';
+import { notifyPeople } from './notice.ts';
 import { quotaGate } from './quota-gate.ts';
 import { byOf, type Cause, recordStep } from './record.ts';
 import type { ReleaseSummary } from './summary.ts';
@@ -36,6 +37,7 @@ export const applyWave = async (
     if (await deps.store.releases.setStatus(release, 'failed', ['applying', 'progressing'], refused)) {
       const details = { wave, reasons: refusals.map((r) => r.reason) };
       await recordStep(deps, cause, subject, { action: 'release', outcome: 'refused', ...refused, details });
+      await notifyPeople(deps, { ...subject, request: release.eventId }, 'failed', [release]);
     }
     return { app, environment, revision, outcome: 'refused', ...refused, clusters: {} };
   }
@@ -65,6 +67,7 @@ export const applyWave = async (
   }
   if (await deps.store.releases.setStatus(release, 'failed', ['applying', 'progressing'], result.why)) {
     await recordStep(deps, cause, subject, { action: 'release', outcome: 'failed', ...result.why });
+    await notifyPeople(deps, { ...subject, request: release.eventId }, 'failed', [release]);
   }
   return { app, environment, revision, outcome: 'failed', ...result.why, clusters };
 };

@@ -6,6 +6,7 @@ import { settleVerdict } from '../decisions/settle.ts';
 import type { DeployDeps } from '../ports.ts';
 import { automaticRollback, nextRolloutCheck, releaseAdvance } from '../render/events.ts';
 import { releaseLeaseHolder } from '../settings.ts';
+import { notifyPeople } from './notice.ts';
 import { byOf, recordStep } from './record.ts';
 
 export type RolloutCheckOutcome = 'ready' | 'failed' | 'waiting' | 'superseded';
@@ -91,8 +92,10 @@ const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
   if (release.status !== 'applying' && release.status !== 'progressing') return; // settled or superseded
   const verdict = settleVerdict(release, deps.autoRollback);
   if (verdict.next === 'wait') return;
+  const about = { app: d.app, environment: d.environment, request: release.eventId, revision: d.revision };
   if (verdict.next === 'advance') {
     await deps.enqueue(releaseAdvance(release, verdict.wave, deps.now()));
+    await notifyPeople(deps, { ...about, wave: verdict.wave - 1 }, 'wave-ready', [release]);
     return;
   }
   const why = verdict.next === 'failed' ? verdict.why : undefined;
@@ -112,4 +115,6 @@ const settleRelease = async (deps: DeployDeps, d: RolloutCheck['data']) => {
     { app: d.app, environment: d.environment, revision: d.revision, ...byOf(release.requester) },
     { action: 'release', outcome: verdict.next, ...words },
   );
+  const what = verdict.next === 'failed' ? 'failed' : release.rollbackOf ? 'rolled-back' : 'succeeded';
+  await notifyPeople(deps, about, what, [release]);
 };

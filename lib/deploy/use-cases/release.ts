@@ -9,6 +9,7 @@ import { groupWaves } from '../decisions/waves.ts';
 import type { DeployDeps } from '../ports.ts';
 import { openApprovalFor } from './approval-gate.ts';
 import { dryRun } from './dry-run.ts';
+import { isChatPerson, notifyPeople } from './notice.ts';
 import { byOf, recordStep } from './record.ts';
 import { startRelease } from './start-release.ts';
 import type { ReleaseSummary } from './summary.ts';
@@ -29,6 +30,9 @@ export const releaseToEnvironment = async (
     recordStep(deps, event, { app, environment, ...byOf(event.data.requester) }, { action: 'release', ...entry });
   const skip = async (why: Reason): Promise<ReleaseSummary> => {
     await history({ outcome: 'skipped', ...why });
+    // A skip is news only to the person who asked (an environment's followers would hear every late push).
+    if (isChatPerson(event.data))
+      await notifyPeople(deps, { app, environment, request: event.id }, 'refused', [event.data]);
     return { app, environment, outcome: 'skipped', ...why, clusters: {} };
   };
 
@@ -48,6 +52,7 @@ export const releaseToEnvironment = async (
     // Refused before anything is created or applied: the history names every reason.
     const reason = `refused: ${plan.reasons.join('; ')}`;
     await history({ outcome: 'refused', code: 'policy', reason, details: { reasons: plan.reasons } });
+    await notifyPeople(deps, { app, environment, request: event.id }, 'refused', [event.data]);
     return { app, environment, outcome: 'refused', code: 'policy', reason, clusters: {} };
   }
 

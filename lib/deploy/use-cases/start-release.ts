@@ -4,6 +4,7 @@ import type { NewRelease, Release } from '../../store/releases.ts';
 import { redeliveryVerdict } from '../decisions/redelivery.ts';
 import type { DeployDeps } from '../ports.ts';
 import { applyWave } from './apply-wave.ts';
+import { notifyPeople } from './notice.ts';
 import { byOf, type Cause, recordStep } from './record.ts';
 import type { ReleaseSummary } from './summary.ts';
 
@@ -35,6 +36,8 @@ export const startRelease = async (
       },
     ),
   ]);
+  const request = { app, environment, request: release.eventId, revision: release.revision };
+  await notifyPeople(deps, request, 'accepted', [release, (cause as { data?: unknown }).data]);
   return applyWave(release, 0, clusters, cause, deps);
 };
 

@@ -1,0 +1,93 @@
+import type { ChatNotify } from '../../events/chat-notify.ts';
+import { ConflictError, isRetryable } from '../errors.ts';
+import { followedRequest, loadState } from './load.ts';
+import type { ChatMessage, NotifyDeps } from './ports.ts';
+import { renderMessage, renderSummary } from './render.ts';
+import { progressOf, type RequestState, TERMINAL } from './state.ts';
+
+export type NotifyOutcome =
+  | { readonly outcome: 'posted' | 'updated'; readonly request: string; readonly channel: string; readonly ts: string }
+  | { readonly outcome: 'skipped'; readonly request: string; readonly why: string };
+
+/** A claim older than this is from a notifier that died between claiming and posting: taken over. */
+export const CLAIM_SECONDS = 60;
+// A notice that read an older state may update Slack after a newer one did: re-read and update again.
+const CONVERGE_ROUNDS = 3;
+
+/**
+ * chat.notify -> the request's one message, rendered from the table now and posted once (to the
+ * environment's `notify.slack.channel`, else where the request was made), then updated by every later
+ * notice; a terminal outcome is also told privately through the origin's response_url, once.
+ */
+export const notifyRequest = async (event: ChatNotify, deps: NotifyDeps): Promise<NotifyOutcome> => {
+  const { app, environment } = event.data;
+  const request = await followedRequest(deps.reads, app, environment, event.data.request);
+  const skip = (why: string): NotifyOutcome => {
+    deps.log('nothing to notify', { app, environment, request, why });
+    return { outcome: 'skipped', request, why };
+  };
+  const token = await deps.botToken();
+  if (!token) return skip('no Slack bot token in the chat secret');
+  const [origin, configured] = await Promise.all([
+    deps.reads.origin(request),
+    deps.reads.notifyChannel(app, environment),
+  ]);
+  const channel = configured ?? (origin?.chat === 'slack' ? origin.channel : undefined);
+  if (!channel) return skip(`no notify.slack.channel for ${environment} and no Slack origin`);
+
+  const read = () => loadState(deps.reads, app, environment, request);
+  let state = await read();
+  let sent = renderMessage(state, deps);
+  const at = await message(deps, request, channel, token, sent);
+
+  for (let round = 0; round < CONVERGE_ROUNDS; round++) {
+    const now = await read();
+    const fresh = renderMessage(now, deps);
+    state = now;
+    if (same(fresh, sent)) break;
+    await deps.slack.update(token, at.channel, at.ts, fresh);
+    sent = fresh;
+  }
+  if (origin?.responseUrl) await summarize(deps, request, origin.responseUrl, state);
+  return { outcome: at.outcome, request, channel: at.channel, ts: at.ts };
+};
+
+/** Posts the message under a claim, or updates the one posted. */
+const message = async (deps: NotifyDeps, request: string, channel: string, token: string, m: ChatMessage) => {
+  const record = await deps.messages.get(request);
+  if (record?.channel && record.ts) {
+    await deps.slack.update(token, record.channel, record.ts, m);
+    return { outcome: 'updated' as const, channel: record.channel, ts: record.ts };
+  }
+  const now = deps.now();
+  const stale = record && now.getTime() - Date.parse(record.claimedAt) > CLAIM_SECONDS * 1000;
+  if (record && !stale) throw new ConflictError(`the message of ${request} is being posted by another notice`);
+  const claimedAt = now.toISOString();
+  if (!(await deps.messages.claim(request, claimedAt, record?.claimedAt))) {
+    throw new ConflictError(`another notice claimed the message of ${request} first`);
+  }
+  const posted = await deps.slack.post(token, channel, m).catch(async (error: unknown) => {
+    // Nothing was posted: the next notice (or this one's retry) may post at once.
+    await deps.messages.unclaim(request, claimedAt);
+    throw error;
+  });
+  await deps.messages.posted(request, posted.channel, posted.ts);
+  return { outcome: 'posted' as const, ...posted };
+};
+
+/** Once per terminal outcome (a failure, then its rollback), marked first so two notices tell it once. */
+const summarize = async (deps: NotifyDeps, request: string, responseUrl: string, state: RequestState) => {
+  const progress = progressOf(state);
+  if (!TERMINAL.has(progress)) return;
+  const told = (await deps.messages.get(request))?.summary;
+  if (told === progress || !(await deps.messages.summarize(request, told, progress))) return;
+  try {
+    await deps.slack.respond(responseUrl, renderSummary(state));
+  } catch (error) {
+    // Not told after all: the retry tells it (a refusal for good stays marked, it will never be heard).
+    if (isRetryable(error)) await deps.messages.summarize(request, progress, told);
+    throw error;
+  }
+};
+
+const same = (a: ChatMessage, b: ChatMessage) => JSON.stringify(a) === JSON.stringify(b);
