@@ -44,23 +44,25 @@ interface Asker {
   readonly responseUrl?: string;
 }
 
-/** decideAccess over the environment's snapshot, with the user groups Slack says the person is in. */
+/**
+ * decideAccess over the environment's snapshot; only when the person holds no role of their own, again with
+ * the user groups Slack says they are in (one call per granted group, kept a minute).
+ */
 const allowed = async (ports: ChatPorts, a: Asker, r: ChatRequest): Promise<HttpAnswer | undefined> => {
   const snapshot = await ports.access(r.environment);
-  const candidates = ports.groupMembers ? groupsGranted(snapshot, r.environment, a.requester.workspace) : [];
-  const groups =
-    ports.groupMembers && candidates.length > 0
-      ? await groupsOf(ports.groupMembers, a.requester.workspace, a.requester.user, candidates, (group, error) =>
-          ports.warn('cannot list a Slack user group', { group, error: String(error) }),
-        )
-      : [];
-  const verdict = decideAccess(snapshot, {
-    requester: a.requester,
-    environment: r.environment,
-    role: r.role,
-    channel: a.channel,
-    groups,
-  });
+  const query = { requester: a.requester, environment: r.environment, role: r.role, channel: a.channel };
+  let verdict = decideAccess(snapshot, query);
+  const candidates = groupsGranted(snapshot, r.environment, r.role, a.requester.workspace);
+  if (!verdict.allowed && verdict.code === 'forbidden' && ports.groupMembers && candidates.length > 0) {
+    const groups = await groupsOf(
+      ports.groupMembers,
+      a.requester.workspace,
+      a.requester.user,
+      candidates,
+      (group, error) => ports.warn('cannot list a Slack user group', { group, error: String(error) }),
+    );
+    verdict = decideAccess(snapshot, { ...query, groups });
+  }
   return verdict.allowed ? undefined : refused(verdict.code, verdict.reason);
 };
 

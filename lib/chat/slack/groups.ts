@@ -1,17 +1,23 @@
 import { WebClient } from '@slack/web-api';
-import type { AccessSnapshot } from '../../access/model.ts';
+import type { AccessSnapshot, Role } from '../../access/model.ts';
 
 /** The members (user ids) of one Slack user group of one workspace. */
 export type GroupMembers = (workspace: string, group: string) => Promise<readonly string[]>;
 
 /**
- * The user groups of the requester's workspace that an environment grants a role to: the only ones worth
+ * The user groups of the requester's workspace that an environment grants the role to: the only ones worth
  * asking Slack about (none granted: no call at all, so a plain principal grant costs nothing).
  */
-export const groupsGranted = (snapshot: AccessSnapshot, environment: string, workspace: string): string[] => [
+export const groupsGranted = (
+  snapshot: AccessSnapshot,
+  environment: string,
+  role: Role,
+  workspace: string,
+): string[] => [
   ...new Set(
     snapshot.grants.flatMap((g) =>
       g.environment === environment &&
+      g.role === role &&
       g.subject.kind === 'group' &&
       g.subject.chat === 'slack' &&
       g.subject.workspace === workspace
