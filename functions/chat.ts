@@ -4,9 +4,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { chatSecret } from '../lib/chat/secret.ts';
 import { acceptSlackCommand, acceptSlackInteraction } from '../lib/chat/slack/accept.ts';
 import { cachedMembers, type GroupMembers, slackGroupMembers } from '../lib/chat/slack/groups.ts';
-import { tableChatPorts } from '../lib/chat/store.ts';
 import type { HttpAnswer } from '../lib/ingest/answer.ts';
 import { MAX_HOOK_BODY_BYTES, requestBody } from '../lib/ingest/body.ts';
+import { tableChatPorts } from '../lib/lambda/chat-ports.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 
 const w = wire('chat');

@@ -141,6 +141,12 @@ describe('Slack payloads', () => {
       value: { kind: 'ignored' },
     });
     expect(parseInteraction('payload=nope')).toMatchObject({ ok: false });
+    expect(parseInteraction(`payload=${encodeURIComponent('{"type":"block_actions","x":"\\ud800"}')}`)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('lone surrogate'),
+    });
+    expect(parseInteraction(`\ufeff${button()}`)).toMatchObject({ ok: false });
+    expect(parseSlashCommand(`\ufeff${command('help')}`)).toMatchObject({ ok: false });
     expect(parseInteraction('x=1')).toMatchObject({ ok: false });
   });
 });

@@ -1,7 +1,7 @@
 import { NameSchema } from '../../../events/envelope.ts';
 import { checkImageRef, TagSchema } from '../../../events/image-ref.ts';
-import { scaleMode } from '../../cli/scale-args.ts';
 import { InvalidInputError } from '../../errors.ts';
+import { scaleMode } from '../../requests/scale-mode.ts';
 
 /**
  * `/capstan <verb> ...`: the few things a person may ask in chat, parsed without reading anything. The
@@ -193,7 +193,7 @@ const scale = (app: string, environment: string, flags: Map<string, string | tru
     max = n;
   }
   try {
-    // The CLI's own reading of the same flags (lib/cli/scale-args.ts), so both refuse the same combinations.
+    // The CLI's own reading of the same flags (lib/requests/scale-mode.ts), so both refuse the same combinations.
     const mode = scaleMode({
       env: environment,
       cluster: flags.get('cluster') as string | undefined,

@@ -2,9 +2,7 @@ import { NameSchema } from '../../../events/envelope.ts';
 import { eventId } from '../../../events/index.ts';
 import type { Requester } from '../../../events/requester.ts';
 import { decideAccess } from '../../access/decide.ts';
-import type { HttpAnswer } from '../../ingest/answer.ts';
 import { buildRequestEvent } from '../../requests/envelope.ts';
-import { header } from '../../sources/types.ts';
 import { parseChatCommand, USAGE } from '../commands/grammar.ts';
 import { historyText, statusText } from '../commands/read.ts';
 import {
@@ -19,6 +17,7 @@ import {
 } from '../commands/requests.ts';
 import type { ChatPorts } from '../ports.ts';
 import { groupsGranted, groupsOf } from './groups.ts';
+import { type ChatAnswer as HttpAnswer, header } from './headers.ts';
 import {
   actionChannel,
   actionRequester,

@@ -55,8 +55,12 @@ export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok
 const issueText = (error: z.ZodError) =>
   error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 
+const BOM = '\ufeff';
+
 /** A slash command's form body; a field given twice is refused (which one would Slack have meant?). */
 export const parseSlashCommand = (rawBody: string): Parsed<SlashCommand> => {
+  if (rawBody.startsWith(BOM))
+    return { ok: false, reason: 'the body starts with a byte order mark: not a form Slack sends' };
   const form = new URLSearchParams(rawBody);
   const fields: Record<string, string> = {};
   for (const key of new Set(form.keys())) {
@@ -68,6 +72,8 @@ export const parseSlashCommand = (rawBody: string): Parsed<SlashCommand> => {
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: issueText(parsed.error) };
 };
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** An interaction: `ignored` for a type capstan does not handle (view submissions, shortcuts). */
 export const parseInteraction = (
   rawBody: string,
@@ -76,11 +82,17 @@ export const parseInteraction = (
   const payloads = form.getAll('payload');
   if (payloads.length !== 1) return { ok: false, reason: 'the body must carry exactly one payload field' };
   let json: unknown;
+  let illFormed = false;
   try {
-    json = JSON.parse(payloads[0] as string);
+    // A lone surrogate (`\\ud800`) is valid JSON but no text: it could name nothing, and the table refuses it.
+    json = JSON.parse(payloads[0] as string, (key, value) => {
+      if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value))) illFormed = true;
+      return value;
+    });
   } catch {
     return { ok: false, reason: 'payload is not JSON' };
   }
+  if (illFormed) return { ok: false, reason: 'payload holds a lone surrogate, not text' };
   const type = z.object({ type: z.string().max(64) }).safeParse(json);
   if (!type.success) return { ok: false, reason: 'payload has no type' };
   if (type.data.type !== 'block_actions') return { ok: true, value: { kind: 'ignored', type: type.data.type } };

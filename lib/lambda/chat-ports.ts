@@ -1,5 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { WorkspaceSchema } from '../access/model.ts';
+import type { ChatPorts } from '../chat/ports.ts';
+import type { GroupMembers } from '../chat/slack/groups.ts';
 import type { Enqueue } from '../queue/send.ts';
 import { accessSnapshot } from '../store/access.ts';
 import { findApp } from '../store/apps.ts';
@@ -9,8 +11,6 @@ import { queryHistory } from '../store/history.ts';
 import { keys } from '../store/keys.ts';
 import { ReleaseApprovalSchema } from '../store/release-approvals.ts';
 import { listAppReleases, listReleases } from '../store/releases.ts';
-import type { ChatPorts } from './ports.ts';
-import type { GroupMembers } from './slack/groups.ts';
 
 /**
  * The chat edge's ports over the table. Approval records are read here by their key layout
