@@ -9,19 +9,24 @@ import { keys } from '../../lib/store/keys.ts';
 import { listReleases } from '../../lib/store/releases.ts';
 import { eventually } from '../support/kube.ts';
 import { startTestRuntime } from '../support/runtime.ts';
+import { type SlackStandIn, startSlackStandIn } from '../support/slack-api.ts';
 
 // The Slack slash command route of a real runtime (local server, chat function with exactly its grants,
 // DynamoDB Local, ElasticMQ, the deploy consumer): requests signed as Slack signs them, access in the table.
 const SIGNING_SECRET = 'chat-slack-test-signing-secret';
+const BOT_TOKEN = 'xoxb-chat-slack-test-token';
 let runtime: Runtime;
 let db: Db;
+let slack: SlackStandIn;
 const at = new Date().toISOString();
 const by = 'cli:test';
 
 beforeAll(async () => {
-  process.env.CAPSTAN_CHAT_SECRET = JSON.stringify({
-    slack: { signingSecret: SIGNING_SECRET, botToken: 'xoxb-test-token' },
-  });
+  // Slack's Web API is the one stand-in: user groups are asked of it as of Slack (usergroups.users.list).
+  slack = await startSlackStandIn({ botToken: BOT_TOKEN });
+  slack.setUsergroup('S1', ['U7']);
+  process.env.CAPSTAN_SLACK_API_URL = slack.apiUrl;
+  process.env.CAPSTAN_CHAT_SECRET = JSON.stringify({ slack: { signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN } });
   runtime = await startTestRuntime('chat-slack');
   db = createDb(runtime.state.table);
   const put = (item: Record<string, unknown>) => db.doc.send(new PutCommand({ TableName: db.table, Item: item }));
@@ -44,11 +49,22 @@ beforeAll(async () => {
       grantedAt: at,
       grantedBy: by,
     }),
+    // Rolling back in staging: the members of user group S1 of E1.
+    put({
+      ...keys.grant('staging', 'rollback', 'group:slack:E1/S1'),
+      environment: 'staging',
+      role: 'rollback',
+      subject: { kind: 'group', chat: 'slack', workspace: 'E1', group: 'S1' },
+      grantedAt: at,
+      grantedBy: by,
+    }),
   ]);
 });
 afterAll(async () => {
   delete process.env.CAPSTAN_CHAT_SECRET;
+  delete process.env.CAPSTAN_SLACK_API_URL;
   await runtime?.stop();
+  await slack?.close();
 });
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -152,5 +168,21 @@ describe('the Slack slash command, through the local runtime', () => {
     const status = await slash('status hello');
     expect(status).toMatchObject({ status: 200, body: { text: expect.stringContaining('staging: #') } });
     expect(await item(keys.chatOrigin(status.id))).toBeUndefined();
+  });
+
+  it('a role granted to a user group: its member is let in, someone else is not (Slack asked once, the list kept)', async () => {
+    const outsider = await slash('rollback hello staging', { user_id: 'U8', user_name: 'mallory' });
+    expect(outsider).toMatchObject({ status: 200, body: { text: expect.stringContaining('(forbidden)') } });
+    const member = await slash('rollback hello staging', { user_id: 'U7', user_name: 'carol' });
+    expect(member).toMatchObject({
+      status: 200,
+      body: { text: expect.stringContaining('rollback of hello in staging requested') },
+    });
+    await eventually('the deploy function received the rollback', () => item(keys.receipt(member.id)));
+    expect(await item(keys.receipt(outsider.id))).toBeUndefined();
+    // Kept a minute: the second command did not ask again.
+    expect(slack.calls().filter((c) => c.method === 'usergroups.users.list')).toEqual([
+      { method: 'usergroups.users.list', args: expect.objectContaining({ usergroup: 'S1' }) },
+    ]);
   });
 });
