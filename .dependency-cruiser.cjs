@@ -14,7 +14,7 @@
  * lib/store/ports.ts), never the clients. A new folder of lib/ is a domain unless it is listed here.
  * See lib/README.md.
  */
-const kernelFiles = 'lib/(errors|reasons|issues|topology|config|contract)[.]ts$';
+const kernelFiles = 'lib/(errors|reasons|issues|topology|config|contract|roles)[.]ts$';
 const kernel = `^(events/|lib/apps/|${kernelFiles})`;
 const adapterDirs = 'kube|store|queue|registry|sources|local|ceph';
 const entryDirs = 'lambda|runtime|cli|bench|ingest';

@@ -1,4 +1,69 @@
-/** Placeholder while issue 13's pieces are built in parallel: replaced before anything lands. */
-export const handler = async (): Promise<never> => {
-  throw new Error('not built yet');
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { chatSecret } from '../lib/chat/secret.ts';
+import { acceptSlackCommand, acceptSlackInteraction } from '../lib/chat/slack/accept.ts';
+import { cachedMembers, type GroupMembers, slackGroupMembers } from '../lib/chat/slack/groups.ts';
+import type { HttpAnswer } from '../lib/ingest/answer.ts';
+import { MAX_HOOK_BODY_BYTES, requestBody } from '../lib/ingest/body.ts';
+import { tableChatPorts } from '../lib/lambda/chat-ports.ts';
+import { wire } from '../lib/lambda/wiring.ts';
+
+const w = wire('chat');
+const secret = chatSecret(w.secrets);
+const warn = (message: string, extra?: Record<string, unknown>) => w.logger.warn(message, extra ?? {});
+let members: { token: string; fetch: GroupMembers } | undefined;
+/** One cached client per bot token (the token is read with the secret, so it is known only per request). */
+const groupMembers = (token: string | undefined): GroupMembers | undefined => {
+  if (!token) return undefined;
+  if (members?.token !== token) {
+    members = { token, fetch: cachedMembers(slackGroupMembers(token, process.env.CAPSTAN_SLACK_API_URL || undefined)) };
+  }
+  return members.fetch;
 };
+
+const UNAVAILABLE: HttpAnswer = {
+  status: 503,
+  body: { error: 'unavailable', reason: 'capstan cannot take the request now; retry later' },
+};
+const COMMANDS = 'POST /hooks/slack/commands';
+
+/**
+ * Slack's slash command and interactivity request URLs: the body's size first, then Slack's signature
+ * (lib/chat/slack/verify.ts), the person's access (lib/access), and the event on its queue, answered within
+ * Slack's 3 s. Only capstan's own failure (secret, table or queue unreachable) is a 5xx.
+ */
+export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  const body = requestBody(event.body, event.isBase64Encoded, MAX_HOOK_BODY_BYTES);
+  let answer: HttpAnswer;
+  if (!body.ok) answer = body.answer;
+  else {
+    try {
+      const s = await secret();
+      const ports = tableChatPorts(w.db, {
+        enqueue: w.deploy.enqueue,
+        groupMembers: groupMembers(s.slack.botToken),
+        warn,
+      });
+      const req = { rawBody: body.rawBody, headers: event.headers ?? {} };
+      answer =
+        event.routeKey === COMMANDS
+          ? await acceptSlackCommand(req, s.slack.signingSecret, ports)
+          : await acceptSlackInteraction(req, s.slack.signingSecret, ports);
+    } catch (error) {
+      w.logger.error('request failed', { route: event.routeKey, error: error as Error });
+      answer = UNAVAILABLE;
+    }
+  }
+  if (answer.status >= 400) {
+    w.logger.warn('request refused', { route: event.routeKey, status: answer.status, body: answer.body });
+  }
+  return {
+    statusCode: answer.status,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(answer.body),
+  };
+}).use(
+  // Never the request itself: its body holds Slack's response_url, a capability for the conversation.
+  injectLambdaContext(w.logger, { logEvent: false }),
+);

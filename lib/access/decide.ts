@@ -1,6 +1,6 @@
 import { principalOf } from '../../events/requester.ts';
-import type { AccessQuery, AccessSnapshot, AccessVerdict } from './model.ts';
-import { subjectKey } from './model.ts';
+import type { AccessQuery, AccessSnapshot, AccessVerdict } from '../roles.ts';
+import { subjectKey } from '../roles.ts';
 
 const refuse = (code: Exclude<AccessVerdict, { allowed: true }>['code'], reason: string): AccessVerdict => ({
   allowed: false,

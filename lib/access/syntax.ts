@@ -1,5 +1,5 @@
 import type { Requester } from '../../events/requester.ts';
-import type { Subject } from './model.ts';
+import type { Subject } from '../roles.ts';
 
 /**
  * How people write subjects and principals at `capstan access`: the principal strings of

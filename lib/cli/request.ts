@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { SCHEMA_VERSION } from '../../events/envelope.ts';
-import { type CapstanEvent, parseEvent } from '../../events/index.ts';
+import type { CapstanEvent } from '../../events/index.ts';
 import { InvalidInputError } from '../errors.ts';
+import { buildRequestEvent } from '../requests/envelope.ts';
 import { cliRequester } from './actor.ts';
 import { type EndpointOptions, postEvent } from './post-event.ts';
 
@@ -20,14 +20,12 @@ export const requestEvent = async (
   event: { type: CapstanEvent['type']; subject: string; data: Record<string, unknown>; id?: string },
   o: EndpointOptions,
 ) => {
-  const parsed = parseEvent({
-    specversion: '1.0',
+  const parsed = buildRequestEvent({
     id: event.id ?? randomUUID(),
     type: event.type,
     source: 'capstan/cli',
-    time: new Date().toISOString(),
+    time: new Date(),
     subject: event.subject,
-    schemaversion: SCHEMA_VERSION,
     data: {
       requestedBy: process.env.USER ?? 'cli',
       ...(WITH_REQUESTER.includes(event.type) ? { requester: cliRequester() } : {}),

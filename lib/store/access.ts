@@ -11,7 +11,7 @@ import {
   subjectKey,
   type Workspace,
   WorkspaceSchema,
-} from '../access/model.ts';
+} from '../roles.ts';
 import { conditionally, type Db, parseItem, queryAll } from './db.ts';
 import { keys } from './keys.ts';
 

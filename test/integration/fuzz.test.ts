@@ -12,6 +12,7 @@ import { eventsRoute } from '../support/fuzz/routes/events.ts';
 import { ghcrRoute } from '../support/fuzz/routes/ghcr.ts';
 import { harborRoute } from '../support/fuzz/routes/harbor.ts';
 import { kubernetesRoute } from '../support/fuzz/routes/kubernetes.ts';
+import { slackCommandsRoute, slackInteractivityRoute } from '../support/fuzz/routes/slack.ts';
 import { checkQueues, formatFigures, fuzzRoute, type RouteFigures } from '../support/fuzz/run.ts';
 
 /**
@@ -48,6 +49,8 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
     ['POST /hooks/ghcr', ghcrRoute],
     ['POST /hooks/kubernetes/{cluster}', kubernetesRoute],
     ['POST /hooks/alertmanager', alertmanagerRoute],
+    ['POST /hooks/slack/commands', slackCommandsRoute],
+    ['POST /hooks/slack/interactivity', slackInteractivityRoute],
   ];
   // Each route's timeout scales with its runs: the full profile sends tens of thousands of requests.
   const timeout = 120_000 + RUNS * 60;
@@ -72,9 +75,11 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
       'ghcr',
       'kubernetes',
       'alertmanager',
+      'slack-commands',
+      'slack-interactivity',
     ]);
     for (const f of figures) expect(f.validAccepted, f.route).toBeGreaterThan(0);
-    // The ingest function never asked for what its role lacks (lib/contract.ts).
+    // The ingest and chat functions never asked for what their roles lack (lib/contract.ts).
     expect(edge.denied).toEqual([]);
   });
 });

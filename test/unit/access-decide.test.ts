@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Requester } from '../../events/requester.ts';
 import { decideAccess } from '../../lib/access/decide.ts';
-import type { AccessQuery, AccessSnapshot, Grant, Role } from '../../lib/access/model.ts';
 import { parsePrincipal, parseSubject, subjectText } from '../../lib/access/syntax.ts';
 import { renderAccess } from '../../lib/cli/render/access.ts';
+import type { AccessQuery, AccessSnapshot, Grant, Role } from '../../lib/roles.ts';
 
 const at = '2026-12-01T10:00:00.000Z';
 const grant = (environment: string, role: Role, subject: Grant['subject']): Grant => ({

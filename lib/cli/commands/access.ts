@@ -1,8 +1,8 @@
 import { NameSchema } from '../../../events/envelope.ts';
 import { decideAccess } from '../../access/decide.ts';
-import { type Channel, type Role, RoleSchema, type Workspace } from '../../access/model.ts';
 import { isChatId, parsePrincipal, parseSubject, subjectText } from '../../access/syntax.ts';
 import { InvalidInputError } from '../../errors.ts';
+import { type Channel, type Role, RoleSchema, type Workspace } from '../../roles.ts';
 import {
   type AccessWrite,
   accessSnapshot,

@@ -1,5 +1,5 @@
-import type { AccessSnapshot } from '../../access/model.ts';
 import { subjectText } from '../../access/syntax.ts';
+import type { AccessSnapshot } from '../../roles.ts';
 import { renderTable, stamp } from '../format.ts';
 
 /** Workspaces allowed in, then each environment's grants and channels, one line each. */

@@ -11,6 +11,8 @@ export interface Secrets {
   readonly kubernetes: (cluster: string) => string;
   /** Alertmanager's webhook receiver token. */
   readonly alertmanager: string;
+  /** The Slack app's signing secret the edge's chat function holds (its chat secret). */
+  readonly slack: string;
 }
 
 export const secretsOf = (token: string): Secrets => ({
@@ -18,6 +20,7 @@ export const secretsOf = (token: string): Secrets => ({
   hook: (producer) => hookSecret(token, producer),
   kubernetes: (cluster) => kubernetesHookToken(token, cluster),
   alertmanager: alertmanagerHookToken(token),
+  slack: hmacHex(token, 'slack-signing-secret'),
 });
 
 export const hmacHex = (secret: string, data: Buffer | string) =>

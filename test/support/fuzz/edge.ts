@@ -1,11 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startFunctionHost } from '../../../lib/runtime/function-host.ts';
 import { type HttpHandler, serveRoutes } from '../../../lib/runtime/http.ts';
 import { type Denial, startIamGate } from '../../../lib/runtime/iam-gate.ts';
 import { localEnvironment } from '../../../lib/runtime/local-environment.ts';
 import { ensureQueues, type QueueUrls } from '../../../lib/runtime/resources.ts';
+import { createDb } from '../../../lib/store/db.ts';
+import { keys } from '../../../lib/store/keys.ts';
+import { ensureTable } from '../../../lib/store/table.ts';
 import { functions, type QueueName } from '../../../lib/topology.ts';
+import { secretsOf } from './credentials.ts';
+import { SLACK_FUZZ_ACCESS } from './routes/slack.ts';
 
 const adminCredentials = { accessKeyId: 'capstanlocal', secretAccessKey: 'capstanlocal' };
 
@@ -14,7 +21,7 @@ export interface FuzzEdge {
   readonly token: string;
   readonly sqs: SQSClient;
   readonly queues: Record<QueueName, QueueUrls>;
-  /** What the local IAM gate refused the ingest function: a missing grant, never expected. */
+  /** What the local IAM gate refused the ingest or chat function: a missing grant, never expected. */
   readonly denied: readonly Denial[];
   stop(): Promise<void>;
 }
@@ -40,16 +47,25 @@ export const startFuzzEdge = async (
     startIamGate({ service: 'dynamodb', upstream: endpoints.dynamodb, prefix, table, region, onDenied }),
   ]);
   const token = randomBytes(24).toString('base64url');
+  // The chat function reads access and writes chat origins: a table of its own, with access for the Slack routes.
+  const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials: adminCredentials });
+  await ensureTable(ddb, table);
+  await seedSlackAccess(ddb, table);
+  ddb.destroy();
   // Refusals are the point here; the handler's warning for each would bury the report.
   const operator = { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' };
-  const resources = { table, queues, sqsGate, dynamodbGate, ingestToken: token, chatSecret: '{}', region };
-  const host = await startFunctionHost('ingest', localEnvironment('ingest', resources, operator), { concurrency: 4 });
-  const spec = functions.ingest;
-  const handler: HttpHandler = (event) => host.invoke(event);
-  const http = await serveRoutes(
-    spec.routes.map((r) => ({ ...r, handler })),
-    0,
+  const chatSecret = JSON.stringify({ slack: { signingSecret: secretsOf(token).slack } });
+  const resources = { table, queues, sqsGate, dynamodbGate, ingestToken: token, chatSecret, region };
+  const hosts = await Promise.all(
+    (['ingest', 'chat'] as const).map((name) =>
+      startFunctionHost(name, localEnvironment(name, resources, operator), { concurrency: 4 }),
+    ),
   );
+  const routes = (['ingest', 'chat'] as const).flatMap((name, i) => {
+    const handler: HttpHandler = (event) => (hosts[i] as (typeof hosts)[number]).invoke(event);
+    return functions[name].routes.map((r) => ({ ...r, handler }));
+  });
+  const http = await serveRoutes(routes, 0);
   return {
     url: http.url,
     token,
@@ -58,9 +74,41 @@ export const startFuzzEdge = async (
     denied,
     stop: async () => {
       await http.stop();
-      await host.stop();
+      await Promise.all(hosts.map((h) => h.stop()));
       await Promise.all([sqsGate.stop(), dynamodbGate.stop()]);
       sqs.destroy();
     },
   };
+};
+
+/** What SLACK_FUZZ_ACCESS says: U1 of T1 (and of the Grid org E1) may request, roll back and approve from C1. */
+const seedSlackAccess = async (ddb: DynamoDBClient, table: string) => {
+  const db = createDb(table, ddb);
+  const at = new Date().toISOString();
+  const by = 'cli:fuzz';
+  const { environment, channel, user } = SLACK_FUZZ_ACCESS;
+  const items = SLACK_FUZZ_ACCESS.workspaces.flatMap((workspace) => [
+    { ...keys.workspace('slack', workspace), chat: 'slack', workspace, allowedAt: at, allowedBy: by },
+    {
+      ...keys.channel(environment, 'slack', workspace, channel),
+      environment,
+      chat: 'slack',
+      workspace,
+      channel,
+      allowedAt: at,
+      allowedBy: by,
+    },
+    ...(['request', 'rollback', 'approve'] as const).map((role) => {
+      const principal = `slack:${workspace}/${user}`;
+      return {
+        ...keys.grant(environment, role, principal),
+        environment,
+        role,
+        subject: { kind: 'principal', principal },
+        grantedAt: at,
+        grantedBy: by,
+      };
+    }),
+  ]);
+  for (const Item of items) await db.doc.send(new PutCommand({ TableName: table, Item }));
 };

@@ -43,6 +43,8 @@ export interface RouteFuzzSpec {
   readonly name: string;
   /** The answer to an accepted request: 202, or 200 for Alertmanager's route (a notification taken whole). */
   readonly acceptedStatus?: number;
+  /** The ids an accepted answer names (default: its `accepted`; Slack's routes answer in words). */
+  readonly acceptedIdsOf?: (answerBody: string) => string[];
   /** The queue a hook's events go to (the registries': deploy); `/events` names it in each answer. */
   readonly queue?: QueueName;
   readonly valid: fc.Arbitrary<Produced>;

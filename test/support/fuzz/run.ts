@@ -91,7 +91,7 @@ export const fuzzRoute = async (
       if (!c.expect.includes(answer.status)) throw fail(`expected ${c.expect.join(' or ')}`);
       if (answer.status !== acceptedOf(spec)) continue;
       if (valid) validAccepted++;
-      const ids = acceptedIds(answer.body);
+      const ids = (spec.acceptedIdsOf ?? acceptedIds)(answer.body);
       if (c.events && JSON.stringify(ids) !== JSON.stringify(c.events.map((e) => e.id))) {
         throw fail(`accepted ${JSON.stringify(ids)}, meant ${JSON.stringify(c.events.map((e) => e.id))}`);
       }
@@ -123,7 +123,7 @@ export const fuzzRoute = async (
 };
 
 /** The queues the edge sends to (the types of publicEventTypes), and those where it must send nothing. */
-const SENT_TO = ['deploy', 'heal', 'scale'] as const;
+const SENT_TO = ['deploy', 'heal', 'scale', 'approvals'] as const;
 const NEVER = ['rollout', 'registry', 'kubeEvents', 'alarms'] as const;
 
 const drainInto = async (edge: FuzzEdge, ledger: Ledger) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Requester } from '../../events/requester.ts';
+import type { Requester } from '../events/requester.ts';
 
 /**
  * Who may do what where (issue 13). Roles are per environment and granted to a person (their principal,
