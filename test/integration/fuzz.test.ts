@@ -16,7 +16,7 @@ import { slackCommandsRoute, slackInteractivityRoute } from '../support/fuzz/rou
 import { checkQueues, formatFigures, fuzzRoute, type RouteFigures } from '../support/fuzz/run.ts';
 
 /**
- * Webhook fuzz (issue 8, item 5): generated requests to every route of the HTTP edge (the real ingest handler
+ * Webhook fuzz (issue 8, item 5): generated requests to every route of the HTTP edge (the real ingest and chat handlers
  * behind the local server, sending to real ElasticMQ queues): valid ones, mutations of them, oversized bodies,
  * wrong types and encodings, bad credentials, stale signatures and replays. Invariants: no 5xx, every refusal
  * the 4xx its case calls for, nothing invalid enqueued, every distinct valid event enqueued exactly once.

@@ -27,7 +27,7 @@ export interface FuzzEdge {
 }
 
 /**
- * Only the HTTP edge of a runtime: the real ingest handler behind the real local server (serveRoutes), sending to
+ * Only the HTTP edge of a runtime: the real ingest and chat handlers behind the real local server (serveRoutes), sending to
  * real ElasticMQ queues of their own (prefix), with no consumer, so every message it enqueues is still there to be
  * counted. The ingest function runs as `capstan up` runs it: in its own worker, with its own environment, behind
  * the local IAM gate.
