@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { chatSecret } from '../lib/chat/secret.ts';
 import { acceptSlackCommand, acceptSlackInteraction } from '../lib/chat/slack/accept.ts';
 import { cachedMembers, type GroupMembers, slackGroupMembers } from '../lib/chat/slack/groups.ts';
-import type { HttpAnswer } from '../lib/ingest/answer.ts';
+import { type HttpAnswer, httpResult } from '../lib/ingest/answer.ts';
 import { MAX_HOOK_BODY_BYTES, requestBody } from '../lib/ingest/body.ts';
 import { tableChatPorts } from '../lib/lambda/chat-ports.ts';
 import { wire } from '../lib/lambda/wiring.ts';
@@ -55,14 +55,7 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
       answer = UNAVAILABLE;
     }
   }
-  if (answer.status >= 400) {
-    w.logger.warn('request refused', { route: event.routeKey, status: answer.status, body: answer.body });
-  }
-  return {
-    statusCode: answer.status,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(answer.body),
-  };
+  return httpResult(answer, event.routeKey, w.logger);
 }).use(
   // Never the request itself: its body holds Slack's response_url, a capability for the conversation.
   injectLambdaContext(w.logger, { logEvent: false }),

@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { acceptEvent } from '../lib/ingest/accept.ts';
 import { ALERTMANAGER_HOOK_ROUTE, acceptAlertmanagerHook } from '../lib/ingest/alertmanager-hook.ts';
-import type { HttpAnswer } from '../lib/ingest/answer.ts';
+import { type HttpAnswer, httpResult } from '../lib/ingest/answer.ts';
 import { MAX_EVENT_BODY_BYTES, MAX_HOOK_BODY_BYTES, requestBody } from '../lib/ingest/body.ts';
 import { acceptHook } from '../lib/ingest/hook.ts';
 import { hookSecret } from '../lib/ingest/hook-secret.ts';
@@ -69,15 +69,7 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
       answer = UNAVAILABLE;
     }
   }
-  // The route key, never the path: Docker Hub's path holds its secret.
-  if (answer.status >= 400) {
-    w.logger.warn('request refused', { route: event.routeKey, status: answer.status, body: answer.body });
-  }
-  return {
-    statusCode: answer.status,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(answer.body),
-  };
+  return httpResult(answer, event.routeKey, w.logger);
 }).use(
   // Never the request itself (its headers carry webhook secrets), whatever POWERTOOLS_LOGGER_LOG_EVENT says.
   injectLambdaContext(w.logger, { logEvent: false }),
