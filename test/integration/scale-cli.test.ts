@@ -408,6 +408,7 @@ describe('capstan scale --max / --revert: a scale.requested on the scale queue',
       cluster: cluster(),
       revert: true,
       requestedBy: 'ana',
+      requester: { kind: 'cli', user: 'ana' },
     });
   });
 

@@ -317,6 +317,7 @@ export const slackCommandsRoute = (secrets: Secrets): RouteFuzzSpec => {
     ...common,
     name: 'slack-commands',
     queue: 'deploy',
+    bareForm: true,
     valid: validCommand,
     ignored: ignoredCommand,
     breakers: commandBreakers,
