@@ -1,19 +1,33 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { issuerKeySets } from '../lib/ci/key-sets.ts';
 import { acceptEvent } from '../lib/ingest/accept.ts';
 import { ALERTMANAGER_HOOK_ROUTE, acceptAlertmanagerHook } from '../lib/ingest/alertmanager-hook.ts';
 import { type HttpAnswer, httpResult } from '../lib/ingest/answer.ts';
 import { MAX_EVENT_BODY_BYTES, MAX_HOOK_BODY_BYTES, requestBody } from '../lib/ingest/body.ts';
+import { acceptCiDeploy, CI_DEPLOY_ROUTE, type CiPorts } from '../lib/ingest/ci-deploy.ts';
 import { acceptHook } from '../lib/ingest/hook.ts';
 import { hookSecret } from '../lib/ingest/hook-secret.ts';
 import { acceptKubeHook, KUBERNETES_HOOK_ROUTE } from '../lib/ingest/kube-hook.ts';
 import { ingestSecret } from '../lib/ingest/secret.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 import { imageSources } from '../lib/sources/index.ts';
+import { findApp } from '../lib/store/apps.ts';
+import { forgetTokenId, useTokenId } from '../lib/store/token-ids.ts';
 
 const w = wire('ingest');
 const secret = ingestSecret(w.secrets);
+/** CI jobs' OIDC requests: issuers' keys cached per process, as jose caches them (lib/ci/key-sets.ts). */
+const ci: CiPorts = {
+  appSpec: async (app) => (await findApp(w.db, app))?.spec,
+  keys: issuerKeySets(),
+  useTokenId: (issuer, jti, expiresAt) => useTokenId(w.db, issuer, jti, expiresAt, new Date()),
+  forgetTokenId: (issuer, jti) => forgetTokenId(w.db, issuer, jti),
+  enqueue: w.deploy.enqueue,
+  audience: process.env.CAPSTAN_OIDC_AUDIENCE || 'capstan',
+  now: () => new Date(),
+};
 
 /** The one 5xx: capstan itself cannot take the request now (secret or queue unreachable); producers retry it. */
 const UNAVAILABLE: HttpAnswer = {
@@ -25,6 +39,7 @@ const UNAVAILABLE: HttpAnswer = {
 const registryOf = (routeKey: string) => imageSources.find((s) => s.route && routeKey === `POST ${s.route}`);
 const KUBERNETES_ROUTE_KEY = `POST ${KUBERNETES_HOOK_ROUTE}`;
 const ALERTMANAGER_ROUTE_KEY = `POST ${ALERTMANAGER_HOOK_ROUTE}`;
+const CI_DEPLOY_ROUTE_KEY = `POST ${CI_DEPLOY_ROUTE}`;
 
 /** The route's own acceptance of a body already within its limit. */
 const accept = async (event: APIGatewayProxyEventV2, rawBody: string): Promise<HttpAnswer> => {
@@ -36,6 +51,7 @@ const accept = async (event: APIGatewayProxyEventV2, rawBody: string): Promise<H
       w.deploy.enqueue,
     );
   }
+  if (event.routeKey === CI_DEPLOY_ROUTE_KEY) return acceptCiDeploy({ rawBody, headers }, ci);
   if (event.routeKey === ALERTMANAGER_ROUTE_KEY) {
     return acceptAlertmanagerHook({ rawBody, headers }, await secret(), w.deploy.enqueue);
   }
@@ -50,7 +66,8 @@ const accept = async (event: APIGatewayProxyEventV2, rawBody: string): Promise<H
  * POST /hooks/<registry>: a registry's own webhook, verified its way with its own secret (hook-secret.ts),
  * becomes image.pushed events. POST /hooks/kubernetes/<cluster>: a cluster's kubernetes-event-exporter, with
  * that cluster's own token, becomes node.lost candidates. POST /hooks/alertmanager: Alertmanager's webhook receiver,
- * with its own token, becomes hpa.threshold.hit events on the scale queue. The body's size is settled first, before anything reads it.
+ * with its own token, becomes hpa.threshold.hit events on the scale queue. POST /ci/deploy: a CI job's deploy
+ * request, proven by its OIDC ID token (lib/ci). The body's size is settled first, before anything reads it.
  */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const hook =

@@ -125,6 +125,8 @@ export const functions = {
       { method: 'POST', path: '/hooks/kubernetes/{cluster}' },
       // Prometheus Alertmanager's webhook receiver (its own bearer token): hpa.threshold.hit candidates.
       { method: 'POST', path: '/hooks/alertmanager' },
+      // A CI job's deploy request with its OIDC ID token (lib/ci): no shared secret.
+      { method: 'POST', path: '/ci/deploy' },
     ],
     emits: publicEventTypes,
     readsClusterCredentials: false,

@@ -21,6 +21,18 @@ export const NotifySchema = z.strictObject({
 });
 export type Notify = z.infer<typeof NotifySchema>;
 
+/** https, or http on loopback only (a local issuer in tests): keys fetched in clear text could be anyone's. */
+export const trustedIssuerUrl = (value: string): boolean => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+};
+
 /**
  * A CI job allowed to request releases into the environment with its OIDC ID token (issue 13). Matched on
  * immutable ids, never on names a rename changes: the exact issuer, the repository (GitHub `repository_id`,
@@ -30,7 +42,8 @@ export type Notify = z.infer<typeof NotifySchema>;
 export const CiAllowSchema = z
   .strictObject({
     provider: z.enum(['github', 'gitlab']),
-    issuer: z.url({ protocol: /^https?$/ }),
+    /** Exactly the tokens' `iss`: `https://token.actions.githubusercontent.com`, `https://gitlab.com`. */
+    issuer: z.url({ protocol: /^https?$/ }).refine(trustedIssuerUrl, 'must be https (http only on loopback)'),
     repositoryId: z.string().regex(/^\d{1,20}$/, 'must be the numeric repository_id / project_id'),
     /** Exact refs such as `refs/heads/main`; empty with `protectedRefs` to allow any protected ref. */
     refs: z.array(z.string().min(1).max(256)).max(20).default([]),
