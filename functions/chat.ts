@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { acceptMattermostCommand } from '../lib/chat/mattermost/accept.ts';
+import { acceptMattermostAction, acceptMattermostCommand } from '../lib/chat/mattermost/accept.ts';
 import { chatSecret } from '../lib/chat/secret.ts';
 import { acceptSlackCommand, acceptSlackInteraction } from '../lib/chat/slack/accept.ts';
 import { cachedMembers, type GroupMembers, slackGroupMembers } from '../lib/chat/slack/groups.ts';
@@ -29,6 +29,7 @@ const UNAVAILABLE: HttpAnswer = {
 };
 const COMMANDS = 'POST /hooks/slack/commands';
 const MATTERMOST_COMMANDS = 'POST /hooks/mattermost/commands';
+const MATTERMOST_ACTIONS = 'POST /hooks/mattermost/actions';
 
 /**
  * Slack's slash command and interactivity request URLs and Mattermost's slash command: the body's size
@@ -50,6 +51,7 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
       const req = { rawBody: body.rawBody, headers: event.headers ?? {} };
       if (event.routeKey === MATTERMOST_COMMANDS)
         answer = await acceptMattermostCommand(req, s.mattermost.commandToken, ports);
+      else if (event.routeKey === MATTERMOST_ACTIONS) answer = await acceptMattermostAction(req, s.actionKey, ports);
       else if (event.routeKey === COMMANDS) answer = await acceptSlackCommand(req, s.slack.signingSecret, ports);
       else answer = await acceptSlackInteraction(req, s.slack.signingSecret, ports);
     } catch (error) {

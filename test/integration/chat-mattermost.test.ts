@@ -2,6 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventId } from '../../events/index.ts';
 import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
+import { approvalButtons } from '../../lib/chat/mattermost/actions.ts';
 import type { Runtime } from '../../lib/runtime/up.ts';
 import { createDb, type Db } from '../../lib/store/db.ts';
 import { keys } from '../../lib/store/keys.ts';
@@ -12,13 +13,14 @@ import { startTestRuntime } from '../support/runtime.ts';
 // Mattermost's slash command route of a real runtime (local server, chat function with exactly its grants,
 // DynamoDB Local, ElasticMQ, the deploy consumer): requests posted as Mattermost posts them, access in the table.
 const TOKEN = 'chat-mattermost-test-command-token';
+const ACTION_KEY = 'chat-mattermost-test-action-key';
 let runtime: Runtime;
 let db: Db;
 const at = new Date().toISOString();
 const by = 'cli:test';
 
 beforeAll(async () => {
-  process.env.CAPSTAN_CHAT_SECRET = JSON.stringify({ mattermost: { commandToken: TOKEN } });
+  process.env.CAPSTAN_CHAT_SECRET = JSON.stringify({ mattermost: { commandToken: TOKEN }, actionKey: ACTION_KEY });
   runtime = await startTestRuntime('chat-mattermost');
   db = createDb(runtime.state.table);
   const put = (item: Record<string, unknown>) => db.doc.send(new PutCommand({ TableName: db.table, Item: item }));
@@ -130,5 +132,28 @@ describe('the Mattermost slash command, through the local runtime', () => {
       expect(await item(keys.receipt(r.id))).toBeUndefined();
       expect(await item(keys.chatOrigin(r.id))).toBeUndefined();
     }
+  });
+});
+
+describe('the Mattermost buttons, through the local runtime', () => {
+  const click = async (context: unknown) => {
+    const response = await fetch(`${runtime.state.httpUrl}/hooks/mattermost/actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: 'user1', team_id: 'team1', channel_id: 'chan1', post_id: 'post1', context }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it("a tampered context is 401; a MAC'd one from a person without the approve role is refused, nothing enqueued", async () => {
+    const [approve] = approvalButtons(ACTION_KEY, 'unused', { app: 'hello', environment: 'staging', id: 'a1' });
+    const context = approve?.integration.context;
+    expect(await click({ ...context, approval: { ...context?.approval, id: 'a2' } })).toMatchObject({ status: 401 });
+    const id = eventId(['mattermost-action', 'team1', 'user1', 'post1', 'a1', 'approve']);
+    expect(await click(context)).toMatchObject({
+      status: 200,
+      body: { ephemeral_text: expect.stringContaining('(forbidden)') },
+    });
+    expect(await item(keys.chatOrigin(id))).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CapstanEvent } from '../../events/index.ts';
-import { acceptMattermostCommand } from '../../lib/chat/mattermost/accept.ts';
+import { acceptMattermostAction, acceptMattermostCommand } from '../../lib/chat/mattermost/accept.ts';
+import { approvalButtons } from '../../lib/chat/mattermost/actions.ts';
 import { verifyMattermostToken } from '../../lib/chat/mattermost/verify.ts';
 import type { ChatPorts } from '../../lib/chat/ports.ts';
 import type { AccessSnapshot } from '../../lib/roles.ts';
@@ -18,6 +19,13 @@ const snapshot: AccessSnapshot = {
     { environment: 'prod', chat: 'mattermost', workspace: 'team1', channel: 'chan1', allowedAt: at, allowedBy: by },
   ],
   grants: [
+    {
+      environment: 'prod',
+      role: 'approve',
+      subject: { kind: 'principal', principal: 'mattermost:team1/user1' },
+      grantedAt: at,
+      grantedBy: by,
+    },
     {
       environment: 'prod',
       role: 'request',
@@ -138,5 +146,62 @@ describe('POST /hooks/mattermost/commands', () => {
     await acceptMattermostCommand(req(form(`deploy shop prod ${IMAGE}`)), TOKEN, ports);
     await acceptMattermostCommand(req(form(`deploy shop prod ${IMAGE}`)), TOKEN, ports);
     expect(sent[0]?.id).toBe(sent[1]?.id);
+  });
+});
+
+describe('POST /hooks/mattermost/actions', () => {
+  const KEY = 'action-key-for-tests-0123456789';
+  const [approve] = approvalButtons(KEY, 'https://capstan.example/hooks/mattermost/actions', {
+    app: 'shop',
+    environment: 'prod',
+    id: 'a1b2c3d4',
+  });
+  const click = (context: unknown, o: Record<string, string> = {}) => ({
+    rawBody: JSON.stringify({
+      user_id: 'user1',
+      user_name: 'alice',
+      team_id: 'team1',
+      channel_id: 'chan1',
+      post_id: 'post1',
+      trigger_id: 'trig',
+      type: 'button',
+      context,
+      ...o,
+    }),
+  });
+
+  it("a MAC'd Approve from an entitled person becomes an approval.vote by the POSTing user", async () => {
+    const { ports, sent } = fakePorts();
+    const answer = await acceptMattermostAction(click(approve?.integration.context), KEY, ports);
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { ephemeral_text: expect.stringContaining('approval of shop') },
+    });
+    expect(sent[0]).toMatchObject({
+      type: 'approval.vote',
+      data: {
+        approval: 'a1b2c3d4',
+        decision: 'approve',
+        via: 'mattermost',
+        voter: { kind: 'mattermost', workspace: 'team1', user: 'user1' },
+      },
+    });
+  });
+
+  it.each([
+    ['a tampered context', { ...approve?.integration.context, vote: 'reject' }],
+    ['no context', undefined],
+    ['a context without MAC', { approval: approve?.integration.context.approval, vote: 'approve' }],
+  ])('%s is 401, nothing enqueued', async (_n, context) => {
+    const { ports, sent } = fakePorts();
+    expect(await acceptMattermostAction(click(context), KEY, ports)).toMatchObject({ status: 401 });
+    expect(sent).toEqual([]);
+  });
+
+  it('a right context from a person without the role is refused, nothing enqueued', async () => {
+    const { ports, sent } = fakePorts();
+    const answer = await acceptMattermostAction(click(approve?.integration.context, { user_id: 'user2' }), KEY, ports);
+    expect(answer).toMatchObject({ status: 200, body: { ephemeral_text: expect.stringContaining('(forbidden)') } });
+    expect(sent).toEqual([]);
   });
 });
