@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { acceptMattermostAction, acceptMattermostCommand } from '../lib/chat/mattermost/accept.ts';
 import { chatSecret } from '../lib/chat/secret.ts';
 import { acceptSlackCommand, acceptSlackInteraction } from '../lib/chat/slack/accept.ts';
 import { cachedMembers, type GroupMembers, slackGroupMembers } from '../lib/chat/slack/groups.ts';
@@ -27,10 +28,12 @@ const UNAVAILABLE: HttpAnswer = {
   body: { error: 'unavailable', reason: 'capstan cannot take the request now; retry later' },
 };
 const COMMANDS = 'POST /hooks/slack/commands';
+const MATTERMOST_COMMANDS = 'POST /hooks/mattermost/commands';
+const MATTERMOST_ACTIONS = 'POST /hooks/mattermost/actions';
 
 /**
- * Slack's slash command and interactivity request URLs: the body's size first, then Slack's signature
- * (lib/chat/slack/verify.ts), the person's access (lib/access), and the event on its queue, answered within
+ * Slack's slash command and interactivity request URLs and Mattermost's slash command: the body's size
+ * first, then Slack's signature (lib/chat/slack/verify.ts) or Mattermost's token, the person's access (lib/access), and the event on its queue, answered within
  * Slack's 3 s. Only capstan's own failure (secret, table or queue unreachable) is a 5xx.
  */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -46,10 +49,11 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
         warn,
       });
       const req = { rawBody: body.rawBody, headers: event.headers ?? {} };
-      answer =
-        event.routeKey === COMMANDS
-          ? await acceptSlackCommand(req, s.slack.signingSecret, ports)
-          : await acceptSlackInteraction(req, s.slack.signingSecret, ports);
+      if (event.routeKey === MATTERMOST_COMMANDS)
+        answer = await acceptMattermostCommand(req, s.mattermost.commandToken, ports);
+      else if (event.routeKey === MATTERMOST_ACTIONS) answer = await acceptMattermostAction(req, s.actionKey, ports);
+      else if (event.routeKey === COMMANDS) answer = await acceptSlackCommand(req, s.slack.signingSecret, ports);
+      else answer = await acceptSlackInteraction(req, s.slack.signingSecret, ports);
     } catch (error) {
       w.logger.error('request failed', { route: event.routeKey, error: error as Error });
       answer = UNAVAILABLE;

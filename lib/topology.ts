@@ -217,12 +217,14 @@ export const functions = {
   chat: {
     entry: 'functions/chat.ts',
     description:
-      "Chat edge: Slack's slash command and buttons, verified and checked against capstan access, answered within 3 s",
+      "Chat edge: Slack's slash command and buttons, Mattermost's slash command and buttons, verified and checked against capstan access, answered within 3 s",
     timeoutSeconds: 10,
     memoryMb: 256,
     routes: [
       { method: 'POST', path: '/hooks/slack/commands' },
       { method: 'POST', path: '/hooks/slack/interactivity' },
+      { method: 'POST', path: '/hooks/mattermost/commands' },
+      { method: 'POST', path: '/hooks/mattermost/actions' },
     ],
     emits: ['deploy.requested', 'rollback.requested', 'scale.requested', 'approval.vote'],
     readsClusterCredentials: false,

@@ -27,6 +27,9 @@ export type Built =
 
 const who = (r: Requester) => ({ requester: r, requestedBy: requesterText(r) });
 const follow = (app: string) => `follow it with \`/capstan status ${app}\``;
+/** The chat a person asked in, for the record: Slack unless it was Mattermost. */
+const chatOf = (r: Requester) => (r.kind === 'mattermost' ? 'mattermost' : 'slack');
+const asked = (r: Requester) => `asked in ${r.kind === 'mattermost' ? 'Mattermost' : 'Slack'}`;
 
 export const deployRequest = (
   c: Extract<ChatCommand, { kind: 'deploy' }>,
@@ -48,7 +51,7 @@ export const deployRequest = (
       role: 'request',
       type: 'deploy.requested',
       subject: `${c.app}/${c.environment}`,
-      data: { app: c.app, environment: c.environment, image, ...who(r), reason: 'asked in Slack' },
+      data: { app: c.app, environment: c.environment, image, ...who(r), reason: asked(r) },
       answer: `deploy of ${c.app} ${image} to ${c.environment} requested; ${follow(c.app)}`,
     },
   };
@@ -66,7 +69,7 @@ export const rollbackRequest = (c: Extract<ChatCommand, { kind: 'rollback' }>, r
       environment: c.environment,
       ...(c.to !== undefined ? { toRevision: c.to } : {}),
       ...who(r),
-      reason: 'asked in Slack',
+      reason: asked(r),
     },
     answer: `rollback of ${c.app} in ${c.environment}${c.to !== undefined ? ` to #${c.to}` : ''} requested; ${follow(c.app)}`,
   },
@@ -139,6 +142,6 @@ export const voteRequest = (
   role: voteRole(approval),
   type: 'approval.vote',
   subject: `${app}/${environment}`,
-  data: { app, environment, approval: approvalId, decision, voter: r, via: 'slack' },
+  data: { app, environment, approval: approvalId, decision, voter: r, via: chatOf(r) },
   answer: `${decision === 'approve' ? 'approval' : 'rejection'} of ${app}${approval ? ` ${approval.request.image}` : ''} in ${environment} sent`,
 });

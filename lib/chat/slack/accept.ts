@@ -1,22 +1,8 @@
 import { NameSchema } from '../../../events/envelope.ts';
 import { eventId } from '../../../events/index.ts';
-import type { Requester } from '../../../events/requester.ts';
-import { decideAccess } from '../../access/decide.ts';
-import { buildRequestEvent } from '../../requests/envelope.ts';
-import { parseChatCommand, USAGE } from '../commands/grammar.ts';
-import { historyText, statusText } from '../commands/read.ts';
-import {
-  type Built,
-  type ChatRequest,
-  deployRequest,
-  newestOpen,
-  promoteRequest,
-  rollbackRequest,
-  scaleRequest,
-  voteRequest,
-} from '../commands/requests.ts';
+import { type Asker, acceptCommandText, send } from '../accept.ts';
+import { voteRequest } from '../commands/requests.ts';
 import type { ChatPorts } from '../ports.ts';
-import { groupsGranted, groupsOf } from './groups.ts';
 import { type ChatAnswer as HttpAnswer, header } from './headers.ts';
 import {
   actionChannel,
@@ -28,72 +14,9 @@ import {
 } from './payloads.ts';
 import { type SlackSigned, verifySlackRequest } from './verify.ts';
 
-/** Slack shows a 200's `text` to the person alone (`ephemeral`); any other status is an error to them. */
-const say = (text: string): HttpAnswer => ({ status: 200, body: { response_type: 'ephemeral', text } });
-const refused = (code: string, reason: string) => say(`:no_entry: refused (${code}): ${reason}`);
-
 const unverified = (req: SlackSigned, signingSecret: string | undefined, now: Date): HttpAnswer | undefined => {
   const v = verifySlackRequest(req, signingSecret, Math.floor(now.getTime() / 1000));
   return v.ok ? undefined : { status: 401, body: { error: v.code, reason: v.reason } };
-};
-
-interface Asker {
-  readonly requester: Requester & { kind: 'slack' };
-  readonly channel: string;
-  readonly responseUrl?: string;
-}
-
-/**
- * decideAccess over the environment's snapshot; only when the person holds no role of their own, again with
- * the user groups Slack says they are in (one call per granted group, kept a minute).
- */
-const allowed = async (ports: ChatPorts, a: Asker, r: ChatRequest): Promise<HttpAnswer | undefined> => {
-  const snapshot = await ports.access(r.environment);
-  const query = { requester: a.requester, environment: r.environment, role: r.role, channel: a.channel };
-  let verdict = decideAccess(snapshot, query);
-  const candidates = groupsGranted(snapshot, r.environment, r.role, a.requester.workspace);
-  if (!verdict.allowed && verdict.code === 'forbidden' && ports.groupMembers && candidates.length > 0) {
-    const groups = await groupsOf(
-      ports.groupMembers,
-      a.requester.workspace,
-      a.requester.user,
-      candidates,
-      (group, error) => ports.warn('cannot list a Slack user group', { group, error: String(error) }),
-    );
-    verdict = decideAccess(snapshot, { ...query, groups });
-  }
-  return verdict.allowed ? undefined : refused(verdict.code, verdict.reason);
-};
-
-/**
- * Checked, then sent: the origin first (the notifier may read it as soon as the event is consumed), then
- * the event. The id is derived from the request (see `commandId`, `actionId`), so Slack's retry of a
- * request (X-Slack-Retry-Num) or a double click makes the same event, which every consumer dedupes.
- */
-const send = async (ports: ChatPorts, a: Asker, r: ChatRequest, id: string): Promise<HttpAnswer> => {
-  const denied = await allowed(ports, a, r);
-  if (denied) return denied;
-  const now = ports.now();
-  const built = buildRequestEvent({
-    id,
-    type: r.type,
-    source: 'capstan/slack',
-    subject: r.subject,
-    data: r.data,
-    time: now,
-  });
-  if (!built.ok) return refused('invalid', built.issues.join('; '));
-  await ports.putOrigin({
-    request: id,
-    chat: 'slack',
-    workspace: a.requester.workspace,
-    channel: a.channel,
-    user: a.requester.user,
-    ...(a.responseUrl ? { responseUrl: a.responseUrl } : {}),
-    at: now.toISOString(),
-  });
-  await ports.enqueue(built.event);
-  return say(`:white_check_mark: ${r.answer} (${id})`);
 };
 
 /**
@@ -106,9 +29,6 @@ const commandId = (c: SlashCommand, timestamp: string | undefined) =>
       ? ['slack-command', c.enterprise_id ?? c.team_id, c.trigger_id]
       : ['slack-command', c.enterprise_id ?? c.team_id, c.user_id, c.channel_id, c.text, timestamp ?? ''],
   );
-
-const fromBuilt = (ports: ChatPorts, a: Asker, b: Built, id: string) =>
-  b.ok ? send(ports, a, b.request, id) : Promise.resolve(refused('invalid', b.reason));
 
 /** POST /hooks/slack/commands: `/capstan <verb> ...`, verified, parsed, checked, answered within 3 s. */
 export const acceptSlackCommand = async (
@@ -124,38 +44,7 @@ export const acceptSlackCommand = async (
   const requester = commandRequester(c) as Asker['requester'];
   const a: Asker = { requester, channel: c.channel_id, ...(c.response_url ? { responseUrl: c.response_url } : {}) };
   const id = commandId(c, header(req.headers, 'x-slack-request-timestamp'));
-  const cmd = parseChatCommand(c.text);
-  switch (cmd.kind) {
-    case 'help':
-      return say(`${cmd.problem ? `${cmd.problem}\n\n` : ''}${USAGE}`);
-    case 'status':
-    case 'history': {
-      // Read-only, but only for the workspaces let in: another company's people learn nothing.
-      if (!(await ports.workspaceAllowed('slack', requester.workspace))) {
-        return refused('foreign-workspace', `slack workspace ${requester.workspace} is not allowed in`);
-      }
-      return say(
-        cmd.kind === 'status'
-          ? statusText(cmd.app, await ports.appReleases(cmd.app))
-          : historyText(cmd.app, await ports.history(cmd.app)),
-      );
-    }
-    case 'deploy':
-      return fromBuilt(ports, a, deployRequest(cmd, cmd.tag ? await ports.appSpec(cmd.app) : undefined, requester), id);
-    case 'rollback':
-      return fromBuilt(ports, a, rollbackRequest(cmd, requester), id);
-    case 'promote': {
-      const [spec, from] = await Promise.all([ports.appSpec(cmd.app), ports.releases(cmd.app, cmd.from)]);
-      return fromBuilt(ports, a, promoteRequest(cmd, spec, from, requester), id);
-    }
-    case 'scale':
-      return fromBuilt(ports, a, scaleRequest(cmd, requester), id);
-    case 'approve': {
-      const open = newestOpen(await ports.approvals(cmd.app, cmd.environment));
-      if (!open) return refused('not-found', `no approval of ${cmd.app} in ${cmd.environment} is open`);
-      return send(ports, a, voteRequest(cmd.app, cmd.environment, open.id, open, 'approve', requester), id);
-    }
-  }
+  return acceptCommandText(ports, a, c.text, id);
 };
 
 const DECISIONS: Record<string, 'approve' | 'reject'> = {

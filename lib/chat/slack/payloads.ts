@@ -61,6 +61,11 @@ const BOM = '\ufeff';
 export const parseSlashCommand = (rawBody: string): Parsed<SlashCommand> => {
   if (rawBody.startsWith(BOM))
     return { ok: false, reason: 'the body starts with a byte order mark: not a form Slack sends' };
+  return parseForm(rawBody, SlashCommandSchema);
+};
+
+/** A form body read with a schema; a field given twice is refused (which one would the chat have meant?). */
+export const parseForm = <S extends z.ZodType>(rawBody: string, schema: S): Parsed<z.infer<S>> => {
   const form = new URLSearchParams(rawBody);
   const fields: Record<string, string> = {};
   for (const key of new Set(form.keys())) {
@@ -68,7 +73,7 @@ export const parseSlashCommand = (rawBody: string): Parsed<SlashCommand> => {
     if (values.length > 1) return { ok: false, reason: `${key} is given ${values.length} times` };
     fields[key] = values[0] as string;
   }
-  const parsed = SlashCommandSchema.safeParse(fields);
+  const parsed = schema.safeParse(fields);
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: issueText(parsed.error) };
 };
 
