@@ -69,6 +69,11 @@ export const DeployRequestedDataSchema = z.strictObject({
   /** Who asked, as the edge that authenticated them says (events/requester.ts). */
   requester: RequesterSchema.optional(),
   reason: z.string().max(500).optional(),
+  /**
+   * Wait for an approval even where the environment has no `approval` policy (the default policy then: one
+   * approver). It can only add a gate, never remove one, so the public /events route may accept it.
+   */
+  awaitApproval: z.boolean().optional(),
 });
 
 export const DeployRequestedEventSchema = envelope('deploy.requested', DeployRequestedDataSchema);

@@ -101,6 +101,30 @@ describe('the approval gate of releaseToEnvironment', () => {
     const t = await setup(null);
     expect(await releaseToEnvironment(request(), t.deps)).toMatchObject({ outcome: 'released', revision: 1 });
   });
+
+  it('a request that asks to wait (awaitApproval) opens an approval with the default policy there', async () => {
+    const t = await setup(null);
+    const asked = deployRequested('d1', T0, {
+      requester: alice,
+      image: `${HELLO_REPOSITORY}:1.0.0`,
+      awaitApproval: true,
+    });
+    expect(await releaseToEnvironment(asked, t.deps)).toMatchObject({ outcome: 'waiting', code: 'awaiting-approvals' });
+    expect(await record(t)).toMatchObject({ required: 1, role: 'approve', selfApproval: false, state: 'open' });
+    expect(t.db.releases('hello', 'staging')).toEqual([]);
+    expect(t.kube.applies).toEqual([]);
+  });
+
+  it('awaitApproval false never removes the gate of an environment with a policy', async () => {
+    const t = await setup();
+    const asked = deployRequested('d1', T0, {
+      requester: alice,
+      image: `${HELLO_REPOSITORY}:1.0.0`,
+      awaitApproval: false,
+    });
+    expect(await releaseToEnvironment(asked, t.deps)).toMatchObject({ outcome: 'waiting', code: 'awaiting-approvals' });
+    expect((await record(t))?.required).toBe(2);
+  });
 });
 
 describe('votes and release.approved', () => {

@@ -2,6 +2,7 @@ import type { DeployRequested } from '../../../events/index.ts';
 import type { Reason } from '../../reasons.ts';
 import type { HistoryEntry } from '../../store/history.ts';
 import type { Release } from '../../store/releases.ts';
+import { approvalGateFor } from '../decisions/approval-gate.ts';
 import { currentRelease, requestedContainers } from '../decisions/images.ts';
 import { planRelease } from '../decisions/plan-release.ts';
 import { staleness } from '../decisions/staleness.ts';
@@ -61,7 +62,7 @@ export const releaseToEnvironment = async (
   const backwards = staleness({ event, app: registered, containers, recent, manifests: plan.manifests });
   if (backwards) return skip(backwards);
   // Valid and not stale: where the environment asks for approvals, it waits for them instead.
-  const approval = registered?.environments[environment]?.approval;
+  const approval = approvalGateFor(registered?.environments[environment]?.approval, event.data.awaitApproval);
   if (approval && !gate.approved) return openApprovalFor(event, approval, deps);
   return startRelease(
     {
