@@ -295,7 +295,8 @@ export const slackAcceptedIds = (answerBody: string): string[] => {
 };
 
 const corresponds = (body: Buffer, event: CapstanEvent): string | undefined => {
-  const text = decodeURIComponent(body.toString('utf8').replace(/\+/g, ' '));
+  // As the edge reads a form: URLSearchParams, which keeps a malformed escape (a body cut mid-`%XX`) as it is.
+  const text = [...new URLSearchParams(body.toString('utf8')).values()].join('\n');
   const app = (event.data as { app?: string }).app ?? '';
   return text.includes(app) ? undefined : `app ${app} is not in the body sent`;
 };
