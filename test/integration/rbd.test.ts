@@ -302,6 +302,16 @@ describe('freeing a Ceph RBD image held by a lost node, on real Ceph and a real 
     );
     expect(['node-ready', 'not-ready-too-briefly']).toContain(early.code);
     expect((await cephSays('ledger')).blocklist).toEqual([]);
+    // Done with `reader`: left in place, the real attach-detach controller's Multi-Attach Events for it reach the
+    // sweep, and once node 1 is fenced capstan rightly frees `ledger` for it, before the next case means to.
+    await cluster.kube.core.deleteNamespacedPod({ name: 'reader', namespace: NAMESPACE, gracePeriodSeconds: 0 });
+    await eventually('reader gone', async () =>
+      (await cluster.kube.core.listNamespacedPod({ namespace: NAMESPACE })).items.some(
+        (p) => p.metadata?.name === 'reader',
+      )
+        ? undefined
+        : true,
+    );
 
     await eventually(
       'node 1 fenced by part 1',
