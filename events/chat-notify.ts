@@ -26,6 +26,7 @@ export const ChatNotifyDataSchema = z.strictObject({
     'approval-granted',
     'approval-rejected',
     'approval-expired',
+    'approval-superseded',
     'wave-ready',
     'succeeded',
     'failed',

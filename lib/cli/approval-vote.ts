@@ -18,15 +18,15 @@ export interface VoteOptions extends EndpointOptions {
 
 /**
  * Votes on the environment's open release approval (the one `--request` names when there are several) with
- * an approval.vote through the HTTP edge; the approvals consumer counts it. False when there is none open and
- * no `--request` was given, so `capstan approve` can release waiting pushes instead.
+ * an approval.vote through the HTTP edge; the approvals consumer counts it. A push waiting for approval is
+ * one such approval too.
  */
 export const voteOnApproval = async (
   app: string,
   decision: 'approve' | 'reject',
   o: VoteOptions,
   out: (line: string) => void,
-): Promise<boolean> => {
+): Promise<void> => {
   const { db, close } = await openDb();
   let open: ReleaseApproval[];
   try {
@@ -34,7 +34,6 @@ export const voteOnApproval = async (
   } finally {
     close();
   }
-  if (open.length === 0 && !o.request) return false;
   const approval = o.request ?? pick(open, app, o.env);
   if (o.request && !open.some((a) => a.id === o.request)) {
     throw new InvalidInputError(`no open approval ${o.request} for ${app} in ${o.env}`, [
@@ -64,12 +63,15 @@ export const voteOnApproval = async (
   out(
     `${decision === 'approve' ? 'approved' : 'rejected'} release request ${approval} of ${app} in ${o.env} as cli ${actor()} (${answer.accepted}); see \`capstan approvals ${app} --env ${o.env}\``,
   );
-  return true;
 };
 
 const pick = (open: readonly ReleaseApproval[], app: string, env: string): string => {
   const [only, ...more] = open;
-  if (!only) throw new InvalidInputError(`no open approval for ${app} in ${env}`);
+  if (!only) {
+    throw new InvalidInputError(`no open approval for ${app} in ${env}`, [
+      `nothing waits there (see \`capstan approvals ${app} --env ${env}\`)`,
+    ]);
+  }
   if (more.length > 0) {
     throw new InvalidInputError(`${open.length} approvals are open for ${app} in ${env}: choose one with --request`, [
       ...open.map((a) => `--request ${a.id} (${a.request.image})`),

@@ -271,18 +271,19 @@ program
 program
   .command('approve')
   .description(
-    "approve the environment's open release approval; with none open, release the pushes waiting for approval there, one per container, as one release",
+    "approve the environment's open release approval (a deploy request, or a push into an environment that does not deploy by itself)",
   )
   .argument('<app>', 'app name')
   .requiredOption('--env <env>', 'environment')
   .option('--request <id>', 'the release approval to vote on, when several are open (see `capstan approvals`)')
+  .option('--reason <text>', 'a comment, for the approval and its chat message')
   .option('--url <url>', 'capstan HTTP endpoint (default: the local `capstan up`)')
   .option('--token <token>', 'ingest bearer token (default: $CAPSTAN_INGEST_TOKEN or the local runtime)')
   .addHelpText(
     'after',
     "\nVotes as $CAPSTAN_ACTOR, else the OS user. The requester's own vote and a repeat do not count.",
   )
-  .action(async (app, o) => (await commands.promote()).approveCommand(app, o, out));
+  .action(async (app, o) => (await commands.approvals()).approveCommand(app, o, out));
 
 program
   .command('reject')

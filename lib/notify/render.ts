@@ -55,6 +55,7 @@ const ICON: Record<Progress, string> = {
   superseded: ':fast_forward:',
   'approval-rejected': ':no_entry:',
   'approval-expired': ':alarm_clock:',
+  'approval-superseded': ':fast_forward:',
   refused: ':no_entry_sign:',
 };
 
@@ -87,6 +88,8 @@ const headline = (s: RequestState, p: Progress): string => {
       return `rejected by ${rejecter(s.approval as ReleaseApproval)}`;
     case 'approval-expired':
       return 'approval expired';
+    case 'approval-superseded':
+      return 'superseded by a newer push';
     case 'refused':
       return `refused: ${s.refusal?.reason}`;
   }
@@ -226,6 +229,8 @@ const outcomeLine = (s: RequestState, p: Progress): string | undefined => {
       return `*Rejected* by ${esc(rejecter(s.approval as ReleaseApproval))}: nothing was released`;
     case 'approval-expired':
       return '*Expired*: no quorum in time, nothing was released';
+    case 'approval-superseded':
+      return '*Superseded*: a newer push waits for approval in its place, nothing was released';
     case 'refused':
       return `*Refused*: ${esc(s.refusal?.reason ?? '')}`;
     default:

@@ -36,6 +36,7 @@ export type Progress =
   | 'superseded'
   | 'approval-rejected'
   | 'approval-expired'
+  | 'approval-superseded'
   | 'refused';
 
 /** The outcomes people are told about once more, privately, where they asked. */
@@ -46,6 +47,7 @@ export const TERMINAL: ReadonlySet<Progress> = new Set([
   'superseded',
   'approval-rejected',
   'approval-expired',
+  'approval-superseded',
   'refused',
 ]);
 
@@ -77,6 +79,8 @@ export const progressOf = (s: RequestState): Progress => {
       return 'approval-rejected';
     case 'expired':
       return 'approval-expired';
+    case 'superseded':
+      return 'approval-superseded';
     default:
       return 'accepted';
   }

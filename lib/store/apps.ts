@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { canonicalOf } from '../apps/repository.ts';
 import { type AppSpec, AppSpecSchema } from '../apps/spec.ts';
 import { NotFoundError } from '../errors.ts';
-import { pendingApprovals } from './approvals.ts';
 import { type Db, parseItem, queryAll } from './db.ts';
 import { keys } from './keys.ts';
 
@@ -82,15 +81,13 @@ export const putApp = async (
 };
 
 /**
- * Unregisters an app: its item, its tracking items and the pushes waiting for approval go, in one
- * transaction (so a push never finds half an app). Its releases and history stay: they are the record of
- * what ran where, and `capstan apps add` later picks up from them. Nothing in any cluster is touched.
+ * Unregisters an app: its item and its tracking items go, in one transaction (so a push never finds half
+ * an app). Its releases, approvals and history stay: they are the record of what ran where, and `capstan
+ * apps add` later picks up from them (an approval granted meanwhile releases nothing: the app is unknown).
+ * Nothing in any cluster is touched.
  */
 export const removeApp = async (db: Db, name: string): Promise<AppRecord> => {
   const record = await getApp(db, name);
-  const waiting = (
-    await Promise.all(Object.keys(record.spec.environments).map((env) => pendingApprovals(db, name, env)))
-  ).flat();
   await db.doc.send(
     new TransactWriteCommand({
       TransactItems: [
@@ -106,9 +103,6 @@ export const removeApp = async (db: Db, name: string): Promise<AppRecord> => {
         },
         ...[...trackedRepositories(record.spec).keys()].map((repository) => ({
           Delete: { TableName: db.table, Key: keys.tracker(repository, name) },
-        })),
-        ...waiting.map((p) => ({
-          Delete: { TableName: db.table, Key: keys.approval(name, p.environment, p.container) },
         })),
       ],
     }),

@@ -1,4 +1,3 @@
-import { clearApproval, offerApproval, pendingApprovals } from './approvals.ts';
 import { appsTracking, findApp } from './apps.ts';
 import { clustersOfEnvironment, getCluster, listClusters, recordClusterHealth } from './clusters.ts';
 import type { Db } from './db.ts';
@@ -40,11 +39,6 @@ export const dynamoStore = (db: Db): Store => ({
     recordHealth: (name, health) => recordClusterHealth(db, name, health),
   },
   environments: { policy: (name) => environmentPolicy(db, name) },
-  approvals: {
-    offer: (pending) => offerApproval(db, pending),
-    pending: (app, environment) => pendingApprovals(db, app, environment),
-    clear: (approved) => clearApproval(db, approved),
-  },
   releaseApprovals: {
     open: (record) => openApproval(db, record),
     get: (app, environment, id) => getApproval(db, app, environment, id),

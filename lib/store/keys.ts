@@ -17,7 +17,6 @@
  *   app            PK=APPS                     SK=APP#<name>
  *   tracking       PK=TRACK#<host/repository>  SK=APP#<name>          (which apps, and containers, a push concerns)
  *   environment    PK=ENVS                     SK=ENV#<name>          (protected or not)
- *   approval       PK=REL#<app>#<env>          SK=PENDING#<container> (a push waiting for `capstan approve`)
  *   node heal      PK=HEAL#<cluster>           SK=NODE#<node>         (healing a lost node; one record per node)
  *   image heal     PK=HEAL#<cluster>           SK=IMAGE#<pool>/<image> (freeing an RBD image a lost node held)
  *   scale override PK=SCALE#<cluster>          SK=WL#<namespace>/<Kind>/<name> (capstan's raise of a workload's ceiling)
@@ -60,11 +59,6 @@ export const keys = {
   tracker: (repository: string, app: string) => ({ PK: `TRACK#${repository}`, SK: `APP#${app}` }),
   environments: { PK: 'ENVS' },
   environmentSettings: (name: string) => ({ PK: 'ENVS', SK: `ENV#${name}` }),
-  approvals: (app: string, environment: string) => ({ PK: `REL#${app}#${environment}`, SKPrefix: 'PENDING#' }),
-  approval: (app: string, environment: string, container: string) => ({
-    PK: `REL#${app}#${environment}`,
-    SK: `PENDING#${container}`,
-  }),
   heals: (cluster: string) => ({ PK: `HEAL#${cluster}` }),
   heal: (cluster: string, node: string) => ({ PK: `HEAL#${cluster}`, SK: `NODE#${node}` }),
   imageHeal: (cluster: string, image: string) => ({ PK: `HEAL#${cluster}`, SK: `IMAGE#${image}` }),

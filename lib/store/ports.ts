@@ -1,5 +1,4 @@
 import type { Reason } from '../reasons.ts';
-import type { PendingApproval } from './approvals.ts';
 import type { AppRecord } from './apps.ts';
 import type { Cluster, ClusterHealth } from './clusters.ts';
 import type { HealKey, HealMode, HealPatch, HealPhase, NewNodeHeal, NodeHeal } from './heals.ts';
@@ -21,7 +20,6 @@ export interface Store {
   readonly apps: AppStore;
   readonly clusters: ClusterStore;
   readonly environments: EnvironmentStore;
-  readonly approvals: ApprovalStore;
   readonly releaseApprovals: ReleaseApprovalStore;
   readonly heals: HealStore;
   readonly images: ImageHealStore;
@@ -89,15 +87,6 @@ export interface EnvironmentPolicy {
 
 export interface EnvironmentStore {
   policy(name: string): Promise<EnvironmentPolicy>;
-}
-
-export interface ApprovalStore {
-  /** Keeps the newer of the waiting push and this one; says whether this one now waits. */
-  offer(pending: PendingApproval): Promise<boolean>;
-  /** One per container. */
-  pending(app: string, environment: string): Promise<PendingApproval[]>;
-  /** Only if it is still the push that was approved; says whether it was removed. */
-  clear(approved: Pick<PendingApproval, 'app' | 'environment' | 'container' | 'eventId'>): Promise<boolean>;
 }
 
 /** Deploy requests waiting for N distinct approvers (lib/store/release-approvals.ts, issue 13). */

@@ -25,7 +25,8 @@ export const VoteSchema = z.strictObject({
 });
 export type Vote = z.infer<typeof VoteSchema>;
 
-export const ApprovalStateSchema = z.enum(['open', 'granted', 'rejected', 'expired', 'released']);
+/** `superseded`: a newer push of the same containers asked for approval while this one waited (lib/deploy). */
+export const ApprovalStateSchema = z.enum(['open', 'granted', 'rejected', 'expired', 'released', 'superseded']);
 export type ApprovalState = z.infer<typeof ApprovalStateSchema>;
 
 export const ReleaseApprovalSchema = z.object({
@@ -39,11 +40,15 @@ export const ReleaseApprovalSchema = z.object({
   role: z.string(),
   selfApproval: z.boolean(),
   openedAt: z.iso.datetime({ offset: true }),
+  /** When the request was made (its event's time): a push's time, which decides which of two pushes is newer. */
+  requestedAt: z.iso.datetime({ offset: true }).optional(),
   dueAt: z.iso.datetime({ offset: true }),
   state: ApprovalStateSchema,
   /** When it left `open`, and (for a release) the revision it made. */
   endedAt: z.iso.datetime({ offset: true }).optional(),
   revision: z.int().min(1).optional(),
+  /** The request that superseded it. */
+  supersededBy: z.string().optional(),
   votes: z.array(VoteSchema),
   version: z.int().min(0),
 });

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppSpecSchema } from '../../lib/apps/spec.ts';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
-import type { PendingApproval } from '../../lib/store/approvals.ts';
 import type { NewNodeHeal } from '../../lib/store/heals.ts';
 import type { HistoryEntry, NewHistoryEntry } from '../../lib/store/history.ts';
 import type { Store } from '../../lib/store/ports.ts';
@@ -50,17 +49,6 @@ const step = (app: string, over: Partial<NewHistoryEntry> = {}): NewHistoryEntry
 
 const specOf = (name: string, containers: { name: string; repository: string }[]) =>
   AppSpecSchema.parse({ name, namespace: name, containers, environments: { staging: {} } });
-
-const pending = (app: string, over: Partial<PendingApproval> = {}): PendingApproval => ({
-  app,
-  environment: 'production',
-  container: 'api',
-  image: `registry.local/acme/api:1.0.0@sha256:${'b'.repeat(64)}`,
-  tag: '1.0.0',
-  pushedAt: '2026-12-01T10:00:00.000Z',
-  eventId: 'push-1',
-  ...over,
-});
 
 const suspicion = (cluster: string, node: string, over: Partial<NewNodeHeal> = {}): NewNodeHeal => ({
   cluster,
@@ -340,43 +328,6 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreFixtur
         configured: true,
         healMode: 'observe',
       });
-    });
-  });
-
-  describe(`${name}: approvals`, () => {
-    it('keeps the newer push by pushedAt; an older one does not replace it, one as new does', async () => {
-      const { store } = await makeStore();
-      const app = unique('app');
-      expect(await store.approvals.offer(pending(app))).toBe(true);
-      const newer = pending(app, { eventId: 'push-2', tag: '1.1.0', pushedAt: '2026-12-01T10:05:00.000Z' });
-      expect(await store.approvals.offer(newer)).toBe(true);
-      expect(await store.approvals.offer(pending(app, { eventId: 'push-0' }))).toBe(false);
-      expect(await store.approvals.pending(app, 'production')).toEqual([newer]);
-      const twin = { ...newer, eventId: 'push-3' };
-      expect(await store.approvals.offer(twin)).toBe(true);
-      expect(await store.approvals.pending(app, 'production')).toEqual([twin]);
-    });
-
-    it('keeps one per container, side by side, and none of another environment', async () => {
-      const { store } = await makeStore();
-      const app = unique('app');
-      await store.approvals.offer(pending(app, { container: 'worker' }));
-      await store.approvals.offer(pending(app, { container: 'api' }));
-      await store.approvals.offer(pending(app, { environment: 'qa' }));
-      expect((await store.approvals.pending(app, 'production')).map((p) => p.container)).toEqual(['api', 'worker']);
-      expect(await store.approvals.pending(app, 'staging')).toEqual([]);
-    });
-
-    it('clears a waiting push only if it is still the one approved', async () => {
-      const { store } = await makeStore();
-      const app = unique('app');
-      await store.approvals.offer(pending(app));
-      const key = { app, environment: 'production', container: 'api' };
-      expect(await store.approvals.clear({ ...key, eventId: 'push-other' })).toBe(false);
-      expect(await store.approvals.pending(app, 'production')).toHaveLength(1);
-      expect(await store.approvals.clear({ ...key, eventId: 'push-1' })).toBe(true);
-      expect(await store.approvals.pending(app, 'production')).toEqual([]);
-      expect(await store.approvals.clear({ ...key, eventId: 'push-1' })).toBe(false);
     });
   });
 

@@ -1,6 +1,5 @@
 import type { AppSpec } from '../../lib/apps/spec.ts';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
-import { type PendingApproval, PendingApprovalSchema } from '../../lib/store/approvals.ts';
 import { type AppRecord, AppRecordSchema, trackedRepositories } from '../../lib/store/apps.ts';
 import { type Cluster, ClusterSchema } from '../../lib/store/clusters.ts';
 import { type EnvironmentSettings, protectedByDefault } from '../../lib/store/environments.ts';
@@ -69,7 +68,6 @@ export const memoryStore = (): MemoryStore => {
   const apps = new Map<string, AppRecord>();
   const clusters = new Map<string, Cluster>();
   const environments = new Map<string, EnvironmentSettings>();
-  const approvals = new Map<string, PendingApproval>(); // app#env#container
   const heals = new Map<string, Map<string, NodeHeal>>(); // cluster -> node -> record
   const leases = new Map<string, { holder: string; expiresAtMs: number }>(); // lease name -> holder
   const images = new Map<string, ImageHeal>(); // <cluster>#<pool>/<image> -> record
@@ -192,27 +190,6 @@ export const memoryStore = (): MemoryStore => {
               ...(settings.healMode ? { healMode: settings.healMode } : {}),
             }
           : { name, protected: protectedByDefault(name), configured: false };
-      },
-    },
-    approvals: {
-      offer: async (pending) => {
-        const key = `${pending.app}#${pending.environment}#${pending.container}`;
-        const waiting = approvals.get(key);
-        // `attribute_not_exists(PK) OR pushedAt <= :at`, a string comparison as DynamoDB makes it.
-        if (waiting && byBytes(waiting.pushedAt, pending.pushedAt) > 0) return false;
-        approvals.set(key, PendingApprovalSchema.parse(structuredClone(pending)));
-        return true;
-      },
-      pending: async (app, environment) =>
-        [...approvals.values()]
-          .filter((p) => p.app === app && p.environment === environment)
-          .sort((a, b) => byBytes(a.container, b.container))
-          .map((p) => PendingApprovalSchema.parse(structuredClone(p))),
-      clear: async (approved) => {
-        const key = `${approved.app}#${approved.environment}#${approved.container}`;
-        if (approvals.get(key)?.eventId !== approved.eventId) return false;
-        approvals.delete(key);
-        return true;
       },
     },
     releaseApprovals: {

@@ -3,13 +3,13 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppSpec } from '../../lib/apps/spec.ts';
 import { AppSpecSchema } from '../../lib/apps/spec.ts';
-import { approveCommand, promoteCommand } from '../../lib/cli/commands/promote.ts';
+import { approveCommand } from '../../lib/cli/commands/approvals.ts';
+import { promoteCommand } from '../../lib/cli/commands/promote.ts';
 import { REVISION_ANNOTATION } from '../../lib/deploy/render/manifests.ts';
 import { appStatus } from '../../lib/deploy/use-cases/status.ts';
 import { hookSecret } from '../../lib/ingest/hook-secret.ts';
 import { gatewayConnector } from '../../lib/kube/gateway.ts';
 import type { Runtime } from '../../lib/runtime/up.ts';
-import { offerApproval, pendingApprovals } from '../../lib/store/approvals.ts';
 import { appsTracking, findApp, putApp, removeApp } from '../../lib/store/apps.ts';
 import { putCluster } from '../../lib/store/clusters.ts';
 import { createDb, type Db } from '../../lib/store/db.ts';
@@ -17,6 +17,7 @@ import { dynamoStore } from '../../lib/store/dynamo.ts';
 import { environmentPolicy, setEnvironment } from '../../lib/store/environments.ts';
 import { EXPLAINED_OUTCOMES, HistoryEntrySchema, queryHistory } from '../../lib/store/history.ts';
 import { UNROUTED_APP } from '../../lib/store/ports.ts';
+import { getApproval, listApprovals } from '../../lib/store/release-approvals.ts';
 import { listReleases, type Release } from '../../lib/store/releases.ts';
 import { env } from '../../lib/topology.ts';
 import { awsClients, uniqueName } from '../support/aws.ts';
@@ -147,15 +148,12 @@ describe('apps in the table', () => {
     ).toEqual([[name, ['web']]]);
   });
 
-  it('removing an app drops its tracking and waiting approvals, keeps its history, and is refused twice', async () => {
+  it('removing an app drops its tracking, keeps its history, and is refused twice', async () => {
     const name = uniqueName('gone');
     await register(appSpec(name, { live: {} }));
-    const waiting = { app: name, environment: 'live', container: 'web', image: ref(name, '1.0.0'), tag: '1.0.0' };
-    await offerApproval(db, { ...waiting, pushedAt: new Date().toISOString(), eventId: name });
     expect((await removeApp(db, name)).spec.name).toBe(name);
     expect(await findApp(db, name)).toBeUndefined();
     expect(await appsTracking(db, `${REGISTRY}/acme/${name}`)).toEqual([]);
-    expect(await pendingApprovals(db, name, 'live')).toEqual([]);
     await expect(removeApp(db, name)).rejects.toThrow(`app ${name} is not registered`);
   });
 
@@ -163,23 +161,6 @@ describe('apps in the table', () => {
     expect(await environmentPolicy(db, 'live')).toEqual({ name: 'live', protected: true, configured: true });
     expect((await environmentPolicy(db, 'production')).protected).toBe(true);
     expect((await environmentPolicy(db, 'staging')).protected).toBe(false);
-  });
-
-  it('a pending approval keeps the newer push when an older one arrives late', async () => {
-    const app = uniqueName('pending');
-    const offer = (tag: string, pushedAt: string) =>
-      offerApproval(db, {
-        app,
-        environment: 'live',
-        container: app,
-        image: ref(app, tag),
-        tag,
-        pushedAt,
-        eventId: tag,
-      });
-    expect(await offer('1.1.0', '2026-11-22T10:00:00.000Z')).toBe(true);
-    expect(await offer('1.0.0', '2026-11-22T09:00:00.000Z')).toBe(false);
-    expect((await pendingApprovals(db, app, 'live')).map((p) => p.tag)).toEqual(['1.1.0']);
   });
 });
 
@@ -328,7 +309,7 @@ describe('never latest in a protected environment', () => {
     expect(refused.reason).toContain('the tag "latest" is refused in protected environment "live"');
     await quiet();
     expect(await listReleases(db, app, 'live')).toEqual([]);
-    expect(await pendingApprovals(db, app, 'live')).toEqual([]);
+    expect(await listApprovals(db, app, 'live')).toEqual([]);
     const error = await (await connect(clusters[1]!)).core.readNamespace({ name: app }).catch((e) => e);
     expect(error).toMatchObject({ code: 404 });
   });
@@ -353,17 +334,30 @@ describe('approval and promotion', () => {
     delete process.env[env.table];
   });
 
-  it('a push deploys to qa at once and waits for approval in live; approving releases it', async () => {
+  it('a push deploys to qa at once and waits for approval in live; a newer push replaces it; approving releases that', async () => {
+    const open = async () => listApprovals(db, app, 'live', { state: 'open' });
     await hook(app, { tag: '1.0.0', digest: digestOf(`${app}:1.0.0`) });
     expect(await settled(app, 'qa')).toMatchObject({ status: 'succeeded', image: ref(app, '1.0.0') });
-    const waiting = await eventually('the pending approval', async () => (await pendingApprovals(db, app, 'live'))[0]);
-    expect(waiting.image).toBe(ref(app, '1.0.0'));
+    const first = await eventually('the first push to wait', async () => (await open())[0]);
+    expect(first).toMatchObject({ request: { image: ref(app, '1.0.0'), awaitApproval: true }, required: 1 });
+
+    await hook(app, { tag: '1.0.1', digest: digestOf(`${app}:1.0.1`) });
+    const waiting = await eventually('the newer push to wait', async () =>
+      (await open()).find((a) => a.request.image === ref(app, '1.0.1')),
+    );
+    // The older one ended, so a vote cannot release an image already replaced.
+    expect((await open()).map((a) => a.id)).toEqual([waiting.id]);
+    expect(await getApproval(db, app, 'live', first.id)).toMatchObject({
+      state: 'superseded',
+      supersededBy: waiting.id,
+    });
     expect(await listReleases(db, app, 'live')).toEqual([]);
 
     await approveCommand(app, { env: 'live', ...endpoint() }, out);
-    expect(await settled(app, 'live')).toMatchObject({ status: 'succeeded', image: ref(app, '1.0.0') });
-    expect(await pendingApprovals(db, app, 'live')).toEqual([]);
-    expect(await imageIn(clusters[1]!, app)).toMatchObject({ image: ref(app, '1.0.0') });
+    expect(await settled(app, 'live')).toMatchObject({ status: 'succeeded', image: ref(app, '1.0.1') });
+    expect(await getApproval(db, app, 'live', waiting.id)).toMatchObject({ state: 'released', revision: 1 });
+    expect(await open()).toEqual([]);
+    expect(await imageIn(clusters[1]!, app)).toMatchObject({ image: ref(app, '1.0.1') });
   });
 
   it('promote releases the digest that succeeded in qa to live', async () => {
@@ -385,9 +379,9 @@ describe('approval and promotion', () => {
       },
       120_000,
     );
-    expect(promoted.reason).toMatch(/^promoted from qa #2/);
+    expect(promoted.reason).toMatch(/^promoted from qa #3/);
     expect(await imageIn(clusters[1]!, app)).toEqual({ image: ref(app, '1.1.0'), revision: String(promoted.revision) });
-    expect(lines.join('\n')).toContain(`promoting ${app} ${ref(app, '1.1.0')} from qa #2 to live`);
+    expect(lines.join('\n')).toContain(`promoting ${app} ${ref(app, '1.1.0')} from qa #3 to live`);
   });
 });
 

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAppSpec } from '../../lib/apps/load.ts';
-import { approvalOf, promotionOf } from '../../lib/deploy/decisions/promotion.ts';
-import type { PendingApproval } from '../../lib/store/approvals.ts';
+import { promotionOf } from '../../lib/deploy/decisions/promotion.ts';
 import type { Release, ReleaseStatus } from '../../lib/store/releases.ts';
 
 const example = join(import.meta.dirname, '../../lib/apps/examples/hello.yaml');
@@ -97,66 +96,5 @@ describe('promotionOf', () => {
     ],
   ])('refuses %s', (_, releases, more, reasons) => {
     expect(ask(releases, more)).toEqual({ ok: false, reasons });
-  });
-});
-
-describe('approvalOf', () => {
-  const waiting = (container: string, tag: string, eventId: string): PendingApproval => ({
-    app: 'hello',
-    environment: 'production',
-    container,
-    image: pinned(container, tag.length),
-    tag,
-    pushedAt: '2026-12-01T10:00:00.000Z',
-    eventId,
-  });
-  const proxy = waiting('proxy', '2.0.0-rc1', 'push-b');
-  const app = waiting('hello', '1.1.0', 'push-a');
-
-  it("releases every waiting push as one request, in the spec's container order", () => {
-    const result = approvalOf({
-      app: 'hello',
-      environment: 'production',
-      containerOrder: ['hello', 'proxy'],
-      pending: [proxy, app],
-    });
-    expect(result).toEqual({
-      ok: true,
-      approved: [app, proxy],
-      eventIdParts: ['approve', 'push-a', 'push-b', 'hello', 'production'],
-      request: {
-        app: 'hello',
-        environment: 'production',
-        image: app.image,
-        container: 'hello',
-        images: { hello: app.image, proxy: proxy.image },
-        reason: 'approved push of 1.1.0, 2.0.0-rc1',
-      },
-    });
-  });
-
-  it('derives the same event id whatever order the pushes are read in, so approving twice makes one release', () => {
-    const ids = [
-      [app, proxy],
-      [proxy, app],
-    ].map((pending) => {
-      const result = approvalOf({ app: 'hello', environment: 'production', containerOrder: [], pending });
-      return result.ok ? result.eventIdParts : [];
-    });
-    expect(ids[0]).toEqual(['approve', 'push-a', 'push-b', 'hello', 'production']);
-    expect(ids[1]).toEqual(ids[0]);
-  });
-
-  it('does not reorder the pushes it was given', () => {
-    const pending = [proxy, app];
-    approvalOf({ app: 'hello', environment: 'production', containerOrder: ['hello', 'proxy'], pending });
-    expect(pending).toEqual([proxy, app]);
-  });
-
-  it('refuses when nothing waits', () => {
-    expect(approvalOf({ app: 'hello', environment: 'production', containerOrder: ['hello'], pending: [] })).toEqual({
-      ok: false,
-      reasons: ['no push of hello waits in production'],
-    });
   });
 });

@@ -61,7 +61,7 @@ describe('onImagePushed', () => {
     const push = imagePushed('p1', { tag: '1.2.0', pushedBy: 'ci' });
     await onImagePushed(push, t.deps);
     await onImagePushed(push, t.deps);
-    const requests = t.queue.ofType('deploy.requested');
+    const requests = t.queue.ofType('deploy.requested').filter((e) => e.data.environment === 'staging');
     expect(requests).toHaveLength(2);
     expect(requests[0]).toEqual(requests[1]);
     const [request] = requests;
@@ -79,34 +79,24 @@ describe('onImagePushed', () => {
     });
     expect(t.queue.sent.every((s) => s.delaySeconds === undefined)).toBe(true);
     // The redelivery lands on its twins: one entry per environment.
-    expect(environmentsOf(t)).toEqual(['staging track accepted -', 'production track pending -']);
+    expect(environmentsOf(t)).toEqual(['staging track accepted -', 'production track pending awaiting-approvals']);
   });
 
-  it('a push production takes waits for approval; an older push never replaces a newer waiting one', async () => {
+  it('a push production takes asks production to wait for an approval, with an id of its own', async () => {
     const t = await withApp(semverApp);
     await onImagePushed(imagePushed('p2', { tag: '1.3.0', pushedAt: '2026-12-01T10:05:00.000Z' }), t.deps);
-    expect(await t.deps.store.approvals.pending('hello', 'production')).toEqual([
-      {
-        app: 'hello',
-        environment: 'production',
-        container: 'hello',
-        image: `${HELLO_REPOSITORY}:1.3.0@${digestOf('1.3.0')}`,
-        tag: '1.3.0',
-        pushedAt: '2026-12-01T10:05:00.000Z',
-        eventId: 'p2',
-      },
+    const requests = t.queue.ofType('deploy.requested');
+    expect(requests.map((e) => [e.data.environment, e.data.awaitApproval])).toEqual([
+      ['staging', undefined],
+      ['production', true],
     ]);
-    const late = await onImagePushed(imagePushed('p1', { tag: '1.2.0', pushedAt: '2026-12-01T10:00:00.000Z' }), t.deps);
-    expect(late.decisions.find((d) => d.environment === 'production')?.action).toBe('await-approval');
-    expect((await t.deps.store.approvals.pending('hello', 'production')).map((p) => p.eventId)).toEqual(['p2']);
-    const entry = t.db.history('hello').find((e) => e.eventId === 'p1' && e.environment === 'production');
-    expect(entry).toMatchObject({
-      outcome: 'skipped',
-      code: 'superseded',
-      reason: 'a newer push already waits for approval',
+    expect(requests[1]).toMatchObject({
+      id: eventId(['deploy.requested', 'p2', 'hello', 'production', 'await-approval']),
+      time: '2026-12-01T10:05:00.000Z',
+      data: { image: `${HELLO_REPOSITORY}:1.3.0@${digestOf('1.3.0')}`, container: 'hello', reason: 'push of 1.3.0' },
     });
-    // Neither push asks production for a deploy.
-    expect(t.queue.ofType('deploy.requested').map((e) => e.data.environment)).toEqual(['staging', 'staging']);
+    const entry = t.db.history('hello').find((e) => e.eventId === 'p2' && e.environment === 'production');
+    expect(entry).toMatchObject({ action: 'track', outcome: 'pending', code: 'awaiting-approvals' });
   });
 
   it('refuses latest in a protected environment, whatever its rule takes, and deploys it elsewhere', async () => {
@@ -198,9 +188,10 @@ describe('onImagePushed', () => {
 });
 
 describe('from a push to a release, through the doubles', () => {
-  const deliver = async (t: TestDeploy) => {
+  /** The deploy requests the pushes made into one environment, delivered in the order they were sent. */
+  const deliver = async (t: TestDeploy, environment = 'staging') => {
     const summaries = [];
-    for (const request of t.queue.ofType('deploy.requested'))
+    for (const request of t.queue.ofType('deploy.requested').filter((e) => e.data.environment === environment))
       summaries.push(await releaseToEnvironment(request, t.deps));
     return summaries;
   };
@@ -219,6 +210,111 @@ describe('from a push to a release, through the doubles', () => {
     const [release] = t.db.releases('hello', 'staging');
     expect(release).toMatchObject({ image: `${HELLO_REPOSITORY}:1.2.0@${digestOf('1.2.0')}`, containers: ['hello'] });
     expect(t.db.releases('hello', 'staging')).toHaveLength(1);
+  });
+
+  describe('into an environment that waits for approval', () => {
+    const pushAt = (id: string, tag: string, minute: number) =>
+      imagePushed(id, { tag, pushedAt: `2026-12-01T10:${String(minute).padStart(2, '0')}:00.000Z` });
+    const production = async () => {
+      const t = await withApp(semverApp);
+      await t.db.seed.cluster({ name: 'west', environment: 'production' });
+      return t;
+    };
+    const states = async (t: TestDeploy) =>
+      (await t.deps.store.releaseApprovals.list('hello', 'production')).map((a) => [a.request.reason, a.state]).sort();
+    const approvalOf = async (t: TestDeploy, tag: string) =>
+      (await t.deps.store.releaseApprovals.list('hello', 'production')).find(
+        (a) => a.request.reason === `push of ${tag}`,
+      );
+
+    it('a push opens an approval of the default policy, holding its image by digest', async () => {
+      const t = await production();
+      await onImagePushed(pushAt('p1', '1.1.0', 0), t.deps);
+      expect((await deliver(t, 'production')).map((s) => [s.outcome, s.code])).toEqual([
+        ['waiting', 'awaiting-approvals'],
+      ]);
+      const [approval] = await t.deps.store.releaseApprovals.list('hello', 'production');
+      expect(approval).toMatchObject({
+        state: 'open',
+        required: 1,
+        selfApproval: false,
+        requestedAt: '2026-12-01T10:00:00.000Z',
+        request: { image: `${HELLO_REPOSITORY}:1.1.0@${digestOf('1.1.0')}`, awaitApproval: true },
+      });
+      expect(t.db.releases('hello', 'production')).toEqual([]);
+    });
+
+    it('a newer push supersedes the older one still waiting, and its message is told', async () => {
+      const t = await production();
+      await onImagePushed(pushAt('p1', '1.1.0', 0), t.deps);
+      await deliver(t, 'production');
+      t.queue.sent.length = 0;
+      await onImagePushed(pushAt('p2', '1.2.0', 5), t.deps);
+      await deliver(t, 'production');
+      expect(await states(t)).toEqual([
+        ['push of 1.1.0', 'superseded'],
+        ['push of 1.2.0', 'open'],
+      ]);
+      const [newer, older] = [await approvalOf(t, '1.2.0'), await approvalOf(t, '1.1.0')];
+      expect(older?.supersededBy).toBe(newer?.id);
+      expect(t.queue.ofType('chat.notify').map((e) => [e.data.request, e.data.what])).toEqual([
+        [newer?.id, 'approval-opened'],
+        [older?.id, 'approval-superseded'],
+      ]);
+      const skipped = t.db.history('hello').find((e) => e.code === 'superseded');
+      expect(skipped).toMatchObject({ eventId: newer?.id, outcome: 'skipped', details: { superseded: [older?.id] } });
+    });
+
+    it('a late older push opens nothing where a newer one waits; redelivering either changes nothing', async () => {
+      const t = await production();
+      await onImagePushed(pushAt('p2', '1.2.0', 5), t.deps);
+      await onImagePushed(pushAt('p1', '1.1.0', 0), t.deps);
+      expect((await deliver(t, 'production')).map((s) => [s.outcome, s.code])).toEqual([
+        ['waiting', 'awaiting-approvals'],
+        ['skipped', 'superseded'],
+      ]);
+      await deliver(t, 'production');
+      expect(await states(t)).toEqual([['push of 1.2.0', 'open']]);
+    });
+
+    it('a vote that ended the older approval first is kept: only an open approval is superseded', async () => {
+      const t = await production();
+      await onImagePushed(pushAt('p1', '1.1.0', 0), t.deps);
+      await deliver(t, 'production');
+      const [older] = await t.deps.store.releaseApprovals.list('hello', 'production');
+      // Granted between the list and the write: the conditional write loses, the record is read again.
+      const list = t.deps.store.releaseApprovals.list.bind(t.deps.store.releaseApprovals);
+      t.deps.store.releaseApprovals.list = async (...args) => {
+        const found = await list(...args);
+        if (older) await t.deps.store.releaseApprovals.save({ ...older, state: 'granted' }, older.version);
+        return found;
+      };
+      await onImagePushed(pushAt('p2', '1.2.0', 5), t.deps);
+      await deliver(t, 'production');
+      expect(await states(t)).toEqual([
+        ['push of 1.1.0', 'granted'],
+        ['push of 1.2.0', 'open'],
+      ]);
+    });
+
+    it('an approval people asked for is never ended by a push (only requests that asked to wait are)', async () => {
+      const t = await withApp(
+        helloApp({
+          production: { track: { tags: { semver: '>=1.0.0' } }, autoDeploy: false, approval: { required: 2 } },
+        }),
+      );
+      await t.db.seed.cluster({ name: 'west', environment: 'production' });
+      await releaseToEnvironment(
+        deployRequested('d1', '2026-12-01T10:00:00.000Z', {
+          environment: 'production',
+          image: `${HELLO_REPOSITORY}:1.0.5@${digestOf('1.0.5')}`,
+        }),
+        t.deps,
+      );
+      await onImagePushed(pushAt('p2', '1.2.0', 5), t.deps);
+      await deliver(t, 'production');
+      expect((await states(t)).map(([, state]) => state)).toEqual(['open', 'open']);
+    });
   });
 
   it("a push of a sidecar's repository changes only the sidecar's image", async () => {

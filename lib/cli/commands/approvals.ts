@@ -1,4 +1,4 @@
-import { InvalidInputError, NotFoundError } from '../../errors.ts';
+import { NotFoundError } from '../../errors.ts';
 import { findApp } from '../../store/apps.ts';
 import { listApprovals, type ReleaseApproval } from '../../store/release-approvals.ts';
 import { type VoteOptions, voteOnApproval } from '../approval-vote.ts';
@@ -28,9 +28,13 @@ export const approvalsCommand = async (
   }
 };
 
+/**
+ * `capstan approve <app> --env <env>`: a vote on the environment's open release approval (a push waiting
+ * for approval is one), counted by the approvals consumer like a vote in chat.
+ */
+export const approveCommand = (app: string, o: VoteOptions, out: (line: string) => void) =>
+  voteOnApproval(app, 'approve', o, out);
+
 /** `capstan reject <app> --env <env>`: one reject ends the open approval. */
-export const rejectCommand = async (app: string, o: VoteOptions, out: (line: string) => void) => {
-  if (!(await voteOnApproval(app, 'reject', o, out))) {
-    throw new InvalidInputError(`no open approval for ${app} in ${o.env}`);
-  }
-};
+export const rejectCommand = (app: string, o: VoteOptions, out: (line: string) => void) =>
+  voteOnApproval(app, 'reject', o, out);

@@ -1,10 +1,7 @@
-import { eventId } from '../../../events/index.ts';
-import { approvalOf, promotionOf, promotionRouteRefusals } from '../../deploy/decisions/promotion.ts';
+import { promotionOf, promotionRouteRefusals } from '../../deploy/decisions/promotion.ts';
 import { InvalidInputError } from '../../errors.ts';
-import { clearApproval, pendingApprovals } from '../../store/approvals.ts';
 import { findApp } from '../../store/apps.ts';
 import { listReleases } from '../../store/releases.ts';
-import { type VoteOptions, voteOnApproval } from '../approval-vote.ts';
 import { openDb } from '../connect.ts';
 import type { EndpointOptions } from '../post-event.ts';
 import { requestEvent } from '../request.ts';
@@ -41,41 +38,6 @@ export const promoteCommand = async (
     );
     out(
       `promoting ${app} ${Object.values(request.images).join(', ')} from ${o.from} #${revision} to ${o.to} (${answer.accepted}); follow it with \`capstan status ${app}\``,
-    );
-  } finally {
-    close();
-  }
-};
-
-/**
- * `capstan approve <app> --env <env>`: a vote on the environment's open release approval when there is one
- * (./approvals.ts); otherwise releases, in one release, every push waiting for approval there.
- */
-export const approveCommand = async (app: string, o: VoteOptions, out: (line: string) => void) => {
-  if (await voteOnApproval(app, 'approve', o, out)) return;
-  const { db, close } = await openDb();
-  try {
-    const approval = approvalOf({
-      app,
-      environment: o.env,
-      containerOrder: (await findApp(db, app))?.spec.containers.map((c) => c.name) ?? [],
-      pending: await pendingApprovals(db, app, o.env),
-    });
-    if (!approval.ok) throw new InvalidInputError('nothing to approve', approval.reasons);
-    const { request, approved } = approval;
-    const answer = await requestEvent(
-      'approve',
-      {
-        id: eventId(approval.eventIdParts),
-        type: 'deploy.requested',
-        subject: `${app}/${o.env}`,
-        data: { ...request },
-      },
-      o,
-    );
-    await Promise.all(approved.map((p) => clearApproval(db, p)));
-    out(
-      `approved ${app} ${approved.map((p) => p.image).join(', ')} for ${o.env} (${answer.accepted}); follow it with \`capstan status ${app}\``,
     );
   } finally {
     close();

@@ -1,6 +1,5 @@
 import type { DeployRequestedData } from '../../../events/index.ts';
 import type { AppSpec } from '../../apps/spec.ts';
-import type { PendingApproval } from '../../store/approvals.ts';
 import type { Release } from '../../store/releases.ts';
 import { specImages } from './images.ts';
 
@@ -81,48 +80,6 @@ export const promotionOf = (p: PromotionAsked): Promotion => {
       container,
       images,
       reason: p.reason ?? `promoted from ${p.from} #${source.revision}`,
-    },
-  };
-};
-
-export interface ApprovalAsked {
-  readonly app: string;
-  readonly environment: string;
-  /** The app's container names in its spec's order (empty when it is not registered). */
-  readonly containerOrder: readonly string[];
-  /** The pushes waiting for approval there, one per container at most. */
-  readonly pending: readonly PendingApproval[];
-}
-
-export type Approval =
-  | {
-      readonly ok: true;
-      readonly request: DeployRequest;
-      /** What is approved, in the spec's container order: the waiting pushes to clear once it is sent. */
-      readonly approved: readonly PendingApproval[];
-      /** The request's event id is derived from these, so approving twice makes one release. */
-      readonly eventIdParts: readonly string[];
-    }
-  | Refused;
-
-/** One release for everything waiting in the environment, its `image` the first container's that waits. */
-export const approvalOf = (a: ApprovalAsked): Approval => {
-  const approved = [...a.pending].sort(
-    (x, y) => a.containerOrder.indexOf(x.container) - a.containerOrder.indexOf(y.container),
-  );
-  const [first] = approved;
-  if (!first) return { ok: false, reasons: [`no push of ${a.app} waits in ${a.environment}`] };
-  return {
-    ok: true,
-    approved,
-    eventIdParts: ['approve', ...approved.map((p) => p.eventId).sort(), a.app, a.environment],
-    request: {
-      app: a.app,
-      environment: a.environment,
-      image: first.image,
-      container: first.container,
-      images: Object.fromEntries(approved.map((p) => [p.container, p.image])),
-      reason: `approved push of ${approved.map((p) => p.tag).join(', ')}`,
     },
   };
 };

@@ -112,11 +112,12 @@ export const automaticRollback = (release: Release, failed: readonly string[], n
 export const deployRequest = (
   push: ImagePushed,
   target: { app: string; environment: string; containers: readonly string[]; image: string; pushedAt: string },
+  o: { awaitApproval: boolean } = { awaitApproval: false },
 ): DeployRequested => {
   const { app, environment, containers, image, pushedAt } = target;
   return {
     specversion: '1.0',
-    id: eventId(['deploy.requested', push.id, app, environment]),
+    id: eventId(['deploy.requested', push.id, app, environment, ...(o.awaitApproval ? ['await-approval'] : [])]),
     type: 'deploy.requested',
     source: 'capstan/track',
     time: pushedAt,
@@ -135,6 +136,7 @@ export const deployRequest = (
       dryRun: false,
       requestedBy: `${push.data.producer}${push.data.pushedBy ? `:${push.data.pushedBy}` : ''}`.slice(0, 256),
       reason: `push of ${push.data.tag}`,
+      ...(o.awaitApproval ? { awaitApproval: true } : {}),
     },
   };
 };

@@ -3,6 +3,7 @@ import { approvalCheck, approvalNotice } from '../../approvals/render/events.ts'
 import type { ApprovalPolicy } from '../../apps/chat-ops.ts';
 import { REASONS } from '../../reasons.ts';
 import type { ReleaseApproval } from '../../store/release-approvals.ts';
+import { supersessionOf } from '../decisions/supersede.ts';
 import type { DeployDeps } from '../ports.ts';
 import { recordStep } from './record.ts';
 import type { ReleaseSummary } from './summary.ts';
@@ -11,6 +12,8 @@ import type { ReleaseSummary } from './summary.ts';
  * A valid deploy request into an environment whose spec asks for approvals (lib/apps/chat-ops.ts): instead
  * of a release, an approval holding the request (once per request id), its first expiry look and a chat
  * notice. A redelivered request finds the approval it opened and sends the same look again (a duplicate).
+ * A push's request ends the older push approvals it replaces, or, delivered late, opens nothing
+ * (decisions/supersede.ts).
  */
 export const openApprovalFor = async (
   event: DeployRequested,
@@ -19,6 +22,9 @@ export const openApprovalFor = async (
 ): Promise<ReleaseSummary> => {
   const { app, environment } = event.data;
   const now = deps.now();
+  const waiting = await deps.store.releaseApprovals.list(app, environment, { state: 'open' });
+  const supersession = supersessionOf(event, waiting);
+  if (supersession.next === 'late') return late(event, supersession.by, deps);
   const { record, created } = await deps.store.releaseApprovals.open({
     app,
     environment,
@@ -29,6 +35,7 @@ export const openApprovalFor = async (
     role: policy.role,
     selfApproval: policy.selfApproval,
     openedAt: now.toISOString(),
+    requestedAt: event.time,
     dueAt: new Date(now.getTime() + policy.expiry * 1000).toISOString(),
     state: 'open',
     votes: [],
@@ -51,6 +58,7 @@ export const openApprovalFor = async (
     const check = approvalCheck(record, now);
     await deps.enqueue(check, { delaySeconds: Math.ceil((Date.parse(record.dueAt) - now.getTime()) / 1000) });
     await deps.enqueue(approvalNotice(record, 'approval-opened', event.id, now));
+    await supersedeAll(supersession.supersede, event, deps);
   }
   return {
     app,
@@ -60,4 +68,56 @@ export const openApprovalFor = async (
     reason: record.state === 'open' ? reason : `${REASONS['approval-ended']} (${record.state})`,
     clusters: {},
   };
+};
+
+const late = async (event: DeployRequested, by: ReleaseApproval, deps: DeployDeps): Promise<ReleaseSummary> => {
+  const { app, environment } = event.data;
+  const reason = `a newer push (${by.request.image}, request ${by.id}) already waits for approval`;
+  await recordStep(
+    deps,
+    event,
+    { app, environment },
+    { action: 'release', outcome: 'skipped', code: 'superseded', reason, details: { approval: by.id } },
+  );
+  return { app, environment, outcome: 'skipped', code: 'superseded', reason, clusters: {} };
+};
+
+/**
+ * Ends the older push approvals the request replaces, unless a vote ended one first (each write is
+ * conditional on its version: on a race it is read again, and left alone once it is no longer open). One
+ * history entry names them all; each one's message is told.
+ */
+const supersedeAll = async (
+  older: readonly ReleaseApproval[],
+  event: DeployRequested,
+  deps: DeployDeps,
+): Promise<void> => {
+  const ended = [];
+  for (const approval of older) if (await supersede(approval, event.id, deps)) ended.push(approval);
+  if (ended.length === 0) return;
+  const { app, environment } = event.data;
+  const what = ended.map((a) => `${a.id} (${a.request.image})`).join(', ');
+  await recordStep(
+    deps,
+    event,
+    { app, environment },
+    {
+      action: 'release',
+      outcome: 'skipped',
+      code: 'superseded',
+      reason: `no longer waiting for approval, replaced by this newer push: ${what}`,
+      details: { superseded: ended.map((a) => a.id) },
+    },
+  );
+  for (const a of ended) await deps.enqueue(approvalNotice(a, 'approval-superseded', event.id, deps.now()));
+};
+
+const supersede = async (older: ReleaseApproval, by: string, deps: DeployDeps): Promise<boolean> => {
+  const { releaseApprovals } = deps.store;
+  for (let current: ReleaseApproval | undefined = older; current?.state === 'open'; ) {
+    const next = { ...current, state: 'superseded' as const, endedAt: deps.now().toISOString(), supersededBy: by };
+    if (await releaseApprovals.save(next, current.version)) return true;
+    current = await releaseApprovals.get(older.app, older.environment, older.id);
+  }
+  return false;
 };

@@ -19,9 +19,10 @@ export interface PushSummary {
 
 /**
  * image.pushed -> for every app tracking the repository, each environment whose tag policy takes the tag
- * gets one deploy request (pinned by digest) for the containers that run the repository, or a pending
- * approval per container; the rest is recorded as skipped with its reason. The deploy request's id
- * derives from the push's, so a redelivered push requests nothing new.
+ * gets one deploy request (pinned by digest) for the containers that run the repository, asking to wait for
+ * an approval where the environment does not deploy by itself (lib/deploy/use-cases/approval-gate.ts); the
+ * rest is recorded as skipped with its reason. The deploy request's id derives from the push's, so a
+ * redelivered push requests nothing new.
  */
 export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promise<PushSummary> => {
   const { registry, repository: path, tag } = event.data;
@@ -69,13 +70,13 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
     const decided = containers.flatMap((container) =>
       decidePush(pushed, spec, container, (env) => newest.get(env), guarded).map((d) => ({ ...d, container })),
     );
-    // One request per environment, for every container the push changes there (two may run one repository).
-    const deploys = new Map<string, string[]>();
-    for (const d of decided.filter((d) => d.action === 'deploy')) {
-      deploys.set(d.environment, [...(deploys.get(d.environment) ?? []), d.container]);
-    }
-    for (const [environment, names] of deploys) {
-      await deps.enqueue(deployRequest(event, { app: spec.name, environment, containers: names, image, pushedAt }));
+    // One request per environment, for every container the push changes there (two may run one repository);
+    // where the environment does not deploy by itself, the request asks to wait for an approval.
+    for (const action of ['deploy', 'await-approval'] as const) {
+      for (const [environment, names] of containersByEnvironment(decided, action)) {
+        const target = { app: spec.name, environment, containers: names, image, pushedAt };
+        await deps.enqueue(deployRequest(event, target, { awaitApproval: action === 'await-approval' }));
+      }
     }
     for (const decision of decided) {
       const subject = { app: spec.name, environment: decision.environment, container: decision.container };
@@ -83,21 +84,7 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
       if (decision.action === 'deploy') {
         await record(subject, { outcome: 'accepted', reason: decision.reason, details });
       } else if (decision.action === 'await-approval') {
-        const offered = await deps.store.approvals.offer({
-          ...subject,
-          container: decision.container,
-          image,
-          tag,
-          pushedAt,
-          eventId: event.id,
-          pushedBy: event.data.pushedBy,
-        });
-        await record(
-          subject,
-          offered
-            ? { outcome: 'pending', reason: decision.reason, details }
-            : { outcome: 'skipped', code: 'superseded', reason: 'a newer push already waits for approval', details },
-        );
+        await record(subject, { outcome: 'pending', code: 'awaiting-approvals', reason: decision.reason, details });
       } else {
         const outcome = decision.action === 'refuse' ? 'refused' : 'skipped';
         await record(subject, { outcome, code: decision.code, reason: decision.reason, details });
@@ -106,6 +93,17 @@ export const onImagePushed = async (event: ImagePushed, deps: DeployDeps): Promi
     }
   }
   return { repository, decisions };
+};
+
+const containersByEnvironment = (
+  decided: readonly (PushDecision & { container: string })[],
+  action: 'deploy' | 'await-approval',
+): Map<string, string[]> => {
+  const found = new Map<string, string[]>();
+  for (const d of decided.filter((d) => d.action === action)) {
+    found.set(d.environment, [...(found.get(d.environment) ?? []), d.container]);
+  }
+  return found;
 };
 
 const protectedEnvironments = async (names: readonly string[], deps: DeployDeps): Promise<Set<string>> => {

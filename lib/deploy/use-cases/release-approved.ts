@@ -27,6 +27,8 @@ const notReleased = (record: ReleaseApproval): Reason => {
       return { code: 'rejected', reason: 'the approval was rejected' };
     case 'expired':
       return { code: 'expired', reason: 'the approval expired' };
+    case 'superseded':
+      return { code: 'superseded', reason: `a newer request (${record.supersededBy ?? '?'}) took its place` };
     default:
       return { code: 'awaiting-approvals', reason: 'the approval has not reached its quorum' };
   }
