@@ -346,11 +346,12 @@ describe('approval and promotion', () => {
       (await open()).find((a) => a.request.image === ref(app, '1.0.1')),
     );
     // The older one ended, so a vote cannot release an image already replaced.
-    expect((await open()).map((a) => a.id)).toEqual([waiting.id]);
-    expect(await getApproval(db, app, 'live', first.id)).toMatchObject({
-      state: 'superseded',
-      supersededBy: waiting.id,
+    const older = await eventually('the older push to be superseded', async () => {
+      const found = await getApproval(db, app, 'live', first.id);
+      return found?.state === 'superseded' ? found : undefined;
     });
+    expect(older.supersededBy).toBe(waiting.id);
+    expect((await open()).map((a) => a.id)).toEqual([waiting.id]);
     expect(await listReleases(db, app, 'live')).toEqual([]);
 
     await approveCommand(app, { env: 'live', ...endpoint() }, out);
