@@ -1,11 +1,14 @@
+import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
 import type { Runtime } from '../../lib/runtime/up.ts';
 import { createDb, type Db } from '../../lib/store/db.ts';
 import { queryHistory } from '../../lib/store/history.ts';
-import { keys } from '../../lib/store/keys.ts';
 import { listAppReleases } from '../../lib/store/releases.ts';
 import { uniqueName } from '../support/aws.ts';
 import { eventually } from '../support/kube.ts';
@@ -19,6 +22,7 @@ const TOKEN = Buffer.from('capstan-integration-teams-key-01').toString('base64')
 const OTHER_WEBHOOK = Buffer.from('capstan-integration-teams-key-02').toString('base64');
 const TENANT = '6f1c2a3b-4d5e-4f60-8a71-92b3c4d5e6f7';
 const APP = 'teamsdemo';
+const CLI = join(import.meta.dirname, '../../lib/cli/bin.js');
 let runtime: Runtime;
 let db: Db;
 
@@ -26,18 +30,18 @@ beforeAll(async () => {
   process.env.CAPSTAN_CHAT_SECRET = JSON.stringify({ teams: { securityToken: TOKEN } });
   runtime = await startTestRuntime('chat-teams');
   db = createDb(runtime.state.table);
-  await db.doc.send(
-    new PutCommand({
-      TableName: db.table,
-      Item: {
-        ...keys.workspace('teams', TENANT),
-        chat: 'teams',
-        workspace: TENANT,
-        allowedAt: new Date().toISOString(),
-        allowedBy: 'cli:test',
-      },
-    }),
-  );
+  // The operator lets the tenant in with the real CLI (a process of its own), against this runtime.
+  const state = join(mkdtempSync(join(tmpdir(), 'capstan-chat-teams-')), 'runtime.json');
+  writeFileSync(state, JSON.stringify(runtime.state));
+  const env = { ...process.env, CAPSTAN_STATE: state, CAPSTAN_ACTOR: 'ops', CAPSTAN_TABLE: '' };
+  const capstan = (...args: string[]) => promisify(execFile)('node', [CLI, 'access', ...args], { env });
+  const allowed = await capstan('workspace', 'allow', 'teams', TENANT, '--name', 'Contoso', '--json');
+  expect(JSON.parse(allowed.stdout)).toMatchObject({ outcome: 'created', item: { chat: 'teams', workspace: TENANT } });
+  // Teams only reads: none of its channels is one commands may come from.
+  await expect(capstan('channel', 'allow', 'staging', 'teams', TENANT, 'chan')).rejects.toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining('chat "teams" is not one of slack, mattermost'),
+  });
 });
 afterAll(async () => {
   delete process.env.CAPSTAN_CHAT_SECRET;
