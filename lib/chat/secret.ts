@@ -10,9 +10,10 @@ const TeamsToken = z
 
 /**
  * The chat secret (cdk/chat-secret.ts): Slack's signing secret (to verify its requests) and bot token (to
- * post and update messages), and capstan's own MAC key for buttons of chats that sign nothing, Teams' outgoing webhook tokens. From Secrets
- * Manager on AWS (fetched once per process, again after a failure), from CAPSTAN_CHAT_SECRET locally. A part
- * left out is a chat capstan does not serve: its routes refuse every request (401), never accept one unchecked.
+ * post and update messages), Mattermost's command token, Teams' outgoing webhook tokens, and capstan's own MAC
+ * key for buttons of chats that sign nothing. From Secrets Manager on AWS (fetched once per process, again
+ * after a failure), from CAPSTAN_CHAT_SECRET locally. A part left out is a chat capstan does not serve: its
+ * routes refuse every request (401), never accept one unchecked.
  */
 export const ChatSecretSchema = z.object({
   slack: z
