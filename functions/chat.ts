@@ -5,6 +5,7 @@ import { acceptMattermostAction, acceptMattermostCommand } from '../lib/chat/mat
 import { chatSecret } from '../lib/chat/secret.ts';
 import { acceptSlackCommand, acceptSlackInteraction } from '../lib/chat/slack/accept.ts';
 import { cachedMembers, type GroupMembers, slackGroupMembers } from '../lib/chat/slack/groups.ts';
+import { acceptTeamsMessage } from '../lib/chat/teams/accept.ts';
 import { type HttpAnswer, httpResult } from '../lib/ingest/answer.ts';
 import { MAX_HOOK_BODY_BYTES, requestBody } from '../lib/ingest/body.ts';
 import { tableChatPorts } from '../lib/lambda/chat-ports.ts';
@@ -30,11 +31,13 @@ const UNAVAILABLE: HttpAnswer = {
 const COMMANDS = 'POST /hooks/slack/commands';
 const MATTERMOST_COMMANDS = 'POST /hooks/mattermost/commands';
 const MATTERMOST_ACTIONS = 'POST /hooks/mattermost/actions';
+const TEAMS = 'POST /hooks/teams';
 
 /**
- * Slack's slash command and interactivity request URLs and Mattermost's slash command: the body's size
- * first, then Slack's signature (lib/chat/slack/verify.ts) or Mattermost's token, the person's access (lib/access), and the event on its queue, answered within
- * Slack's 3 s. Only capstan's own failure (secret, table or queue unreachable) is a 5xx.
+ * Slack's slash command and interactivity request URLs, Mattermost's slash command and buttons, and Teams'
+ * outgoing webhook (reads only): the body's size first, then Slack's signature (lib/chat/slack/verify.ts),
+ * Mattermost's token or Teams' HMAC, the person's access (lib/access), and the event on its queue, answered
+ * within Slack's 3 s. Only capstan's own failure (secret, table or queue unreachable) is a 5xx.
  */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const body = requestBody(event.body, event.isBase64Encoded, MAX_HOOK_BODY_BYTES);
@@ -52,6 +55,7 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
       if (event.routeKey === MATTERMOST_COMMANDS)
         answer = await acceptMattermostCommand(req, s.mattermost.commandToken, ports);
       else if (event.routeKey === MATTERMOST_ACTIONS) answer = await acceptMattermostAction(req, s.actionKey, ports);
+      else if (event.routeKey === TEAMS) answer = await acceptTeamsMessage(req, s.teams.securityToken, ports);
       else if (event.routeKey === COMMANDS) answer = await acceptSlackCommand(req, s.slack.signingSecret, ports);
       else answer = await acceptSlackInteraction(req, s.slack.signingSecret, ports);
     } catch (error) {

@@ -37,7 +37,8 @@ export const GrantSchema = z.strictObject({
 export type Grant = z.infer<typeof GrantSchema>;
 
 export const WorkspaceSchema = z.strictObject({
-  chat: z.enum(['slack', 'mattermost']),
+  /** Teams (a tenant id) only reads: it has workspaces, but no channels, grants or requesters. */
+  chat: z.enum(['slack', 'mattermost', 'teams']),
   workspace: z.string().min(1).max(64),
   /** For people to read. */
   name: z.string().max(128).optional(),

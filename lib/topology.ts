@@ -217,7 +217,7 @@ export const functions = {
   chat: {
     entry: 'functions/chat.ts',
     description:
-      "Chat edge: Slack's slash command and buttons, Mattermost's slash command and buttons, verified and checked against capstan access, answered within 3 s",
+      "Chat edge: Slack's slash command and buttons, Mattermost's slash command and buttons, Teams' outgoing webhook (reads only), verified and checked against capstan access, answered within 3 s",
     timeoutSeconds: 10,
     memoryMb: 256,
     routes: [
@@ -225,6 +225,7 @@ export const functions = {
       { method: 'POST', path: '/hooks/slack/interactivity' },
       { method: 'POST', path: '/hooks/mattermost/commands' },
       { method: 'POST', path: '/hooks/mattermost/actions' },
+      { method: 'POST', path: '/hooks/teams' },
     ],
     emits: ['deploy.requested', 'rollback.requested', 'scale.requested', 'approval.vote'],
     readsClusterCredentials: false,

@@ -100,7 +100,7 @@ const fromBuilt = (ports: ChatPorts, a: Asker, b: Built, id: string) =>
 
 /** The answer to `help`, `status` and `history`: the commands that change nothing. */
 export const readAnswer = async (
-  ports: ChatPorts,
+  ports: Pick<ChatPorts, 'appReleases' | 'history'>,
   cmd: Extract<ChatCommand, { kind: 'help' | 'status' | 'history' }>,
 ): Promise<string> => {
   if (cmd.kind === 'help') return `${cmd.problem ? `${cmd.problem}\n\n` : ''}${USAGE}`;

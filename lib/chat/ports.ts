@@ -1,6 +1,6 @@
 import type { AppSpec } from '../apps/spec.ts';
 import type { Enqueue } from '../queue/send.ts';
-import type { AccessSnapshot } from '../roles.ts';
+import type { AccessSnapshot, Workspace } from '../roles.ts';
 import type { ChatOrigin } from '../store/chat-origins.ts';
 import type { HistoryEntry } from '../store/history.ts';
 import type { ReleaseApproval } from '../store/release-approvals.ts';
@@ -10,7 +10,7 @@ import type { GroupMembers } from './slack/groups.ts';
 /** What the chat edge reads and does, each behind one narrow function (lib/chat/store.ts is the table's). */
 export interface ChatPorts {
   readonly access: (environment: string) => Promise<AccessSnapshot>;
-  readonly workspaceAllowed: (chat: 'slack' | 'mattermost', workspace: string) => Promise<boolean>;
+  readonly workspaceAllowed: (chat: Workspace['chat'], workspace: string) => Promise<boolean>;
   /** Absent without a bot token: group grants then cannot be resolved, and count for nobody. */
   readonly groupMembers?: GroupMembers;
   readonly appSpec: (app: string) => Promise<AppSpec | undefined>;

@@ -2,11 +2,18 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import { z } from 'zod';
 import { env } from '../topology.ts';
 
+/** A Teams security token: base64 of at least 16 bytes (Teams gives 32). */
+const TeamsToken = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]{22,}={0,2}$/, 'a base64 token as Teams shows it')
+  .refine((t) => t.length % 4 === 0, 'a base64 token as Teams shows it');
+
 /**
  * The chat secret (cdk/chat-secret.ts): Slack's signing secret (to verify its requests) and bot token (to
- * post and update messages), and capstan's own MAC key for buttons of chats that sign nothing. From Secrets
- * Manager on AWS (fetched once per process, again after a failure), from CAPSTAN_CHAT_SECRET locally. A part
- * left out is a chat capstan does not serve: its routes refuse every request (401), never accept one unchecked.
+ * post and update messages), Mattermost's command token, Teams' outgoing webhook tokens, and capstan's own MAC
+ * key for buttons of chats that sign nothing. From Secrets Manager on AWS (fetched once per process, again
+ * after a failure), from CAPSTAN_CHAT_SECRET locally. A part left out is a chat capstan does not serve: its
+ * routes refuse every request (401), never accept one unchecked.
  */
 export const ChatSecretSchema = z.object({
   slack: z
@@ -16,6 +23,11 @@ export const ChatSecretSchema = z.object({
     })
     .default({}),
   mattermost: z.object({ commandToken: z.string().min(8).optional() }).default({}),
+  /**
+   * Microsoft Teams' outgoing webhook security token, base64 as Teams shows it once at creation (an HMAC key
+   * of 32 bytes). An outgoing webhook belongs to one team: a list serves several teams, one token each.
+   */
+  teams: z.object({ securityToken: z.union([TeamsToken, z.array(TeamsToken).min(1).max(50)]).optional() }).default({}),
   actionKey: z.string().min(16).optional(),
 });
 export type ChatSecret = z.infer<typeof ChatSecretSchema>;

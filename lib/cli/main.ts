@@ -385,8 +385,11 @@ const workspaces = access.command('workspace').description('chat workspaces whos
 workspaces
   .command('allow')
   .description('let people of a chat workspace in (they still need a role)')
-  .argument('<chat>', 'slack or mattermost')
-  .argument('<workspace>', 'Slack: the enterprise id of a grid, else the team id (T…); Mattermost: the team id')
+  .argument('<chat>', 'slack, mattermost or teams (Teams only reads: status, history)')
+  .argument(
+    '<workspace>',
+    'Slack: the enterprise id of a grid, else the team id (T…); Mattermost: the team id; Teams: the tenant id',
+  )
   .option('--name <text>', 'a name for people to read')
   .option('--json', 'machine-readable output')
   .addHelpText('after', accessHelp)
@@ -394,7 +397,7 @@ workspaces
 workspaces
   .command('revoke')
   .description('stop letting people of a chat workspace in')
-  .argument('<chat>', 'slack or mattermost')
+  .argument('<chat>', 'slack, mattermost or teams')
   .argument('<workspace>', 'the workspace id')
   .option('--json', 'machine-readable output')
   .action(async (chat, ws, o) => (await commands.access()).revokeWorkspaceCommand(chat, ws, o, out));

@@ -157,3 +157,21 @@ describe('the Mattermost buttons, through the local runtime', () => {
     expect(await item(keys.chatOrigin(id))).toBeUndefined();
   });
 });
+
+describe('Teams on a runtime whose chat secret has no teams part', () => {
+  it('POST /hooks/teams is 401 not-configured, never 5xx, whatever it carries', async () => {
+    const body = JSON.stringify({ type: 'message', text: '<at>capstan</at> status hello', from: { id: '29:1' } });
+    const response = await fetch(`${runtime.state.httpUrl}/hooks/teams`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `HMAC ${Buffer.alloc(32).toString('base64')}` },
+      body,
+    });
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 401,
+      body: {
+        error: 'not-configured',
+        reason: 'Microsoft Teams is not configured: the chat secret has no teams.securityToken',
+      },
+    });
+  });
+});

@@ -22,8 +22,10 @@ import { renderAccess } from '../render/access.ts';
 type Out = (line: string) => void;
 type Json = { readonly json?: boolean };
 
+/** The chats people act from (channels, groups); Teams only reads, so only its tenants are let in. */
 const CHATS = ['slack', 'mattermost'] as const;
 type Chat = (typeof CHATS)[number];
+const WORKSPACE_CHATS = [...CHATS, 'teams'] as const;
 
 /** Every argument checked before the table is opened: a refusal names each bad one and the syntax (exit 2). */
 const check = (what: string, issues: readonly (string | false)[]) => {
@@ -33,8 +35,8 @@ const check = (what: string, issues: readonly (string | false)[]) => {
 const badEnv = (env: string) => !NameSchema.safeParse(env).success && `environment "${env}" must be a DNS-1123 label`;
 const badRole = (role: string) =>
   !RoleSchema.safeParse(role).success && `role "${role}" is not one of ${RoleSchema.options.join(', ')}`;
-const badChat = (chat: string) =>
-  !(CHATS as readonly string[]).includes(chat) && `chat "${chat}" is not one of ${CHATS.join(', ')}`;
+const badChat = (chat: string, chats: readonly string[] = CHATS) =>
+  !chats.includes(chat) && `chat "${chat}" is not one of ${chats.join(', ')}`;
 const badId = (what: string, id: string) =>
   !isChatId(id) && `${what} "${id}" must be 1-64 letters, digits, '.', '_' or '-' (the chat's id, e.g. T0123)`;
 
@@ -75,12 +77,12 @@ const removed = (gone: boolean, what: string, o: Json, out: Out) =>
 /** `capstan access workspace allow <chat> <workspace> [--name]`: people of this workspace may be let in. */
 export const allowWorkspaceCommand = async (chat: string, workspace: string, o: Json & { name?: string }, out: Out) => {
   check('allow the workspace', [
-    badChat(chat),
+    badChat(chat, WORKSPACE_CHATS),
     badId('workspace', workspace),
     o.name !== undefined && o.name.length > 128 && '--name must be at most 128 characters',
   ]);
   const w: Workspace = {
-    chat: chat as Chat,
+    chat: chat as Workspace['chat'],
     workspace,
     ...(o.name ? { name: o.name } : {}),
     allowedAt: new Date().toISOString(),
@@ -91,8 +93,8 @@ export const allowWorkspaceCommand = async (chat: string, workspace: string, o: 
 };
 
 export const revokeWorkspaceCommand = async (chat: string, workspace: string, o: Json, out: Out) => {
-  check('revoke the workspace', [badChat(chat), badId('workspace', workspace)]);
-  const gone = await withDb((db) => revokeWorkspace(db, chat as Chat, workspace));
+  check('revoke the workspace', [badChat(chat, WORKSPACE_CHATS), badId('workspace', workspace)]);
+  const gone = await withDb((db) => revokeWorkspace(db, chat as Workspace['chat'], workspace));
   removed(gone, `${chat} workspace ${workspace}`, o, out);
 };
 
