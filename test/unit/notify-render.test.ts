@@ -119,6 +119,16 @@ const cases: {
     shows: ['1/2 approvals, expired at 2026-12-03 12:00 UTC', '*Expired*'],
   },
   {
+    name: 'a push approval superseded by a newer push',
+    state: {
+      ...base,
+      approval: approval({ state: 'superseded', endedAt: '2026-12-03T12:00:00Z', supersededBy: 'p2' }),
+    },
+    progress: 'approval-superseded',
+    text: 'api to production: superseded by a newer push',
+    shows: ['1/2 approvals, superseded at 2026-12-03 12:00 UTC', '*Superseded*: a newer push waits for approval'],
+  },
+  {
     name: 'a release in its first wave, after a granted approval',
     state: {
       ...base,
