@@ -56,7 +56,7 @@ describe('decidePush', () => {
       ['qa', 'skip', 'no-match'],
     ]);
     // The words that matter to a person: how to release what waits.
-    expect(decisions[1]?.reason).toContain('waiting for `capstan approve api --env production`');
+    expect(decisions[1]?.reason).toContain('waits for an approval (`capstan approvals api --env production`)');
   });
 
   it('never moves an environment back: an older version than the running one is skipped with the reason', () => {

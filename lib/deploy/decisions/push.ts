@@ -68,7 +68,7 @@ export const decidePush = (
           {
             environment,
             action: 'await-approval',
-            reason: `${verdict.reason}; waiting for \`capstan approve ${app.name} --env ${environment}\``,
+            reason: `${verdict.reason}; waits for an approval (\`capstan approvals ${app.name} --env ${environment}\`)`,
           },
         ];
   });

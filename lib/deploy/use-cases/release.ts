@@ -45,9 +45,8 @@ export const releaseToEnvironment = async (
     store.environments.policy(environment),
     store.releases.list(app, environment, 20),
   ]);
-  if (clusters.length === 0) {
-    return skip({ code: 'no-clusters', reason: `no clusters are registered in environment ${environment}` });
-  }
+  const noClusters = () =>
+    skip({ code: 'no-clusters', reason: `no clusters are registered in environment ${environment}` });
   const plan = planRelease(event.data, registered, policy, currentRelease(recent));
   if (!plan.ok) {
     // Refused before anything is created or applied: the history names every reason.
@@ -57,13 +56,16 @@ export const releaseToEnvironment = async (
     return { app, environment, outcome: 'refused', code: 'policy', reason, clusters: {} };
   }
 
-  if (event.data.dryRun) return dryRun(event, plan.manifests, clusters, deps);
+  if (event.data.dryRun) return clusters.length === 0 ? noClusters() : dryRun(event, plan.manifests, clusters, deps);
   const containers = registered ? requestedContainers(event.data, registered) : undefined;
   const backwards = staleness({ event, app: registered, containers, recent, manifests: plan.manifests });
   if (backwards) return skip(backwards);
   // Valid and not stale: where the environment asks for approvals, it waits for them instead.
   const approval = approvalGateFor(registered?.environments[environment]?.approval, event.data.awaitApproval);
+  // Approvals come before clusters: people approve an image for an environment, whose clusters may be
+  // registered by the time it is granted.
   if (approval && !gate.approved) return openApprovalFor(event, approval, deps);
+  if (clusters.length === 0) return noClusters();
   return startRelease(
     {
       app,
