@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { CapstanEvent } from '../../events/index.ts';
 import { AppSpecSchema } from '../../lib/apps/spec.ts';
@@ -123,5 +126,47 @@ describe('POST /hooks/gitlab/<project>', () => {
     ],
   ])('a body %s: %i %s, nothing enqueued', async (_what, status, error, body) => {
     expect(await post({ body })).toMatchObject({ status, body: { error }, sent: [] });
+  });
+});
+
+describe('capstan hooks --gitlab-project', () => {
+  const bin = join(import.meta.dirname, '../../lib/cli/bin.js');
+  const hooks = async (...args: string[]) => {
+    try {
+      const { stdout, stderr } = await promisify(execFile)('node', [bin, 'hooks', ...args], {
+        env: { ...process.env, CAPSTAN_STATE: '/nonexistent', CAPSTAN_INGEST_TOKEN: INGEST, CAPSTAN_TABLE: '' },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  it("prints the project's URL and its own secret token, which the route then takes", async () => {
+    const { code, stdout } = await hooks('--url', 'https://api.example.com/', '--gitlab-project', '99', '--json');
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        producer: 'gitlab',
+        project: '99',
+        url: 'https://api.example.com/hooks/gitlab/99',
+        field: 'Secret token',
+        value: TOKEN,
+      }),
+    ]);
+    expect(stdout).not.toContain(INGEST);
+    expect((await post({ headers: gitlabHeaders(rows[0].value) })).status).toBe(202);
+    const text = await hooks('--url', 'https://api.example.com', '--gitlab-project', '99');
+    expect(text.stdout).toContain('Pipeline events');
+    expect(text.stdout).not.toContain('/hooks/distribution');
+  });
+
+  it('a path instead of the numeric id is refused, and without it the output says how to ask', async () => {
+    const bad = await hooks('--url', 'https://api.example.com', '--gitlab-project', 'acme/shop');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('numeric project ID');
+    expect((await hooks('--url', 'https://api.example.com')).stdout).toContain('capstan hooks --gitlab-project <id>');
   });
 });
