@@ -6,7 +6,7 @@ import { putApp } from '../../lib/store/apps.ts';
 import { createDb, type Db } from '../../lib/store/db.ts';
 import { listReleases } from '../../lib/store/releases.ts';
 import { uniqueName } from '../support/aws.ts';
-import { neverReleased, releasedBy, removeNamespaces } from '../support/ci-release.ts';
+import { capstanOn, neverReleased, releasedBy, removeNamespaces } from '../support/ci-release.ts';
 import { deployJob, gitlabHeaders, type PipelineHookOptions, pipelineHook, testJob } from '../support/gitlab.ts';
 import { digestOf } from '../support/registry.ts';
 import { startTestRuntime } from '../support/runtime.ts';
@@ -142,6 +142,17 @@ describe('POST /hooks/gitlab/{project} with a GitLab Pipeline Hook', () => {
       expect(answer.body).toMatchObject({ accepted: [], ignored: [{ code, reason: expect.any(String) }] });
     else expect(answer.body).toMatchObject({ error: code, reason: expect.any(String) });
     expect((await listReleases(db, app, environment)).length).toBe(before);
+  });
+
+  it("capstan hooks, with the table, prints the webhook of every project the apps' ci entries name", async () => {
+    const hooks = capstanOn(runtime.state.table, { CAPSTAN_INGEST_TOKEN: runtime.state.ingestToken });
+    const rows = JSON.parse(await hooks('hooks', '--url', runtime.state.httpUrl, '--json')) as Record<
+      string,
+      unknown
+    >[];
+    expect(rows.filter((r) => r.producer === 'gitlab' && r.project === String(PROJECT_ID))).toEqual([
+      expect.objectContaining({ url: `${runtime.state.httpUrl}/hooks/gitlab/${PROJECT_ID}`, value: token }),
+    ]);
   });
 
   it('no refused delivery reached the deploy consumer: no release or history entry of 9.9.9, seconds later', () =>

@@ -11,9 +11,10 @@ const bin = join(import.meta.dirname, '../../lib/cli/bin.js');
 
 /** capstan's own CLI against a runtime's table: what people read. */
 export const capstanOn =
-  (table: string) =>
+  (table: string, env: Record<string, string> = {}) =>
   async (...args: string[]): Promise<string> =>
-    (await promisify(execFile)('node', [bin, ...args], { env: { ...process.env, CAPSTAN_TABLE: table } })).stdout;
+    (await promisify(execFile)('node', [bin, ...args], { env: { ...process.env, CAPSTAN_TABLE: table, ...env } }))
+      .stdout;
 
 /**
  * The newest release of the app in the environment, once it succeeded on every local cluster, after its

@@ -3,6 +3,7 @@ import type { Requester } from '../../../events/requester.ts';
 import type { CiAllow } from '../../apps/chat-ops.ts';
 import type { AppSpec } from '../../apps/spec.ts';
 import type { PipelineHook } from '../pipeline-hook.ts';
+import { GITLAB_CHANGE_SOURCES } from './identity.ts';
 
 /**
  * Why a GitLab pipeline webhook released nothing (the whole pipeline), or nothing into one app's
@@ -54,9 +55,6 @@ export const pipelineSkip = (
   ...where,
 });
 
-/** GitLab's pipeline sources of a merge request or an external pull request (as ./identity.ts). */
-const CHANGE_SOURCES = new Set(['merge_request_event', 'external_pull_request_event']);
-
 /** The instance an entry's issuer names serves the project: its URL is under the issuer (a relative root too). */
 const onInstance = (issuer: string, webUrl: string) => webUrl.startsWith(`${issuer.replace(/\/+$/, '')}/`);
 
@@ -74,7 +72,8 @@ const newer = (a: string, b: string) => (a.length !== b.length ? a.length > b.le
 export const decidePipeline = (hook: PipelineHook, apps: readonly AppSpec[]): PipelineVerdict => {
   const p = hook.object_attributes;
   if (p.status !== 'success') return ignored('not-succeeded', `pipeline ${p.id} is ${p.status}`);
-  if (p.source && CHANGE_SOURCES.has(p.source)) return ignored('change-request', `pipeline ${p.id} (${p.source})`);
+  if (p.source && GITLAB_CHANGE_SOURCES.has(p.source))
+    return ignored('change-request', `pipeline ${p.id} (${p.source})`);
   const deployJobs = (hook.builds ?? []).filter((b) => b.status === 'success' && b.environment?.action === 'start');
   if (deployJobs.length === 0) return ignored('no-deploy-job', `pipeline ${p.id}`);
   const jobFor = (environment: string) =>
@@ -95,8 +94,7 @@ export const decidePipeline = (hook: PipelineHook, apps: readonly AppSpec[]): Pi
         const job = jobFor(a.environment ?? environment);
         return job ? [{ allow: a, job }] : [];
       });
-      const first = matched[0];
-      if (!first) continue;
+      if (matched.length === 0) continue;
       const allowed = matched.find((m) => m.allow.refs.includes(ref));
       if (!allowed) {
         const onlyProtected = matched.every((m) => m.allow.protectedRefs && m.allow.refs.length === 0);
