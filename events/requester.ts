@@ -33,8 +33,10 @@ export const RequesterSchema = z.discriminatedUnion('kind', [
     /** `run_id` (+ `run_attempt`) / `pipeline_id`. */
     run: text(64).optional(),
     environment: text(256).optional(),
-    /** The token's `sub`. */
+    /** The token's `sub`; for a GitLab pipeline webhook (no token) the `sub` GitLab would give its jobs. */
     subject: text(512),
+    /** Who ran the pipeline, from a GitLab pipeline webhook's `user.username`: for people, never for a decision. */
+    user: text(128).optional(),
   }),
   /** An operator at `capstan` with table and ingest access: their local user name. */
   z.strictObject({ kind: z.literal('cli'), user: text(128) }),
@@ -68,7 +70,7 @@ export const requesterText = (r: Requester): string => {
     case 'mattermost':
       return `${r.name ? `@${r.name} ` : ''}(${r.kind} ${r.workspace}/${r.user})`;
     case 'ci':
-      return `${r.provider} ${r.repository}@${r.ref}${r.run ? ` (run ${r.run})` : ''}`;
+      return `${r.provider} ${r.repository}@${r.ref}${r.run ? ` (run ${r.run}${r.user ? ` by ${r.user}` : ''})` : ''}`;
     case 'cli':
       return `cli ${r.user}`;
     case 'token':

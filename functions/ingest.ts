@@ -7,13 +7,14 @@ import { ALERTMANAGER_HOOK_ROUTE, acceptAlertmanagerHook } from '../lib/ingest/a
 import { type HttpAnswer, httpResult } from '../lib/ingest/answer.ts';
 import { MAX_EVENT_BODY_BYTES, MAX_HOOK_BODY_BYTES, requestBody } from '../lib/ingest/body.ts';
 import { acceptCiDeploy, CI_DEPLOY_ROUTE, type CiPorts } from '../lib/ingest/ci-deploy.ts';
+import { acceptGitLabHook, GITLAB_HOOK_ROUTE, type GitLabHookPorts } from '../lib/ingest/gitlab-hook.ts';
 import { acceptHook } from '../lib/ingest/hook.ts';
 import { hookSecret } from '../lib/ingest/hook-secret.ts';
 import { acceptKubeHook, KUBERNETES_HOOK_ROUTE } from '../lib/ingest/kube-hook.ts';
 import { ingestSecret } from '../lib/ingest/secret.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 import { imageSources } from '../lib/sources/index.ts';
-import { findApp } from '../lib/store/apps.ts';
+import { findApp, listApps } from '../lib/store/apps.ts';
 import { forgetTokenId, useTokenId } from '../lib/store/token-ids.ts';
 
 const w = wire('ingest');
@@ -28,6 +29,12 @@ const ci: CiPorts = {
   audience: process.env.CAPSTAN_OIDC_AUDIENCE || 'capstan',
   now: () => new Date(),
 };
+/** GitLab pipeline webhooks: which apps a project may release is in every app's `ci` entries. */
+const gitlab: GitLabHookPorts = {
+  apps: async () => (await listApps(w.db)).map((r) => r.spec),
+  enqueue: w.deploy.enqueue,
+  now: () => new Date(),
+};
 
 /** The one 5xx: capstan itself cannot take the request now (secret or queue unreachable); producers retry it. */
 const UNAVAILABLE: HttpAnswer = {
@@ -40,6 +47,7 @@ const registryOf = (routeKey: string) => imageSources.find((s) => s.route && rou
 const KUBERNETES_ROUTE_KEY = `POST ${KUBERNETES_HOOK_ROUTE}`;
 const ALERTMANAGER_ROUTE_KEY = `POST ${ALERTMANAGER_HOOK_ROUTE}`;
 const CI_DEPLOY_ROUTE_KEY = `POST ${CI_DEPLOY_ROUTE}`;
+const GITLAB_ROUTE_KEY = `POST ${GITLAB_HOOK_ROUTE}`;
 
 /** The route's own acceptance of a body already within its limit. */
 const accept = async (event: APIGatewayProxyEventV2, rawBody: string): Promise<HttpAnswer> => {
@@ -52,6 +60,9 @@ const accept = async (event: APIGatewayProxyEventV2, rawBody: string): Promise<H
     );
   }
   if (event.routeKey === CI_DEPLOY_ROUTE_KEY) return acceptCiDeploy({ rawBody, headers }, ci);
+  if (event.routeKey === GITLAB_ROUTE_KEY) {
+    return acceptGitLabHook({ rawBody, headers, project: event.pathParameters?.project }, await secret(), gitlab);
+  }
   if (event.routeKey === ALERTMANAGER_ROUTE_KEY) {
     return acceptAlertmanagerHook({ rawBody, headers }, await secret(), w.deploy.enqueue);
   }
@@ -67,12 +78,14 @@ const accept = async (event: APIGatewayProxyEventV2, rawBody: string): Promise<H
  * becomes image.pushed events. POST /hooks/kubernetes/<cluster>: a cluster's kubernetes-event-exporter, with
  * that cluster's own token, becomes node.lost candidates. POST /hooks/alertmanager: Alertmanager's webhook receiver,
  * with its own token, becomes hpa.threshold.hit events on the scale queue. POST /ci/deploy: a CI job's deploy
- * request, proven by its OIDC ID token (lib/ci). The body's size is settled first, before anything reads it.
+ * request, proven by its OIDC ID token (lib/ci). POST /hooks/gitlab/<project>: a GitLab project's pipeline
+ * webhook, with that project's own token: a successful pipeline's deploy job becomes deploy requests. The body's size is settled first, before anything reads it.
  */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const hook =
     event.routeKey === KUBERNETES_ROUTE_KEY ||
     event.routeKey === ALERTMANAGER_ROUTE_KEY ||
+    event.routeKey === GITLAB_ROUTE_KEY ||
     registryOf(event.routeKey) !== undefined;
   const body = requestBody(event.body, event.isBase64Encoded, hook ? MAX_HOOK_BODY_BYTES : MAX_EVENT_BODY_BYTES);
   let answer: HttpAnswer;

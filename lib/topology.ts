@@ -127,6 +127,8 @@ export const functions = {
       { method: 'POST', path: '/hooks/alertmanager' },
       // A CI job's deploy request with its OIDC ID token (lib/ci): no shared secret.
       { method: 'POST', path: '/ci/deploy' },
+      // A GitLab project's pipeline webhook (its own X-Gitlab-Token): a successful deploy job releases.
+      { method: 'POST', path: '/hooks/gitlab/{project}' },
     ],
     emits: publicEventTypes,
     readsClusterCredentials: false,

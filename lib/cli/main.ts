@@ -242,10 +242,11 @@ rbd
 program
   .command('hooks')
   .description(
-    "each registry's webhook URL and its own secret, and each cluster's kubernetes-event-exporter config, to paste",
+    "each registry's webhook URL and its own secret, each cluster's kubernetes-event-exporter config and each GitLab project's pipeline webhook, to paste",
   )
   .option('--url <url>', 'the API base URL of a deployed stack (default: the local `capstan up`)')
   .option('--cluster <name>', "only this cluster's kubernetes-event-exporter config (registered or not)")
+  .option('--gitlab-project <id>', "only this GitLab project's pipeline webhook (its numeric project ID)")
   .option('--json', 'machine-readable output')
   .action(async (o) => (await commands.hooks()).hooksCommand(o, out));
 

@@ -24,3 +24,11 @@ export const kubernetesHookToken = (ingestToken: string, cluster: string): strin
  */
 export const alertmanagerHookToken = (ingestToken: string): string =>
   createHmac('sha256', ingestToken).update('capstan/hooks/alertmanager').digest('base64url');
+
+/**
+ * The secret token of one GitLab project's pipeline webhook (`POST /hooks/gitlab/<project id>`, GitLab's
+ * `X-Gitlab-Token`), derived as the others are: it names one project, so a token leaked from one project's
+ * webhook settings (every Maintainer sees them) speaks for that project only.
+ */
+export const gitlabHookToken = (ingestToken: string, project: string): string =>
+  createHmac('sha256', ingestToken).update(`capstan/hooks/gitlab/${project}`).digest('base64url');

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { CapstanEvent } from '../../events/index.ts';
 import { acceptAlertmanagerHook } from '../../lib/ingest/alertmanager-hook.ts';
+import { GITLAB_HOOK_ROUTE } from '../../lib/ingest/gitlab-hook.ts';
 import { acceptHook } from '../../lib/ingest/hook.ts';
 import { alertmanagerHookToken, kubernetesHookToken } from '../../lib/ingest/hook-secret.ts';
 import { acceptKubeHook, KUBERNETES_HOOK_ROUTE } from '../../lib/ingest/kube-hook.ts';
@@ -107,10 +108,12 @@ describe('POST /hooks/<registry>', () => {
 });
 
 describe('routes', () => {
-  it('the topology serves exactly one hook route per HTTP registry source, plus the kubernetes and alertmanager routes', () => {
+  it('the topology serves exactly one hook route per HTTP registry source, plus the kubernetes, alertmanager and gitlab routes', () => {
     const hooks = functions.ingest.routes.map((r) => r.path).filter((p) => p.startsWith('/hooks/'));
     const registries = imageSources.flatMap((s) => (s.route ? [s.route] : []));
-    expect(hooks.sort()).toEqual([...registries, KUBERNETES_HOOK_ROUTE, '/hooks/alertmanager'].sort());
+    expect(hooks.sort()).toEqual(
+      [...registries, KUBERNETES_HOOK_ROUTE, '/hooks/alertmanager', GITLAB_HOOK_ROUTE].sort(),
+    );
   });
 
   it('matches API Gateway path templates as the local server serves them', () => {
@@ -120,6 +123,7 @@ describe('routes', () => {
     expect(matchPath('/hooks/dockerhub/{secret}', '/hooks/dockerhub/%E0%A4%A')).toBeUndefined();
     expect(matchPath(KUBERNETES_HOOK_ROUTE, '/hooks/kubernetes/dc2')).toEqual({ cluster: 'dc2' });
     expect(matchPath(KUBERNETES_HOOK_ROUTE, '/hooks/kubernetes/')).toBeUndefined();
+    expect(matchPath(GITLAB_HOOK_ROUTE, '/hooks/gitlab/278964')).toEqual({ project: '278964' });
     expect(matchPath('/events', '/events')).toEqual({});
     expect(matchPath('/events', '/events/x')).toBeUndefined();
   });

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sample from '../../events/samples/deploy.requested.json' with { type: 'json' };
-import { alertmanagerHookToken, hookSecret } from '../../lib/ingest/hook-secret.ts';
+import { alertmanagerHookToken, gitlabHookToken, hookSecret } from '../../lib/ingest/hook-secret.ts';
 import { type HttpHandler, serveRoutes } from '../../lib/runtime/http.ts';
 import { lambdaContext } from '../../lib/runtime/lambda-context.ts';
 import { functions } from '../../lib/topology.ts';
@@ -44,6 +44,10 @@ const routes: readonly { readonly path: string; readonly headers: Record<string,
   { path: `/hooks/dockerhub/${hookSecret(TOKEN, 'dockerhub')}`, headers: {} },
   { path: '/hooks/ghcr', headers: { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` } },
   { path: '/hooks/alertmanager', headers: { authorization: `Bearer ${alertmanagerHookToken(TOKEN)}` } },
+  {
+    path: '/hooks/gitlab/278964',
+    headers: { 'x-gitlab-token': gitlabHookToken(TOKEN, '278964'), 'x-gitlab-event': 'Pipeline Hook' },
+  },
 ];
 
 /** A raw HTTP/1.1 POST (node:http, no client-side limits), answered or failed, never hanging. */

@@ -59,7 +59,7 @@ const GitLabClaims = z.object({
 /** GitHub's events of a pull request's code; `pull_request_target` runs the base's code, but for a PR. */
 const GITHUB_CHANGE_EVENTS = new Set(['pull_request', 'pull_request_target', 'pull_request_review']);
 /** GitLab's pipeline sources of a merge request or an external pull request. */
-const GITLAB_CHANGE_SOURCES = new Set(['merge_request_event', 'external_pull_request_event']);
+export const GITLAB_CHANGE_SOURCES = new Set(['merge_request_event', 'external_pull_request_event']);
 
 const optional = <K extends string>(key: K, value: string | undefined) =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, string>>;

@@ -4,11 +4,13 @@ import { InvalidInputError } from '../../errors.ts';
 import { alertmanagerConfig } from '../../ingest/alertmanager-config.ts';
 import { ALERTMANAGER_HOOK_ROUTE } from '../../ingest/alertmanager-hook.ts';
 import { sqsExporterConfig, webhookExporterConfig } from '../../ingest/exporter-config.ts';
-import { alertmanagerHookToken, hookSecret, kubernetesHookToken } from '../../ingest/hook-secret.ts';
+import { GITLAB_HOOK_ROUTE } from '../../ingest/gitlab-hook.ts';
+import { alertmanagerHookToken, gitlabHookToken, hookSecret, kubernetesHookToken } from '../../ingest/hook-secret.ts';
 import { KUBERNETES_HOOK_ROUTE } from '../../ingest/kube-hook.ts';
 import { ingestSecret } from '../../ingest/secret.ts';
 import { type RuntimeState, readState } from '../../runtime/state.ts';
 import { type ImageSource, imageSources } from '../../sources/index.ts';
+import { listApps } from '../../store/apps.ts';
 import { listClusters } from '../../store/clusters.ts';
 import { env } from '../../topology.ts';
 import { openDb } from '../connect.ts';
@@ -94,6 +96,41 @@ const alertmanagerRow = (base: string, token: string) => {
   };
 };
 
+/** A GitLab project's webhook (Settings > Webhooks): its URL, its secret token, the events to tick. */
+const gitlabRow = (base: string, token: string, project: string) => {
+  const url = `${base}${GITLAB_HOOK_ROUTE.replace('{project}', project)}`;
+  const secret = gitlabHookToken(token, project);
+  return {
+    producer: 'gitlab' as const,
+    project,
+    url,
+    field: 'Secret token',
+    value: secret,
+    configure: [
+      `URL: ${url}`,
+      `Secret token: ${secret}`,
+      'Trigger: Pipeline events (only; other events are answered "ignored")',
+    ].join('\n'),
+  };
+};
+
+/** The GitLab projects the registered apps' `ci` entries name (CAPSTAN_TABLE only): undefined without the table. */
+const gitlabProjects = async (): Promise<string[] | undefined> => {
+  if (!process.env[env.table]) return undefined;
+  const { db, close } = await openDb();
+  try {
+    const apps = await listApps(db);
+    const ids = apps.flatMap((a) =>
+      Object.values(a.spec.environments).flatMap((e) =>
+        (e.ci ?? []).filter((c) => c.provider === 'gitlab').map((c) => c.repositoryId),
+      ),
+    );
+    return [...new Set(ids)].sort();
+  } finally {
+    close();
+  }
+};
+
 /**
  * The registered clusters' names: from the table of CAPSTAN_TABLE, else those the local runtime registered (its
  * state file lists them); undefined when neither is at hand (a deployed stack's token without its table).
@@ -118,15 +155,23 @@ const indent = (text: string) =>
     .join('\n');
 
 /**
- * `capstan hooks [--url <api>] [--cluster <name>]`: each registry's webhook URL and credential, Alertmanager's
- * receiver (alertmanager.yml), and each registered cluster's kubernetes-event-exporter setting (only that cluster's with --cluster), derived from the
+ * `capstan hooks [--url <api>] [--cluster <name>] [--gitlab-project <id>]`: each registry's webhook URL and
+ * credential, Alertmanager's receiver (alertmanager.yml), each registered cluster's kubernetes-event-exporter
+ * setting (only that cluster's with --cluster), and the pipeline webhook of each GitLab project the apps'
+ * `ci` entries name (only that project's with --gitlab-project), derived from the
  * ingest token (hook-secret.ts), for the local runtime or, with CAPSTAN_INGEST_TOKEN or
  * CAPSTAN_INGEST_TOKEN_SECRET_ARN set, a deployed stack. It prints secrets: that is what it is for.
  */
 export const hooksCommand = async (
-  o: { url?: string; json?: boolean; cluster?: string },
+  o: { url?: string; json?: boolean; cluster?: string; gitlabProject?: string },
   out: (line: string) => void,
 ) => {
+  if (o.gitlabProject !== undefined && !/^\d{1,20}$/.test(o.gitlabProject)) {
+    throw new InvalidInputError("cannot print that project's setting", [
+      `--gitlab-project "${o.gitlabProject}" must be the numeric project ID (Settings > General), not its path`,
+    ]);
+  }
+  const only = o.cluster !== undefined || o.gitlabProject !== undefined;
   if (o.cluster !== undefined && !NameSchema.safeParse(o.cluster).success) {
     throw new InvalidInputError("cannot print that cluster's setting", [
       `--cluster "${o.cluster}" must be a DNS-1123 label, as cluster names are`,
@@ -149,7 +194,7 @@ export const hooksCommand = async (
     ? (state?.ingestToken as string)
     : await ingestSecret(new SecretsManagerClient({}), process.env)();
   const base = (o.url ?? (local ? state?.httpUrl : undefined) ?? '<api-url>').replace(/\/+$/, '');
-  const registries = o.cluster
+  const registries = only
     ? []
     : imageSources.flatMap((source) => {
         if (source.name === 'ecr' || !source.route) return [];
@@ -157,15 +202,17 @@ export const hooksCommand = async (
           { producer: source.name, ...setting[source.name](`${base}${source.route}`, hookSecret(token, source.name)) },
         ];
       });
-  const alertmanager = o.cluster ? [] : [alertmanagerRow(base, token)];
-  const clusters = o.cluster ? [o.cluster] : await registeredClusters(state, local);
+  const alertmanager = only ? [] : [alertmanagerRow(base, token)];
+  const clusters = o.cluster ? [o.cluster] : o.gitlabProject ? [] : await registeredClusters(state, local);
+  const projects = o.gitlabProject ? [o.gitlabProject] : o.cluster ? [] : await gitlabProjects();
+  const gitlab = (projects ?? []).map((project) => gitlabRow(base, token, project));
   const sqs: SqsTarget = {
     queueName:
       (local ? state?.queues.kubeEvents?.url.split('/').pop() : undefined) ?? '<the stack output KubeEventsQueueName>',
     region: (local ? state?.region : (process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION)) ?? '<region>',
   };
   const exporters = (clusters ?? []).map((cluster) => exporterRow(base, token, cluster, sqs));
-  if (o.json) return out(JSON.stringify([...registries, ...alertmanager, ...exporters], null, 2));
+  if (o.json) return out(JSON.stringify([...registries, ...alertmanager, ...exporters, ...gitlab], null, 2));
   // A blank line between sections, none before the first.
   let printed = false;
   const section = (line: string) => {
@@ -199,9 +246,18 @@ export const hooksCommand = async (
     section(
       `kubernetes-event-exporter: \`capstan hooks --cluster <name>\` prints a cluster's setting (set ${env.table} to list every registered cluster's)`,
     );
-  } else if (clusters.length === 0) {
+  } else if (clusters.length === 0 && !o.gitlabProject) {
     section(
       'kubernetes-event-exporter: no clusters registered (`capstan clusters add`, or `capstan hooks --cluster <name>`)',
+    );
+  }
+  for (const g of gitlab) {
+    section(`GitLab project ${g.project}: Settings > Webhooks (the token is this project's own)`);
+    out(indent(g.configure));
+  }
+  if (projects === undefined) {
+    section(
+      `GitLab pipeline webhooks: \`capstan hooks --gitlab-project <id>\` prints a project's setting (set ${env.table} to list every project the apps' \`ci\` entries name)`,
     );
   }
 };
