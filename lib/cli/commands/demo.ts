@@ -15,8 +15,10 @@ import { putApp } from '../../store/apps.ts';
 import { createDb, type Db } from '../../store/db.ts';
 import { dynamoStore } from '../../store/dynamo.ts';
 import { queryHistory } from '../../store/history.ts';
+import { listApprovals } from '../../store/release-approvals.ts';
 import { listReleases, type Release } from '../../store/releases.ts';
 import { progress } from '../log.ts';
+import { approvalView, renderApprovals } from '../render/approvals.ts';
 import { renderHistory } from '../render/history.ts';
 import { renderStatus } from '../render/status.ts';
 import { requestRollback } from '../rollback-request.ts';
@@ -29,8 +31,9 @@ const ENV = 'staging';
  * `capstan demo` (npm run demo): the main job on a fresh machine, on real parts only. Emulators, two
  * local clusters, the runtime and a Distribution registry come up; the example app is registered to
  * track its repository in that registry; two images are pushed, each becoming a release by digest on
- * both clusters, wave by wave; release #1 is brought back with a rollback; then the status table and the
- * history are printed and everything is stopped again.
+ * both clusters, wave by wave; release #1 is brought back with a rollback; then the status table, the
+ * approvals the pushes opened in production (which does not deploy by itself) and the history are printed
+ * and everything is stopped again.
  */
 export const demoCommand = async (o: { timeout: number }) => {
   const log = progress('demo');
@@ -82,6 +85,9 @@ export const demoCommand = async (o: { timeout: number }) => {
     process.stdout.write(
       `\nStatus of ${APP}:\n${renderStatus(await appStatus({ store: dynamoStore(db), kube: gatewayConnector(connector()) }, APP, [ENV]))}\n`,
     );
+    // production does not deploy by itself: each push asked it to wait, and the newer superseded the older.
+    const approvals = (await listApprovals(db, APP, 'production')).map(approvalView);
+    process.stdout.write(`\nApprovals of ${APP} in production:\n${renderApprovals(approvals)}\n`);
     const history = await queryHistory(db, { app: APP });
     process.stdout.write(`\nHistory of ${APP} (newest first):\n${renderHistory(history)}\n\n`);
   } finally {
