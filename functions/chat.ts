@@ -10,6 +10,7 @@ import { type HttpAnswer, httpResult } from '../lib/ingest/answer.ts';
 import { MAX_HOOK_BODY_BYTES, requestBody } from '../lib/ingest/body.ts';
 import { tableChatPorts } from '../lib/lambda/chat-ports.ts';
 import { wire } from '../lib/lambda/wiring.ts';
+import { slackWebApi } from '../lib/notify/slack.ts';
 
 const w = wire('chat');
 const secret = chatSecret(w.secrets);
@@ -23,6 +24,12 @@ const groupMembers = (token: string | undefined): GroupMembers | undefined => {
   }
   return members.fetch;
 };
+
+/**
+ * A refused button click's ephemeral answer (Slack shows nothing of the click's own answer). Within Slack's
+ * 3 s: at most 1.5 s, then given up (logged) rather than miss the acknowledgement.
+ */
+const responseUrls = slackWebApi(undefined, (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(1500) }));
 
 const UNAVAILABLE: HttpAnswer = {
   status: 503,
@@ -49,6 +56,7 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
       const ports = tableChatPorts(w.db, {
         enqueue: w.deploy.enqueue,
         groupMembers: groupMembers(s.slack.botToken),
+        respond: responseUrls.respond,
         warn,
       });
       const req = { rawBody: body.rawBody, headers: event.headers ?? {} };

@@ -20,6 +20,11 @@ export interface ChatPorts {
   readonly approvals: (app: string, environment: string) => Promise<ReleaseApproval[]>;
   readonly approval: (app: string, environment: string, id: string) => Promise<ReleaseApproval | undefined>;
   readonly putOrigin: (origin: ChatOrigin) => Promise<void>;
+  /**
+   * An ephemeral answer through a Slack response_url (a capability: never logged). Slack ignores the body
+   * of a button click's answer, so this is the only way a refused click reaches the person.
+   */
+  readonly respond?: (responseUrl: string, text: string) => Promise<void>;
   readonly enqueue: Enqueue;
   readonly now: () => Date;
   readonly warn: (message: string, extra?: Record<string, unknown>) => void;

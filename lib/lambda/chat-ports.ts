@@ -21,6 +21,7 @@ export const tableChatPorts = (
   o: {
     enqueue: Enqueue;
     groupMembers?: GroupMembers;
+    respond?: ChatPorts['respond'];
     warn: ChatPorts['warn'];
     now?: () => Date;
   },
@@ -35,6 +36,7 @@ export const tableChatPorts = (
     return items.map((i) => parseItem(WorkspaceSchema, i)).some((w) => w.chat === chat && w.workspace === workspace);
   },
   ...(o.groupMembers ? { groupMembers: o.groupMembers } : {}),
+  ...(o.respond ? { respond: o.respond } : {}),
   appSpec: async (app) => (await findApp(db, app))?.spec,
   releases: (app, environment) => listReleases(db, app, environment, 100),
   appReleases: (app) => listAppReleases(db, app, 50),

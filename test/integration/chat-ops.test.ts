@@ -168,6 +168,19 @@ describe('chat-ops end to end', () => {
       'slack:E1/U2 true',
       expect.stringMatching(/^slack:E1\/U2 false repeat-vote/),
     ]);
+    // Someone without the role: Slack shows nothing of the click's answer, so the refusal comes by its
+    // response_url, and nothing is counted.
+    expect(await click('U9', value)).toMatchObject({
+      status: 200,
+      body: { text: expect.stringContaining('forbidden') },
+    });
+    const refusal = await eventually(
+      'the refused click told by its response_url',
+      async () => slack.responses(`click-${clicks}`)[0],
+    );
+    expect(refusal).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(String(refusal.text)).toContain('(forbidden)');
+    expect((await getApproval(db, app, environment, id))?.votes).toHaveLength(3);
     expect(await click('U3', value)).toMatchObject({ status: 200 });
 
     const released = await approval('released', (a) => a.state === 'released');

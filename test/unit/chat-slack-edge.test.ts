@@ -285,4 +285,24 @@ describe('the interactivity route', () => {
     expect((await acceptSlackInteraction(sign(button({ value: 'Shop|prod' })), SECRET, f.ports)).status).toBe(400);
     expect(f.sent).toEqual([]);
   });
+  it('tells a refused click through its response_url (Slack shows nothing of the answer); a failure to tell is only logged', async () => {
+    const told: [string, string][] = [];
+    const warned: string[] = [];
+    const f = fakePorts({ members: { S9: ['U2'] } });
+    const ports: ChatPorts = {
+      ...f.ports,
+      respond: async (url, text) => void told.push([url, text]),
+      warn: (m, extra) => void warned.push(`${m} ${JSON.stringify(extra)}`),
+    };
+    await acceptSlackInteraction(sign(button({ user: 'U5' })), SECRET, ports);
+    expect(told).toEqual([['https://hooks.slack.com/actions/T1/1/y', expect.stringContaining('(forbidden)')]]);
+    // An accepted click is answered by the message's update, not by a response.
+    await acceptSlackInteraction(sign(button()), SECRET, ports);
+    expect(told).toHaveLength(1);
+
+    const failing = { ...ports, respond: async () => Promise.reject(new Error('response_url answered 500')) };
+    expect((await acceptSlackInteraction(sign(button({ user: 'U5' })), SECRET, failing)).status).toBe(200);
+    expect(warned).toEqual([expect.stringContaining('cannot tell a refused click')]);
+    expect(warned.join()).not.toContain('hooks.slack.com');
+  });
 });

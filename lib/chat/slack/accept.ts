@@ -1,6 +1,6 @@
 import { NameSchema } from '../../../events/envelope.ts';
 import { eventId } from '../../../events/index.ts';
-import { type Asker, acceptCommandText, send } from '../accept.ts';
+import { type Asker, acceptCommandText, say, sendText } from '../accept.ts';
 import { voteRequest } from '../commands/requests.ts';
 import type { ChatPorts } from '../ports.ts';
 import { type ChatAnswer as HttpAnswer, header } from './headers.ts';
@@ -99,5 +99,17 @@ export const acceptSlackInteraction = async (
     action.value ?? '',
   ]);
   const a: Asker = { requester, channel, ...(p.response_url ? { responseUrl: p.response_url } : {}) };
-  return send(ports, a, voteRequest(target.app, target.environment, target.approval, record, decision, requester), id);
+  const vote = voteRequest(target.app, target.environment, target.approval, record, decision, requester);
+  const sent = await sendText(ports, a, vote, id);
+  if (!sent.ok && a.responseUrl) await tellRefusal(ports, a.responseUrl, sent.text);
+  return say(sent.text);
+};
+
+/** A refused click told through its response_url; a failure to tell is logged (never the URL), not thrown. */
+const tellRefusal = async (ports: ChatPorts, responseUrl: string, text: string): Promise<void> => {
+  try {
+    await ports.respond?.(responseUrl, text);
+  } catch (error) {
+    ports.warn('cannot tell a refused click through its response_url', { error: String(error).split('\n')[0] });
+  }
 };
