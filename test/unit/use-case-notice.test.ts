@@ -3,8 +3,9 @@ import { AppSpecSchema } from '../../lib/apps/spec.ts';
 import { advanceRelease } from '../../lib/deploy/use-cases/advance-wave.ts';
 import { checkRollout } from '../../lib/deploy/use-cases/check-rollout.ts';
 import { releaseToEnvironment } from '../../lib/deploy/use-cases/release.ts';
+import { rollbackRelease } from '../../lib/deploy/use-cases/rollback.ts';
 import { deployWithClusters } from '../doubles/deploy-deps.ts';
-import { deployRequested, HELLO_REPOSITORY } from '../doubles/events.ts';
+import { deployRequested, HELLO_REPOSITORY, rollbackRequested } from '../doubles/events.ts';
 
 // chat.notify from the release use cases: sent only where someone follows the request, so releases
 // nobody watches send exactly what they sent before issue 13.
@@ -74,5 +75,14 @@ describe('chat.notify from releases', () => {
       ['accepted', 'd1', 1, undefined],
       ['refused', 'd2', undefined, undefined],
     ]);
+  });
+
+  it('tells a Slack person their rollback was skipped; a CLI rollback skipped tells nobody', async () => {
+    const t = await twoWaves();
+    const requester = { kind: 'slack', workspace: 'T1', user: 'U1', name: 'alice' } as const;
+    // Nothing to roll back to: skipped (not-found).
+    await rollbackRelease(rollbackRequested('r1', T0, { requester }), t.deps);
+    await rollbackRelease(rollbackRequested('r2', T0), t.deps);
+    expect(notices(t)).toEqual([['refused', 'r1', undefined, undefined]]);
   });
 });

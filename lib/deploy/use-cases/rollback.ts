@@ -3,6 +3,7 @@ import type { Reason } from '../../reasons.ts';
 import { lastGoodRelease, rollbackRefusal } from '../decisions/rollback.ts';
 import { groupWaves } from '../decisions/waves.ts';
 import type { DeployDeps } from '../ports.ts';
+import { isChatPerson, notifyPeople } from './notice.ts';
 import { byOf, recordStep } from './record.ts';
 import { startRelease } from './start-release.ts';
 import type { ReleaseSummary } from './summary.ts';
@@ -17,6 +18,9 @@ export const rollbackRelease = async (event: RollbackRequested, deps: DeployDeps
   const skip = async (why: Reason): Promise<ReleaseSummary> => {
     const subject = { app, environment, ...byOf(event.data.requester) };
     await recordStep(deps, event, subject, { action: 'rollback', outcome: 'skipped', ...why });
+    // As for a skipped deploy request: news only to the person in chat who asked, where they asked.
+    if (isChatPerson(event.data))
+      await notifyPeople(deps, { app, environment, request: event.id }, 'refused', [event.data]);
     return { app, environment, outcome: 'skipped', ...why, clusters: {} };
   };
   const releases = await deps.store.releases.list(app, environment, 500);
