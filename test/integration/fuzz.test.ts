@@ -12,6 +12,7 @@ import { eventsRoute } from '../support/fuzz/routes/events.ts';
 import { ghcrRoute } from '../support/fuzz/routes/ghcr.ts';
 import { harborRoute } from '../support/fuzz/routes/harbor.ts';
 import { kubernetesRoute } from '../support/fuzz/routes/kubernetes.ts';
+import { mattermostActionsRoute, mattermostCommandsRoute } from '../support/fuzz/routes/mattermost.ts';
 import { slackCommandsRoute, slackInteractivityRoute } from '../support/fuzz/routes/slack.ts';
 import { checkQueues, formatFigures, fuzzRoute, type RouteFigures } from '../support/fuzz/run.ts';
 
@@ -51,6 +52,8 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
     ['POST /hooks/alertmanager', alertmanagerRoute],
     ['POST /hooks/slack/commands', slackCommandsRoute],
     ['POST /hooks/slack/interactivity', slackInteractivityRoute],
+    ['POST /hooks/mattermost/commands', mattermostCommandsRoute],
+    ['POST /hooks/mattermost/actions', mattermostActionsRoute],
   ];
   // Each route's timeout scales with its runs: the full profile sends tens of thousands of requests.
   const timeout = 120_000 + RUNS * 60;
@@ -77,6 +80,8 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
       'alertmanager',
       'slack-commands',
       'slack-interactivity',
+      'mattermost-commands',
+      'mattermost-actions',
     ]);
     for (const f of figures) expect(f.validAccepted, f.route).toBeGreaterThan(0);
     // The ingest and chat functions never asked for what their roles lack (lib/contract.ts).

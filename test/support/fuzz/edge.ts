@@ -12,6 +12,7 @@ import { keys } from '../../../lib/store/keys.ts';
 import { ensureTable } from '../../../lib/store/table.ts';
 import { functions, type QueueName } from '../../../lib/topology.ts';
 import { secretsOf } from './credentials.ts';
+import { MATTERMOST_FUZZ_ACCESS } from './routes/mattermost.ts';
 import { SLACK_FUZZ_ACCESS } from './routes/slack.ts';
 
 const adminCredentials = { accessKeyId: 'capstanlocal', secretAccessKey: 'capstanlocal' };
@@ -47,14 +48,20 @@ export const startFuzzEdge = async (
     startIamGate({ service: 'dynamodb', upstream: endpoints.dynamodb, prefix, table, region, onDenied }),
   ]);
   const token = randomBytes(24).toString('base64url');
-  // The chat function reads access and writes chat origins: a table of its own, with access for the Slack routes.
+  // The chat function reads access and writes chat origins: a table of its own, with access for the chat routes.
   const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials: adminCredentials });
   await ensureTable(ddb, table);
-  await seedSlackAccess(ddb, table);
+  await seedAccess(ddb, table, 'slack', SLACK_FUZZ_ACCESS);
+  await seedAccess(ddb, table, 'mattermost', MATTERMOST_FUZZ_ACCESS);
   ddb.destroy();
   // Refusals are the point here; the handler's warning for each would bury the report.
   const operator = { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' };
-  const chatSecret = JSON.stringify({ slack: { signingSecret: secretsOf(token).slack } });
+  const { slack, mattermost } = secretsOf(token);
+  const chatSecret = JSON.stringify({
+    slack: { signingSecret: slack },
+    mattermost: { commandToken: mattermost.commandToken },
+    actionKey: mattermost.actionKey,
+  });
   const resources = { table, queues, sqsGate, dynamodbGate, ingestToken: token, chatSecret, region };
   const hosts = await Promise.all(
     (['ingest', 'chat'] as const).map((name) =>
@@ -81,25 +88,33 @@ export const startFuzzEdge = async (
   };
 };
 
-/** What SLACK_FUZZ_ACCESS says: U1 of T1 (and of the Grid org E1) may request, roll back and approve from C1. */
-const seedSlackAccess = async (ddb: DynamoDBClient, table: string) => {
+/**
+ * What SLACK_FUZZ_ACCESS and MATTERMOST_FUZZ_ACCESS say: their user of each workspace (Slack's T1 and Grid org
+ * E1, Mattermost's team) may request, roll back and approve from their channel.
+ */
+const seedAccess = async (
+  ddb: DynamoDBClient,
+  table: string,
+  chat: 'slack' | 'mattermost',
+  access: { workspaces: readonly string[]; user: string; channel: string; environment: string },
+) => {
   const db = createDb(table, ddb);
   const at = new Date().toISOString();
   const by = 'cli:fuzz';
-  const { environment, channel, user } = SLACK_FUZZ_ACCESS;
-  const items = SLACK_FUZZ_ACCESS.workspaces.flatMap((workspace) => [
-    { ...keys.workspace('slack', workspace), chat: 'slack', workspace, allowedAt: at, allowedBy: by },
+  const { environment, channel, user } = access;
+  const items = access.workspaces.flatMap((workspace) => [
+    { ...keys.workspace(chat, workspace), chat, workspace, allowedAt: at, allowedBy: by },
     {
-      ...keys.channel(environment, 'slack', workspace, channel),
+      ...keys.channel(environment, chat, workspace, channel),
       environment,
-      chat: 'slack',
+      chat,
       workspace,
       channel,
       allowedAt: at,
       allowedBy: by,
     },
     ...(['request', 'rollback', 'approve'] as const).map((role) => {
-      const principal = `slack:${workspace}/${user}`;
+      const principal = `${chat}:${workspace}/${user}`;
       return {
         ...keys.grant(environment, role, principal),
         environment,

@@ -19,8 +19,14 @@ export interface Produced {
 
 export interface Credential {
   readonly note: string;
-  /** The headers and path that carry it, for this body at this time (signatures cover both). */
-  readonly apply: (body: Buffer, nowSeconds: number) => { headers: Record<string, string>; path: string };
+  /**
+   * The headers and path that carry it, for this body at this time (signatures cover both); and the body itself
+   * when the credential travels in it (Mattermost's buttons: capstan's MAC inside the JSON's `context`).
+   */
+  readonly apply: (
+    body: Buffer,
+    nowSeconds: number,
+  ) => { headers: Record<string, string>; path: string; body?: Buffer };
   /** The answer a bad credential gets (401 unless the path itself no longer matches: 404). */
   readonly expect?: readonly number[];
 }
@@ -109,7 +115,7 @@ const headersOf = (p: Produced, contentType: string | readonly string[] | null =
 const requestOf =
   (credential: Credential, body: Buffer, headers: Record<string, string | readonly string[]>) => (now: number) => {
     const c = credential.apply(body, now);
-    return { path: c.path, headers: { ...headers, ...c.headers }, body };
+    return { path: c.path, headers: { ...headers, ...c.headers }, body: c.body ?? body };
   };
 
 /** What the route answers a request it accepted. */
