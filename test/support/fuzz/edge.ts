@@ -7,7 +7,7 @@ import { type HttpHandler, serveRoutes } from '../../../lib/runtime/http.ts';
 import { type Denial, startIamGate } from '../../../lib/runtime/iam-gate.ts';
 import { localEnvironment } from '../../../lib/runtime/local-environment.ts';
 import { ensureQueues, type QueueUrls } from '../../../lib/runtime/resources.ts';
-import { createDb } from '../../../lib/store/db.ts';
+import { createDb, type Db } from '../../../lib/store/db.ts';
 import { keys } from '../../../lib/store/keys.ts';
 import { ensureTable } from '../../../lib/store/table.ts';
 import { functions, type QueueName } from '../../../lib/topology.ts';
@@ -22,6 +22,8 @@ export interface FuzzEdge {
   readonly token: string;
   readonly sqs: SQSClient;
   readonly queues: Record<QueueName, QueueUrls>;
+  /** The edge's table, for what a route reads (the app specs of `/ci/deploy`). */
+  readonly db: Db;
   /** What the local IAM gate refused the ingest or chat function: a missing grant, never expected. */
   readonly denied: readonly Denial[];
   stop(): Promise<void>;
@@ -53,7 +55,6 @@ export const startFuzzEdge = async (
   await ensureTable(ddb, table);
   await seedAccess(ddb, table, 'slack', SLACK_FUZZ_ACCESS);
   await seedAccess(ddb, table, 'mattermost', MATTERMOST_FUZZ_ACCESS);
-  ddb.destroy();
   // Refusals are the point here; the handler's warning for each would bury the report.
   const operator = { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' };
   const { slack, mattermost } = secretsOf(token);
@@ -78,12 +79,14 @@ export const startFuzzEdge = async (
     token,
     sqs,
     queues,
+    db: createDb(table, ddb),
     denied,
     stop: async () => {
       await http.stop();
       await Promise.all(hosts.map((h) => h.stop()));
       await Promise.all([sqsGate.stop(), dynamodbGate.stop()]);
       sqs.destroy();
+      ddb.destroy();
     },
   };
 };
