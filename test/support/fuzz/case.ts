@@ -19,6 +19,12 @@ export type CaseKind =
 
 export type Events = readonly ExpectedEvent[] | ((request: RawRequest) => readonly ExpectedEvent[]);
 
+/** The answers a request sent again gets, and what its body must say (undefined when it does, else why not). */
+export interface Resent {
+  readonly expect: readonly number[];
+  readonly differs?: (answerBody: string) => string | undefined;
+}
+
 /** One event a 202 must enqueue: its id, and whether an enqueued message is that event. */
 export interface ExpectedEvent {
   readonly id: string;
@@ -41,8 +47,8 @@ export interface FuzzCase {
    * Read from the request when the credential names the event (a CI token: the event id is its jti's).
    */
   readonly events?: Events;
-  /** The answers to the second and later sends of a replay, when not the first's (a CI token is used once). */
-  readonly resent?: readonly number[];
+  /** The answer to the second and later sends of a replay, when not the first's (a CI token is used once). */
+  readonly resent?: Resent;
   /** The request carries the route's right credential. */
   readonly authOk: boolean;
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { CapstanEvent } from '../../../events/index.ts';
 import { MAX_EVENT_BODY_BYTES, MAX_HOOK_BODY_BYTES } from '../../../lib/ingest/body.ts';
 import type { QueueName } from '../../../lib/topology.ts';
-import type { Events, FuzzCase } from './case.ts';
+import type { Events, FuzzCase, Resent } from './case.ts';
 import { byteMutation, jsonMutation, undecodable, withBom } from './mutate.ts';
 
 /** A request a producer really sends: the payload, what it must enqueue, and its other headers. */
@@ -78,7 +78,7 @@ export interface RouteFuzzSpec {
    * The answers to a valid request sent again (default: accepted again, the same events): a CI token is used
    * once, so its second use is refused as replayed.
    */
-  readonly resent?: readonly number[];
+  readonly resent?: Resent;
   /** Cases of this route only (replay windows, event types the edge refuses, encoded paths). */
   readonly extra?: readonly { weight: number; arbitrary: fc.Arbitrary<FuzzCase> }[];
 }

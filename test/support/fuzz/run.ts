@@ -89,8 +89,10 @@ export const fuzzRoute = async (
             `request ${redact(request)}`,
         );
       if (answer.status >= 500) throw fail('a 5xx');
-      const expect = i > 0 && c.resent ? c.resent : c.expect;
+      const expect = i > 0 && c.resent ? c.resent.expect : c.expect;
       if (!expect.includes(answer.status)) throw fail(`expected ${expect.join(' or ')}`);
+      const unlike = i > 0 ? c.resent?.differs?.(answer.body) : undefined;
+      if (unlike) throw fail(`sent again: ${unlike}`);
       if (answer.status !== acceptedOf(spec)) continue;
       if (valid) validAccepted++;
       const ids = (spec.acceptedIdsOf ?? acceptedIds)(answer.body);

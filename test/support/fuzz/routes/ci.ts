@@ -435,7 +435,13 @@ export const ciDeployRoute = async (ci: CiFuzz, ingestToken: string, runs: numbe
     // Another app or environment (none with a `ci` entry) is 403 not-allowed-here.
     mutationExpect: [202, 400, 403],
     // The token's jti is used: sent again, the request is refused as replayed.
-    resent: [401],
+    resent: {
+      expect: [401],
+      differs: (answer) => {
+        const code = (JSON.parse(answer) as { code?: unknown }).code;
+        return code === 'replayed' ? undefined : `refused as ${String(code)}, not replayed`;
+      },
+    },
     corresponds,
   };
 };
