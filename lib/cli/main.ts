@@ -242,7 +242,7 @@ rbd
 program
   .command('hooks')
   .description(
-    "each registry's webhook URL and its own secret, each cluster's kubernetes-event-exporter config and each GitLab project's pipeline webhook, to paste",
+    "each registry's webhook URL and its own secret, Alertmanager's receiver, CI's deploy route (no secret: the job's OIDC token), each cluster's kubernetes-event-exporter config and each GitLab project's pipeline webhook, to paste",
   )
   .option('--url <url>', 'the API base URL of a deployed stack (default: the local `capstan up`)')
   .option('--cluster <name>', "only this cluster's kubernetes-event-exporter config (registered or not)")

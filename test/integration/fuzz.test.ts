@@ -6,12 +6,14 @@ import { closeClients } from '../support/fuzz/http.ts';
 import { Ledger } from '../support/fuzz/ledger.ts';
 import type { RouteFuzzSpec } from '../support/fuzz/route-spec.ts';
 import { alertmanagerRoute } from '../support/fuzz/routes/alertmanager.ts';
+import { type CiFuzz, ciDeployRoute, startCiFuzz } from '../support/fuzz/routes/ci.ts';
 import { distributionRoute } from '../support/fuzz/routes/distribution.ts';
 import { dockerhubRoute } from '../support/fuzz/routes/dockerhub.ts';
 import { eventsRoute } from '../support/fuzz/routes/events.ts';
 import { ghcrRoute } from '../support/fuzz/routes/ghcr.ts';
 import { harborRoute } from '../support/fuzz/routes/harbor.ts';
 import { kubernetesRoute } from '../support/fuzz/routes/kubernetes.ts';
+import { mattermostActionsRoute, mattermostCommandsRoute } from '../support/fuzz/routes/mattermost.ts';
 import { slackCommandsRoute, slackInteractivityRoute } from '../support/fuzz/routes/slack.ts';
 import { checkQueues, formatFigures, fuzzRoute, type RouteFigures } from '../support/fuzz/run.ts';
 
@@ -27,6 +29,7 @@ const SEED = Number(process.env.CAPSTAN_FUZZ_SEED ?? Math.floor(Math.random() * 
 
 describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
   let edge: FuzzEdge;
+  let ci: CiFuzz;
   const ledger = new Ledger();
   const figures: RouteFigures[] = [];
 
@@ -35,13 +38,15 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
       { sqs: inject('infra').sqsEndpoint, dynamodb: inject('infra').dynamodbEndpoint },
       uniqueName('fuzz'),
     );
+    ci = await startCiFuzz(edge.db);
   });
   afterAll(async () => {
     closeClients();
     await edge?.stop();
+    await ci?.close();
   });
 
-  const routes: [string, (secrets: ReturnType<typeof secretsOf>) => RouteFuzzSpec][] = [
+  const routes: [string, (secrets: ReturnType<typeof secretsOf>) => RouteFuzzSpec | Promise<RouteFuzzSpec>][] = [
     ['POST /events', eventsRoute],
     ['POST /hooks/distribution', distributionRoute],
     ['POST /hooks/harbor', harborRoute],
@@ -51,13 +56,17 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
     ['POST /hooks/alertmanager', alertmanagerRoute],
     ['POST /hooks/slack/commands', slackCommandsRoute],
     ['POST /hooks/slack/interactivity', slackInteractivityRoute],
+    ['POST /hooks/mattermost/commands', mattermostCommandsRoute],
+    ['POST /hooks/mattermost/actions', mattermostActionsRoute],
+    // Its tokens are signed when its turn comes, so they are fresh for the whole of its run.
+    ['POST /ci/deploy', () => ciDeployRoute(ci, edge.token, RUNS)],
   ];
   // Each route's timeout scales with its runs: the full profile sends tens of thousands of requests.
   const timeout = 120_000 + RUNS * 60;
   for (const [i, [route, spec]] of routes.entries()) {
     // A seed per route: with one, every route would draw the same sequence of case kinds.
     it(`${route}: no 5xx, each refusal its 4xx, each valid request accepted`, { timeout }, async () => {
-      figures.push(await fuzzRoute(edge, spec(secretsOf(edge.token)), ledger, { runs: RUNS, seed: SEED + i }));
+      figures.push(await fuzzRoute(edge, await spec(secretsOf(edge.token)), ledger, { runs: RUNS, seed: SEED + i }));
     });
   }
 
@@ -77,6 +86,9 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
       'alertmanager',
       'slack-commands',
       'slack-interactivity',
+      'mattermost-commands',
+      'mattermost-actions',
+      'ci-deploy',
     ]);
     for (const f of figures) expect(f.validAccepted, f.route).toBeGreaterThan(0);
     // The ingest and chat functions never asked for what their roles lack (lib/contract.ts).

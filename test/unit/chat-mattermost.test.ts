@@ -141,6 +141,21 @@ describe('POST /hooks/mattermost/commands', () => {
     expect(sent).toEqual([]);
   });
 
+  it('a command naming two people is read: Mattermost repeats user_mentions once per mention', async () => {
+    const { ports } = fakePorts();
+    const mentions = 'user_mentions=bob&user_mentions=carol&user_mentions_ids=u2&user_mentions_ids=u3';
+    const body = `${form('help @bob @carol')}&${mentions}`;
+    expect(await acceptMattermostCommand(req(body), TOKEN, ports)).toMatchObject({
+      status: 200,
+      body: { text: expect.stringContaining('/capstan deploy') },
+    });
+    const twice = `${form(`deploy shop prod ${IMAGE}`)}&user_id=user2`;
+    expect(await acceptMattermostCommand(req(twice), TOKEN, ports)).toMatchObject({
+      status: 400,
+      body: { reason: 'user_id is given 2 times' },
+    });
+  });
+
   it('the same trigger_id twice is the same event id (a replay is deduped downstream)', async () => {
     const { ports, sent } = fakePorts();
     await acceptMattermostCommand(req(form(`deploy shop prod ${IMAGE}`)), TOKEN, ports);
@@ -195,6 +210,17 @@ describe('POST /hooks/mattermost/actions', () => {
   ])('%s is 401, nothing enqueued', async (_n, context) => {
     const { ports, sent } = fakePorts();
     expect(await acceptMattermostAction(click(context), KEY, ports)).toMatchObject({ status: 401 });
+    expect(sent).toEqual([]);
+  });
+
+  it('a right context in a body Mattermost would not send is 400 and says why, nothing enqueued', async () => {
+    const { ports, sent } = fakePorts();
+    const answer = await acceptMattermostAction(click(approve?.integration.context, { user_id: '' }), KEY, ports);
+    expect(answer).toMatchObject({
+      status: 400,
+      body: { error: 'invalid-body', reason: expect.stringContaining('user_id') },
+    });
+    expect(await acceptMattermostAction({ rawBody: '[1]' }, KEY, ports)).toMatchObject({ status: 401 });
     expect(sent).toEqual([]);
   });
 

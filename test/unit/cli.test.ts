@@ -84,12 +84,27 @@ describe('capstan CLI', () => {
       value: string;
       configure: string;
     }[];
-    expect(rows.map((r) => r.producer)).toEqual(['distribution', 'harbor', 'dockerhub', 'ghcr', 'alertmanager']);
+    expect(rows.map((r) => r.producer)).toEqual(['distribution', 'harbor', 'dockerhub', 'ghcr', 'alertmanager', 'ci']);
     const { hookSecret } = await import('../../lib/ingest/hook-secret.ts');
     expect(rows[0]?.configure).toContain(`Bearer ${hookSecret(token, 'distribution')}`);
     expect(rows[1]).toMatchObject({ field: 'Auth Header', value: `Bearer ${hookSecret(token, 'harbor')}` });
     expect(rows[2]?.url).toBe(`https://api.example.com/hooks/dockerhub/${hookSecret(token, 'dockerhub')}`);
+    // CI's route has no secret: the job's OIDC ID token is its credential.
+    expect(rows[5]).toMatchObject({
+      url: 'https://api.example.com/ci/deploy',
+      field: 'Authorization',
+      value: "Bearer <the job's OIDC ID token>",
+    });
     expect(stdout).not.toContain(token);
+    const text = await capstanWith({ CAPSTAN_INGEST_TOKEN: token }, 'hooks', '--url', 'https://api.example.com');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(
+      "CI jobs (GitHub Actions, GitLab CI): POST https://api.example.com/ci/deploy with Authorization: Bearer <the job's OIDC ID token>",
+    );
+    const one = await capstanWith({ CAPSTAN_INGEST_TOKEN: token }, 'hooks', '--cluster', 'dc1', '--json');
+    expect((JSON.parse(one.stdout) as { producer: string }[]).map((r) => r.producer)).toEqual([
+      'kubernetes-event-exporter',
+    ]);
   });
 
   it("hooks refuses to pair the local runtime's token with another stack's URL", async () => {

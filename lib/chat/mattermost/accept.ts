@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { eventId } from '../../../events/index.ts';
 import { type Asker, acceptCommandText, sendText } from '../accept.ts';
 import { voteRequest } from '../commands/requests.ts';
+import { issueText } from '../form.ts';
 import type { ChatPorts } from '../ports.ts';
 import type { ChatAnswer as HttpAnswer } from '../slack/headers.ts';
 import { verifyActionContext } from './actions.ts';
@@ -61,10 +62,13 @@ export const acceptMattermostAction = async (
   } catch {
     json = undefined;
   }
-  const post = ActionPostSchema.safeParse(json);
-  const verdict = verifyActionContext(actionKey, post.success ? post.data.context : undefined);
+  // The MAC first, from the context as sent, so that a button capstan made with a body Mattermost would not
+  // send is a 400 that says so, not a bad signature.
+  const context = json !== null && typeof json === 'object' ? (json as { context?: unknown }).context : undefined;
+  const verdict = verifyActionContext(actionKey, context);
   if (!verdict.ok) return { status: 401, body: { error: 'bad-signature', reason: verdict.reason } };
-  if (!post.success) return { status: 400, body: { error: 'invalid-body', reason: 'not a Mattermost action' } };
+  const post = ActionPostSchema.safeParse(json);
+  if (!post.success) return { status: 400, body: { error: 'invalid-body', reason: issueText(post.error) } };
   const p = post.data;
   const { approval, vote } = verdict.context;
   const requester = {

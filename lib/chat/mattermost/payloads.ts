@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Parsed, parseForm } from '../slack/payloads.ts';
+import { type Parsed, parseForm } from '../form.ts';
 
 /** Mattermost's ids are 26 lowercase characters; room left for other servers' forms. */
 const id = z.string().min(1).max(64);

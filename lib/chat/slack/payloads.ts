@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Requester } from '../../../events/requester.ts';
+import { issueText, type Parsed, parseForm } from '../form.ts';
 
 /**
  * What Slack posts, read with zod: a slash command's form fields, and an interaction's `payload=<json>`
@@ -50,11 +51,6 @@ export const BlockActionsSchema = z.object({
 });
 export type BlockActions = z.infer<typeof BlockActionsSchema>;
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
-
-const issueText = (error: z.ZodError) =>
-  error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-
 const BOM = '\ufeff';
 
 /** A slash command's form body; a field given twice is refused (which one would Slack have meant?). */
@@ -62,19 +58,6 @@ export const parseSlashCommand = (rawBody: string): Parsed<SlashCommand> => {
   if (rawBody.startsWith(BOM))
     return { ok: false, reason: 'the body starts with a byte order mark: not a form Slack sends' };
   return parseForm(rawBody, SlashCommandSchema);
-};
-
-/** A form body read with a schema; a field given twice is refused (which one would the chat have meant?). */
-export const parseForm = <S extends z.ZodType>(rawBody: string, schema: S): Parsed<z.infer<S>> => {
-  const form = new URLSearchParams(rawBody);
-  const fields: Record<string, string> = {};
-  for (const key of new Set(form.keys())) {
-    const values = form.getAll(key);
-    if (values.length > 1) return { ok: false, reason: `${key} is given ${values.length} times` };
-    fields[key] = values[0] as string;
-  }
-  const parsed = schema.safeParse(fields);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: issueText(parsed.error) };
 };
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

@@ -3,6 +3,7 @@ import { NameSchema } from '../../../events/envelope.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { alertmanagerConfig } from '../../ingest/alertmanager-config.ts';
 import { ALERTMANAGER_HOOK_ROUTE } from '../../ingest/alertmanager-hook.ts';
+import { CI_DEPLOY_ROUTE } from '../../ingest/ci-deploy.ts';
 import { sqsExporterConfig, webhookExporterConfig } from '../../ingest/exporter-config.ts';
 import { GITLAB_HOOK_ROUTE } from '../../ingest/gitlab-hook.ts';
 import { alertmanagerHookToken, gitlabHookToken, hookSecret, kubernetesHookToken } from '../../ingest/hook-secret.ts';
@@ -132,6 +133,19 @@ const gitlabProjects = async (): Promise<string[] | undefined> => {
 };
 
 /**
+ * CI jobs' deploy route: there is no secret to hand out, the job's own OIDC ID token is the credential, and the
+ * app's environments list the jobs they take (lib/ingest/ci-deploy.ts).
+ */
+const ciRow = (base: string) => ({
+  producer: 'ci' as const,
+  url: `${base}${CI_DEPLOY_ROUTE}`,
+  field: 'Authorization',
+  value: "Bearer <the job's OIDC ID token>",
+  configure:
+    "no secret: the job's OIDC ID token (audience capstan) is the credential; the app's environments list the jobs they take (`ci:` in the app spec)",
+});
+
+/**
  * The registered clusters' names: from the table of CAPSTAN_TABLE, else those the local runtime registered (its
  * state file lists them); undefined when neither is at hand (a deployed stack's token without its table).
  */
@@ -156,9 +170,10 @@ const indent = (text: string) =>
 
 /**
  * `capstan hooks [--url <api>] [--cluster <name>] [--gitlab-project <id>]`: each registry's webhook URL and
- * credential, Alertmanager's receiver (alertmanager.yml), each registered cluster's kubernetes-event-exporter
- * setting (only that cluster's with --cluster), and the pipeline webhook of each GitLab project the apps'
- * `ci` entries name (only that project's with --gitlab-project), derived from the
+ * credential, Alertmanager's receiver (alertmanager.yml), CI's deploy route (its credential is the job's OIDC
+ * token, not a secret), each registered cluster's kubernetes-event-exporter setting (only that cluster's with
+ * --cluster), and the pipeline webhook of each GitLab project the apps' `ci` entries name (only that
+ * project's with --gitlab-project), derived from the
  * ingest token (hook-secret.ts), for the local runtime or, with CAPSTAN_INGEST_TOKEN or
  * CAPSTAN_INGEST_TOKEN_SECRET_ARN set, a deployed stack. It prints secrets: that is what it is for.
  */
@@ -203,6 +218,7 @@ export const hooksCommand = async (
         ];
       });
   const alertmanager = only ? [] : [alertmanagerRow(base, token)];
+  const ci = only ? [] : [ciRow(base)];
   const clusters = o.cluster ? [o.cluster] : o.gitlabProject ? [] : await registeredClusters(state, local);
   const projects = o.gitlabProject ? [o.gitlabProject] : o.cluster ? [] : await gitlabProjects();
   const gitlab = (projects ?? []).map((project) => gitlabRow(base, token, project));
@@ -212,7 +228,7 @@ export const hooksCommand = async (
     region: (local ? state?.region : (process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION)) ?? '<region>',
   };
   const exporters = (clusters ?? []).map((cluster) => exporterRow(base, token, cluster, sqs));
-  if (o.json) return out(JSON.stringify([...registries, ...alertmanager, ...exporters, ...gitlab], null, 2));
+  if (o.json) return out(JSON.stringify([...registries, ...alertmanager, ...ci, ...exporters, ...gitlab], null, 2));
   // A blank line between sections, none before the first.
   let printed = false;
   const section = (line: string) => {
@@ -235,6 +251,10 @@ export const hooksCommand = async (
     );
     out(indent(a.configure));
     out('or keep the token in a file: http_config.authorization.credentials_file instead of credentials');
+  }
+  for (const c of ci) {
+    section(`CI jobs (GitHub Actions, GitLab CI): POST ${c.url} with Authorization: Bearer <the job's OIDC ID token>`);
+    out(indent(c.configure));
   }
   for (const e of exporters) {
     section(`kubernetes-event-exporter of cluster ${e.cluster}: its webhook sink (the token is ${e.cluster}'s own)`);

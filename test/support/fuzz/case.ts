@@ -17,6 +17,14 @@ export type CaseKind =
   | 'refused-type'
   | 'other-cluster';
 
+export type Events = readonly ExpectedEvent[] | ((request: RawRequest) => readonly ExpectedEvent[]);
+
+/** The answers a request sent again gets, and what its body must say (undefined when it does, else why not). */
+export interface Resent {
+  readonly expect: readonly number[];
+  readonly differs?: (answerBody: string) => string | undefined;
+}
+
 /** One event a 202 must enqueue: its id, and whether an enqueued message is that event. */
 export interface ExpectedEvent {
   readonly id: string;
@@ -36,8 +44,11 @@ export interface FuzzCase {
   /**
    * What a 202 must have enqueued, exactly, when the request's meaning is known (valid ones); undefined when a
    * mutation may or may not still mean something, and then an accepted event is checked against the body sent.
+   * Read from the request when the credential names the event (a CI token: the event id is its jti's).
    */
-  readonly events?: readonly ExpectedEvent[];
+  readonly events?: Events;
+  /** The answer to the second and later sends of a replay, when not the first's (a CI token is used once). */
+  readonly resent?: Resent;
   /** The request carries the route's right credential. */
   readonly authOk: boolean;
 }

@@ -13,6 +13,8 @@ export interface Secrets {
   readonly alertmanager: string;
   /** The Slack app's signing secret the edge's chat function holds (its chat secret). */
   readonly slack: string;
+  /** Mattermost's slash command token (26 characters, as Mattermost makes them) and capstan's button MAC key. */
+  readonly mattermost: { readonly commandToken: string; readonly actionKey: string };
 }
 
 export const secretsOf = (token: string): Secrets => ({
@@ -21,6 +23,10 @@ export const secretsOf = (token: string): Secrets => ({
   kubernetes: (cluster) => kubernetesHookToken(token, cluster),
   alertmanager: alertmanagerHookToken(token),
   slack: hmacHex(token, 'slack-signing-secret'),
+  mattermost: {
+    commandToken: hmacHex(token, 'mattermost-command-token').slice(0, 26),
+    actionKey: hmacHex(token, 'mattermost-action-key'),
+  },
 });
 
 export const hmacHex = (secret: string, data: Buffer | string) =>

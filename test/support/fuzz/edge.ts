@@ -7,11 +7,12 @@ import { type HttpHandler, serveRoutes } from '../../../lib/runtime/http.ts';
 import { type Denial, startIamGate } from '../../../lib/runtime/iam-gate.ts';
 import { localEnvironment } from '../../../lib/runtime/local-environment.ts';
 import { ensureQueues, type QueueUrls } from '../../../lib/runtime/resources.ts';
-import { createDb } from '../../../lib/store/db.ts';
+import { createDb, type Db } from '../../../lib/store/db.ts';
 import { keys } from '../../../lib/store/keys.ts';
 import { ensureTable } from '../../../lib/store/table.ts';
 import { functions, type QueueName } from '../../../lib/topology.ts';
 import { secretsOf } from './credentials.ts';
+import { MATTERMOST_FUZZ_ACCESS } from './routes/mattermost.ts';
 import { SLACK_FUZZ_ACCESS } from './routes/slack.ts';
 
 const adminCredentials = { accessKeyId: 'capstanlocal', secretAccessKey: 'capstanlocal' };
@@ -21,6 +22,8 @@ export interface FuzzEdge {
   readonly token: string;
   readonly sqs: SQSClient;
   readonly queues: Record<QueueName, QueueUrls>;
+  /** The edge's table, for what a route reads (the app specs of `/ci/deploy`). */
+  readonly db: Db;
   /** What the local IAM gate refused the ingest or chat function: a missing grant, never expected. */
   readonly denied: readonly Denial[];
   stop(): Promise<void>;
@@ -47,14 +50,19 @@ export const startFuzzEdge = async (
     startIamGate({ service: 'dynamodb', upstream: endpoints.dynamodb, prefix, table, region, onDenied }),
   ]);
   const token = randomBytes(24).toString('base64url');
-  // The chat function reads access and writes chat origins: a table of its own, with access for the Slack routes.
+  // The chat function reads access and writes chat origins: a table of its own, with access for the chat routes.
   const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials: adminCredentials });
   await ensureTable(ddb, table);
-  await seedSlackAccess(ddb, table);
-  ddb.destroy();
+  await seedAccess(ddb, table, 'slack', SLACK_FUZZ_ACCESS);
+  await seedAccess(ddb, table, 'mattermost', MATTERMOST_FUZZ_ACCESS);
   // Refusals are the point here; the handler's warning for each would bury the report.
   const operator = { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' };
-  const chatSecret = JSON.stringify({ slack: { signingSecret: secretsOf(token).slack } });
+  const { slack, mattermost } = secretsOf(token);
+  const chatSecret = JSON.stringify({
+    slack: { signingSecret: slack },
+    mattermost: { commandToken: mattermost.commandToken },
+    actionKey: mattermost.actionKey,
+  });
   const resources = { table, queues, sqsGate, dynamodbGate, ingestToken: token, chatSecret, region };
   const hosts = await Promise.all(
     (['ingest', 'chat'] as const).map((name) =>
@@ -71,35 +79,45 @@ export const startFuzzEdge = async (
     token,
     sqs,
     queues,
+    db: createDb(table, ddb),
     denied,
     stop: async () => {
       await http.stop();
       await Promise.all(hosts.map((h) => h.stop()));
       await Promise.all([sqsGate.stop(), dynamodbGate.stop()]);
       sqs.destroy();
+      ddb.destroy();
     },
   };
 };
 
-/** What SLACK_FUZZ_ACCESS says: U1 of T1 (and of the Grid org E1) may request, roll back and approve from C1. */
-const seedSlackAccess = async (ddb: DynamoDBClient, table: string) => {
+/**
+ * What SLACK_FUZZ_ACCESS and MATTERMOST_FUZZ_ACCESS say: their user of each workspace (Slack's T1 and Grid org
+ * E1, Mattermost's team) may request, roll back and approve from their channel.
+ */
+const seedAccess = async (
+  ddb: DynamoDBClient,
+  table: string,
+  chat: 'slack' | 'mattermost',
+  access: { workspaces: readonly string[]; user: string; channel: string; environment: string },
+) => {
   const db = createDb(table, ddb);
   const at = new Date().toISOString();
   const by = 'cli:fuzz';
-  const { environment, channel, user } = SLACK_FUZZ_ACCESS;
-  const items = SLACK_FUZZ_ACCESS.workspaces.flatMap((workspace) => [
-    { ...keys.workspace('slack', workspace), chat: 'slack', workspace, allowedAt: at, allowedBy: by },
+  const { environment, channel, user } = access;
+  const items = access.workspaces.flatMap((workspace) => [
+    { ...keys.workspace(chat, workspace), chat, workspace, allowedAt: at, allowedBy: by },
     {
-      ...keys.channel(environment, 'slack', workspace, channel),
+      ...keys.channel(environment, chat, workspace, channel),
       environment,
-      chat: 'slack',
+      chat,
       workspace,
       channel,
       allowedAt: at,
       allowedBy: by,
     },
     ...(['request', 'rollback', 'approve'] as const).map((role) => {
-      const principal = `slack:${workspace}/${user}`;
+      const principal = `${chat}:${workspace}/${user}`;
       return {
         ...keys.grant(environment, role, principal),
         environment,

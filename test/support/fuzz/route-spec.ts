@@ -2,14 +2,14 @@ import fc from 'fast-check';
 import type { CapstanEvent } from '../../../events/index.ts';
 import { MAX_EVENT_BODY_BYTES, MAX_HOOK_BODY_BYTES } from '../../../lib/ingest/body.ts';
 import type { QueueName } from '../../../lib/topology.ts';
-import type { ExpectedEvent, FuzzCase } from './case.ts';
+import type { Events, FuzzCase, Resent } from './case.ts';
 import { byteMutation, jsonMutation, undecodable, withBom } from './mutate.ts';
 
 /** A request a producer really sends: the payload, what it must enqueue, and its other headers. */
 export interface Produced {
   readonly note: string;
   readonly payload: unknown;
-  readonly events: readonly ExpectedEvent[];
+  readonly events: Events;
   readonly contentType: string;
   /** Headers besides credential and content type (GitHub's X-GitHub-Event and X-GitHub-Delivery). */
   readonly headers?: Readonly<Record<string, string>>;
@@ -19,8 +19,14 @@ export interface Produced {
 
 export interface Credential {
   readonly note: string;
-  /** The headers and path that carry it, for this body at this time (signatures cover both). */
-  readonly apply: (body: Buffer, nowSeconds: number) => { headers: Record<string, string>; path: string };
+  /**
+   * The headers and path that carry it, for this body at this time (signatures cover both); and the body itself
+   * when the credential travels in it (Mattermost's buttons: capstan's MAC inside the JSON's `context`).
+   */
+  readonly apply: (
+    body: Buffer,
+    nowSeconds: number,
+  ) => { headers: Record<string, string>; path: string; body?: Buffer };
   /** The answer a bad credential gets (401 unless the path itself no longer matches: 404). */
   readonly expect?: readonly number[];
 }
@@ -68,6 +74,11 @@ export interface RouteFuzzSpec {
    * form, and may still mean a request, so truncation is a mutation there, not an undecodable body.
    */
   readonly bareForm?: boolean;
+  /**
+   * The answers to a valid request sent again (default: accepted again, the same events): a CI token is used
+   * once, so its second use is refused as replayed.
+   */
+  readonly resent?: Resent;
   /** Cases of this route only (replay windows, event types the edge refuses, encoded paths). */
   readonly extra?: readonly { weight: number; arbitrary: fc.Arbitrary<FuzzCase> }[];
 }
@@ -109,7 +120,7 @@ const headersOf = (p: Produced, contentType: string | readonly string[] | null =
 const requestOf =
   (credential: Credential, body: Buffer, headers: Record<string, string | readonly string[]>) => (now: number) => {
     const c = credential.apply(body, now);
-    return { path: c.path, headers: { ...headers, ...c.headers }, body };
+    return { path: c.path, headers: { ...headers, ...c.headers }, body: c.body ?? body };
   };
 
 /** What the route answers a request it accepted. */
@@ -138,9 +149,13 @@ export const routeCases = (spec: RouteFuzzSpec): fc.Arbitrary<FuzzCase> => {
     { weight: 30, arbitrary: valid.map(([p, c]) => asIs('valid', p, c)) },
     {
       weight: 8,
-      arbitrary: fc
-        .tuple(valid, fc.integer({ min: 2, max: 3 }))
-        .map(([[p, c], n]) => asIs('replay', p, c, { sends: n, note: `${sent(p, c)}; sent ${n} times` })),
+      arbitrary: fc.tuple(valid, fc.integer({ min: 2, max: 3 })).map(([[p, c], n]) =>
+        asIs('replay', p, c, {
+          sends: n,
+          note: `${sent(p, c)}; sent ${n} times`,
+          ...(spec.resent ? { resent: spec.resent } : {}),
+        }),
+      ),
     },
     ...(spec.ignored
       ? [{ weight: 6, arbitrary: fc.tuple(spec.ignored, spec.credential).map(([p, c]) => asIs('ignored', p, c)) }]
@@ -280,8 +295,8 @@ const duplicated = (
     note: `${p.note}; ${credential && name ? name : 'content-type'} twice, ${goodFirst ? 'right' : 'wrong'} one first`,
     request,
     sends: 1,
-    // 431: the wrong one may be the 20 KB token, past node's header limit.
-    expect: [acceptedOf(spec), 401, 415, 431],
+    // 431: the wrong one may be the 20 KB token, past node's header limit; or what the wrong one is answered.
+    expect: [acceptedOf(spec), 401, 415, 431, ...(bad.expect ?? [])],
     events: p.events,
     authOk: false,
   };

@@ -77,6 +77,7 @@ export const fuzzRoute = async (
     cases++;
     bump(byKind, c.kind);
     const request = c.request(Math.floor(Date.now() / 1000));
+    const events = typeof c.events === 'function' ? c.events(request) : c.events;
     const valid = c.kind === 'valid' || c.kind === 'replay';
     for (let i = 0; i < c.sends; i++) {
       const answer = await exchange(c, request);
@@ -88,17 +89,20 @@ export const fuzzRoute = async (
             `request ${redact(request)}`,
         );
       if (answer.status >= 500) throw fail('a 5xx');
-      if (!c.expect.includes(answer.status)) throw fail(`expected ${c.expect.join(' or ')}`);
+      const expect = i > 0 && c.resent ? c.resent.expect : c.expect;
+      if (!expect.includes(answer.status)) throw fail(`expected ${expect.join(' or ')}`);
+      const unlike = i > 0 ? c.resent?.differs?.(answer.body) : undefined;
+      if (unlike) throw fail(`sent again: ${unlike}`);
       if (answer.status !== acceptedOf(spec)) continue;
       if (valid) validAccepted++;
       const ids = (spec.acceptedIdsOf ?? acceptedIds)(answer.body);
-      if (c.events && JSON.stringify(ids) !== JSON.stringify(c.events.map((e) => e.id))) {
-        throw fail(`accepted ${JSON.stringify(ids)}, meant ${JSON.stringify(c.events.map((e) => e.id))}`);
+      if (events && JSON.stringify(ids) !== JSON.stringify(events.map((e) => e.id))) {
+        throw fail(`accepted ${JSON.stringify(ids)}, meant ${JSON.stringify(events.map((e) => e.id))}`);
       }
       const at = Date.now();
       const queue = (JSON.parse(answer.body) as { queue?: QueueName }).queue ?? spec.queue ?? 'deploy';
       ids.forEach((id, n) => {
-        const meant = c.events?.[n];
+        const meant = events?.[n];
         const loose = meant ? undefined : (event: CapstanEvent) => spec.corresponds(request.body, event);
         ledger.accept(spec.name, id, at, queue, meant, loose);
       });

@@ -16,9 +16,9 @@ import { repository, tag } from '../values.ts';
  */
 export const SLACK_FUZZ_ACCESS = { workspaces: ['T1', 'E1'], user: 'U1', channel: 'C1', environment: 'prod' } as const;
 
-const app = fc.stringMatching(/^[a-z]([a-z0-9-]{0,10}[a-z0-9])?$/);
+export const app = fc.stringMatching(/^[a-z]([a-z0-9-]{0,10}[a-z0-9])?$/);
 const trigger = fc.stringMatching(/^[0-9]{6,12}\.[0-9]{6,12}\.[0-9a-f]{32}$/);
-const image = fc.tuple(repository, tag).map(([r, t]) => `ghcr.io/${r}:${t}`);
+export const image = fc.tuple(repository, tag).map(([r, t]) => `ghcr.io/${r}:${t}`);
 const grid = fc.boolean();
 
 /** A form body from its fields (JSON text, as the mutations hand it over): anything but an object is sent as text. */
@@ -48,7 +48,7 @@ const commandFields = (text: string, triggerId: string, inGrid: boolean) => ({
   trigger_id: triggerId,
 });
 
-const expectOne = (id: string, want: { type: string; data: Record<string, unknown> }): ExpectedEvent => ({
+export const expectOne = (id: string, want: { type: string; data: Record<string, unknown> }): ExpectedEvent => ({
   id,
   differs: (event) => {
     const data = event.data as Record<string, unknown>;
@@ -147,7 +147,7 @@ const buttonPayload = (a: string, approval: string, actionId: string, actionTs: 
 const actionTs = fc
   .integer({ min: 1_700_000_000, max: 1_800_000_000 })
   .chain((s) => fc.integer({ min: 0, max: 999_999 }).map((f) => `${s}.${String(f).padStart(6, '0')}`));
-const approvalId = fc.stringMatching(/^[0-9a-f]{8,32}$/);
+export const approvalId = fc.stringMatching(/^[0-9a-f]{8,32}$/);
 
 const validButton: fc.Arbitrary<Produced> = fc
   .tuple(app, approvalId, fc.constantFrom('approval.approve', 'approval.reject'), actionTs, grid)
@@ -287,14 +287,18 @@ const replayWindow = (valid: fc.Arbitrary<Produced>, path: string, secret: strin
     }),
   );
 
-/** The id the answer names: an accepted request's ephemeral text ends with it; other answers name none. */
-export const slackAcceptedIds = (answerBody: string): string[] => {
-  const text = (JSON.parse(answerBody) as { text?: unknown }).text;
-  const id = typeof text === 'string' ? /\(([0-9a-f]{32})\)$/.exec(text)?.[1] : undefined;
-  return id ? [id] : [];
-};
+/** The id the answer names: an accepted request's text (in `field`) ends with it; other answers name none. */
+export const idsInAnswer =
+  (field: string) =>
+  (answerBody: string): string[] => {
+    const text = (JSON.parse(answerBody) as Record<string, unknown>)[field];
+    const id = typeof text === 'string' ? /\(([0-9a-f]{32})\)$/.exec(text)?.[1] : undefined;
+    return id ? [id] : [];
+  };
+export const slackAcceptedIds = idsInAnswer('text');
 
-const corresponds = (body: Buffer, event: CapstanEvent): string | undefined => {
+/** For a 200 to a mutated form: the event's app is in the form as the edge reads it. */
+export const formCorresponds = (body: Buffer, event: CapstanEvent): string | undefined => {
   // As the edge reads a form: URLSearchParams, which keeps a malformed escape (a body cut mid-`%XX`) as it is.
   const text = [...new URLSearchParams(body.toString('utf8')).values()].join('\n');
   const app = (event.data as { app?: string }).app ?? '';
@@ -309,7 +313,7 @@ const common = {
   // Slack always sends a form; the body is read as one whatever the header says.
   checksContentType: false,
   mutationExpect: [200, 400],
-  corresponds,
+  corresponds: formCorresponds,
 } as const;
 
 export const slackCommandsRoute = (secrets: Secrets): RouteFuzzSpec => {
