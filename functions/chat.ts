@@ -5,6 +5,7 @@ import { acceptMattermostAction, acceptMattermostCommand } from '../lib/chat/mat
 import { chatSecret } from '../lib/chat/secret.ts';
 import { acceptSlackCommand, acceptSlackInteraction } from '../lib/chat/slack/accept.ts';
 import { cachedMembers, type GroupMembers, slackGroupMembers } from '../lib/chat/slack/groups.ts';
+import { responseUrlAllowed } from '../lib/chat/slack/response-url.ts';
 import { acceptTeamsMessage } from '../lib/chat/teams/accept.ts';
 import { type HttpAnswer, httpResult } from '../lib/ingest/answer.ts';
 import { MAX_HOOK_BODY_BYTES, requestBody } from '../lib/ingest/body.ts';
@@ -29,7 +30,12 @@ const groupMembers = (token: string | undefined): GroupMembers | undefined => {
  * A refused button click's ephemeral answer (Slack shows nothing of the click's own answer). Within Slack's
  * 3 s: at most 1.5 s, then given up (logged) rather than miss the acknowledgement.
  */
-const responseUrls = slackWebApi(undefined, (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(1500) }));
+const responseUrls = slackWebApi(undefined, async (url, init) => {
+  if (!responseUrlAllowed(String(url), process.env.CAPSTAN_SLACK_API_URL || undefined)) {
+    throw Object.assign(new Error("the response_url is not on Slack's hooks host"), { name: 'NotSlackResponseUrl' });
+  }
+  return fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(1500) });
+});
 
 const UNAVAILABLE: HttpAnswer = {
   status: 503,

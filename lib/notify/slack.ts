@@ -73,7 +73,9 @@ export const slackWebApi = (apiUrl?: string, fetchImpl: typeof fetch = fetch): S
         });
       } catch (error) {
         // The URL is a capability: the error's words never include it.
-        throw new ChatUnavailableError(`the response_url could not be reached: ${messageOf(error).split('\n')[0]}`);
+        // Not the error's own words: a URL that fails to parse is quoted in them.
+        const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+        throw new ChatUnavailableError(`the response_url could not be reached (${code})`);
       }
       if (response.status === 429 || response.status >= 500) {
         throw new ChatUnavailableError(`the response_url answered ${response.status}`);

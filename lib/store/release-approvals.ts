@@ -47,6 +47,8 @@ export const ReleaseApprovalSchema = z.object({
   /** When it left `open`, and (for a release) the revision it made. */
   endedAt: z.iso.datetime({ offset: true }).optional(),
   revision: z.int().min(1).optional(),
+  /** Whether it holds a push's request (lib/deploy/decisions/supersede.ts): only those supersede each other. */
+  push: z.boolean().optional(),
   /** The request that superseded it. */
   supersededBy: z.string().optional(),
   votes: z.array(VoteSchema),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { supersessionOf, type WaitingRequest } from '../../lib/deploy/decisions/supersede.ts';
+import { PUSH_SOURCE, supersessionOf, type WaitingRequest } from '../../lib/deploy/decisions/supersede.ts';
 import type { ReleaseApproval } from '../../lib/store/release-approvals.ts';
 
 const at = (minute: number) => `2026-12-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
@@ -11,6 +11,7 @@ const request = (
   awaitApproval: boolean | undefined = true,
 ): WaitingRequest => ({
   id,
+  source: awaitApproval ? PUSH_SOURCE : 'capstan/cli',
   time: at(minute),
   data: {
     container: containers[0],
@@ -31,6 +32,7 @@ const approval = (r: WaitingRequest, over: Partial<ReleaseApproval> = {}): Relea
     selfApproval: false,
     openedAt: at(59),
     requestedAt: r.time,
+    ...(r.data.awaitApproval ? { push: true } : {}),
     dueAt: at(59),
     state: 'open',
     votes: [],
@@ -99,7 +101,37 @@ describe('supersessionOf: of two pushes waiting, only the newer is worth a vote'
       [approval(request('d1', 0, ['api'], false))],
       { next: 'open', supersede: [] },
     ],
-    ['an ended approval is no rival', p2, [approval(p1, { state: 'granted' })], { next: 'open', supersede: [] }],
+    [
+      'an ended older approval is left as it ended',
+      p2,
+      [approval(p1, { state: 'granted' })],
+      {
+        next: 'open',
+        supersede: [],
+      },
+    ],
+    [
+      'a newer push that already ended (rejected) still makes this one late',
+      p1,
+      [approval(p2, { state: 'rejected' })],
+      {
+        next: 'late',
+        by: 'p2',
+      },
+    ],
+    [
+      'pushed in the same second, the greater id is the newer: the other way round, late',
+      request('p0', 5, ['api']),
+      [approval(p2)],
+      { next: 'late', by: 'p2' },
+    ],
+    [
+      "a person's request that asked to wait (not from a push) neither supersedes nor is superseded",
+      p2,
+      [approval({ ...p1, source: 'capstan/cli' }, { push: undefined })],
+      { next: 'open', supersede: [] },
+    ],
+    ['the same from the other side', { ...p2, source: 'capstan/cli' }, [approval(p1)], { next: 'open', supersede: [] }],
     [
       'one recorded before requestedAt was kept is left alone',
       p2,

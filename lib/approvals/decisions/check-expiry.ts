@@ -9,7 +9,7 @@ export type ExpiryVerdict =
   | { readonly verdict: 'later'; readonly delaySeconds: number };
 
 /**
- * A look at an approval's expiry, pure: one that ended (granted, rejected, expired, released) is left alone;
+ * A look at an approval's expiry, pure: one that ended (granted, rejected, expired, released, superseded) is left alone;
  * an open one at or after dueAt expires; an open one before it is looked at again, at most one hop later.
  */
 export const checkExpiry = (record: ReleaseApproval, now: Date): ExpiryVerdict => {

@@ -20,6 +20,8 @@ export interface ApprovalView {
   readonly dueAt: string;
   readonly endedAt: string | null;
   readonly revision: number | null;
+  /** The newer push's request that ended it (state `superseded`). */
+  readonly supersededBy: string | null;
   readonly votes: { voter: string; decision: string; at: string; counted: boolean; why: string | null }[];
 }
 
@@ -36,6 +38,7 @@ export const approvalView = (a: ReleaseApproval): ApprovalView => ({
   dueAt: a.dueAt,
   endedAt: a.endedAt ?? null,
   revision: a.revision ?? null,
+  supersededBy: a.supersededBy ?? null,
   votes: a.votes.map((v) => ({
     voter: requesterText(v.voter),
     decision: v.decision,

@@ -8,6 +8,7 @@ import {
   type RolloutCheck,
 } from '../../../events/index.ts';
 import type { Release } from '../../store/releases.ts';
+import { PUSH_SOURCE } from '../decisions/supersede.ts';
 
 type Internal = RolloutCheck | ReleaseAdvance | RollbackRequested;
 
@@ -119,7 +120,7 @@ export const deployRequest = (
     specversion: '1.0',
     id: eventId(['deploy.requested', push.id, app, environment, ...(o.awaitApproval ? ['await-approval'] : [])]),
     type: 'deploy.requested',
-    source: 'capstan/track',
+    source: PUSH_SOURCE,
     time: pushedAt,
     subject: `${app}/${environment}`,
     schemaversion: SCHEMA_VERSION,

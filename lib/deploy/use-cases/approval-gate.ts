@@ -3,7 +3,7 @@ import { approvalCheck, approvalNotice } from '../../approvals/render/events.ts'
 import type { ApprovalPolicy } from '../../apps/chat-ops.ts';
 import { REASONS } from '../../reasons.ts';
 import type { ReleaseApproval } from '../../store/release-approvals.ts';
-import { supersessionOf } from '../decisions/supersede.ts';
+import { isPushRequest, supersessionOf } from '../decisions/supersede.ts';
 import type { DeployDeps } from '../ports.ts';
 import { recordStep } from './record.ts';
 import type { ReleaseSummary } from './summary.ts';
@@ -22,8 +22,10 @@ export const openApprovalFor = async (
 ): Promise<ReleaseSummary> => {
   const { app, environment } = event.data;
   const now = deps.now();
-  const waiting = await deps.store.releaseApprovals.list(app, environment, { state: 'open' });
-  const supersession = supersessionOf(event, waiting);
+  const push = isPushRequest(event);
+  // Only a push's request needs the others (a read of every approval of the app there).
+  const approvals = push ? await deps.store.releaseApprovals.list(app, environment) : [];
+  const supersession = supersessionOf(event, approvals);
   if (supersession.next === 'late') return late(event, supersession.by, deps);
   const { record, created } = await deps.store.releaseApprovals.open({
     app,
@@ -36,6 +38,7 @@ export const openApprovalFor = async (
     selfApproval: policy.selfApproval,
     openedAt: now.toISOString(),
     requestedAt: event.time,
+    ...(push ? { push } : {}),
     dueAt: new Date(now.getTime() + policy.expiry * 1000).toISOString(),
     state: 'open',
     votes: [],
@@ -58,8 +61,11 @@ export const openApprovalFor = async (
     const check = approvalCheck(record, now);
     await deps.enqueue(check, { delaySeconds: Math.ceil((Date.parse(record.dueAt) - now.getTime()) / 1000) });
     await deps.enqueue(approvalNotice(record, 'approval-opened', event.id, now));
-    await supersedeAll(supersession.supersede, event, deps);
   }
+  // Whatever became of this one since (a redelivery after a crash): the older ones it replaces still end,
+  // and those it ended before are told again (their notices and history entry are the same ones).
+  const endedBefore = approvals.filter((a) => a.state === 'superseded' && a.supersededBy === event.id);
+  await supersedeAll(supersession.supersede, endedBefore, event, deps);
   return {
     app,
     environment,
@@ -72,7 +78,7 @@ export const openApprovalFor = async (
 
 const late = async (event: DeployRequested, by: ReleaseApproval, deps: DeployDeps): Promise<ReleaseSummary> => {
   const { app, environment } = event.data;
-  const reason = `a newer push (${by.request.image}, request ${by.id}) already waits for approval`;
+  const reason = `a newer push (${by.request.image}, request ${by.id}) already asked for approval (${by.state})`;
   await recordStep(
     deps,
     event,
@@ -85,14 +91,16 @@ const late = async (event: DeployRequested, by: ReleaseApproval, deps: DeployDep
 /**
  * Ends the older push approvals the request replaces, unless a vote ended one first (each write is
  * conditional on its version: on a race it is read again, and left alone once it is no longer open). One
- * history entry names them all; each one's message is told.
+ * history entry names them all (`approval` `superseded`, not a refusal of this request); each one's message
+ * is told.
  */
 const supersedeAll = async (
   older: readonly ReleaseApproval[],
+  endedBefore: readonly ReleaseApproval[],
   event: DeployRequested,
   deps: DeployDeps,
 ): Promise<void> => {
-  const ended = [];
+  const ended = [...endedBefore];
   for (const approval of older) if (await supersede(approval, event.id, deps)) ended.push(approval);
   if (ended.length === 0) return;
   const { app, environment } = event.data;
@@ -102,11 +110,11 @@ const supersedeAll = async (
     event,
     { app, environment },
     {
-      action: 'release',
-      outcome: 'skipped',
+      action: 'approval',
+      outcome: 'superseded',
       code: 'superseded',
       reason: `no longer waiting for approval, replaced by this newer push: ${what}`,
-      details: { superseded: ended.map((a) => a.id) },
+      details: { superseded: ended.map((a) => a.id).sort() },
     },
   );
   for (const a of ended) await deps.enqueue(approvalNotice(a, 'approval-superseded', event.id, deps.now()));

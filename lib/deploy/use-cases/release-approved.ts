@@ -3,6 +3,7 @@ import type { DeployRequested, ReleaseApproved } from '../../../events/index.ts'
 import type { Reason } from '../../reasons.ts';
 import type { ReleaseApproval } from '../../store/release-approvals.ts';
 import type { DeployDeps } from '../ports.ts';
+import { notifyPeople } from './notice.ts';
 import { recordStep } from './record.ts';
 import { releaseToEnvironment } from './release.ts';
 import type { ReleaseSummary } from './summary.ts';
@@ -13,7 +14,8 @@ const requestOf = (record: ReleaseApproval): DeployRequested => ({
   id: record.id,
   type: 'deploy.requested',
   source: 'capstan/approvals',
-  time: record.openedAt,
+  // The request's own time (a push's), so staleness and tag policies judge it as when it was asked.
+  time: record.requestedAt ?? record.openedAt,
   subject: `${record.app}/${record.environment}`,
   schemaversion: SCHEMA_VERSION,
   data: record.request,
@@ -50,6 +52,9 @@ export const releaseApproved = async (event: ReleaseApproved, deps: DeployDeps):
   if (record.state !== 'granted') return skip(notReleased(record));
   const summary = await releaseToEnvironment(requestOf(record), deps, { approved: true });
   if (summary.revision !== undefined) await markReleased(record, summary.revision, deps);
+  // Granted but not released (stale by now, no clusters, refused): whoever follows the environment hears
+  // why, not only a person in chat, or its message would say "releasing" for good.
+  else await notifyPeople(deps, { app, environment, request: record.id }, 'refused', [record.request]);
   return summary;
 };
 
