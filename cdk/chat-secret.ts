@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 /**
  * The chat secret (issue 13): one JSON document the operator fills in after installing the Slack app,
  * `{"slack": {"signingSecret": "...", "botToken": "xoxb-..."}}`, and for the other chats it serves
- * `"mattermost": {"commandToken": "..."}` and `"teams": {"securityToken": "<base64>" or a list, one per team}`
+ * `"mattermost": {"commandToken": "...", "url": "https://...", "botToken": "..."}` and `"teams": {"securityToken": "<base64>" or a list, one per team}`
  * (lib/chat/secret.ts reads it and documents each part). `actionKey` is generated here: capstan's own MAC key
  * for buttons of chats that sign nothing (Mattermost). Only the chat edge and the notifier may read it
  * (lib/contract.ts).

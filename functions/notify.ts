@@ -2,6 +2,7 @@ import { ChatNotifyEventSchema } from '../events/chat-notify.ts';
 import { chatSecret } from '../lib/chat/secret.ts';
 import { sqsConsumer } from '../lib/lambda/sqs-consumer.ts';
 import { consumerPorts, wire } from '../lib/lambda/wiring.ts';
+import { mattermostApi } from '../lib/notify/mattermost.ts';
 import { notifyRequest } from '../lib/notify/notify-request.ts';
 import type { NotifyDeps } from '../lib/notify/ports.ts';
 import { slackWebApi } from '../lib/notify/slack.ts';
@@ -25,12 +26,19 @@ const deps: NotifyDeps = {
   messages: chatMessages(w.db),
   slack: slackWebApi(process.env.CAPSTAN_SLACK_API_URL || undefined),
   botToken: async () => (await secret()).slack.botToken,
+  mattermost: {
+    api: (url) => mattermostApi(url),
+    credentials: async () => {
+      const s = await secret();
+      return { url: s.mattermost.url, botToken: s.mattermost.botToken, actionKey: s.actionKey };
+    },
+  },
   now: () => new Date(),
   publicUrl: process.env.CAPSTAN_PUBLIC_URL || undefined,
   log: (message, details) => w.logger.info(message, details ?? {}),
 };
 
-/** chat.notify -> the request's one Slack message, posted once then updated from the table's state. */
+/** chat.notify -> the request's one Slack (or Mattermost) message, posted once then updated from the table's state. */
 export const handler = sqsConsumer({
   ...consumerPorts(w, 'notify'),
   name: 'notify',

@@ -22,7 +22,17 @@ export const ChatSecretSchema = z.object({
       botToken: z.string().min(8).optional(),
     })
     .default({}),
-  mattermost: z.object({ commandToken: z.string().min(8).optional() }).default({}),
+  /**
+   * Mattermost: the slash command's token (to verify it), and where the notifier posts a request's message
+   * made there: the server's URL and a bot's access token.
+   */
+  mattermost: z
+    .object({
+      commandToken: z.string().min(8).optional(),
+      url: z.url({ protocol: /^https?$/ }).optional(),
+      botToken: z.string().min(8).optional(),
+    })
+    .default({}),
   /**
    * Microsoft Teams' outgoing webhook security token, base64 as Teams shows it once at creation (an HMAC key
    * of 32 bytes). An outgoing webhook belongs to one team: a list serves several teams, one token each.

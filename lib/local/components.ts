@@ -17,6 +17,7 @@ export const versions = {
   elasticmq: '1.7.1',
   alertmanager: '0.31.1',
   metricsServer: '0.9.0',
+  mattermost: '6.7.2',
 } as const;
 
 /** Absolute paths of everything the local clusters and emulators run. */
@@ -39,6 +40,8 @@ export interface Components {
   readonly alertmanager: string;
   /** metrics-server: the resource metrics API the HPA controller reads (fed by kwok's emulated usage). */
   readonly metricsServer: string;
+  /** The Mattermost server; its i18n/, templates/ and fonts/ are in the folder above bin/. */
+  readonly mattermost: string;
 }
 
 /** Main class of lib/local/build/LoopbackDynamoDBLocal.java. */
@@ -58,7 +61,8 @@ const hasFiles = (dir: string, files: readonly string[]) => files.every((f) => e
 
 // Minimum tool versions: kwok v0.8.0's and the Distribution registry v3.1.2's go.mod say go 1.26.0 and
 // the scripts set GOTOOLCHAIN=local (no toolchain download); Kubernetes 1.34 and etcd 3.6 need 1.24.
-// Alertmanager v0.31.1 says go 1.24.0, metrics-server v0.9.0 go 1.26.4. DynamoDB Local 3.x needs Java 17.
+// Alertmanager v0.31.1 says go 1.24.0, metrics-server v0.9.0 go 1.26.4; Mattermost v6.7.2 needs 1.23's
+// -checklinkname=0 (lib/local/build/mattermost.sh). DynamoDB Local 3.x needs Java 17.
 const goFor = {
   kubernetes: [1, 24],
   etcd: [1, 24],
@@ -66,6 +70,7 @@ const goFor = {
   registry: [1, 26],
   alertmanager: [1, 24],
   metricsServer: [1, 26],
+  mattermost: [1, 23],
 } as const satisfies Record<string, [number, number]>;
 
 interface Component {
@@ -198,6 +203,12 @@ const components = {
     ['metrics-server'],
     `building metrics-server v${versions.metricsServer} (about 2.5 minutes and 1.4 GiB when cold)`,
   ),
+  mattermost: goComponent(
+    'mattermost',
+    'mattermost.sh',
+    ['mattermost'],
+    `building the Mattermost server v${versions.mattermost} (about 7 minutes and 1.2 GiB of modules when cold)`,
+  ),
   kubernetes: goComponent(
     'kubernetes',
     'kube.sh',
@@ -243,6 +254,7 @@ const ensureAll = async ({ log }: EnsureOptions): Promise<Components> => {
     elasticmq: join(dirs.elasticmq as string, 'lib'),
     alertmanager: join(dirs.alertmanager as string, 'bin', 'alertmanager'),
     metricsServer: join(dirs.metricsServer as string, 'bin', 'metrics-server'),
+    mattermost: join(dirs.mattermost as string, 'bin', 'mattermost'),
   };
 };
 

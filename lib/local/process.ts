@@ -17,6 +17,8 @@ export interface ProcessSpec {
    * without stopping it (SIGKILL), the next start finds and stops it (see pid-files.ts).
    */
   readonly pidFile?: string;
+  /** Run as this user (we are root; PostgreSQL refuses to run as root). */
+  readonly user?: { readonly uid: number; readonly gid: number };
 }
 
 export interface ManagedProcess {
@@ -83,6 +85,7 @@ export const spawnLogged = (spec: ProcessSpec): ManagedProcess => {
       env: spec.env ?? process.env,
       cwd: spec.cwd,
       detached: true,
+      ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
     });
   } finally {
     // The child has its own copy of the descriptor.

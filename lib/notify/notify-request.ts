@@ -1,8 +1,9 @@
 import type { ChatNotify } from '../../events/chat-notify.ts';
 import { ConflictError, isRetryable } from '../errors.ts';
 import { followedRequest, loadState } from './load.ts';
-import type { ChatMessage, NotifyDeps } from './ports.ts';
+import type { ChatMessage, ChatMessageRecord, NotifyDeps } from './ports.ts';
 import { renderMessage, renderSummary } from './render.ts';
+import { type MattermostPost, renderMattermostPost } from './render-mattermost.ts';
 import { progressOf, type RequestState, TERMINAL } from './state.ts';
 
 export type NotifyOutcome =
@@ -26,37 +27,88 @@ export const notifyRequest = async (event: ChatNotify, deps: NotifyDeps): Promis
     deps.log('nothing to notify', { app, environment, request, why });
     return { outcome: 'skipped', request, why };
   };
-  const token = await deps.botToken();
-  if (!token) return skip('no Slack bot token in the chat secret');
   const [origin, configured] = await Promise.all([
     deps.reads.origin(request),
     deps.reads.notifyChannel(app, environment),
   ]);
-  const channel = configured ?? (origin?.chat === 'slack' ? origin.channel : undefined);
+  const record = await deps.messages.get(request);
+  // Where the message is, else where it goes: the environment's Slack channel, else the chat it was asked in.
+  const chat = record?.ts
+    ? (record.chat ?? 'slack')
+    : !configured && origin?.chat === 'mattermost'
+      ? 'mattermost'
+      : 'slack';
+  const sink = chat === 'mattermost' ? await mattermostSink(deps) : await slackSink(deps);
+  if (typeof sink === 'string') return skip(sink);
+  const channel = configured ?? (origin?.chat === chat ? origin.channel : undefined);
   if (!channel) return skip(`no notify.slack.channel for ${environment} and no Slack origin`);
 
   const read = () => loadState(deps.reads, app, environment, request);
   let state = await read();
-  let sent = renderMessage(state, deps);
-  const at = await message(deps, request, channel, token, sent);
+  let sent = sink.render(state);
+  const at = await message(deps, sink, request, channel, sent, record);
 
   for (let round = 0; round < CONVERGE_ROUNDS; round++) {
     const now = await read();
-    const fresh = renderMessage(now, deps);
+    const fresh = sink.render(now);
     state = now;
     if (same(fresh, sent)) break;
-    await deps.slack.update(token, at.channel, at.ts, fresh);
+    await sink.update(at.channel, at.ts, fresh);
     sent = fresh;
   }
   if (origin?.responseUrl) await summarize(deps, request, origin.responseUrl, state);
   return { outcome: at.outcome, request, channel: at.channel, ts: at.ts };
 };
 
+/** One chat's way to render, post and edit the message, with its token bound. */
+interface Sink {
+  readonly chat: 'slack' | 'mattermost';
+  render(s: RequestState): unknown;
+  post(channel: string, m: unknown): Promise<{ channel: string; ts: string }>;
+  update(channel: string, ts: string, m: unknown): Promise<void>;
+}
+
+const slackSink = async (deps: NotifyDeps): Promise<Sink | string> => {
+  const token = await deps.botToken();
+  if (!token) return 'no Slack bot token in the chat secret';
+  return {
+    chat: 'slack',
+    render: (s) => renderMessage(s, deps),
+    post: (channel, m) => deps.slack.post(token, channel, m as ChatMessage),
+    update: (channel, ts, m) => deps.slack.update(token, channel, ts, m as ChatMessage),
+  };
+};
+
+const mattermostSink = async (deps: NotifyDeps): Promise<Sink | string> => {
+  const { url, botToken, actionKey } = deps.mattermost ? await deps.mattermost.credentials() : {};
+  if (!deps.mattermost || !url || !botToken) return 'no Mattermost url and bot token in the chat secret';
+  const port = deps.mattermost.api(url);
+  // Buttons only where Mattermost can call capstan back, with a key to MAC their context.
+  const actionsUrl = deps.publicUrl ? `${deps.publicUrl.replace(/\/+$/, '')}/hooks/mattermost/actions` : undefined;
+  const options = {
+    ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
+    ...(actionKey ? { actionKey } : {}),
+    ...(actionsUrl ? { actionsUrl } : {}),
+  };
+  return {
+    chat: 'mattermost',
+    render: (s) => renderMattermostPost(s, options),
+    post: (channel, m) => port.post(botToken, channel, m as MattermostPost),
+    update: (_channel, id, m) => port.update(botToken, id, m as MattermostPost),
+  };
+};
+
 /** Posts the message under a claim, or updates the one posted. */
-const message = async (deps: NotifyDeps, request: string, channel: string, token: string, m: ChatMessage) => {
-  const record = await deps.messages.get(request);
+const message = async (
+  deps: NotifyDeps,
+  sink: Sink,
+  request: string,
+  channel: string,
+  m: unknown,
+  record: ChatMessageRecord | undefined,
+) => {
   if (record?.channel && record.ts) {
-    await deps.slack.update(token, record.channel, record.ts, m);
+    await sink.update(record.channel, record.ts, m);
     return { outcome: 'updated' as const, channel: record.channel, ts: record.ts };
   }
   const now = deps.now();
@@ -66,12 +118,12 @@ const message = async (deps: NotifyDeps, request: string, channel: string, token
   if (!(await deps.messages.claim(request, claimedAt, record?.claimedAt))) {
     throw new ConflictError(`another notice claimed the message of ${request} first`);
   }
-  const posted = await deps.slack.post(token, channel, m).catch(async (error: unknown) => {
+  const posted = await sink.post(channel, m).catch(async (error: unknown) => {
     // Nothing was posted: the next notice (or this one's retry) may post at once.
     await deps.messages.unclaim(request, claimedAt);
     throw error;
   });
-  await deps.messages.posted(request, posted.channel, posted.ts);
+  await deps.messages.posted(request, posted.channel, posted.ts, sink.chat);
   return { outcome: 'posted' as const, ...posted };
 };
 
@@ -90,4 +142,4 @@ const summarize = async (deps: NotifyDeps, request: string, responseUrl: string,
   }
 };
 
-const same = (a: ChatMessage, b: ChatMessage) => JSON.stringify(a) === JSON.stringify(b);
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);

@@ -3,6 +3,7 @@ import type { ChatMessageRecord } from '../store/chat-messages.ts';
 import type { ChatOrigin } from '../store/chat-origins.ts';
 import type { ReleaseApproval } from '../store/release-approvals.ts';
 import type { Release } from '../store/releases.ts';
+import type { MattermostPort } from './mattermost.ts';
 import type { Block } from './render.ts';
 
 /** What the notifier reads of the table: a request's approval, release and refusal, and where to post. */
@@ -28,8 +29,8 @@ export interface MessageStore {
   claim(request: string, at: string, over?: string): Promise<boolean>;
   /** Gives up a claim nothing was posted under (only if it is still `at`). */
   unclaim(request: string, at: string): Promise<void>;
-  /** The message posted under the claim. */
-  posted(request: string, channel: string, ts: string): Promise<void>;
+  /** The message posted under the claim (`chat` default slack). */
+  posted(request: string, channel: string, ts: string, chat?: 'slack' | 'mattermost'): Promise<void>;
   /** Moves `summary` (the terminal outcome told privately) from `from` to `to` (undefined: none); says whether it did. */
   summarize(request: string, from: string | undefined, to: string | undefined): Promise<boolean>;
 }
@@ -56,6 +57,19 @@ export interface NotifyDeps {
   readonly slack: SlackPort;
   /** The bot token of the chat secret; undefined when none is configured. */
   readonly botToken: () => Promise<string | undefined>;
+  /**
+   * Mattermost, for requests made there (no notify.slack.channel): its API at the chat secret's
+   * mattermost.url, its mattermost.botToken, and its actionKey (the buttons' MAC; no buttons without it or
+   * publicUrl).
+   */
+  readonly mattermost?: {
+    readonly api: (url: string) => MattermostPort;
+    readonly credentials: () => Promise<{
+      readonly url?: string;
+      readonly botToken?: string;
+      readonly actionKey?: string;
+    }>;
+  };
   readonly now: () => Date;
   readonly publicUrl?: string;
   readonly log: (message: string, details?: Record<string, unknown>) => void;

@@ -13,7 +13,10 @@ const MESSAGE_SECONDS = 30 * 24 * 3600;
 export const ChatMessageRecordSchema = z.object({
   request: z.string(),
   claimedAt: z.iso.datetime({ offset: true }),
+  /** Where it was posted; absent on records from before Mattermost: Slack. */
+  chat: z.enum(['slack', 'mattermost']).optional(),
   channel: z.string().optional(),
+  /** Slack's message ts, or Mattermost's post id. */
   ts: z.string().optional(),
   summary: z.string().optional(),
 });
@@ -57,13 +60,13 @@ export const chatMessages = (db: Db, now: () => Date = () => new Date()) => {
         ),
       );
     },
-    posted: async (request: string, channel: string, ts: string) => {
+    posted: async (request: string, channel: string, ts: string, chat: 'slack' | 'mattermost' = 'slack') => {
       await db.doc.send(
         new UpdateCommand({
           TableName: db.table,
           Key: Key(request),
-          UpdateExpression: 'SET channel = :c, ts = :ts',
-          ExpressionAttributeValues: { ':c': channel, ':ts': ts },
+          UpdateExpression: 'SET channel = :c, ts = :ts, chat = :chat',
+          ExpressionAttributeValues: { ':c': channel, ':ts': ts, ':chat': chat },
         }),
       );
     },

@@ -1,7 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventId } from '../../events/index.ts';
-import { AppSpecSchema } from '../../lib/apps/spec.ts';
 import { slackSignature } from '../../lib/chat/slack/verify.ts';
 import type { Runtime } from '../../lib/runtime/up.ts';
 import { putApp } from '../../lib/store/apps.ts';
@@ -9,6 +8,7 @@ import { createDb, type Db } from '../../lib/store/db.ts';
 import { keys } from '../../lib/store/keys.ts';
 import { getApproval, type ReleaseApproval } from '../../lib/store/release-approvals.ts';
 import { listReleases } from '../../lib/store/releases.ts';
+import { registryApp } from '../support/apps.ts';
 import { uniqueName } from '../support/aws.ts';
 import { connect, eventually, localClusters } from '../support/kube.ts';
 import { digestOf } from '../support/registry.ts';
@@ -115,12 +115,7 @@ beforeAll(async () => {
     grant('approve', { kind: 'group', chat: 'slack', workspace: 'E1', group: 'S1' }, 'group:slack:E1/S1'),
     putApp(
       db,
-      AppSpecSchema.parse({
-        name: app,
-        namespace: app,
-        containers: [{ name: 'web', repository: `${REGISTRY}/acme/${app}`, limits: { cpu: '100m', memory: '32Mi' } }],
-        environments: { [environment]: { approval: { required: 2 }, notify: { slack: { channel: CHANNEL } } } },
-      }),
+      registryApp(app, { [environment]: { approval: { required: 2 }, notify: { slack: { channel: CHANNEL } } } }),
       new Date(),
     ),
   ]);

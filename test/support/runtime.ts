@@ -15,6 +15,8 @@ export interface TestRuntimeOptions {
   readonly retryDelaySeconds?: number;
   /** Run the scheduled functions (the sweep) this often instead of every minute. */
   readonly scheduleEverySeconds?: number;
+  /** The HTTP edge's port (default any free one): to know capstan's URL before it starts. */
+  readonly port?: number;
 }
 
 /**
@@ -35,7 +37,7 @@ export const startTestRuntime = async (name: string, o: TestRuntimeOptions = {})
     clusters: 0,
     existing: o.clusters ?? inject('infra').clusters,
     environment: 'staging',
-    port: 0,
+    port: o.port ?? 0,
     prefix: uniqueName(name),
     retryDelaySeconds: o.retryDelaySeconds ?? 1,
     writeState: false,

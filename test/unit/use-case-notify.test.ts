@@ -21,6 +21,7 @@ const world = () => {
   const calls: { kind: 'post' | 'update' | 'respond'; target: string; message?: ChatMessage; text?: string }[] = [];
   let channel: string | undefined = 'C0DEPLOYS';
   let token: string | undefined = 'xoxb-test-token';
+  let mattermost: { url?: string; botToken?: string } = { url: 'https://mm.example.com', botToken: 'mm-bot-token' };
   let onRead = () => {};
   const slack: SlackPort = {
     post: async (_t, ch, message) => {
@@ -59,8 +60,8 @@ const world = () => {
       unclaim: async (request, at) => {
         if (records.get(request)?.claimedAt === at && !records.get(request)?.ts) records.delete(request);
       },
-      posted: async (request, ch, ts) => {
-        records.set(request, { ...(records.get(request) as ChatMessageRecord), channel: ch, ts });
+      posted: async (request, ch, ts, chat) => {
+        records.set(request, { ...(records.get(request) as ChatMessageRecord), channel: ch, ts, chat });
       },
       summarize: async (request, from, to) => {
         const r = records.get(request);
@@ -71,6 +72,18 @@ const world = () => {
     },
     slack,
     botToken: async () => token,
+    mattermost: {
+      api: (url) => ({
+        post: async (t, ch, post) => {
+          calls.push({ kind: 'post', target: `${url} ${t} ${ch}`, text: post.props.attachments[0]?.fallback });
+          return { channel: ch, ts: `post${calls.length}` };
+        },
+        update: async (t, id, post) => {
+          calls.push({ kind: 'update', target: `${url} ${t} ${id}`, text: post.props.attachments[0]?.fallback });
+        },
+      }),
+      credentials: async () => mattermost,
+    },
     now: () => NOW,
     publicUrl: 'https://capstan.example.com',
     log: () => {},
@@ -94,6 +107,9 @@ const world = () => {
     },
     set token(t: string | undefined) {
       token = t;
+    },
+    set mattermost(m: { url?: string; botToken?: string }) {
+      mattermost = m;
     },
     set onRead(f: () => void) {
       onRead = f;
@@ -155,6 +171,38 @@ describe('notifyRequest', () => {
       why: expect.stringContaining('no notify.slack.channel'),
     });
     expect(w.calls).toEqual([]);
+  });
+
+  it('a request made in Mattermost (no notify.slack.channel) is posted there by the bot, then edited by post id', async () => {
+    const w = world();
+    w.channel = undefined;
+    w.origins.set('req-1', { ...origin('req-1'), chat: 'mattermost', workspace: 'team1', channel: 'chan1' });
+    w.release({ eventId: 'req-1', revision: 7, status: 'progressing', waves: [['eu-1']] });
+    expect(await notifyRequest(notice('req-1', 'accepted'), w.deps)).toMatchObject({
+      outcome: 'posted',
+      channel: 'chan1',
+      ts: 'post1',
+    });
+    expect(w.records.get('req-1')).toMatchObject({ chat: 'mattermost', channel: 'chan1', ts: 'post1' });
+    w.release({ eventId: 'req-1', revision: 7, status: 'succeeded', waves: [['eu-1']] });
+    // The environment gets a Slack channel later: the message stays where it is.
+    w.channel = 'C0DEPLOYS';
+    expect(await notifyRequest(notice('req-1', 'succeeded'), w.deps)).toMatchObject({ outcome: 'updated' });
+    expect(w.calls.filter((c) => c.kind !== 'respond').map((c) => [c.kind, c.target, c.text])).toEqual([
+      ['post', 'https://mm.example.com mm-bot-token chan1', 'api to production: r7 rolling out (wave 1 of 1)'],
+      ['update', 'https://mm.example.com mm-bot-token post1', 'api to production: r7 succeeded'],
+    ]);
+
+    const v = world();
+    v.channel = undefined;
+    v.mattermost = { url: 'https://mm.example.com' };
+    v.origins.set('req-2', { ...origin('req-2'), chat: 'mattermost', workspace: 'team1', channel: 'chan1' });
+    v.release({ eventId: 'req-2' });
+    expect(await notifyRequest(notice('req-2', 'accepted'), v.deps)).toMatchObject({
+      outcome: 'skipped',
+      why: 'no Mattermost url and bot token in the chat secret',
+    });
+    expect(v.calls).toEqual([]);
   });
 
   it('posts where a chat request was made, and tells a terminal outcome once through its response_url', async () => {
