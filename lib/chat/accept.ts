@@ -7,7 +7,7 @@ import {
   type Built,
   type ChatRequest,
   deployRequest,
-  newestOpen,
+  onlyOpen,
   promoteRequest,
   rollbackRequest,
   scaleRequest,
@@ -134,8 +134,9 @@ export const acceptCommandText = async (ports: ChatPorts, a: Asker, text: string
     case 'scale':
       return fromBuilt(ports, a, scaleRequest(cmd, requester), id);
     case 'approve': {
-      const open = newestOpen(await ports.approvals(cmd.app, cmd.environment));
-      if (!open) return refused('not-found', `no approval of ${cmd.app} in ${cmd.environment} is open`);
+      const found = onlyOpen(await ports.approvals(cmd.app, cmd.environment), cmd.app, cmd.environment);
+      if (!found.ok) return refused(found.code, found.reason);
+      const open = found.approval;
       return send(ports, a, voteRequest(cmd.app, cmd.environment, open.id, open, 'approve', requester), id);
     }
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseChatCommand } from '../../lib/chat/commands/grammar.ts';
+import { onlyOpen } from '../../lib/chat/commands/requests.ts';
+import type { ReleaseApproval } from '../../lib/store/release-approvals.ts';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
@@ -64,5 +66,23 @@ describe('the /capstan grammar', () => {
     const got = parseChatCommand(text);
     expect(got.kind).toBe('help');
     expect(got.kind === 'help' && got.problem).toContain(problem);
+  });
+});
+
+describe('onlyOpen: the approval "approve <app> <env>" means', () => {
+  const approval = (id: string, state: ReleaseApproval['state'], image: string) =>
+    ({ id, state, request: { image } }) as ReleaseApproval;
+  it.each<[string, ReleaseApproval[], string]>([
+    ['none open', [approval('a', 'granted', 'web:1')], 'not-found'],
+    ['one open among ended ones', [approval('a', 'expired', 'web:1'), approval('b', 'open', 'web:2')], 'b'],
+    [
+      'two open (a sidecar beside the app): the words cannot say which',
+      [approval('a', 'open', 'web:2'), approval('b', 'open', 'proxy:3')],
+      'ambiguous',
+    ],
+  ])('%s', (_, approvals, expected) => {
+    const found = onlyOpen(approvals, 'shop', 'prod');
+    expect(found.ok ? found.approval.id : found.code).toBe(expected);
+    if (!found.ok && found.code === 'ambiguous') expect(found.reason).toContain('web:2, proxy:3');
   });
 });

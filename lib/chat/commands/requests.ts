@@ -125,9 +125,28 @@ export const voteRole = (approval: ReleaseApproval | undefined): Role => {
   return role.success ? role.data : 'approve';
 };
 
-/** The newest approval still open: the one a person in chat means by "approve <app> <env>". */
-export const newestOpen = (approvals: readonly ReleaseApproval[]): ReleaseApproval | undefined =>
-  approvals.filter((a) => a.state === 'open').sort((a, b) => Date.parse(b.openedAt) - Date.parse(a.openedAt))[0];
+/**
+ * The approval a person in chat means by "approve <app> <env>": the one still open. With several open (a
+ * sidecar's push waiting beside the app's), the words cannot say which: the message's own buttons can.
+ */
+export const onlyOpen = (
+  approvals: readonly ReleaseApproval[],
+  app: string,
+  environment: string,
+): { readonly ok: true; readonly approval: ReleaseApproval } | { readonly ok: false; code: string; reason: string } => {
+  const open = approvals.filter((a) => a.state === 'open');
+  const [only, ...more] = open;
+  if (!only) return { ok: false, code: 'not-found', reason: `no approval of ${app} in ${environment} is open` };
+  if (more.length > 0) {
+    const which = open.map((a) => a.request.image).join(', ');
+    return {
+      ok: false,
+      code: 'ambiguous',
+      reason: `${open.length} approvals of ${app} in ${environment} are open (${which}): use the Approve button on the one you mean`,
+    };
+  }
+  return { ok: true, approval: only };
+};
 
 export const voteRequest = (
   app: string,
