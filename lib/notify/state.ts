@@ -68,6 +68,8 @@ export const progressOf = (s: RequestState): Progress => {
         return rollback.status === 'applying' || rollback.status === 'progressing' ? 'rolling-back' : 'failed';
     }
   }
+  // Superseded is the approval's own end, whatever a late redelivery of its request recorded after it.
+  if (approval?.state === 'superseded') return 'approval-superseded';
   if (s.refusal) return 'refused';
   switch (approval?.state) {
     case 'open':
@@ -79,8 +81,6 @@ export const progressOf = (s: RequestState): Progress => {
       return 'approval-rejected';
     case 'expired':
       return 'approval-expired';
-    case 'superseded':
-      return 'approval-superseded';
     default:
       return 'accepted';
   }

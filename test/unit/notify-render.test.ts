@@ -119,6 +119,17 @@ const cases: {
     shows: ['1/2 approvals, expired at 2026-12-03 12:00 UTC', '*Expired*'],
   },
   {
+    name: 'a superseded push approval whose request was redelivered late (a skip in its history)',
+    state: {
+      ...base,
+      approval: approval({ state: 'superseded', endedAt: '2026-12-03T12:00:00Z', supersededBy: 'p2' }),
+      refusal: { code: 'superseded', reason: 'a newer push (p2) already asked for approval (open)' },
+    },
+    progress: 'approval-superseded',
+    text: 'api to production: superseded by a newer push',
+    shows: ['*Superseded*'],
+  },
+  {
     name: 'a push approval superseded by a newer push',
     state: {
       ...base,
