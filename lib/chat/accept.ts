@@ -13,9 +13,9 @@ import {
   scaleRequest,
   voteRequest,
 } from './commands/requests.ts';
+import type { ChatAnswer as HttpAnswer } from './headers.ts';
 import type { ChatPorts } from './ports.ts';
 import { groupsGranted, groupsOf } from './slack/groups.ts';
-import type { ChatAnswer as HttpAnswer } from './slack/headers.ts';
 
 /**
  * The chat-neutral half of a chat request, once its chat's verifier has said who sent it: access decided,

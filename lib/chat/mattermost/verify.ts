@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { header } from '../slack/headers.ts';
+import { header } from '../headers.ts';
 
 export type MattermostVerdict =
   | { readonly ok: true }

@@ -2,8 +2,8 @@ import { NameSchema } from '../../../events/envelope.ts';
 import { eventId } from '../../../events/index.ts';
 import { type Asker, acceptCommandText, say, sendText } from '../accept.ts';
 import { voteRequest } from '../commands/requests.ts';
+import { type ChatAnswer as HttpAnswer, header } from '../headers.ts';
 import type { ChatPorts } from '../ports.ts';
-import { type ChatAnswer as HttpAnswer, header } from './headers.ts';
 import {
   actionChannel,
   actionRequester,

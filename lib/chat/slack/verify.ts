@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { header } from './headers.ts';
+import { header } from '../headers.ts';
 
 /** How far Slack's request timestamp may be from now, either way (Slack's own advice: five minutes). */
 export const SLACK_REPLAY_SECONDS = 300;

@@ -1,6 +1,6 @@
 import { readAnswer, refusedText } from '../accept.ts';
+import type { Headers, ChatAnswer as HttpAnswer } from '../headers.ts';
 import type { ChatPorts } from '../ports.ts';
-import type { Headers, ChatAnswer as HttpAnswer } from '../slack/headers.ts';
 import { commandText, parseTeamsActivity, TEAMS_USAGE, teamsCommand, tenantOf } from './activity.ts';
 import { teamsMessage } from './render.ts';
 import { verifyTeamsSignature } from './verify.ts';

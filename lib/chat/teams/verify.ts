@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type Headers, header } from '../slack/headers.ts';
+import { type Headers, header } from '../headers.ts';
 
 export type TeamsRefusal = 'not-configured' | 'bad-signature';
 export type TeamsVerdict =
