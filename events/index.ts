@@ -9,6 +9,7 @@ import { HpaThresholdHitEventSchema } from './hpa-threshold-hit.ts';
 import { ImagePushedEventSchema } from './image-pushed.ts';
 import { NodeLostEventSchema } from './node-lost.ts';
 import { NodeRecoveredEventSchema } from './node-recovered.ts';
+import { OpsNotifyEventSchema } from './ops-notify.ts';
 import { RbdLockDetectedEventSchema } from './rbd-lock-detected.ts';
 import { ReleaseAdvanceEventSchema } from './release-advance.ts';
 import { ReleaseApprovedEventSchema } from './release-approved.ts';
@@ -27,6 +28,7 @@ export type { ImageProducer, ImagePushed, ImagePushedData } from './image-pushed
 export type { ImageRef } from './image-ref.ts';
 export type { NodeLost, NodeLostData } from './node-lost.ts';
 export type { NodeRecovered, NodeRecoveredData } from './node-recovered.ts';
+export type { OpsNotify, OpsNotifyData, OpsNotifyWhat } from './ops-notify.ts';
 export type { RbdLockDetected, RbdLockDetectedData } from './rbd-lock-detected.ts';
 export type { ReleaseAdvance, ReleaseAdvanceData } from './release-advance.ts';
 export type { ReleaseApproved, ReleaseApprovedData } from './release-approved.ts';
@@ -54,6 +56,7 @@ export const CapstanEventSchema = z.discriminatedUnion('type', [
   ApprovalCheckEventSchema,
   ReleaseApprovedEventSchema,
   ChatNotifyEventSchema,
+  OpsNotifyEventSchema,
 ]);
 
 export type CapstanEvent = z.infer<typeof CapstanEventSchema>;

@@ -1,13 +1,17 @@
+import { z } from 'zod';
 import { ChatNotifyEventSchema } from '../events/chat-notify.ts';
+import { OpsNotifyEventSchema } from '../events/ops-notify.ts';
 import { chatSecret } from '../lib/chat/secret.ts';
 import { sqsConsumer } from '../lib/lambda/sqs-consumer.ts';
 import { consumerPorts, wire } from '../lib/lambda/wiring.ts';
 import { mattermostApi } from '../lib/notify/mattermost.ts';
+import { notifyOps } from '../lib/notify/notify-ops.ts';
 import { notifyRequest } from '../lib/notify/notify-request.ts';
 import type { NotifyDeps } from '../lib/notify/ports.ts';
 import { slackWebApi } from '../lib/notify/slack.ts';
 import { chatMessages } from '../lib/store/chat-messages.ts';
 import { chatOrigin } from '../lib/store/chat-origins.ts';
+import { environmentPolicy } from '../lib/store/environments.ts';
 import { notifyChannelOf, refusalOf, releaseApprovalOf } from '../lib/store/notify-reads.ts';
 
 const w = wire('notify');
@@ -21,6 +25,7 @@ const deps: NotifyDeps = {
     approval: (app, environment, request) => releaseApprovalOf(w.db, app, environment, request),
     refusal: (app, environment, request) => refusalOf(w.db, app, environment, request),
     notifyChannel: (app, environment) => notifyChannelOf(w.db, app, environment),
+    environmentChannel: async (environment) => (await environmentPolicy(w.db, environment)).notifyChannel,
     origin: (request) => chatOrigin(w.db, request),
   },
   messages: chatMessages(w.db),
@@ -38,10 +43,15 @@ const deps: NotifyDeps = {
   log: (message, details) => w.logger.info(message, details ?? {}),
 };
 
-/** chat.notify -> the request's one Slack (or Mattermost) message, posted once then updated from the table's state. */
+const NoticeSchema = z.discriminatedUnion('type', [ChatNotifyEventSchema, OpsNotifyEventSchema]);
+
+/**
+ * chat.notify -> the request's one Slack (or Mattermost) message, posted once then updated from the table's
+ * state; ops.notify -> one message telling a step of healing or scaling, posted once.
+ */
 export const handler = sqsConsumer({
   ...consumerPorts(w, 'notify'),
   name: 'notify',
-  schema: ChatNotifyEventSchema,
-  handle: (event) => notifyRequest(event, deps),
+  schema: NoticeSchema,
+  handle: (event) => (event.type === 'ops.notify' ? notifyOps(event, deps) : notifyRequest(event, deps)),
 });

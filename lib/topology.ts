@@ -73,6 +73,7 @@ export const eventQueues = {
   // A granted approval, released in the app+environment's FIFO group like any request.
   'release.approved': { queue: 'deploy', internal: true },
   'chat.notify': { queue: 'notify', internal: true },
+  'ops.notify': { queue: 'notify', internal: true },
 } as const satisfies Partial<Record<EventType, { queue: QueueName; internal: boolean }>>;
 
 export type RoutedEventType = keyof typeof eventQueues;
@@ -171,8 +172,8 @@ export const functions = {
     timeoutSeconds: 30,
     memoryMb: 256,
     queue: 'heal',
-    // Its own waits: a delayed look at the node again.
-    emits: ['heal.check'],
+    // Its own waits: a delayed look at the node again; what people hear of (a node fenced, an image freed).
+    emits: ['heal.check', 'ops.notify'],
     readsClusterCredentials: true,
   },
   kubeEvents: {
@@ -193,7 +194,8 @@ export const functions = {
     memoryMb: 256,
     queue: 'scale',
     // Its own waits: the override's expiry, a resolve held through the cooldown, a signal waiting for the lease.
-    emits: ['scale.check'],
+    // And what people hear of: a ceiling raised, put back, or a raise refused.
+    emits: ['scale.check', 'ops.notify'],
     readsClusterCredentials: true,
   },
   alarms: {
@@ -245,7 +247,8 @@ export const functions = {
   },
   notify: {
     entry: 'functions/notify.ts',
-    description: "Chat notices: each request's one message, posted then updated from the table's state",
+    description:
+      "Chat notices: each request's one message, posted then updated from the table's state; healing's and scaling's steps, posted once",
     timeoutSeconds: 20,
     memoryMb: 256,
     queue: 'notify',

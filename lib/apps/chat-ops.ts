@@ -16,8 +16,9 @@ export const ApprovalPolicySchema = z.strictObject({
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicySchema>;
 
 /** Where people follow releases of the app in the environment: a channel id (Slack `C…`), never a name. */
+export const SlackChannelIdSchema = z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a Slack channel id');
 export const NotifySchema = z.strictObject({
-  slack: z.strictObject({ channel: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a Slack channel id') }).optional(),
+  slack: z.strictObject({ channel: SlackChannelIdSchema }).optional(),
 });
 export type Notify = z.infer<typeof NotifySchema>;
 

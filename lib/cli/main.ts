@@ -154,9 +154,14 @@ envs
   .option('--protected', 'production rules apply')
   .option('--unprotected', 'production rules do not apply')
   .addOption(healModeOption('its clusters heal', 'approve where protected, auto elsewhere'))
+  .option(
+    '--notify-channel <id>',
+    'Slack channel id (C…) told of healing and scaling here (a node fenced or restored, an image freed, a ceiling raised or put back); "none" stops it',
+  )
   .addHelpText(
     'after',
-    "\nA setting not given keeps its value. A cluster's own --heal-mode (clusters add) comes first.",
+    "\nA setting not given keeps its value. A cluster's own --heal-mode (clusters add) comes first. An app's own\n" +
+      "notify.slack.channel is told of scaling its workloads instead of the environment's channel.",
   )
   .action(async (name, o) => (await commands.env()).setEnvCommand(name, o, out));
 envs

@@ -1,7 +1,8 @@
 import type { ChatNotify } from '../../events/chat-notify.ts';
-import { ConflictError, isRetryable } from '../errors.ts';
+import { isRetryable } from '../errors.ts';
 import { followedRequest, loadState } from './load.ts';
 import type { ChatMessage, ChatMessageRecord, NotifyDeps } from './ports.ts';
+import { postClaimed } from './post-once.ts';
 import { renderMessage, renderSummary } from './render.ts';
 import { type MattermostPost, renderMattermostPost } from './render-mattermost.ts';
 import { progressOf, type RequestState, TERMINAL } from './state.ts';
@@ -10,8 +11,6 @@ export type NotifyOutcome =
   | { readonly outcome: 'posted' | 'updated'; readonly request: string; readonly channel: string; readonly ts: string }
   | { readonly outcome: 'skipped'; readonly request: string; readonly why: string };
 
-/** A claim older than this is from a notifier that died between claiming and posting: taken over. */
-export const CLAIM_SECONDS = 60;
 // A notice that read an older state may update Slack after a newer one did: re-read and update again.
 const CONVERGE_ROUNDS = 3;
 
@@ -111,19 +110,7 @@ const message = async (
     await sink.update(record.channel, record.ts, m);
     return { outcome: 'updated' as const, channel: record.channel, ts: record.ts };
   }
-  const now = deps.now();
-  const stale = record && now.getTime() - Date.parse(record.claimedAt) > CLAIM_SECONDS * 1000;
-  if (record && !stale) throw new ConflictError(`the message of ${request} is being posted by another notice`);
-  const claimedAt = now.toISOString();
-  if (!(await deps.messages.claim(request, claimedAt, record?.claimedAt))) {
-    throw new ConflictError(`another notice claimed the message of ${request} first`);
-  }
-  const posted = await sink.post(channel, m).catch(async (error: unknown) => {
-    // Nothing was posted: the next notice (or this one's retry) may post at once.
-    await deps.messages.unclaim(request, claimedAt);
-    throw error;
-  });
-  await deps.messages.posted(request, posted.channel, posted.ts, sink.chat);
+  const posted = await postClaimed(deps, request, record, sink.chat, () => sink.post(channel, m));
   return { outcome: 'posted' as const, ...posted };
 };
 

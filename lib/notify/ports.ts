@@ -17,6 +17,8 @@ export interface NotifyReads {
   refusal(app: string, environment: string, request: string): Promise<Reason | undefined>;
   /** The environment's `notify.slack.channel` in the app spec. */
   notifyChannel(app: string, environment: string): Promise<string | undefined>;
+  /** The environment's own channel, for healing and scaling (`capstan env set --notify-channel`). */
+  environmentChannel(environment: string): Promise<string | undefined>;
   origin(request: string): Promise<ChatOrigin | undefined>;
 }
 

@@ -244,10 +244,10 @@ const historyUrl = (s: RequestState, publicUrl: string | undefined): string | un
     : undefined;
 
 /** `2026-12-02 12:06 UTC`: the same for every reader, and nothing to resolve. */
-const when = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+export const when = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
-const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text, 3000) } });
-const context = (texts: string[]): Block => ({
+export const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text, 3000) } });
+export const context = (texts: string[]): Block => ({
   type: 'context',
   elements: texts.map((t) => ({ type: 'mrkdwn', text: clip(t, 2000) })),
 });

@@ -1,9 +1,11 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { NameSchema } from '../../events/envelope.ts';
+import { NotifySchema } from '../apps/chat-ops.ts';
 import { type Db, parseItem, queryAll } from './db.ts';
-import { type HealMode, HealModeSchema } from './heals.ts';
+import { HealModeSchema } from './heals.ts';
 import { keys } from './keys.ts';
+import type { EnvironmentPolicy } from './ports.ts';
 
 export const EnvironmentSettingsSchema = z.object({
   name: NameSchema,
@@ -11,6 +13,8 @@ export const EnvironmentSettingsSchema = z.object({
   protected: z.boolean(),
   /** How its clusters heal lost nodes, unless a cluster says otherwise (lib/heal/decisions/mode.ts). */
   healMode: HealModeSchema.optional(),
+  /** Where healing and scaling are told (lib/notify/notify-ops.ts); an app's own channel wins for its workloads. */
+  notify: NotifySchema.optional(),
   updatedAt: z.iso.datetime(),
 });
 export type EnvironmentSettings = z.infer<typeof EnvironmentSettingsSchema>;
@@ -28,20 +32,22 @@ export const setEnvironment = async (db: Db, settings: EnvironmentSettings): Pro
 };
 
 /** Configured settings, or the defaults (`configured: false`) for an environment nobody set. */
-export const environmentPolicy = async (
-  db: Db,
-  name: string,
-): Promise<{ name: string; protected: boolean; configured: boolean; healMode?: HealMode }> => {
+export const environmentPolicy = async (db: Db, name: string): Promise<EnvironmentPolicy> => {
   const { Item } = await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.environmentSettings(name) }));
-  if (!Item) return { name, protected: protectedByDefault(name), configured: false };
-  const settings = parseItem(EnvironmentSettingsSchema, Item);
-  return {
-    name,
-    protected: settings.protected,
-    configured: true,
-    ...(settings.healMode ? { healMode: settings.healMode } : {}),
-  };
+  return policyOf(name, Item ? parseItem(EnvironmentSettingsSchema, Item) : undefined);
 };
+
+/** The policy settings amount to (the table's and the store double's alike). */
+export const policyOf = (name: string, settings: EnvironmentSettings | undefined): EnvironmentPolicy =>
+  settings
+    ? {
+        name,
+        protected: settings.protected,
+        configured: true,
+        ...(settings.healMode ? { healMode: settings.healMode } : {}),
+        ...(settings.notify?.slack ? { notifyChannel: settings.notify.slack.channel } : {}),
+      }
+    : { name, protected: protectedByDefault(name), configured: false };
 
 export const listEnvironments = async (db: Db): Promise<EnvironmentSettings[]> => {
   const items = await queryAll(db, {

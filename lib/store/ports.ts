@@ -83,6 +83,8 @@ export interface EnvironmentPolicy {
   readonly configured: boolean;
   /** How its clusters heal lost nodes; absent, the default (lib/heal/decisions/mode.ts). */
   readonly healMode?: HealMode;
+  /** The Slack channel id healing and scaling are told in (`capstan env set --notify-channel`). */
+  readonly notifyChannel?: string;
 }
 
 export interface EnvironmentStore {

@@ -2,7 +2,7 @@ import type { AppSpec } from '../../lib/apps/spec.ts';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
 import { type AppRecord, AppRecordSchema, trackedRepositories } from '../../lib/store/apps.ts';
 import { type Cluster, ClusterSchema } from '../../lib/store/clusters.ts';
-import { type EnvironmentSettings, protectedByDefault } from '../../lib/store/environments.ts';
+import { type EnvironmentSettings, policyOf } from '../../lib/store/environments.ts';
 import {
   type HealMode,
   HealPatchSchema,
@@ -180,17 +180,7 @@ export const memoryStore = (): MemoryStore => {
       },
     },
     environments: {
-      policy: async (name) => {
-        const settings = environments.get(name);
-        return settings
-          ? {
-              name,
-              protected: settings.protected,
-              configured: true,
-              ...(settings.healMode ? { healMode: settings.healMode } : {}),
-            }
-          : { name, protected: protectedByDefault(name), configured: false };
-      },
+      policy: async (name) => policyOf(name, environments.get(name)),
     },
     releaseApprovals: {
       // `attribute_not_exists(PK)`: a second open finds the first.

@@ -319,7 +319,7 @@ describe('CDK stack from lib/topology.ts', () => {
     template.hasOutput('AlarmIntakeTopicArn', { Value: { Ref: topic } });
   });
 
-  it('scaling sends to the scale queue (and its own DLQ) only; the alarms consumer too, and reads no credentials', () => {
+  it('scaling sends to the scale and notify queues (and its own DLQ) only; the alarms consumer to scale, and reads no credentials', () => {
     const queueArn = (name: QueueName) =>
       JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.queues.get(name).queue), 'Arn'] });
     const sendTargets = (name: FunctionName) =>
@@ -328,8 +328,9 @@ describe('CDK stack from lib/topology.ts', () => {
         .flatMap((st) => [st.Resource].flat().map((r) => JSON.stringify(r)));
     const dlqArn = (name: QueueName) =>
       JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.queues.get(name).dlq), 'Arn'] });
-    // Besides the scale queue, a consumer sends only to its own DLQ (a refusal with its reason).
-    expect(sendTargets('scale').sort()).toEqual([queueArn('scale'), dlqArn('scale')].sort());
+    // Besides the queues it feeds (its own look-agains, notices of raises and reverts), a consumer sends
+    // only to its own DLQ (a refusal with its reason).
+    expect(sendTargets('scale').sort()).toEqual([queueArn('scale'), queueArn('notify'), dlqArn('scale')].sort());
     expect(sendTargets('alarms').sort()).toEqual([queueArn('scale'), dlqArn('alarms')].sort());
     expect(JSON.stringify(policyOf('alarms'))).not.toContain(clusterSecretPrefix);
     expect(JSON.stringify(policyOf('scale'))).toContain(clusterSecretPrefix);

@@ -218,7 +218,14 @@ describe('CLI helpers', () => {
     ['prod', { protected: true }, []],
     ['prod', { healMode: 'observe' }, []],
     ['prod', { unprotected: true, healMode: 'auto' }, []],
-    ['prod', {}, ['give --protected, --unprotected or --heal-mode']],
+    ['prod', { notifyChannel: 'C0123ABCD' }, []],
+    ['prod', { notifyChannel: 'none' }, []],
+    [
+      'prod',
+      { notifyChannel: '#ops' },
+      ['--notify-channel "#ops" must be a Slack channel id (C… or G…, not a name) or "none"'],
+    ],
+    ['prod', {}, ['give --protected, --unprotected, --heal-mode or --notify-channel']],
     ['prod', { protected: true, unprotected: true }, ['give only one of --protected or --unprotected']],
     ['Prod!', { protected: true }, ['name "Prod!" must be a DNS-1123 label']],
   ])('env set %s %j: %j', (name, o, issues) => expect(envSetIssues(name, o)).toEqual(issues));

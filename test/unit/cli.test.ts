@@ -233,7 +233,7 @@ describe('capstan CLI', () => {
   it('env set wants something to set, and at most one of --protected or --unprotected', async () => {
     const none = await capstan('env', 'set', 'production');
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('give --protected, --unprotected or --heal-mode');
+    expect(none.stderr).toContain('give --protected, --unprotected, --heal-mode or --notify-channel');
     const both = await capstan('env', 'set', 'production', '--protected', '--unprotected');
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('give only one of --protected or --unprotected');

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatNotify } from '../../events/chat-notify.ts';
+import type { OpsNotify } from '../../events/ops-notify.ts';
 import { ChatRefusedError, ChatUnavailableError, ConflictError } from '../../lib/errors.ts';
+import { notifyOps } from '../../lib/notify/notify-ops.ts';
 import { notifyRequest } from '../../lib/notify/notify-request.ts';
+import { opsNotice } from '../../lib/notify/ops-event.ts';
 import type { ChatMessage, ChatMessageRecord, NotifyDeps, SlackPort } from '../../lib/notify/ports.ts';
 import { slackWebApi } from '../../lib/notify/slack.ts';
 import { automaticRollbackId } from '../../lib/notify/state.ts';
@@ -20,6 +23,7 @@ const world = () => {
   const origins = new Map<string, ChatOrigin>();
   const calls: { kind: 'post' | 'update' | 'respond'; target: string; message?: ChatMessage; text?: string }[] = [];
   let channel: string | undefined = 'C0DEPLOYS';
+  let envChannel: string | undefined = 'C0OPS';
   let token: string | undefined = 'xoxb-test-token';
   let mattermost: { url?: string; botToken?: string } = { url: 'https://mm.example.com', botToken: 'mm-bot-token' };
   let onRead = () => {};
@@ -47,6 +51,7 @@ const world = () => {
       approval: async () => undefined,
       refusal: async () => undefined,
       notifyChannel: async () => channel,
+      environmentChannel: async () => envChannel,
       origin: async (request) => origins.get(request),
     },
     messages: {
@@ -104,6 +109,9 @@ const world = () => {
     release,
     set channel(c: string | undefined) {
       channel = c;
+    },
+    set envChannel(c: string | undefined) {
+      envChannel = c;
     },
     set token(t: string | undefined) {
       token = t;
@@ -274,6 +282,79 @@ describe('notifyRequest', () => {
       ['post', 'api to production: r1 rolling out (wave 1 of 1)'],
       ['update', 'api to production: r1 succeeded'],
     ]);
+  });
+});
+
+const opsEvent = (data: Partial<OpsNotify['data']> = {}): OpsNotify =>
+  opsNotice(
+    {
+      what: 'node-fenced',
+      environment: 'production',
+      cluster: 'eu-1',
+      node: 'worker-3',
+      reason: 'node worker-3 is fenced: cordoned, out-of-service, no pod or VolumeAttachment left',
+      at: NOW.toISOString(),
+      cause: 'look-1',
+      ...data,
+    },
+    NOW,
+  );
+
+describe('notifyOps', () => {
+  it("posts a healing step once to the environment's channel; its redelivery posts nothing", async () => {
+    const w = world();
+    const event = opsEvent();
+    expect(await notifyOps(event, w.deps)).toMatchObject({ outcome: 'posted', channel: 'C0OPS' });
+    expect(await notifyOps(event, w.deps)).toMatchObject({ outcome: 'skipped', why: 'already posted' });
+    expect(w.calls.map((c) => [c.kind, c.target])).toEqual([['post', 'C0OPS']]);
+    expect(w.calls[0]?.message?.text).toBe(
+      'Fenced: node worker-3 of eu-1 (production) (cordoned, out-of-service), its pods free to start elsewhere',
+    );
+  });
+
+  it("tells an app's scaling in the app's own channel, else the environment's", async () => {
+    const w = world();
+    const raised = {
+      what: 'scale-raised',
+      node: undefined,
+      app: 'api',
+      workload: 'api/Deployment/web',
+      from: 4,
+      to: 8,
+    } as const;
+    await notifyOps(opsEvent({ ...raised, cause: 'alert-1' }), w.deps);
+    w.channel = undefined;
+    await notifyOps(opsEvent({ ...raised, cause: 'alert-2' }), w.deps);
+    expect(w.calls.map((c) => c.target)).toEqual(['C0DEPLOYS', 'C0OPS']);
+  });
+
+  it('does nothing, without an error, with no channel, no bot token or no environment', async () => {
+    const w = world();
+    w.envChannel = undefined;
+    expect(await notifyOps(opsEvent(), w.deps)).toMatchObject({
+      outcome: 'skipped',
+      why: 'no notify channel for production',
+    });
+    w.envChannel = 'C0OPS';
+    w.token = undefined;
+    expect(await notifyOps(opsEvent(), w.deps)).toMatchObject({ why: 'no Slack bot token in the chat secret' });
+    expect(await notifyOps(opsEvent({ environment: undefined }), w.deps)).toMatchObject({ outcome: 'skipped' });
+    expect(w.calls).toEqual([]);
+  });
+
+  it('leaves a fresh claim of another notice alone (retryable) and gives its claim up when Slack fails', async () => {
+    const w = world();
+    const event = opsEvent();
+    w.records.set(event.id, { request: event.id, claimedAt: NOW.toISOString() });
+    await expect(notifyOps(event, w.deps)).rejects.toThrow(ConflictError);
+    w.records.clear();
+    const failing = {
+      ...w.deps,
+      slack: { ...w.deps.slack, post: async () => Promise.reject(new ChatUnavailableError('slack is down')) },
+    };
+    await expect(notifyOps(event, failing)).rejects.toThrow(ChatUnavailableError);
+    expect(w.records.has(event.id)).toBe(false);
+    expect(await notifyOps(event, w.deps)).toMatchObject({ outcome: 'posted' });
   });
 });
 

@@ -36,11 +36,11 @@ export const imageContext = (cluster: Cluster, gateway: KubeGateway, node: strin
 
 /** A step of freeing an image in the history: under `_nodes`, with the holder node and the image. */
 export const recordImageStep = (
-  deps: Pick<HealDeps, 'store' | 'now'>,
+  deps: Pick<HealDeps, 'store' | 'now' | 'enqueue'>,
   cause: Cause,
   ctx: Pick<ImageContext, 'at'>,
   step: Parameters<typeof recordHealStep>[3],
-) => recordHealStep(deps, cause, ctx.at, step).then(() => undefined);
+) => recordHealStep(deps, cause, ctx.at, step);
 
 /** What acting on a verdict to free needs: the look, the holder's heal, the addresses to block, the record. */
 export interface FreeAct {

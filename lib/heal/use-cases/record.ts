@@ -1,8 +1,10 @@
 import type { KubeGateway } from '../../kube/gateway.ts';
+import { opsNotice } from '../../notify/ops-event.ts';
 import type { Cluster } from '../../store/clusters.ts';
 import type { HistoryEntry } from '../../store/history.ts';
 import { NODES_APP } from '../../store/ports.ts';
 import type { HealDeps } from '../ports.ts';
+import { healNotice } from '../render/notices.ts';
 
 /** How a step ended, for the consumer's log. */
 export type StepResult = { readonly outcome: string; readonly phase?: string; readonly code?: string };
@@ -47,9 +49,19 @@ export const nodeContext = (cluster: Cluster, gateway: KubeGateway, node: string
 
 export type HealStep = Pick<HistoryEntry, 'action' | 'outcome' | 'code' | 'reason' | 'details'>;
 
-/** One step of healing in the history: under the `_nodes` pseudo-app, with its cluster and node. */
-export const recordHealStep = (deps: Pick<HealDeps, 'store' | 'now'>, cause: Cause, at: NodeAt, step: HealStep) =>
-  deps.store.history.record({
+/**
+ * One step of healing in the history: under the `_nodes` pseudo-app, with its cluster and node. A step
+ * people are told of (../render/notices.ts) is then sent to the notifier, where the environment has a
+ * channel for it: recorded first, so a notice never tells what the history lacks.
+ */
+export const recordHealStep = async (
+  deps: Pick<HealDeps, 'store' | 'now' | 'enqueue'>,
+  cause: Cause,
+  at: NodeAt,
+  step: HealStep,
+): Promise<void> => {
+  const recordedAt = deps.now().toISOString();
+  await deps.store.history.record({
     app: NODES_APP,
     ...(at.environment ? { environment: at.environment } : {}),
     cluster: at.cluster,
@@ -58,9 +70,14 @@ export const recordHealStep = (deps: Pick<HealDeps, 'store' | 'now'>, cause: Cau
     eventId: cause.id,
     eventType: cause.type,
     eventTime: cause.time,
-    recordedAt: deps.now().toISOString(),
+    recordedAt,
     ...step,
   });
+  const notice = healNotice(step, { ...at, at: recordedAt, cause: cause.id });
+  if (!notice || !at.environment) return;
+  if (!(await deps.store.environments.policy(at.environment)).notifyChannel) return;
+  await deps.enqueue(opsNotice(notice, deps.now()));
+};
 
 /** Seconds from `from` to `to`, never negative; undefined without a `from`. */
 export const secondsSince = (from: string | undefined, to: Date): number | undefined =>

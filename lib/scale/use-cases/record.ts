@@ -1,7 +1,9 @@
 import type { WorkloadRef } from '../../../events/index.ts';
+import { opsNotice } from '../../notify/ops-event.ts';
 import type { HistoryEntry } from '../../store/history.ts';
 import { UNROUTED_APP } from '../../store/ports.ts';
 import type { ScaleDeps } from '../ports.ts';
+import { scaleNotice } from '../render/notices.ts';
 
 /** The event a step answers: its id keys the history entry, filed by when capstan received it. */
 export interface Cause {
@@ -35,15 +37,45 @@ export type ScaleStep = Pick<HistoryEntry, 'outcome' | 'code' | 'reason' | 'deta
 
 export const workloadText = (w: WorkloadRef) => `${w.namespace}/${w.kind}/${w.name}`;
 
-export const recordScaleStep = (deps: Pick<ScaleDeps, 'store' | 'now'>, cause: Cause, at: ScaleAt, step: ScaleStep) =>
-  deps.store.history.record({
+/**
+ * One step of scaling in the history. A step people are told of (../render/notices.ts) is then sent to the
+ * notifier where someone follows it: the app's `notify` for the environment, or the environment's channel.
+ */
+export const recordScaleStep = async (
+  deps: Pick<ScaleDeps, 'store' | 'now' | 'enqueue'>,
+  cause: Cause,
+  at: ScaleAt,
+  step: ScaleStep,
+): Promise<void> => {
+  const recordedAt = deps.now().toISOString();
+  const workload = at.workload ? workloadText(at.workload) : undefined;
+  await deps.store.history.record({
     app: at.app ?? UNROUTED_APP,
     ...(at.environment ? { environment: at.environment } : {}),
     ...(at.cluster ? { cluster: at.cluster } : {}),
-    ...(at.workload ? { workload: workloadText(at.workload) } : {}),
+    ...(workload ? { workload } : {}),
     eventId: cause.id,
     eventType: cause.type,
     eventTime: cause.time,
-    recordedAt: deps.now().toISOString(),
+    recordedAt,
     ...step,
   });
+  const { app, environment, cluster } = at;
+  const notice = scaleNotice(step, {
+    ...(app ? { app } : {}),
+    ...(environment ? { environment } : {}),
+    ...(cluster ? { cluster } : {}),
+    ...(workload ? { workload } : {}),
+    at: recordedAt,
+    cause: cause.id,
+  });
+  if (notice && environment && (await followed(deps, environment, app))) {
+    await deps.enqueue(opsNotice(notice, deps.now()));
+  }
+};
+
+const followed = async (deps: Pick<ScaleDeps, 'store'>, environment: string, app: string | undefined) => {
+  const spec = app === undefined ? undefined : (await deps.store.apps.find(app))?.spec;
+  if (spec?.environments[environment]?.notify?.slack) return true;
+  return (await deps.store.environments.policy(environment)).notifyChannel !== undefined;
+};
