@@ -45,7 +45,7 @@ export interface StoreSeed {
   app(spec: AppSpec, now?: Date): Promise<AppRecord>;
   /** `wave` defaults to 0 and `registeredAt` to now; credentials to a kubeconfig context of the cluster's name. */
   cluster(cluster: SeedCluster): Promise<Cluster>;
-  environment(name: string, protect: boolean, now?: Date, healMode?: HealMode): Promise<void>;
+  environment(name: string, protect: boolean, now?: Date, healMode?: HealMode, notifyChannel?: string): Promise<void>;
 }
 
 export type SeedCluster = Pick<Cluster, 'name' | 'environment'> & Partial<Cluster>;
@@ -340,12 +340,13 @@ export const memoryStore = (): MemoryStore => {
       clusters.set(cluster.name, { ...cluster, ...(health ? { health } : {}) });
       return structuredClone(cluster);
     },
-    environment: async (name, protect, now = new Date(), healMode) => {
+    environment: async (name, protect, now = new Date(), healMode, notifyChannel) => {
       environments.set(name, {
         name,
         protected: protect,
         updatedAt: now.toISOString(),
         ...(healMode ? { healMode } : {}),
+        ...(notifyChannel ? { notify: { slack: { channel: notifyChannel } } } : {}),
       });
     },
   };

@@ -22,6 +22,7 @@ import {
 } from '../support/heal-cluster.ts';
 import { eventually } from '../support/kube.ts';
 import { startTestRuntime } from '../support/runtime.ts';
+import { type SlackStandIn, startSlackStandIn } from '../support/slack-api.ts';
 
 // Issue 10's acceptance, end to end on real components: two local clusters of this file's own (a 10-node
 // one for the lost node, its return and the negatives; a 3-node one for the storm, the API server down and
@@ -37,11 +38,16 @@ const HEAL = {
   CAPSTAN_HEAL_RECHECK_SECONDS: '2',
 };
 const OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service:NoExecute';
+// Healing tells the environment's channel (capstan env set staging --notify-channel) through the Slack stand-in.
+const OPS_CHANNEL = 'C0HEALOPS';
+const BOT_TOKEN = 'xoxb-heal-test-token';
+const SIGNING_SECRET = 'heal-test-signing-secret';
 const UNREACHABLE = 'node.kubernetes.io/unreachable:NoExecute';
 
 let big: HealCluster;
 let small: HealCluster;
 let runtime: Runtime;
+let slack: SlackStandIn;
 let db: Db;
 let stateFile: string;
 const run = promisify(execFile);
@@ -53,6 +59,9 @@ const since = (t: Date | number, what: string) => {
 
 beforeAll(async () => {
   [big, small] = await Promise.all([startHealCluster('healbig', 10), startHealCluster('healsmall', 3)]);
+  slack = await startSlackStandIn({ botToken: BOT_TOKEN });
+  process.env.CAPSTAN_SLACK_API_URL = slack.apiUrl;
+  process.env.CAPSTAN_CHAT_SECRET = JSON.stringify({ slack: { signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN } });
   // Retries 5 s apart: a node.lost for a cluster whose API server is down outlasts its restart (8 receives, 40 s).
   // Registered under capstan's own service account (`capstan rbac`), as on a real cluster: a missing grant fails here.
   const clusters = [big.asCapstan, small.asCapstan];
@@ -60,12 +69,15 @@ beforeAll(async () => {
   db = createDb(runtime.state.table, awsClients().ddb);
   stateFile = join(runtime.workDir, 'runtime.json');
   await writeState(runtime.state, stateFile);
+  await capstan('env', 'set', 'staging', '--notify-channel', OPS_CHANNEL);
 }, 240_000);
 
 afterAll(async () => {
   console.log(`heal figures: ${JSON.stringify(figures, null, 2)}`);
   await runtime?.stop();
-  await Promise.all([big?.stop(), small?.stop()]);
+  await Promise.all([big?.stop(), small?.stop(), slack?.close()]);
+  delete process.env.CAPSTAN_CHAT_SECRET;
+  delete process.env.CAPSTAN_SLACK_API_URL;
 }, 120_000);
 
 const post = async (event: unknown) => {
@@ -182,6 +194,23 @@ const timeline = (node: string, entries: HistoryEntry[], from: Date) =>
     })
     .join('\n')}`;
 
+/** The messages healing posted to the environment's channel whose headline starts so. */
+const told = (headline: string) =>
+  slack.messages().filter((m) => m.channel === OPS_CHANNEL && (m.text ?? '').startsWith(headline));
+
+/** Until the one message so headed is posted; a second (a duplicate, a redelivery) fails. */
+const untilTold = async (headline: string) => {
+  const [message] = await eventually(`"${headline}" posted`, async () => {
+    const found = told(headline);
+    return found.length ? found : undefined;
+  });
+  await new Promise((r) => setTimeout(r, 1_000));
+  expect(told(headline), `"${headline}" posted once`).toHaveLength(1);
+  const text = JSON.stringify(message?.blocks);
+  for (const secret of [BOT_TOKEN, SIGNING_SECRET, runtime.state.ingestToken]) expect(text).not.toContain(secret);
+  return text;
+};
+
 const count = (entries: HistoryEntry[], action: string, outcome: string) =>
   entries.filter((e) => e.action === action && e.outcome === outcome).length;
 
@@ -240,6 +269,10 @@ describe('healing lost nodes on real clusters', () => {
     const pods = await c.kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${n1}` });
     expect(pods.items).toEqual([]);
 
+    // Told once, whatever the three deliveries and the sweep: in the environment's channel, with the way to the rest.
+    const fencedText = await untilTold(`Fenced: node ${n1} of ${c.name} (staging)`);
+    expect(fencedText).toContain(`capstan heal show ${c.name} ${n1}`);
+
     // n2 was found by the sweep alone; its cordon was a person's.
     const fenced2 = await untilPhase(c, n2!, 'fenced');
     expect(fenced2.cordonedByCapstan).toBe(false);
@@ -271,6 +304,7 @@ describe('healing lost nodes on real clusters', () => {
     const s2 = await nodeState(c.kube, n2!);
     expect(s2.unschedulable, 'the person’s cordon').toBe(true);
     expect(s2.taints).not.toContain(OUT_OF_SERVICE);
+    await untilTold(`Restored: node ${n1} of ${c.name} (staging)`);
     const h1After = await historyOf(c.name, n1!);
     console.log(timeline(n1!, h1After, lostAt));
     for (const action of ['heal.untaint', 'heal.uncordon', 'heal.restored'])
@@ -297,6 +331,7 @@ describe('healing lost nodes on real clusters', () => {
         await untilHistory(c, n4!, (e) => e.code === 'node-ready', 'the look again finds it Ready');
         await expectUntouched(c, n4!);
         expect(await getHeal(db, c.name, n4!)).toBeUndefined();
+        expect(told(`Fenced: node ${n4} `)).toEqual([]);
       })(),
       (async () => {
         // Ready Unknown, but the Lease moves: the real controller keeps Unknown (only a kubelet sets True).
@@ -311,6 +346,7 @@ describe('healing lost nodes on real clusters', () => {
           expect(seen.outcome).toBe('skipped');
           await expectUntouched(c, n6!);
           expect(await getHeal(db, c.name, n6!)).toBeUndefined();
+          expect(told(`Fenced: node ${n6} `)).toEqual([]);
         } finally {
           await stop();
         }
@@ -337,6 +373,8 @@ describe('healing lost nodes on real clusters', () => {
       await expectUntouched(c, n);
       expect(await getHeal(db, c.name, n)).toBeUndefined();
     }
+    // A storm is not a heal: nobody is told a node was lost.
+    expect(slack.messages().filter((m) => (m.text ?? '').includes(`of ${c.name} `))).toEqual([]);
     await Promise.all(c.nodes.map((n) => returnNode(c.kube, n)));
     await Promise.all(c.nodes.map((n) => untilReady(c, n, 'True')));
 
@@ -372,6 +410,7 @@ describe('healing lost nodes on real clusters', () => {
     };
     expect(shown.heal).toMatchObject({ mode: 'observe', phase: 'suspected' });
     expect(shown.history.map((e) => e.code)).toContain('observe-mode');
+    await untilTold(`Lost: node ${b1} of ${c.name} (staging) (observe mode: nothing done)`);
     await expectUntouched(c, b1);
     await returnNode(c.kube, b1);
     await untilReady(c, b1, 'True');
@@ -387,11 +426,14 @@ describe('healing lost nodes on real clusters', () => {
     expect((await untilPhase(c, b2, 'awaiting-approval')).mode).toBe('approve');
     await new Promise((r) => setTimeout(r, 3_000));
     await expectUntouched(c, b2);
+    const waiting = await untilTold(`Lost: node ${b2} of ${c.name} (staging); fencing waits for a person`);
+    expect(waiting).toContain(`capstan heal approve ${c.name} ${b2}`);
     const approved = JSON.parse(await capstan('heal', 'approve', c.name, b2, '--json')) as { outcome?: string };
     expect(approved.outcome).toBe('approved');
     const fenced = await untilPhase(c, b2, 'fenced');
     expect(fenced).toMatchObject({ mode: 'approve', approvedBy: 'heal.test', cordonedByCapstan: true });
     expect((await nodeState(c.kube, b2)).taints).toContain(OUT_OF_SERVICE);
+    await untilTold(`Fenced: node ${b2} of ${c.name} (staging)`);
     await returnNode(c.kube, b2);
     await untilReady(c, b2, 'True');
     await post(nodeRecovered(c.name, b2));

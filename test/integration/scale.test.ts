@@ -19,6 +19,7 @@ import type { HealCluster } from '../support/heal-cluster.ts';
 import { eventually } from '../support/kube.ts';
 import { startMetricsCluster } from '../support/metrics-cluster.ts';
 import { startTestRuntime } from '../support/runtime.ts';
+import { type SlackStandIn, startSlackStandIn } from '../support/slack-api.ts';
 
 // Issue 12's acceptance, end to end on real components: a metrics cluster of this file's own (kwok's
 // emulated CPU, metrics-server behind metrics.k8s.io, the real HPA controller), the real runtime (HTTP
@@ -31,11 +32,15 @@ const APP = 'web';
 const NAMESPACE = 'web';
 const IMAGE = `registry.local:5000/acme/web:1.0.0@sha256:${'b'.repeat(64)}`;
 const COOLDOWN_SECONDS = 20;
+// The app's channel for staging: its releases and its scaling are told there, through the Slack stand-in.
+const CHANNEL = 'C0SCALEWEB';
+const BOT_TOKEN = 'xoxb-scale-test-token';
 
 let cluster: HealCluster;
 let runtime: Runtime;
 let db: Db;
 let alertmanager: LocalAlertmanager;
+let slack: SlackStandIn;
 const figures: Record<string, string> = {};
 const since = (t: number, what: string) => {
   figures[what] = `${((Date.now() - t) / 1000).toFixed(1)}s`;
@@ -48,6 +53,7 @@ const spec = (autoscaling: Record<string, unknown> | null = {}) =>
     containers: [{ name: APP, repository: 'registry.local:5000/acme/web', limits: { cpu: '200m', memory: '64Mi' } }],
     environments: {
       staging: {
+        notify: { slack: { channel: CHANNEL } },
         ...(autoscaling
           ? {
               autoscaling: {
@@ -69,6 +75,11 @@ const spec = (autoscaling: Record<string, unknown> | null = {}) =>
 beforeAll(async () => {
   process.env.CAPSTAN_SCALE_LEASE_WAIT_SECONDS = '3';
   cluster = await startMetricsCluster('scale', 2);
+  slack = await startSlackStandIn({ botToken: BOT_TOKEN });
+  process.env.CAPSTAN_SLACK_API_URL = slack.apiUrl;
+  process.env.CAPSTAN_CHAT_SECRET = JSON.stringify({
+    slack: { signingSecret: 'scale-test-secret', botToken: BOT_TOKEN },
+  });
   runtime = await startTestRuntime('scale', { clusters: [cluster.asCapstan] });
   db = createDb(runtime.state.table, awsClients().ddb);
   alertmanager = await startAlertmanager({
@@ -86,7 +97,10 @@ afterAll(async () => {
   await alertmanager?.stop();
   await runtime?.stop();
   await cluster?.stop();
+  await slack?.close();
   delete process.env.CAPSTAN_SCALE_LEASE_WAIT_SECONDS;
+  delete process.env.CAPSTAN_CHAT_SECRET;
+  delete process.env.CAPSTAN_SLACK_API_URL;
 }, 120_000);
 
 afterEach(async (context) => {
@@ -137,6 +151,14 @@ const release = async (image = IMAGE) => {
     120_000,
   );
 };
+
+/** The scaling messages in the app's channel whose headline contains `words`. */
+const told = (words: string) => slack.messages().filter((m) => m.channel === CHANNEL && (m.text ?? '').includes(words));
+const untilTold = (words: string) =>
+  eventually(`"${words}" posted`, async () => {
+    const found = told(words);
+    return found.length ? found : undefined;
+  });
 
 const hpa = () => readHpa(cluster.kube, NAMESPACE, APP);
 const hpaWhere = (what: string, ok: (h: NonNullable<Awaited<ReturnType<typeof hpa>>>) => boolean, ms = 120_000) =>
@@ -200,6 +222,17 @@ describe('autoscaling from the spec, and the override driven by a real Alertmana
     const seen = await steps();
     expect(seen[0]).toBe('scale.raise configured');
     expect(seen.filter((s) => s === 'scale.revert configured')).toHaveLength(1);
+
+    // Told in the app's channel, once each, with who asked and how to read the rest.
+    const workload = `${APP}'s ${NAMESPACE}/Deployment/${APP} in ${cluster.name} (staging)`;
+    const [raised] = await untilTold(`${workload}: ceiling raised from 2 to 4`);
+    expect(JSON.stringify(raised?.blocks)).toContain('by alert:KubeHpaMaxedOut');
+    expect(JSON.stringify(raised?.blocks)).toContain(
+      `capstan history ${APP} --env staging --cluster ${cluster.name} --action scale`,
+    );
+    await untilTold(`${workload}: ceiling put back from 4 to 2`);
+    expect(told('ceiling raised')).toHaveLength(1);
+    expect(told('ceiling put back')).toHaveLength(1);
   }, 600_000);
 
   it('refuses, changing nothing: unknown workload, unknown cluster, a resolve with no override, the same notification 3 times', async () => {
@@ -268,6 +301,8 @@ describe('autoscaling from the spec, and the override driven by a real Alertmana
       (await steps(at)).includes('scale.refuse refused quota') ? true : undefined,
     );
     expect((await hpa())?.maxReplicas).toBe(2);
+    const [refused] = await untilTold('raise refused');
+    expect(JSON.stringify(refused?.blocks)).toContain('`quota`');
     await cluster.kube.core.deleteNamespacedResourceQuota({ name: 'pods', namespace: NAMESPACE });
   }, 300_000);
 

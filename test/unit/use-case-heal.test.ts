@@ -219,6 +219,37 @@ describe('heal: modes', () => {
     expect(healSteps(t).slice(-1)).toEqual(['heal.recover skipped node-returned']);
   });
 
+  it('observe: told once; later candidates, even long after, neither carry it on nor tell again', async () => {
+    const t = await setUp({ healMode: 'observe' });
+    await t.db.seed.environment('staging', false, t.clock.now(), undefined, 'C0OPS');
+    await heal(lostEvent(t), t.deps);
+    expect(t.queue.ofType('ops.notify').map((e) => e.data)).toMatchObject([{ what: 'node-lost', node: LOST }]);
+    for (const id of ['lost-2', 'lost-3']) {
+      t.clock.advance(defaultHealSettings.staleAfterSeconds + 1);
+      await heal(lostEvent(t, id), t.deps);
+    }
+    expect(healSteps(t).filter((s) => s.startsWith('heal.start'))).toEqual(['heal.start skipped observe-mode']);
+    expect(t.queue.ofType('ops.notify')).toHaveLength(1);
+    expect(node(t)).toMatchObject({ unschedulable: false, taints: [] });
+  });
+
+  it('auto: the environment is told it was fenced, and nothing of the steps between', async () => {
+    const t = await setUp();
+    await t.db.seed.environment('staging', false, t.clock.now(), undefined, 'C0OPS');
+    await heal(lostEvent(t), t.deps);
+    expect(await heals(t)).toMatchObject({ phase: 'fenced' });
+    await heal(lostEvent(t), t.deps);
+    expect(t.queue.ofType('ops.notify').map((e) => e.data)).toMatchObject([
+      { what: 'node-fenced', environment: 'staging', cluster: CLUSTER, node: LOST },
+    ]);
+  });
+
+  it('no channel for the environment: nothing is sent to the notifier', async () => {
+    const t = await setUp({ healMode: 'observe' });
+    await heal(lostEvent(t), t.deps);
+    expect(t.queue.ofType('ops.notify')).toEqual([]);
+  });
+
   it('approve, the default of a protected environment: waits; fencing starts once approved, proven again first', async () => {
     const t = await setUp({ environment: 'production' });
     await heal(lostEvent(t), t.deps);

@@ -441,3 +441,49 @@ describe('an override of a workload capstan no longer scales', () => {
     expect(await sweepOverrides(deps, [await db.store.clusters.get(CLUSTER)])).toEqual([]);
   });
 });
+
+describe('scaling tells those who follow the app or its environment', () => {
+  const notices = () => queue.ofType('ops.notify').map((e) => e.data);
+  const withChannel = AppSpecSchema.parse({
+    ...app(),
+    environments: {
+      ...app().environments,
+      production: { ...app().environments.production, notify: { slack: { channel: 'C0APP' } } },
+    },
+  });
+
+  it('a raise and its revert, each once, redeliveries the same notice; the holds between are not told', async () => {
+    await db.seed.app(withChannel);
+    const firing = alert('firing');
+    await scale(firing, deps);
+    await scale(firing, deps);
+    await scale(alert('firing'), deps); // inside the cooldown: held
+    clock.advance(400);
+    await scale(alert('resolved'), deps);
+    expect(notices()).toMatchObject([
+      {
+        what: 'scale-raised',
+        app: 'api',
+        environment: 'production',
+        cluster: CLUSTER,
+        from: 10,
+        to: 15,
+        by: 'alert:KubeHpaMaxedOut',
+      },
+      // The redelivery finds the ceiling raised already; its notice has the same id, so the first is posted.
+      { what: 'scale-raised', from: 15, to: 15 },
+      { what: 'scale-reverted', from: 15, to: 10 },
+    ]);
+    const [first, again] = queue.ofType('ops.notify');
+    expect(again?.id).toBe(first?.id);
+    expect(first?.data.until).toBe('2026-12-01T11:00:00.000Z');
+  });
+
+  it("the environment's channel when the app has none; nobody's, nothing sent", async () => {
+    await scale(alert('firing'), deps);
+    expect(notices()).toEqual([]);
+    await db.seed.environment('production', true, clock.now(), undefined, 'C0ENV');
+    await scale(manual({ max: 18 }), deps);
+    expect(notices()).toMatchObject([{ what: 'scale-raised', to: 18, by: 'person:alice' }]);
+  });
+});

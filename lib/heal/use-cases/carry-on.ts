@@ -11,6 +11,17 @@ export const isStale = (deps: HealDeps, heal: NodeHeal): boolean =>
   (secondsSince(heal.updatedAt, deps.now()) ?? 0) > deps.settings.staleAfterSeconds;
 
 /**
+ * Whether a stale heal is stuck, so the next event carries it on: one that waits on a person or on the
+ * node's return is not, nor one in observe mode, which never moves (carried on, it would only record and
+ * tell "lost, nothing done" again at every sweep).
+ */
+export const isStuck = (deps: HealDeps, heal: NodeHeal): boolean => {
+  const moves =
+    heal.phase === 'fencing' || heal.phase === 'recovering' || (heal.phase === 'suspected' && heal.mode !== 'observe');
+  return moves && isStale(deps, heal);
+};
+
+/**
  * Carries a heal on from the phase the table says it is in: the table is the truth, not the chain of
  * messages, so a heal whose last look was lost (a crash between two writes, a look given up to the DLQ)
  * goes on at the next event or the sweep's nudge. Called for a heal just started, or one gone stale: a

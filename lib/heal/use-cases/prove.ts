@@ -5,7 +5,7 @@ import { lookAgainAfter } from '../decisions/node-lost.ts';
 import type { HealDeps } from '../ports.ts';
 import { healCheck } from '../render/events.ts';
 import { keepBlock, stillBlocked } from './blocked.ts';
-import { carryOn, isStale, type StepResult } from './carry-on.ts';
+import { carryOn, isStuck, type StepResult } from './carry-on.ts';
 import { outageOf, proveLost, verdictDetails } from './look.ts';
 import { type Look, type NodeContext, recordHealStep } from './record.ts';
 
@@ -61,7 +61,7 @@ export const prove = async (deps: HealDeps, ctx: NodeContext, look: Look): Promi
 
 /**
  * A candidate for a node being healed already changes nothing, unless the heal's chain of looks was lost
- * (./carry-on.ts isStale): then it carries the heal on. A heal whose Node was deleted ends.
+ * (./carry-on.ts isStuck): then it carries the heal on. A heal whose Node was deleted ends.
  */
 const underWay = async (deps: HealDeps, ctx: NodeContext, heal: NodeHeal, look: Look): Promise<StepResult> => {
   const record = (step: Parameters<typeof recordHealStep>[3]) => recordHealStep(deps, look.cause, ctx.at, step);
@@ -78,10 +78,10 @@ const underWay = async (deps: HealDeps, ctx: NodeContext, heal: NodeHeal, look: 
     await keepBlock(deps, ctx, heal, look);
     return { outcome: 'skipped', code: 'node-absent' };
   }
-  const stale = isStale(deps, heal);
-  const reason = `node ${ctx.node} is being healed already (phase ${heal.phase}, since ${heal.suspectedAt})${stale ? `; no look for over ${deps.settings.staleAfterSeconds}s, so this one carries it on` : ''}`;
+  const stuck = isStuck(deps, heal);
+  const reason = `node ${ctx.node} is being healed already (phase ${heal.phase}, since ${heal.suspectedAt})${stuck ? `; no look for over ${deps.settings.staleAfterSeconds}s, so this one carries it on` : ''}`;
   await record({ action: 'heal.prove', outcome: 'unchanged', code: 'already-healing', reason });
-  return stale
+  return stuck
     ? carryOn(deps, ctx, heal, { ...look, origin: `nudge:${heal.updatedAt}` })
     : { outcome: 'unchanged', phase: heal.phase };
 };

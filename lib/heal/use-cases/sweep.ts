@@ -6,7 +6,7 @@ import { isActiveHeal } from '../../store/ports.ts';
 import { sweepFindings } from '../decisions/sweep.ts';
 import type { HealDeps } from '../ports.ts';
 import { healCheck, sweptNodeLost, sweptNodeRecovered } from '../render/events.ts';
-import { isStale } from './carry-on.ts';
+import { isStuck } from './carry-on.ts';
 
 export interface NodeSweep {
   readonly cluster: string;
@@ -21,7 +21,7 @@ export interface NodeSweep {
  * capstan's own detection, no agent in the cluster needed: every registered cluster's Nodes and their
  * Leases are read (two calls each), and a node not Ready becomes a node.lost candidate, a node being healed
  * that is Ready again a node.recovered one, on the heal queue; one event per outage and per return
- * (../render/events.ts). The sweep also nudges heals that stopped moving (./carry-on.ts isStale) or whose Node
+ * (../render/events.ts). The sweep also nudges heals that stopped moving (./carry-on.ts isStuck) or whose Node
  * is gone, so no heal waits forever on a look that was lost. A cluster that does not answer is skipped (the
  * probe records it); the others are swept all the same.
  */
@@ -58,10 +58,6 @@ const sweepCluster = async (deps: HealDeps, cluster: Cluster): Promise<NodeSweep
   }
 };
 
-/** Heals that wait on a person or on the node's return are not stuck; observe-mode ones do nothing anyway. */
-const needsNudge = (deps: HealDeps, heal: NodeHeal, nodes: readonly NodeView[]): boolean => {
-  if (!nodes.some((n) => n.name === heal.node)) return true;
-  const moving =
-    heal.phase === 'fencing' || heal.phase === 'recovering' || (heal.phase === 'suspected' && heal.mode !== 'observe');
-  return moving && isStale(deps, heal);
-};
+/** A heal stuck (./carry-on.ts isStuck), or one whose Node is gone (its next look ends it). */
+const needsNudge = (deps: HealDeps, heal: NodeHeal, nodes: readonly NodeView[]): boolean =>
+  !nodes.some((n) => n.name === heal.node) || isStuck(deps, heal);
