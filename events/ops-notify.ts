@@ -4,8 +4,8 @@ import { DateTimeSchema, SubdomainSchema, text } from './fields.ts';
 
 /**
  * What healing and scaling did that people want to hear of (internal): a node proven lost and fenced, one
- * waiting for a person, one restored; an RBD image freed or not; a workload's ceiling raised, put back or a
- * raise refused. Unlike chat.notify it tells one step, not a request's whole story: the step is a fact of the
+ * waiting for a person, one restored or deleted; an RBD image freed or not; a workload's ceiling raised, put
+ * back or left as it was (a raise or a put-back refused). Unlike chat.notify it tells one step, not a request's whole story: the step is a fact of the
  * history (the healing and scaling domains send it right after recording that step), and it is posted once,
  * to the app's `notify.slack.channel` (scaling of an app's workload) or the environment's
  * (`capstan env set <env> --notify-channel`).
@@ -17,6 +17,7 @@ export const OpsNotifyWhatSchema = z.enum([
   'node-fence-failed',
   'node-returned',
   'node-restored',
+  'node-deleted',
   'image-freed',
   'image-not-freed',
   'scale-raised',

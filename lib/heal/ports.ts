@@ -1,5 +1,6 @@
 import type { ConnectCeph } from '../ceph/ports.ts';
 import type { ConnectGateway } from '../kube/gateway.ts';
+import type { Tell } from '../notify/tell.ts';
 import type { Enqueue } from '../queue/send.ts';
 import type { Store } from '../store/ports.ts';
 import type { HealSettings } from './settings.ts';
@@ -17,6 +18,8 @@ export interface HealDeps {
   /** The addresses capstan itself runs at: never blocked from Ceph. */
   readonly selfAddresses: readonly string[];
   readonly enqueue: Enqueue;
+  /** Notices of the steps people hear of (../notify/tell.ts): best effort, never failing the step. */
+  readonly tell: Tell;
   readonly now: () => Date;
   readonly settings: HealSettings;
 }

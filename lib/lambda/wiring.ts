@@ -10,6 +10,7 @@ import type { HealDeps } from '../heal/ports.ts';
 import { healSettingsFromEnv } from '../heal/settings.ts';
 import { connector } from '../kube/connect.ts';
 import { gatewayConnector } from '../kube/gateway.ts';
+import { tellVia } from '../notify/tell.ts';
 import { type DeadLetter, deadLetterQueue } from '../queue/dead-letter.ts';
 import { enqueuer } from '../queue/send.ts';
 import { resolveTagAnswer } from '../registry/resolve.ts';
@@ -45,10 +46,12 @@ export const wire = (name: FunctionName) => {
     dockerHubDigest: (repository, tag) =>
       resolveTagAnswer(process.env.CAPSTAN_DOCKERHUB_REGISTRY_URL || DOCKER_HUB_API, repository, tag),
   };
+  const tell = tellVia(deploy.enqueue, (message, fields) => logger.warn(message, fields));
   const heal: HealDeps = {
     store: deploy.store,
     kube: deploy.kube,
     enqueue: deploy.enqueue,
+    tell,
     now: deploy.now,
     settings: healSettingsFromEnv(),
     ceph: connectCeph(secrets),
@@ -58,6 +61,7 @@ export const wire = (name: FunctionName) => {
     store: deploy.store,
     kube: deploy.kube,
     enqueue: deploy.enqueue,
+    tell,
     now: deploy.now,
     settings: scaleSettingsFromEnv(),
   };

@@ -14,6 +14,7 @@ const ICON: Record<OpsNotifyWhat, string> = {
   'node-fence-failed': ':x:',
   'node-returned': ':white_check_mark:',
   'node-restored': ':white_check_mark:',
+  'node-deleted': ':wastebasket:',
   'image-freed': ':unlock:',
   'image-not-freed': ':no_entry:',
   'scale-raised': ':arrow_up:',
@@ -59,6 +60,8 @@ const headline = (d: OpsNotifyData): string => {
       return `Back: ${node}, before it was fenced`;
     case 'node-restored':
       return `Restored: ${node}`;
+    case 'node-deleted':
+      return `Ended: ${node} was deleted while it was being healed`;
     case 'image-freed':
       return `Freed: ${image}`;
     case 'image-not-freed':
@@ -68,7 +71,8 @@ const headline = (d: OpsNotifyData): string => {
     case 'scale-reverted':
       return ceiling('put back');
     case 'scale-refused':
-      return `${workload}: raise refused`;
+      // A raise refused (quota, burstMax), or a put-back given up (the lease stayed held): the reason says which.
+      return `${workload}: ceiling not changed`;
   }
 };
 

@@ -1,4 +1,5 @@
 import type { ConnectGateway } from '../kube/gateway.ts';
+import type { Tell } from '../notify/tell.ts';
 import type { Enqueue } from '../queue/send.ts';
 import type { Store } from '../store/ports.ts';
 import type { ScaleSettings } from './settings.ts';
@@ -12,6 +13,8 @@ export interface ScaleDeps {
   /** The Kubernetes gateway of a registered cluster. */
   readonly kube: ConnectGateway;
   readonly enqueue: Enqueue;
+  /** Notices of the steps people hear of (../notify/tell.ts): best effort, never failing the step. */
+  readonly tell: Tell;
   readonly now: () => Date;
   readonly settings: ScaleSettings;
 }

@@ -1,6 +1,7 @@
 import type { HealDeps } from '../../lib/heal/ports.ts';
 import { defaultHealSettings, type HealSettings } from '../../lib/heal/settings.ts';
 import type { NodeView } from '../../lib/kube/nodes.ts';
+import { tellVia } from '../../lib/notify/tell.ts';
 import { NODES_APP } from '../../lib/store/ports.ts';
 import type { FunctionName } from '../../lib/topology.ts';
 import { type MemoryCeph, memoryCeph } from './ceph.ts';
@@ -20,6 +21,8 @@ export interface TestHeal {
   readonly ceph: MemoryCeph;
   readonly queue: RecordingQueue;
   readonly clock: TestClock;
+  /** What the notices' teller logged: notices it could not send. */
+  readonly warnings: { message: string; fields: Record<string, unknown> }[];
 }
 
 export const testHeal = (settings: HealSettings = defaultHealSettings): TestHeal => {
@@ -28,16 +31,18 @@ export const testHeal = (settings: HealSettings = defaultHealSettings): TestHeal
   const ceph = memoryCeph();
   const queue = recordingQueue('heal');
   const clock = testClock();
+  const warnings: TestHeal['warnings'] = [];
   const depsOf = (from: FunctionName): HealDeps => ({
     store: db.store,
     kube: kube.connect,
     ceph: ceph.connect,
     selfAddresses: ['127.0.0.1', '10.0.0.250'],
     enqueue: queue.enqueueAs(from),
+    tell: tellVia(queue.enqueueAs(from), (message, fields) => warnings.push({ message, fields })),
     now: clock.now,
     settings,
   });
-  return { deps: depsOf('heal'), depsOf, db, kube, ceph, queue, clock };
+  return { deps: depsOf('heal'), depsOf, db, kube, ceph, queue, clock, warnings };
 };
 
 /** A node whose kubelet went silent `seconds` ago: Ready Unknown and its Lease not renewed since. */

@@ -10,6 +10,7 @@ import { applyAll } from '../../lib/kube/apply.ts';
 import { connector } from '../../lib/kube/connect.ts';
 import { gatewayConnector, gatewayOf, type KubeGateway } from '../../lib/kube/gateway.ts';
 import { mergePatch } from '../../lib/kube/optimistic.ts';
+import { tellVia } from '../../lib/notify/tell.ts';
 import { putCluster } from '../../lib/store/clusters.ts';
 import type { Db } from '../../lib/store/db.ts';
 import { dynamoStore } from '../../lib/store/dynamo.ts';
@@ -67,6 +68,7 @@ beforeAll(async () => {
     store: dynamoStore(db),
     kube: gatewayConnector(connector()),
     enqueue: queue.enqueue,
+    tell: tellVia(queue.enqueue, (message, fields) => console.warn(message, fields)),
     now: () => new Date(),
     settings,
     ceph: ceph.connect,

@@ -301,7 +301,7 @@ describe('autoscaling from the spec, and the override driven by a real Alertmana
       (await steps(at)).includes('scale.refuse refused quota') ? true : undefined,
     );
     expect((await hpa())?.maxReplicas).toBe(2);
-    const [refused] = await untilTold('raise refused');
+    const [refused] = await untilTold('ceiling not changed');
     expect(JSON.stringify(refused?.blocks)).toContain('`quota`');
     await cluster.kube.core.deleteNamespacedResourceQuota({ name: 'pods', namespace: NAMESPACE });
   }, 300_000);

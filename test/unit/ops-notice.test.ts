@@ -3,6 +3,7 @@ import { OpsNotifyEventSchema } from '../../events/ops-notify.ts';
 import { healNotice } from '../../lib/heal/render/notices.ts';
 import { opsNotice } from '../../lib/notify/ops-event.ts';
 import { renderOpsMessage } from '../../lib/notify/render-ops.ts';
+import { tellVia } from '../../lib/notify/tell.ts';
 import { scaleNotice } from '../../lib/scale/render/notices.ts';
 
 const place = {
@@ -22,6 +23,9 @@ describe('healNotice: the steps people are told of', () => {
     ['heal.recover', 'skipped', 'node-returned', 'node-returned'],
     ['heal.fence', 'skipped', 'node-returned', 'node-returned'],
     ['heal.restored', 'succeeded', undefined, 'node-restored'],
+    ['heal.end', 'skipped', 'node-absent', 'node-deleted'],
+    ['heal.fence', 'skipped', 'node-absent', 'node-deleted'],
+    ['heal.recover', 'skipped', 'node-absent', 'node-deleted'],
     ['rbd.free', 'succeeded', undefined, 'image-freed'],
     ['rbd.verdict', 'refused', 'holder-alive', 'image-not-freed'],
   ])('%s %s %s tells %s', (action, outcome, code, what) => {
@@ -35,7 +39,6 @@ describe('healNotice: the steps people are told of', () => {
     ['heal.cordon', 'configured', undefined],
     ['heal.taint', 'configured', undefined],
     ['heal.prove', 'skipped', 'lease-fresh'],
-    ['heal.fence', 'skipped', 'node-absent'],
     ['heal.recover', 'skipped', 'not-back'],
     ['heal.recover', 'progressing', undefined],
     ['rbd.verdict', 'succeeded', undefined],
@@ -113,6 +116,35 @@ describe('opsNotice: one event per step, whatever the redelivery', () => {
   });
 });
 
+describe('tellVia: best effort, never failing the step', () => {
+  const notice = opsNotice(
+    { what: 'node-fenced', cluster: 'eu-1', node: 'w1', reason: 'r', at: place.at, cause: 'c' },
+    new Date(place.at),
+  );
+
+  it('sends a valid notice', async () => {
+    const sent: unknown[] = [];
+    await tellVia(
+      async (e) => void sent.push(e),
+      () => expect.fail('no warning'),
+    )(notice);
+    expect(sent).toEqual([notice]);
+  });
+
+  it('logs a queue that refuses it, or a notice that does not fit the schema, and resolves', async () => {
+    const warnings: string[] = [];
+    const warn = (m: string, f: Record<string, unknown>) => void warnings.push(`${m} ${JSON.stringify(f)}`);
+    await tellVia(() => Promise.reject(new Error('throttled')), warn)(notice);
+    const sent: unknown[] = [];
+    const broken = { ...notice, data: { ...notice.data, until: 'soon' } };
+    await tellVia(async (e) => void sent.push(e), warn)(broken);
+    expect(sent).toEqual([]);
+    expect(warnings[0]).toContain('notice not sent');
+    expect(warnings[0]).toContain('throttled');
+    expect(warnings[1]).toContain('does not fit ops.notify');
+  });
+});
+
 describe('renderOpsMessage', () => {
   const text = (m: ReturnType<typeof renderOpsMessage>) => JSON.stringify(m.blocks);
 
@@ -123,6 +155,7 @@ describe('renderOpsMessage', () => {
     ['node-fence-failed', { node: 'w1' }, 'Fencing failed: node w1'],
     ['node-returned', { node: 'w1' }, 'Back: node w1 of eu-1 (production), before it was fenced'],
     ['node-restored', { node: 'w1' }, 'Restored: node w1 of eu-1 (production)'],
+    ['node-deleted', { node: 'w1' }, 'Ended: node w1 of eu-1 (production) was deleted while it was being healed'],
     ['image-freed', { node: 'w1', image: 'rbd/pvc-1' }, 'Freed: RBD image rbd/pvc-1 held by node w1'],
     ['image-not-freed', { node: 'w1', image: 'rbd/pvc-1' }, 'Not freed: RBD image rbd/pvc-1'],
     [
@@ -135,7 +168,11 @@ describe('renderOpsMessage', () => {
       { workload: 'shop/Deployment/api', from: 10, to: 5 },
       'shop/Deployment/api in eu-1 (production): ceiling put back from 10 to 5',
     ],
-    ['scale-refused', { workload: 'shop/Deployment/api' }, 'shop/Deployment/api in eu-1 (production): raise refused'],
+    [
+      'scale-refused',
+      { workload: 'shop/Deployment/api' },
+      'shop/Deployment/api in eu-1 (production): ceiling not changed',
+    ],
   ] as const)('%s reads "%s"', (what, extra, headline) => {
     const m = renderOpsMessage({
       what,

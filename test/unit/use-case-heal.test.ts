@@ -7,6 +7,7 @@ import { defaultHealSettings } from '../../lib/heal/settings.ts';
 import { heal } from '../../lib/heal/use-cases/heal.ts';
 import { sweepNodes } from '../../lib/heal/use-cases/sweep.ts';
 import type { NodeView } from '../../lib/kube/nodes.ts';
+import { tellVia } from '../../lib/notify/tell.ts';
 import { healSteps, healthyNode, silentNode, type TestHeal, testHeal } from '../doubles/heal-deps.ts';
 
 const CLUSTER = 'dc1';
@@ -241,6 +242,40 @@ describe('heal: modes', () => {
     await heal(lostEvent(t), t.deps);
     expect(t.queue.ofType('ops.notify').map((e) => e.data)).toMatchObject([
       { what: 'node-fenced', environment: 'staging', cluster: CLUSTER, node: LOST },
+    ]);
+  });
+
+  it('a stalled fence is recorded at every look and told once for the heal', async () => {
+    const t = await setUp();
+    await t.db.seed.environment('staging', false, t.clock.now(), undefined, 'C0OPS');
+    // A pod the pod GC never removes: fencing stalls past its timeout, and is looked at again and again.
+    t.kube.nodes(CLUSTER).pods.set('db-0', { namespace: 'shop', name: 'db-0', node: LOST, deleting: true, claims: [] });
+    await heal(lostEvent(t), t.deps);
+    const told: string[] = [];
+    for (let i = 0; i < 300 && healSteps(t).filter((s) => s.includes('fence-stalled')).length < 3; i++) {
+      told.push(...t.queue.ofType('ops.notify').map((e) => e.id));
+      await runChecks(t);
+    }
+    told.push(...t.queue.ofType('ops.notify').map((e) => e.id));
+    expect(healSteps(t).filter((s) => s === 'heal.fence failed fence-stalled').length).toBeGreaterThanOrEqual(3);
+    expect(told.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(told).size).toBe(1);
+  });
+
+  it('a notice the queue refuses is logged, and the step stands', async () => {
+    const t = await setUp();
+    await t.db.seed.environment('staging', false, t.clock.now(), undefined, 'C0OPS');
+    const deps = {
+      ...t.deps,
+      tell: tellVia(
+        async () => Promise.reject(new Error('SQS is down')),
+        (m, f) => t.warnings.push({ message: m, fields: f }),
+      ),
+    };
+    await heal(lostEvent(t), deps);
+    expect(await heals(t)).toMatchObject({ phase: 'fenced' });
+    expect(t.warnings).toMatchObject([
+      { message: 'notice not sent', fields: { what: 'node-fenced', error: 'SQS is down' } },
     ]);
   });
 

@@ -3,6 +3,7 @@ import type { HpaThresholdHit, HpaThresholdHitData, ScaleCheck, ScaleRequested }
 import { AppSpecSchema } from '../../lib/apps/spec.ts';
 import { renderApp } from '../../lib/deploy/render/app.ts';
 import type { HpaView } from '../../lib/kube/scaling.ts';
+import { tellVia } from '../../lib/notify/tell.ts';
 import type { ScaleDeps } from '../../lib/scale/ports.ts';
 import { defaultScaleSettings } from '../../lib/scale/settings.ts';
 import { scale } from '../../lib/scale/use-cases/scale.ts';
@@ -63,6 +64,9 @@ beforeEach(async () => {
     store: db.store,
     kube: kube.connect,
     enqueue: queue.enqueue,
+    tell: tellVia(queue.enqueue, (message) => {
+      throw new Error(`unexpected: ${message}`);
+    }),
     now: clock.now,
     settings: defaultScaleSettings,
   };

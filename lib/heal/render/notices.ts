@@ -20,7 +20,7 @@ export interface HealStepPlace {
 
 /**
  * The steps of healing people are told of: a lost node left alone (observe mode) or waiting for a person,
- * fenced, not fenceable, back before it was fenced, restored; an image freed or refused. The many steps in
+ * fenced, not fenceable, back before it was fenced, restored, deleted while healed; an image freed or refused. The many steps in
  * between (cordon, taint, each wait) stay in the history.
  */
 const TOLD: readonly { action: string; outcome: string; code?: string; what: OpsNotifyWhat }[] = [
@@ -31,6 +31,9 @@ const TOLD: readonly { action: string; outcome: string; code?: string; what: Ops
   { action: 'heal.recover', outcome: 'skipped', code: 'node-returned', what: 'node-returned' },
   { action: 'heal.fence', outcome: 'skipped', code: 'node-returned', what: 'node-returned' },
   { action: 'heal.restored', outcome: 'succeeded', what: 'node-restored' },
+  { action: 'heal.end', outcome: 'skipped', code: 'node-absent', what: 'node-deleted' },
+  { action: 'heal.fence', outcome: 'skipped', code: 'node-absent', what: 'node-deleted' },
+  { action: 'heal.recover', outcome: 'skipped', code: 'node-absent', what: 'node-deleted' },
   { action: 'rbd.free', outcome: 'succeeded', what: 'image-freed' },
   { action: 'rbd.verdict', outcome: 'refused', what: 'image-not-freed' },
 ];

@@ -31,7 +31,7 @@ export const stillBlocked = (heal: Pick<NodeHeal, 'blocked' | 'unblockedAt'> | u
  * node's next heal carries the block over (./prove.ts) and lifts it on that heal's recovery.
  */
 export const keepBlock = async (
-  deps: Pick<HealDeps, 'store' | 'now' | 'enqueue'>,
+  deps: Pick<HealDeps, 'store' | 'now' | 'tell'>,
   ctx: NodeContext,
   heal: NodeHeal,
   look: Look,

@@ -92,7 +92,14 @@ export const fence = async (deps: HealDeps, ctx: NodeContext, look: Look) => {
         const what = step.next === 'wait-pods' ? 'pods' : 'VolumeAttachments';
         if (waited > deps.settings.fenceTimeoutSeconds) {
           const reason = `after ${waited}s, ${step.remaining.length} ${what} still on ${node}: ${step.remaining.slice(0, 5).join(', ')}`;
-          await record({ action: 'heal.fence', outcome: 'failed', code: 'fence-stalled', reason });
+          // Recorded at every look while it stalls; told once for the heal.
+          const at = { ...ctx.at, heal: heal.eventId };
+          await recordHealStep(deps, look.cause, at, {
+            action: 'heal.fence',
+            outcome: 'failed',
+            code: 'fence-stalled',
+            reason,
+          });
           // Looked at again far less often: the controllers may yet do it, or the node return.
           await lookAgain(deps.settings.fence.recheckSeconds * 30);
           return { outcome: 'failed' as const, code: 'fence-stalled' as const };

@@ -36,7 +36,7 @@ export const imageContext = (cluster: Cluster, gateway: KubeGateway, node: strin
 
 /** A step of freeing an image in the history: under `_nodes`, with the holder node and the image. */
 export const recordImageStep = (
-  deps: Pick<HealDeps, 'store' | 'now' | 'enqueue'>,
+  deps: Pick<HealDeps, 'store' | 'now' | 'tell'>,
   cause: Cause,
   ctx: Pick<ImageContext, 'at'>,
   step: Parameters<typeof recordHealStep>[3],

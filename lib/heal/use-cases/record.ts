@@ -30,6 +30,11 @@ export interface NodeAt {
   readonly node: string;
   /** The RBD image (`pool/image`) a step of freeing it is about. */
   readonly image?: string;
+  /**
+   * The heal the step belongs to (its record's eventId), for a step that repeats through one heal with a
+   * new cause each time (a stalled fence, looked at again every few minutes): told once for the heal.
+   */
+  readonly heal?: string;
 }
 
 /** The node a step works on: its registered cluster, that cluster's gateway, and where its history goes. */
@@ -52,15 +57,17 @@ export type HealStep = Pick<HistoryEntry, 'action' | 'outcome' | 'code' | 'reaso
 /**
  * One step of healing in the history: under the `_nodes` pseudo-app, with its cluster and node. A step
  * people are told of (../render/notices.ts) is then sent to the notifier, where the environment has a
- * channel for it: recorded first, so a notice never tells what the history lacks.
+ * channel for it: recorded first, so a notice never tells what the history lacks, and told best effort
+ * (../../notify/tell.ts).
  */
 export const recordHealStep = async (
-  deps: Pick<HealDeps, 'store' | 'now' | 'enqueue'>,
+  deps: Pick<HealDeps, 'store' | 'now' | 'tell'>,
   cause: Cause,
   at: NodeAt,
   step: HealStep,
 ): Promise<void> => {
   const recordedAt = deps.now().toISOString();
+  const { heal, ...place } = at;
   await deps.store.history.record({
     app: NODES_APP,
     ...(at.environment ? { environment: at.environment } : {}),
@@ -73,10 +80,10 @@ export const recordHealStep = async (
     recordedAt,
     ...step,
   });
-  const notice = healNotice(step, { ...at, at: recordedAt, cause: cause.id });
+  const notice = healNotice(step, { ...place, at: recordedAt, cause: cause.id });
   if (!notice || !at.environment) return;
   if (!(await deps.store.environments.policy(at.environment)).notifyChannel) return;
-  await deps.enqueue(opsNotice(notice, deps.now()));
+  await deps.tell(opsNotice(notice, deps.now(), heal));
 };
 
 /** Seconds from `from` to `to`, never negative; undefined without a `from`. */

@@ -21,8 +21,8 @@ export interface ScaleStepPlace {
 }
 
 /**
- * The steps of scaling people are told of: a ceiling raised, put back, or a raise refused (quota, the
- * ceiling's bound, a person's ask out of bounds). Holds through the cooldown, waits for the lease and
+ * The steps of scaling people are told of: a ceiling raised, put back, or not changed (a raise refused
+ * for the quota or the ceiling's bound, a person's ask out of bounds, a put-back given up on a held lease). Holds through the cooldown, waits for the lease and
  * looks left alone stay in the history.
  */
 const TOLD: Readonly<Record<string, { outcomes: readonly string[]; what: OpsNotifyWhat }>> = {

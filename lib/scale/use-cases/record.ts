@@ -42,7 +42,7 @@ export const workloadText = (w: WorkloadRef) => `${w.namespace}/${w.kind}/${w.na
  * notifier where someone follows it: the app's `notify` for the environment, or the environment's channel.
  */
 export const recordScaleStep = async (
-  deps: Pick<ScaleDeps, 'store' | 'now' | 'enqueue'>,
+  deps: Pick<ScaleDeps, 'store' | 'now' | 'tell'>,
   cause: Cause,
   at: ScaleAt,
   step: ScaleStep,
@@ -70,7 +70,7 @@ export const recordScaleStep = async (
     cause: cause.id,
   });
   if (notice && environment && (await followed(deps, environment, app))) {
-    await deps.enqueue(opsNotice(notice, deps.now()));
+    await deps.tell(opsNotice(notice, deps.now()));
   }
 };
 
