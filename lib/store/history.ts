@@ -1,24 +1,12 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { type Outcome, OutcomeSchema } from '../outcomes.ts';
 import { ReasonCodeSchema } from '../reasons.ts';
 import { type Db, parseItem, queryAll } from './db.ts';
 import { keys } from './keys.ts';
 import { receivedAt } from './receipts.ts';
 
-export const OutcomeSchema = z.enum([
-  'accepted',
-  'pending',
-  'created',
-  'configured',
-  'unchanged',
-  'skipped',
-  'progressing',
-  'succeeded',
-  'failed',
-  'refused',
-  'superseded',
-]);
-export type Outcome = z.infer<typeof OutcomeSchema>;
+export { type Outcome, OutcomeSchema } from '../outcomes.ts';
 
 const HistoryFieldsSchema = z.object({
   app: z.string(),
