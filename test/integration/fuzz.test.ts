@@ -15,6 +15,7 @@ import { harborRoute } from '../support/fuzz/routes/harbor.ts';
 import { kubernetesRoute } from '../support/fuzz/routes/kubernetes.ts';
 import { mattermostActionsRoute, mattermostCommandsRoute } from '../support/fuzz/routes/mattermost.ts';
 import { slackCommandsRoute, slackInteractivityRoute } from '../support/fuzz/routes/slack.ts';
+import { teamsRoute } from '../support/fuzz/routes/teams.ts';
 import { checkQueues, formatFigures, fuzzRoute, type RouteFigures } from '../support/fuzz/run.ts';
 
 /**
@@ -58,6 +59,7 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
     ['POST /hooks/slack/interactivity', slackInteractivityRoute],
     ['POST /hooks/mattermost/commands', mattermostCommandsRoute],
     ['POST /hooks/mattermost/actions', mattermostActionsRoute],
+    ['POST /hooks/teams', teamsRoute],
     // Its tokens are signed when its turn comes, so they are fresh for the whole of its run.
     ['POST /ci/deploy', () => ciDeployRoute(ci, edge.token, RUNS)],
   ];
@@ -88,6 +90,7 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
       'slack-interactivity',
       'mattermost-commands',
       'mattermost-actions',
+      'teams',
       'ci-deploy',
     ]);
     for (const f of figures) expect(f.validAccepted, f.route).toBeGreaterThan(0);

@@ -15,6 +15,11 @@ export interface Secrets {
   readonly slack: string;
   /** Mattermost's slash command token (26 characters, as Mattermost makes them) and capstan's button MAC key. */
   readonly mattermost: { readonly commandToken: string; readonly actionKey: string };
+  /**
+   * Teams' outgoing webhook security tokens, as Teams shows them (base64 of 32 bytes): two, as for two teams
+   * that each added the webhook, so a request signed with either passes.
+   */
+  readonly teams: readonly [string, string];
 }
 
 export const secretsOf = (token: string): Secrets => ({
@@ -27,7 +32,10 @@ export const secretsOf = (token: string): Secrets => ({
     commandToken: hmacHex(token, 'mattermost-command-token').slice(0, 26),
     actionKey: hmacHex(token, 'mattermost-action-key'),
   },
+  teams: [teamsToken(token, 'teams-security-token-1'), teamsToken(token, 'teams-security-token-2')],
 });
+
+const teamsToken = (secret: string, data: string) => createHmac('sha256', secret).update(data).digest('base64');
 
 export const hmacHex = (secret: string, data: Buffer | string) =>
   createHmac('sha256', secret).update(data).digest('hex');
