@@ -11,6 +11,7 @@ import { distributionRoute } from '../support/fuzz/routes/distribution.ts';
 import { dockerhubRoute } from '../support/fuzz/routes/dockerhub.ts';
 import { eventsRoute } from '../support/fuzz/routes/events.ts';
 import { ghcrRoute } from '../support/fuzz/routes/ghcr.ts';
+import { gitlabRoute } from '../support/fuzz/routes/gitlab.ts';
 import { harborRoute } from '../support/fuzz/routes/harbor.ts';
 import { kubernetesRoute } from '../support/fuzz/routes/kubernetes.ts';
 import { mattermostActionsRoute, mattermostCommandsRoute } from '../support/fuzz/routes/mattermost.ts';
@@ -62,6 +63,8 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
     ['POST /hooks/teams', teamsRoute],
     // Its tokens are signed when its turn comes, so they are fresh for the whole of its run.
     ['POST /ci/deploy', () => ciDeployRoute(ci, edge.token, RUNS)],
+    // Its app goes into the edge's table first: which apps a project may release is in their `ci` entries.
+    ['POST /hooks/gitlab/{project}', (secrets) => gitlabRoute(edge.db, secrets)],
   ];
   // Each route's timeout scales with its runs: the full profile sends tens of thousands of requests.
   const timeout = 120_000 + RUNS * 60;
@@ -92,6 +95,7 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
       'mattermost-actions',
       'teams',
       'ci-deploy',
+      'gitlab',
     ]);
     for (const f of figures) expect(f.validAccepted, f.route).toBeGreaterThan(0);
     // The ingest and chat functions never asked for what their roles lack (lib/contract.ts).

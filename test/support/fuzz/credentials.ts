@@ -1,6 +1,11 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { alertmanagerHookToken, hookSecret, kubernetesHookToken } from '../../../lib/ingest/hook-secret.ts';
+import {
+  alertmanagerHookToken,
+  gitlabHookToken,
+  hookSecret,
+  kubernetesHookToken,
+} from '../../../lib/ingest/hook-secret.ts';
 import type { Credential } from './route-spec.ts';
 
 export interface Secrets {
@@ -20,6 +25,8 @@ export interface Secrets {
    * that each added the webhook, so a request signed with either passes.
    */
   readonly teams: readonly [string, string];
+  /** A GitLab project's webhook secret token (X-Gitlab-Token), by its numeric id. */
+  readonly gitlab: (project: string) => string;
 }
 
 export const secretsOf = (token: string): Secrets => ({
@@ -33,6 +40,7 @@ export const secretsOf = (token: string): Secrets => ({
     actionKey: hmacHex(token, 'mattermost-action-key'),
   },
   teams: [teamsToken(token, 'teams-security-token-1'), teamsToken(token, 'teams-security-token-2')],
+  gitlab: (project) => gitlabHookToken(token, project),
 });
 
 const teamsToken = (secret: string, data: string) => createHmac('sha256', secret).update(data).digest('base64');
