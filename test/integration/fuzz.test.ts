@@ -11,10 +11,12 @@ import { distributionRoute } from '../support/fuzz/routes/distribution.ts';
 import { dockerhubRoute } from '../support/fuzz/routes/dockerhub.ts';
 import { eventsRoute } from '../support/fuzz/routes/events.ts';
 import { ghcrRoute } from '../support/fuzz/routes/ghcr.ts';
+import { gitlabRoute } from '../support/fuzz/routes/gitlab.ts';
 import { harborRoute } from '../support/fuzz/routes/harbor.ts';
 import { kubernetesRoute } from '../support/fuzz/routes/kubernetes.ts';
 import { mattermostActionsRoute, mattermostCommandsRoute } from '../support/fuzz/routes/mattermost.ts';
 import { slackCommandsRoute, slackInteractivityRoute } from '../support/fuzz/routes/slack.ts';
+import { teamsRoute } from '../support/fuzz/routes/teams.ts';
 import { checkQueues, formatFigures, fuzzRoute, type RouteFigures } from '../support/fuzz/run.ts';
 
 /**
@@ -58,8 +60,11 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
     ['POST /hooks/slack/interactivity', slackInteractivityRoute],
     ['POST /hooks/mattermost/commands', mattermostCommandsRoute],
     ['POST /hooks/mattermost/actions', mattermostActionsRoute],
+    ['POST /hooks/teams', teamsRoute],
     // Its tokens are signed when its turn comes, so they are fresh for the whole of its run.
     ['POST /ci/deploy', () => ciDeployRoute(ci, edge.token, RUNS)],
+    // Its app goes into the edge's table first: which apps a project may release is in their `ci` entries.
+    ['POST /hooks/gitlab/{project}', (secrets) => gitlabRoute(edge.db, secrets)],
   ];
   // Each route's timeout scales with its runs: the full profile sends tens of thousands of requests.
   const timeout = 120_000 + RUNS * 60;
@@ -88,7 +93,9 @@ describe(`webhook fuzz: ${RUNS} cases per route, seed ${SEED}`, () => {
       'slack-interactivity',
       'mattermost-commands',
       'mattermost-actions',
+      'teams',
       'ci-deploy',
+      'gitlab',
     ]);
     for (const f of figures) expect(f.validAccepted, f.route).toBeGreaterThan(0);
     // The ingest and chat functions never asked for what their roles lack (lib/contract.ts).

@@ -49,6 +49,11 @@ export interface FuzzCase {
   readonly events?: Events;
   /** The answer to the second and later sends of a replay, when not the first's (a CI token is used once). */
   readonly resent?: Resent;
+  /**
+   * What every answer to it must say, when its status alone does not show it (undefined when it does, else
+   * why not): a Teams read answered with the read, a GitLab pipeline passed over for its own reason.
+   */
+  readonly says?: (answerBody: string) => string | undefined;
   /** The request carries the route's right credential. */
   readonly authOk: boolean;
 }

@@ -1,6 +1,11 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { alertmanagerHookToken, hookSecret, kubernetesHookToken } from '../../../lib/ingest/hook-secret.ts';
+import {
+  alertmanagerHookToken,
+  gitlabHookToken,
+  hookSecret,
+  kubernetesHookToken,
+} from '../../../lib/ingest/hook-secret.ts';
 import type { Credential } from './route-spec.ts';
 
 export interface Secrets {
@@ -15,6 +20,13 @@ export interface Secrets {
   readonly slack: string;
   /** Mattermost's slash command token (26 characters, as Mattermost makes them) and capstan's button MAC key. */
   readonly mattermost: { readonly commandToken: string; readonly actionKey: string };
+  /**
+   * Teams' outgoing webhook security tokens, as Teams shows them (base64 of 32 bytes): two, as for two teams
+   * that each added the webhook, so a request signed with either passes.
+   */
+  readonly teams: readonly [string, string];
+  /** A GitLab project's webhook secret token (X-Gitlab-Token), by its numeric id. */
+  readonly gitlab: (project: string) => string;
 }
 
 export const secretsOf = (token: string): Secrets => ({
@@ -27,7 +39,11 @@ export const secretsOf = (token: string): Secrets => ({
     commandToken: hmacHex(token, 'mattermost-command-token').slice(0, 26),
     actionKey: hmacHex(token, 'mattermost-action-key'),
   },
+  teams: [teamsToken(token, 'teams-security-token-1'), teamsToken(token, 'teams-security-token-2')],
+  gitlab: (project) => gitlabHookToken(token, project),
 });
+
+const teamsToken = (secret: string, data: string) => createHmac('sha256', secret).update(data).digest('base64');
 
 export const hmacHex = (secret: string, data: Buffer | string) =>
   createHmac('sha256', secret).update(data).digest('hex');

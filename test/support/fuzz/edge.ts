@@ -7,6 +7,7 @@ import { type HttpHandler, serveRoutes } from '../../../lib/runtime/http.ts';
 import { type Denial, startIamGate } from '../../../lib/runtime/iam-gate.ts';
 import { localEnvironment } from '../../../lib/runtime/local-environment.ts';
 import { ensureQueues, type QueueUrls } from '../../../lib/runtime/resources.ts';
+import { allowWorkspace } from '../../../lib/store/access.ts';
 import { createDb, type Db } from '../../../lib/store/db.ts';
 import { keys } from '../../../lib/store/keys.ts';
 import { ensureTable } from '../../../lib/store/table.ts';
@@ -14,6 +15,7 @@ import { functions, type QueueName } from '../../../lib/topology.ts';
 import { secretsOf } from './credentials.ts';
 import { MATTERMOST_FUZZ_ACCESS } from './routes/mattermost.ts';
 import { SLACK_FUZZ_ACCESS } from './routes/slack.ts';
+import { TEAMS_FUZZ_TENANT } from './routes/teams.ts';
 
 const adminCredentials = { accessKeyId: 'capstanlocal', secretAccessKey: 'capstanlocal' };
 
@@ -55,12 +57,21 @@ export const startFuzzEdge = async (
   await ensureTable(ddb, table);
   await seedAccess(ddb, table, 'slack', SLACK_FUZZ_ACCESS);
   await seedAccess(ddb, table, 'mattermost', MATTERMOST_FUZZ_ACCESS);
+  // Teams only reads, and only for a tenant let in: no channel, no grant.
+  await allowWorkspace(createDb(table, ddb), {
+    chat: 'teams',
+    workspace: TEAMS_FUZZ_TENANT,
+    name: 'Contoso',
+    allowedAt: new Date().toISOString(),
+    allowedBy: 'cli:fuzz',
+  });
   // Refusals are the point here; the handler's warning for each would bury the report.
   const operator = { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' };
-  const { slack, mattermost } = secretsOf(token);
+  const { slack, mattermost, teams } = secretsOf(token);
   const chatSecret = JSON.stringify({
     slack: { signingSecret: slack },
     mattermost: { commandToken: mattermost.commandToken },
+    teams: { securityToken: teams },
     actionKey: mattermost.actionKey,
   });
   const resources = { table, queues, sqsGate, dynamodbGate, ingestToken: token, chatSecret, region };

@@ -15,6 +15,8 @@ export interface Produced {
   readonly headers?: Readonly<Record<string, string>>;
   /** The body from the JSON text, when the producer encodes it (GitHub's form encoding). */
   readonly encode?: (json: string) => string;
+  /** What the answer to it as it is must say (FuzzCase.says). */
+  readonly says?: (answerBody: string) => string | undefined;
 }
 
 export interface Credential {
@@ -142,6 +144,7 @@ export const routeCases = (spec: RouteFuzzSpec): fc.Arbitrary<FuzzCase> => {
     sends: 1,
     expect: [ok],
     events: p.events,
+    ...(p.says ? { says: p.says } : {}),
     authOk: true,
     ...how,
   });
@@ -252,7 +255,9 @@ export const routeCases = (spec: RouteFuzzSpec): fc.Arbitrary<FuzzCase> => {
       weight: 10,
       arbitrary: fc
         .tuple(spec.valid, spec.badCredential)
-        .map(([p, c]) => asIs('bad-auth', p, c, { expect: c.expect ?? [401], events: undefined, authOk: false })),
+        .map(([p, c]) =>
+          asIs('bad-auth', p, c, { expect: c.expect ?? [401], events: undefined, says: undefined, authOk: false }),
+        ),
     },
     {
       weight: 4,
