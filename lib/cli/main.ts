@@ -318,6 +318,9 @@ program
   .option('--env <env>', 'only this environment')
   .option('--cluster <name>', 'only this cluster')
   .option('--action <action>', 'only this action, or a family of them: `scale` is scale.raise, scale.hold, ...')
+  .option('--outcome <outcome>', 'only this outcome: succeeded, failed, refused, skipped, configured, ...')
+  .option('--since <time>', 'only events received at or after this time (2026-12-01T10:00:00Z, or a date)')
+  .option('--until <time>', 'only events received at or before this time')
   .addOption(new Option('--limit <n>', 'at most this many entries, 1-1000').default(50).argParser(wholeNumber(1, 1000)))
   .option('--json', 'machine-readable output')
   .action(async (app, o) => (await commands.history()).history(app, o, out));

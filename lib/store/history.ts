@@ -108,7 +108,7 @@ export const recordHistory = async (db: Db, step: NewHistoryEntry): Promise<void
 };
 
 /** Newest first: by when capstan received the event, then by when it took each of the event's steps. */
-const newestFirst = (a: HistoryEntry, b: HistoryEntry) =>
+export const newestFirst = (a: HistoryEntry, b: HistoryEntry) =>
   Date.parse(b.receivedAt) - Date.parse(a.receivedAt) || Date.parse(b.recordedAt) - Date.parse(a.recordedAt);
 
 const fromItem = (item: Record<string, unknown>) => parseItem(HistoryEntrySchema, item);

@@ -98,6 +98,22 @@ describe('capstan refuses a bad number before the command runs', () => {
     expect(stderr).toContain('capstan is not running here');
   });
 
+  it("checks history's filters before it looks for capstan: a bad time, outcome or action is exit 2", async () => {
+    const { code, stderr } = await capstan(
+      'history',
+      'web',
+      '--since',
+      'yesterday',
+      '--outcome',
+      'won',
+      '--action',
+      'a b',
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain('cannot read the history');
+    for (const field of ['since:', 'outcome:', 'action: must be an action']) expect(stderr).toContain(field);
+  });
+
   it('exits 2 for the other usage errors too: a missing option, an unknown one, no command', async () => {
     const missing = await capstan('promote', 'web', '--from', 'staging');
     expect(missing.code).toBe(2);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { AutoscalingSchema } from '../../lib/apps/autoscaling.ts';
-import { ofAction } from '../../lib/cli/commands/history.ts';
 import { renderHistory } from '../../lib/cli/render/history.ts';
 import { liveHpa, overrideView, renderScale, type ScaleView } from '../../lib/cli/render/scale.ts';
 import { checkManualMax, effectiveScaling, forSeconds, type ScaleFlags, scaleMode } from '../../lib/cli/scale-args.ts';
@@ -238,17 +237,6 @@ describe('capstan scale text', () => {
 });
 
 describe('history of scaling', () => {
-  it.each([
-    ['scale.raise', 'scale', true],
-    ['scale.raise', 'scale.', true],
-    ['scale.raise', 'scale.raise', true],
-    ['scale.hold', 'scale.raise', false],
-    ['scaler', 'scale', false],
-    ['release', 'scale', false],
-  ])('%s matches --action %s: %s', (action, wanted, matches) => {
-    expect(ofAction(action, wanted)).toBe(matches);
-  });
-
   it('the workload comes first in DETAIL', () => {
     const entry: HistoryEntry = {
       app: 'web',

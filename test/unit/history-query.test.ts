@@ -18,6 +18,7 @@ describe('GET /api/history query parameters', () => {
       { app: '_nodes', cluster: 'eu-1' },
     ],
     [{ app: 'checkout', action: 'scale' }, { action: 'scale' }],
+    [{ app: 'checkout', action: 'scale.' }, { action: 'scale' }],
     [
       { app: 'checkout', action: 'scale.raise', outcome: 'refused' },
       { action: 'scale.raise', outcome: 'refused' },

@@ -10,7 +10,8 @@ export const DEFAULT_PAGE = 50;
 /** An action (`scale.raise`) or a family of them (`scale`): lowercase words joined by dots. */
 const ActionSchema = z
   .string()
-  .regex(/^[a-z][a-z-]*(\.[a-z][a-z-]*)*$/, 'must be an action such as scale.raise, or a family such as scale');
+  .regex(/^[a-z][a-z-]*(\.[a-z][a-z-]*)*\.?$/, 'must be an action such as scale.raise, or a family such as scale')
+  .transform((v) => v.replace(/\.$/, ''));
 
 /** A time with its zone, or a date (the start of that day, UTC). */
 const InstantSchema = z
