@@ -44,6 +44,8 @@ export const serveRoutes = async (routes: readonly HttpRoute[], port: number, ho
         return reply(413, JSON.stringify({ error: 'too-large', reason: `body exceeds ${MAX_BODY} bytes` }));
       }
       const result = await route.handler(toEvent(req, url, body, route, match?.params ?? {}));
+      // As API Gateway does: the answer's `cookies` become Set-Cookie headers, one each.
+      if (result.cookies?.length) res.setHeader('set-cookie', result.cookies);
       reply(result.statusCode ?? 200, result.body ?? '', (result.headers ?? {}) as Record<string, string>);
     } catch (error) {
       reply(500, JSON.stringify({ error: 'internal', reason: messageOf(error) }));
@@ -125,9 +127,19 @@ const toEvent = (
   route: RouteSpec,
   pathParameters: Record<string, string>,
 ): APIGatewayProxyEventV2 => {
+  // Payload 2.0 as API Gateway builds it: the Cookie header moves to `cookies` (one entry per cookie), and
+  // repeated query parameters are joined with commas (a handler that must tell them apart reads rawQueryString).
+  const { cookie, ...rest } = req.headers;
   const headers = Object.fromEntries(
-    Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
+    Object.entries(rest).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
   );
+  const cookies = (cookie ?? '')
+    .split(';')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  const query = new Map<string, string[]>();
+  for (const [k, v] of url.searchParams) query.set(k, [...(query.get(k) ?? []), v]);
+  const queryStringParameters = Object.fromEntries([...query].map(([k, vs]) => [k, vs.join(',')]));
   const now = new Date();
   return {
     version: '2.0',
@@ -153,6 +165,8 @@ const toEvent = (
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
+    ...(cookies.length ? { cookies } : {}),
+    ...(query.size ? { queryStringParameters } : {}),
     ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
     ...bodyOf(bytes),
   };
