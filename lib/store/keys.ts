@@ -28,6 +28,7 @@
  *   chat origin    PK=ORIGIN#<requestId>       SK=ORIGIN              (where a chat request came from, TTL)
  *   chat message   PK=MSG#<requestId>          SK=MSG                 (the one message following a request)
  *   token id       PK=JTI#<issuer>#<jti>       SK=JTI                 (an OIDC token already used, TTL)
+ *   sign-in ticket PK=TICKET#<sha256 of ticket> SK=TICKET             (a dashboard sign-in link, used once, TTL)
  */
 export const keys = {
   clusters: { PK: 'CLUSTERS' },
@@ -83,4 +84,5 @@ export const keys = {
   chatOrigin: (requestId: string) => ({ PK: `ORIGIN#${requestId}`, SK: 'ORIGIN' }),
   chatMessage: (requestId: string) => ({ PK: `MSG#${requestId}`, SK: 'MSG' }),
   tokenId: (issuer: string, jti: string) => ({ PK: `JTI#${issuer}#${jti}`, SK: 'JTI' }),
+  signInTicket: (digest: string) => ({ PK: `TICKET#${digest}`, SK: 'TICKET' }),
 } as const;
