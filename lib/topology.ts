@@ -256,6 +256,25 @@ export const functions = {
     readsClusterCredentials: false,
     readsChatSecret: true,
   },
+  dashboard: {
+    entry: 'functions/dashboard.ts',
+    description:
+      'Dashboard: a one-time sign-in link becomes a session cookie; signed-in people read the fleet and its history (the table only)',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    // lib/dashboard/use-cases/answer.ts DASHBOARD_ROUTES (a unit test keeps the two lists equal).
+    routes: [
+      { method: 'GET', path: '/signin' },
+      { method: 'POST', path: '/signout' },
+      { method: 'GET', path: '/api/session' },
+      { method: 'GET', path: '/api/fleet' },
+      { method: 'GET', path: '/api/history' },
+    ],
+    emits: [],
+    readsClusterCredentials: false,
+    // Its session key is derived from the ingest token (lib/ingest/hook-secret.ts dashboardSessionKey).
+    readsIngestToken: true,
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;

@@ -14,6 +14,7 @@ const commands = {
   bench: () => import('./commands/bench.ts'),
   clusters: () => import('./commands/clusters.ts'),
   demo: () => import('./commands/demo.ts'),
+  dashboard: () => import('./commands/dashboard.ts'),
   heal: () => import('./commands/heal.ts'),
   history: () => import('./commands/history.ts'),
   hooks: () => import('./commands/hooks.ts'),
@@ -243,6 +244,20 @@ rbd
       'on a cluster that frees images through it (clusters add --ceph-restful); through csi-addons, the NetworkFence is.',
   )
   .action(async (cluster, image, o) => (await commands.rbd()).rbdStatusCommand(cluster, image, o, out));
+
+const dashboard = program.command('dashboard').description('the web dashboard: sign-in links');
+dashboard
+  .command('link')
+  .description('a one-time link that signs the person at this terminal into the dashboard (10 minutes, once)')
+  .option('--url <url>', 'the API base URL of a deployed stack (default: the local `capstan up`)')
+  .option('--json', 'machine-readable output')
+  .addHelpText(
+    'after',
+    '\nThe link is printed, never stored: the table keeps its SHA-256 digest. Opening it sets an HttpOnly,\n' +
+      'SameSite=Strict session cookie for 12 hours; GET /api/fleet and /api/history then answer. Anyone who\n' +
+      'can run the CLI against the table can make one.',
+  )
+  .action(async (o) => (await commands.dashboard()).dashboardLinkCommand(o, out));
 
 program
   .command('hooks')

@@ -58,3 +58,23 @@ export const startTestRuntime = async (name: string, o: TestRuntimeOptions = {})
     },
   };
 };
+
+/** A deploy request through the runtime's HTTP edge with the ingest token, as CI posts one; its event id. */
+export const postDeployRequest = async (runtime: Runtime, data: Record<string, unknown>): Promise<string> => {
+  const id = uniqueName('req');
+  const response = await fetch(`${runtime.state.httpUrl}/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${runtime.state.ingestToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      specversion: '1.0',
+      id,
+      type: 'deploy.requested',
+      source: 'ci/test',
+      time: new Date().toISOString(),
+      schemaversion: '1',
+      data,
+    }),
+  });
+  if (response.status !== 202) throw new Error(`deploy request refused: ${response.status} ${await response.text()}`);
+  return id;
+};

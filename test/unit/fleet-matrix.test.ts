@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { AppSpecSchema } from '../../lib/apps/spec.ts';
 import { cellOf, matrixRow, versionOf } from '../../lib/dashboard/decisions/fleet-matrix.ts';
+import { fleetView } from '../../lib/dashboard/use-cases/fleet.ts';
 import type { ClusterRelease, Release } from '../../lib/store/releases.ts';
 import { aRelease } from '../support/releases.ts';
 
@@ -90,6 +92,47 @@ describe('matrixRow', () => {
     expect(row.cells.map((c) => [c.cluster, c.state])).toEqual([
       ['eu-1', 'healthy'],
       ['eu-2', 'none'],
+    ]);
+  });
+});
+
+describe('fleetView', () => {
+  it('environments set or met through their clusters, clusters in wave order without credentials, a row per app and environment', async () => {
+    const cluster = (name: string, environment: string, wave: number) =>
+      ({
+        name,
+        environment,
+        wave,
+        credentials: { kind: 'kubeconfig', path: '/secret/kubeconfig', context: name },
+        registeredAt: at,
+      }) as const;
+    const app = AppSpecSchema.parse({
+      name: 'api',
+      namespace: 'api',
+      containers: [{ name: 'api', repository: 'registry.local:5000/acme/api' }],
+      environments: { staging: {}, production: {} },
+    });
+    const view = await fleetView({
+      apps: async () => [{ spec: app, generation: 1, registeredAt: at, updatedAt: at }],
+      clusters: async () => [
+        cluster('eu-2', 'production', 1),
+        cluster('eu-1', 'production', 0),
+        cluster('st-1', 'staging', 0),
+      ],
+      environmentNames: async () => ['qa'],
+      policy: async (name) => ({ name, protected: name.startsWith('prod'), configured: name === 'qa' }),
+      releases: async (_app, env) => (env === 'production' ? [rel(1, { 'eu-1': ready })] : []),
+      history: async () => ({ entries: [] }),
+    });
+    expect(view.environments).toEqual([
+      { name: 'production', protected: true, clusters: ['eu-1', 'eu-2'] },
+      { name: 'qa', protected: false, clusters: [] },
+      { name: 'staging', protected: false, clusters: ['st-1'] },
+    ]);
+    expect(JSON.stringify(view)).not.toContain('kubeconfig');
+    expect(view.rows.map((r) => [r.environment, r.cells.map((c) => `${c.cluster}:${c.state}`)])).toEqual([
+      ['production', ['eu-1:healthy', 'eu-2:none']],
+      ['staging', ['st-1:none']],
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import { MAX_PAGE, parseHistoryParams } from '../../dashboard/decisions/history-query.ts';
+import { MAX_PAGE, pageQueryOf, parseHistoryParams } from '../../dashboard/decisions/history-query.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { type HistoryEntry, newestFirst } from '../../store/history.ts';
 import { type HistoryPosition, historyPage } from '../../store/history-page.ts';
@@ -41,14 +41,7 @@ export const history = async (app: string, o: HistoryOptions, out: (line: string
     let after: HistoryPosition | undefined;
     do {
       const page = await historyPage(db, {
-        app,
-        ...(filter.cluster ? { cluster: filter.cluster } : {}),
-        ...(filter.env ? { environment: filter.env } : {}),
-        ...(filter.action ? { action: filter.action } : {}),
-        ...(filter.outcome ? { outcome: filter.outcome } : {}),
-        ...(filter.since ? { since: filter.since } : {}),
-        ...(filter.until ? { until: filter.until } : {}),
-        limit: Math.min(MAX_PAGE, o.limit - entries.length),
+        ...pageQueryOf(filter, Math.min(MAX_PAGE, o.limit - entries.length)),
         ...(after ? { after } : {}),
       });
       entries.push(...page.entries);

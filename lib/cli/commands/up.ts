@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { InvalidInputError } from '../../errors.ts';
 import { repoRoot } from '../../runtime/state.ts';
 import { up } from '../../runtime/up.ts';
+import { openDb } from '../connect.ts';
 import { progress } from '../log.ts';
+import { signInLink } from '../sign-in-link.ts';
 
 export interface UpCommandOptions {
   readonly clusters: number;
@@ -61,6 +63,15 @@ export const upCommand = async (o: UpCommandOptions) => {
   );
   log('send an event with `capstan send events/samples/deploy.requested.json`; Ctrl-C stops everything');
   log('register an app with `capstan apps add lib/apps/examples/hello.yaml`; `capstan hooks` shows registry webhooks');
+  const { db, close } = await openDb();
+  try {
+    const link = await signInLink(db, runtime.state.httpUrl);
+    log(
+      `dashboard API: sign in once with ${link.url} (until ${link.expiresAt}; \`capstan dashboard link\` makes another)`,
+    );
+  } finally {
+    close();
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NameSchema } from '../../../events/envelope.ts';
 import { formatIssue } from '../../issues.ts';
 import { OutcomeSchema } from '../../outcomes.ts';
+import type { HistoryPageQuery } from '../../store/history-page.ts';
 
 /** Most entries one page holds, and how many it holds unless asked. */
 export const MAX_PAGE = 200;
@@ -86,3 +87,16 @@ export const parseHistoryParams = (params: Readonly<Record<string, string | read
     parsed.success ? { ok: true, filter: parsed.data } : { ok: false, issues: parsed.error.issues.map(formatIssue) }
   ) satisfies HistoryParamsResult;
 };
+
+/** The table query a filter asks for (lib/store/history-page.ts); the CLI pages with its own limit. */
+export const pageQueryOf = (f: HistoryFilter, limit = f.limit): HistoryPageQuery => ({
+  ...(f.app ? { app: f.app } : {}),
+  ...(f.cluster ? { cluster: f.cluster } : {}),
+  ...(f.env ? { environment: f.env } : {}),
+  ...(f.action ? { action: f.action } : {}),
+  ...(f.outcome ? { outcome: f.outcome } : {}),
+  ...(f.since ? { since: f.since } : {}),
+  ...(f.until ? { until: f.until } : {}),
+  limit,
+  ...(f.cursor ? { after: f.cursor } : {}),
+});

@@ -1,0 +1,78 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { DashboardDeps } from '../lib/dashboard/ports.ts';
+import { answerDashboard, type DashboardAnswer } from '../lib/dashboard/use-cases/answer.ts';
+import { RELEASES_READ } from '../lib/dashboard/use-cases/fleet.ts';
+import { dashboardSessionKey } from '../lib/ingest/hook-secret.ts';
+import { ingestSecret } from '../lib/ingest/secret.ts';
+import { wire } from '../lib/lambda/wiring.ts';
+import { listApps } from '../lib/store/apps.ts';
+import { listClusters } from '../lib/store/clusters.ts';
+import { environmentPolicy, listEnvironments } from '../lib/store/environments.ts';
+import { historyPage } from '../lib/store/history-page.ts';
+import { listReleases } from '../lib/store/releases.ts';
+import { redeemTicket } from '../lib/store/sign-in-tickets.ts';
+
+const w = wire('dashboard');
+const secret = ingestSecret(w.secrets);
+
+const deps = async (): Promise<DashboardDeps> => ({
+  reads: {
+    apps: () => listApps(w.db),
+    clusters: () => listClusters(w.db),
+    environmentNames: async () => (await listEnvironments(w.db)).map((e) => e.name),
+    policy: (environment) => environmentPolicy(w.db, environment),
+    releases: (app, environment) => listReleases(w.db, app, environment, RELEASES_READ),
+    history: (q) => historyPage(w.db, q),
+  },
+  redeem: (ticket) => redeemTicket(w.db, ticket, new Date()),
+  // The ingest token is fetched once per process (ingestSecret caches it); an HMAC per request is nothing.
+  sessionKey: dashboardSessionKey(await secret()),
+  now: () => new Date(),
+});
+
+/** Plain http on loopback (the local runtime) is the one place a Secure cookie would be dropped. */
+const onLoopback = (event: APIGatewayProxyEventV2) =>
+  /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(event.requestContext.domainName);
+
+/** Every answer: JSON never cached, never sniffed, never framed, never sent on as a referrer (a sign-in link is one). */
+const SECURITY_HEADERS = {
+  'content-type': 'application/json',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+};
+
+const result = (answer: DashboardAnswer): APIGatewayProxyStructuredResultV2 => ({
+  statusCode: answer.status,
+  headers: { ...SECURITY_HEADERS, ...(answer.location ? { location: answer.location } : {}) },
+  ...(answer.cookies?.length ? { cookies: [...answer.cookies] } : {}),
+  body: answer.body ? JSON.stringify(answer.body) : '',
+});
+
+/**
+ * The dashboard's HTTP routes: GET /signin turns a one-time link into a session cookie; GET /api/* answer
+ * signed-in people with the fleet and its history, read from the table alone. Refusals are logged by route
+ * and status only: a sign-in link's ticket is in its query.
+ */
+export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  let answer: DashboardAnswer;
+  try {
+    answer = await answerDashboard(
+      {
+        routeKey: event.routeKey,
+        rawQueryString: event.rawQueryString ?? '',
+        ...(event.cookies ? { cookies: event.cookies } : {}),
+        secure: !onLoopback(event),
+      },
+      await deps(),
+    );
+  } catch (error) {
+    w.logger.error('request failed', { route: event.routeKey, error: error as Error });
+    answer = { status: 503, body: { error: 'unavailable', reason: 'capstan cannot answer now; retry later' } };
+  }
+  if (answer.status >= 400) w.logger.warn('request refused', { route: event.routeKey, status: answer.status });
+  return result(answer);
+}).use(injectLambdaContext(w.logger, { logEvent: false }));

@@ -1,0 +1,106 @@
+import { encodeCursor, pageQueryOf, parseHistoryParams } from '../decisions/history-query.ts';
+import type { DashboardDeps } from '../ports.ts';
+import {
+  SESSION_SECONDS,
+  type Session,
+  sessionCookie,
+  sessionTokenOf,
+  signedOutCookie,
+  signSession,
+  verifySession,
+} from '../session.ts';
+import { fleetView } from './fleet.ts';
+
+/** The dashboard's routes (lib/topology.ts serves them; a unit test keeps the two lists equal). */
+export const DASHBOARD_ROUTES = [
+  { method: 'GET', path: '/signin' },
+  { method: 'POST', path: '/signout' },
+  { method: 'GET', path: '/api/session' },
+  { method: 'GET', path: '/api/fleet' },
+  { method: 'GET', path: '/api/history' },
+] as const;
+
+export interface DashboardRequest {
+  /** `GET /api/fleet`: the route API Gateway (or the local edge) matched. */
+  readonly routeKey: string;
+  readonly rawQueryString: string;
+  /** Payload 2.0 `cookies`. */
+  readonly cookies?: readonly string[];
+  /** Whether cookies must be `Secure`: everywhere but plain http on loopback. */
+  readonly secure: boolean;
+}
+
+export interface DashboardAnswer {
+  readonly status: number;
+  readonly body?: Record<string, unknown>;
+  readonly cookies?: readonly string[];
+  readonly location?: string;
+}
+
+/** Where a signed-in browser goes; the page takes this place once it exists. */
+export const SIGNED_IN_LOCATION = '/api/session';
+
+const UNAUTHENTICATED: DashboardAnswer = {
+  status: 401,
+  body: { error: 'unauthenticated', reason: 'sign in first: `capstan dashboard link` prints a one-time link' },
+};
+
+/** Repeated parameters kept apart (API Gateway joins them with commas in queryStringParameters). */
+const paramsOf = (raw: string): Record<string, string[]> => {
+  const params: Record<string, string[]> = {};
+  for (const [k, v] of new URLSearchParams(raw)) params[k] = [...(params[k] ?? []), v];
+  return params;
+};
+
+/**
+ * One request to the dashboard. Signing in turns a one-time ticket into a session cookie; everything
+ * under /api answers only to a valid session, and says nothing of the fleet otherwise.
+ */
+export const answerDashboard = async (req: DashboardRequest, deps: DashboardDeps): Promise<DashboardAnswer> => {
+  if (req.routeKey === 'GET /signin') return signIn(req, deps);
+  if (req.routeKey === 'POST /signout') {
+    return { status: 200, body: { signedOut: true }, cookies: [signedOutCookie({ secure: req.secure })] };
+  }
+  const token = sessionTokenOf(req.cookies);
+  const session = token ? await verifySession(deps.sessionKey, token, deps.now()) : undefined;
+  if (!session) return UNAUTHENTICATED;
+  return answerApi(req, session, deps);
+};
+
+const signIn = async (req: DashboardRequest, deps: DashboardDeps): Promise<DashboardAnswer> => {
+  const tickets = paramsOf(req.rawQueryString).ticket ?? [];
+  const who = tickets.length === 1 && tickets[0] ? await deps.redeem(tickets[0]) : undefined;
+  if (!who) {
+    return {
+      status: 401,
+      body: {
+        error: 'sign-in-refused',
+        reason:
+          'this sign-in link was used already, has expired or is not capstan’s: `capstan dashboard link` prints a new one',
+      },
+    };
+  }
+  const token = await signSession(deps.sessionKey, who, deps.now());
+  return {
+    status: 303,
+    location: SIGNED_IN_LOCATION,
+    cookies: [sessionCookie(token, { secure: req.secure, maxAgeSeconds: SESSION_SECONDS })],
+  };
+};
+
+const answerApi = async (req: DashboardRequest, session: Session, deps: DashboardDeps): Promise<DashboardAnswer> => {
+  switch (req.routeKey) {
+    case 'GET /api/session':
+      return { status: 200, body: { ...session } };
+    case 'GET /api/fleet':
+      return { status: 200, body: { ...(await fleetView(deps.reads)) } };
+    case 'GET /api/history': {
+      const parsed = parseHistoryParams(paramsOf(req.rawQueryString));
+      if (!parsed.ok) return { status: 400, body: { error: 'invalid-query', issues: parsed.issues } };
+      const page = await deps.reads.history(pageQueryOf(parsed.filter));
+      return { status: 200, body: { entries: page.entries, ...(page.next ? { next: encodeCursor(page.next) } : {}) } };
+    }
+    default:
+      return { status: 404, body: { error: 'not-found', reason: `no route ${req.routeKey}` } };
+  }
+};
