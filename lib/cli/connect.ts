@@ -25,12 +25,17 @@ export const openDb = async (): Promise<{ db: Db; close: () => void; state?: Run
       `capstan is not running here: start it with \`capstan up\`, or set ${env.table} to use a deployed stack`,
     );
   }
+  return { ...dbOfRuntime(state), state };
+};
+
+/** The table of a local runtime, on its DynamoDB Local. */
+export const dbOfRuntime = (state: RuntimeState): { db: Db; close: () => void } => {
   const client = new DynamoDBClient({
     region: state.region,
     ...(state.endpoints.dynamodb ? { endpoint: state.endpoints.dynamodb } : {}),
     ...(state.endpoints.dynamodb && !process.env.AWS_ACCESS_KEY_ID ? { credentials: localCredentials } : {}),
   });
-  return { db: createDb(state.table, client), close: () => client.destroy(), state };
+  return { db: createDb(state.table, client), close: () => client.destroy() };
 };
 
 /**

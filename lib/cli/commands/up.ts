@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InvalidInputError } from '../../errors.ts';
 import { repoRoot } from '../../runtime/state.ts';
 import { up } from '../../runtime/up.ts';
-import { openDb } from '../connect.ts';
+import { dbOfRuntime } from '../connect.ts';
 import { progress } from '../log.ts';
 import { signInLink } from '../sign-in-link.ts';
 
@@ -63,7 +63,8 @@ export const upCommand = async (o: UpCommandOptions) => {
   );
   log('send an event with `capstan send events/samples/deploy.requested.json`; Ctrl-C stops everything');
   log('register an app with `capstan apps add lib/apps/examples/hello.yaml`; `capstan hooks` shows registry webhooks');
-  const { db, close } = await openDb();
+  // This runtime's own table: several runtimes (other prefixes) may run on one machine.
+  const { db, close } = dbOfRuntime(runtime.state);
   try {
     const link = await signInLink(db, runtime.state.httpUrl);
     log(
