@@ -78,7 +78,8 @@ describe('the dashboard API', () => {
     const session = await get('/api/session', cookie);
     expect(await session.json()).toMatchObject({ principal: 'cli:dashboard.test', name: 'dashboard.test' });
     // A session cookie changed by one character is no session.
-    const tampered = `${cookie.slice(0, -2)}${cookie.endsWith('A') ? 'B' : 'A'}${cookie.slice(-1)}`;
+    const replaced = cookie.at(-2) === 'A' ? 'B' : 'A';
+    const tampered = `${cookie.slice(0, -2)}${replaced}${cookie.slice(-1)}`;
     expect((await get('/api/session', tampered)).status).toBe(401);
   });
 

@@ -61,12 +61,16 @@ describe('the dashboard answers', () => {
     expect(again.cookies).toBeUndefined();
   });
 
-  it.each(['', 'ticket=', `ticket=${TICKET}&ticket=${TICKET}`, 'ticket=wrong'])(
-    'refuses sign-in with %j',
-    async (query) => {
-      expect((await answerDashboard(ask('GET /signin', { query }), world().deps)).status).toBe(401);
-    },
-  );
+  it.each([
+    '',
+    'ticket=',
+    `ticket=${TICKET}&ticket=${TICKET}`,
+    'ticket=wrong',
+    'constructor=1',
+    '__proto__=1&toString=2',
+  ])('refuses sign-in with %j', async (query) => {
+    expect((await answerDashboard(ask('GET /signin', { query }), world().deps)).status).toBe(401);
+  });
 
   it('on loopback http the cookie is not Secure (browsers would drop it there)', async () => {
     const answer = await answerDashboard(
@@ -118,6 +122,10 @@ describe('the dashboard answers', () => {
     );
     expect(bad).toMatchObject({ status: 400, body: { error: 'invalid-query', issues: ['env: given more than once'] } });
     expect(asked).toHaveLength(1);
+    for (const query of ['app=web&constructor=1', 'app=web&hasOwnProperty=1', '__proto__=x&app=web']) {
+      const odd = await answerDashboard(ask('GET /api/history', { query, cookies: await signedIn() }), deps);
+      expect(odd.status, query).toBe(400);
+    }
   });
 
   it('signs out by expiring the cookie', async () => {

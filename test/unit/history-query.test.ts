@@ -24,6 +24,8 @@ describe('GET /api/history query parameters', () => {
       { action: 'scale.raise', outcome: 'refused' },
     ],
     [{ app: 'checkout', since: '2026-12-01' }, { since: '2026-12-01T00:00:00.000Z' }],
+    [{ app: 'checkout', until: '2026-12-01' }, { until: '2026-12-01T23:59:59.999Z' }],
+    [{ app: 'checkout', since: '2026-12-01', until: '2026-12-01' }, { since: '2026-12-01T00:00:00.000Z' }],
     [{ app: 'checkout', until: '2026-12-01T12:00:00+02:00' }, { until: '2026-12-01T10:00:00.000Z' }],
     [
       { app: 'checkout', env: 'production', cursor },

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidInputError } from '../../errors.ts';
+import { InvalidInputError, messageOf } from '../../errors.ts';
 import { repoRoot } from '../../runtime/state.ts';
 import { up } from '../../runtime/up.ts';
 import { dbOfRuntime } from '../connect.ts';
@@ -63,16 +63,17 @@ export const upCommand = async (o: UpCommandOptions) => {
   );
   log('send an event with `capstan send events/samples/deploy.requested.json`; Ctrl-C stops everything');
   log('register an app with `capstan apps add lib/apps/examples/hello.yaml`; `capstan hooks` shows registry webhooks');
-  // This runtime's own table: several runtimes (other prefixes) may run on one machine.
+  // This runtime's own table: several runtimes (other prefixes) may run on one machine. Best effort: a link
+  // that cannot be made now must not leave the runtime running without its Ctrl-C.
   const { db, close } = dbOfRuntime(runtime.state);
-  try {
-    const link = await signInLink(db, runtime.state.httpUrl);
-    log(
-      `dashboard API: sign in once with ${link.url} (until ${link.expiresAt}; \`capstan dashboard link\` makes another)`,
-    );
-  } finally {
-    close();
-  }
+  await signInLink(db, runtime.state.httpUrl)
+    .then((link) =>
+      log(
+        `dashboard API: sign in once with ${link.url} (until ${link.expiresAt}; \`capstan dashboard link\` makes another)`,
+      ),
+    )
+    .catch((error: unknown) => log(`no dashboard link now (${messageOf(error)}): \`capstan dashboard link\` makes one`))
+    .finally(close);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

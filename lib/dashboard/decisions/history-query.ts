@@ -14,10 +14,13 @@ const ActionSchema = z
   .regex(/^[a-z][a-z-]*(\.[a-z][a-z-]*)*\.?$/, 'must be an action such as scale.raise, or a family such as scale')
   .transform((v) => v.replace(/\.$/, ''));
 
-/** A time with its zone, or a date (the start of that day, UTC). */
-const InstantSchema = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()])
-  .transform((v) => new Date(v.length === 10 ? `${v}T00:00:00Z` : v).toISOString());
+/** A time with its zone, or a date: from the start of that day (UTC), or until its end. */
+const instant = (end: 'start' | 'end') =>
+  z
+    .union([z.iso.datetime({ offset: true }), z.iso.date()])
+    .transform((v) =>
+      new Date(v.length === 10 ? `${v}T${end === 'start' ? '00:00:00.000' : '23:59:59.999'}Z` : v).toISOString(),
+    );
 
 /**
  * Where the previous page stopped: the app the last entry belongs to and its sort key. Opaque to callers
@@ -46,8 +49,8 @@ const HistoryParamsSchema = z
     cluster: NameSchema.optional(),
     action: ActionSchema.optional(),
     outcome: OutcomeSchema.optional(),
-    since: InstantSchema.optional(),
-    until: InstantSchema.optional(),
+    since: instant('start').optional(),
+    until: instant('end').optional(),
     limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(DEFAULT_PAGE),
     cursor: z
       .string()

@@ -47,8 +47,10 @@ const UNAUTHENTICATED: DashboardAnswer = {
 
 /** Repeated parameters kept apart (API Gateway joins them with commas in queryStringParameters). */
 const paramsOf = (raw: string): Record<string, string[]> => {
-  const params: Record<string, string[]> = {};
-  for (const [k, v] of new URLSearchParams(raw)) params[k] = [...(params[k] ?? []), v];
+  // No prototype: a parameter named `constructor` or `__proto__` is a parameter like any other.
+  const params: Record<string, string[]> = Object.create(null);
+  for (const [k, v] of new URLSearchParams(raw))
+    params[k] = [...(Object.hasOwn(params, k) ? (params[k] ?? []) : []), v];
   return params;
 };
 
