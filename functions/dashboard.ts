@@ -4,18 +4,25 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { DashboardDeps } from '../lib/dashboard/ports.ts';
 import { answerDashboard, type DashboardAnswer } from '../lib/dashboard/use-cases/answer.ts';
 import { RELEASES_READ } from '../lib/dashboard/use-cases/fleet.ts';
-import { dashboardSessionKey } from '../lib/ingest/hook-secret.ts';
-import { ingestSecret } from '../lib/ingest/secret.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 import { listApps } from '../lib/store/apps.ts';
 import { listClusters } from '../lib/store/clusters.ts';
 import { environmentPolicy, listEnvironments } from '../lib/store/environments.ts';
 import { historyPage } from '../lib/store/history-page.ts';
 import { listReleases } from '../lib/store/releases.ts';
+import { sessionKey } from '../lib/store/session-key.ts';
 import { redeemTicket } from '../lib/store/sign-in-tickets.ts';
 
 const w = wire('dashboard');
-const secret = ingestSecret(w.secrets);
+/** Read once per process; forgotten when it could not be read, so the next request tries again. */
+let cachedKey: Promise<Uint8Array> | undefined;
+const key = (): Promise<Uint8Array> => {
+  cachedKey ??= sessionKey(w.db, new Date()).catch((error: unknown) => {
+    cachedKey = undefined;
+    throw error;
+  });
+  return cachedKey;
+};
 
 const deps = async (): Promise<DashboardDeps> => ({
   reads: {
@@ -27,8 +34,7 @@ const deps = async (): Promise<DashboardDeps> => ({
     history: (q) => historyPage(w.db, q),
   },
   redeem: (ticket) => redeemTicket(w.db, ticket, new Date()),
-  // The ingest token is fetched once per process (ingestSecret caches it); an HMAC per request is nothing.
-  sessionKey: dashboardSessionKey(await secret()),
+  sessionKey: await key(),
   now: () => new Date(),
 });
 

@@ -271,9 +271,8 @@ export const functions = {
       { method: 'GET', path: '/api/history' },
     ],
     emits: [],
+    // No secret: its session key is made in the table on first use (lib/store/session-key.ts).
     readsClusterCredentials: false,
-    // Its session key is derived from the ingest token (lib/ingest/hook-secret.ts dashboardSessionKey).
-    readsIngestToken: true,
   },
 } as const satisfies Record<string, FunctionSpec>;
 

@@ -258,6 +258,11 @@ dashboard
       'can run the CLI against the table can make one.',
   )
   .action(async (o) => (await commands.dashboard()).dashboardLinkCommand(o, out));
+dashboard
+  .command('rotate-key')
+  .description('sign everyone out of the dashboard: sessions are signed with a new key from the next request on')
+  .option('--json', 'machine-readable output')
+  .action(async (o) => (await commands.dashboard()).rotateKeyCommand(o, out));
 
 program
   .command('hooks')

@@ -32,10 +32,3 @@ export const alertmanagerHookToken = (ingestToken: string): string =>
  */
 export const gitlabHookToken = (ingestToken: string, project: string): string =>
   createHmac('sha256', ingestToken).update(`capstan/hooks/gitlab/${project}`).digest('base64url');
-
-/**
- * The key the dashboard signs its sessions with (lib/dashboard/session.ts), derived as the hook secrets
- * are: one secret to store and rotate (rotating it signs everyone out), and a key that opens no route.
- */
-export const dashboardSessionKey = (ingestToken: string): Uint8Array =>
-  createHmac('sha256', ingestToken).update('capstan/dashboard/session').digest();

@@ -29,6 +29,7 @@
  *   chat message   PK=MSG#<requestId>          SK=MSG                 (the one message following a request)
  *   token id       PK=JTI#<issuer>#<jti>       SK=JTI                 (an OIDC token already used, TTL)
  *   sign-in ticket PK=TICKET#<sha256 of ticket> SK=TICKET             (a dashboard sign-in link, used once, TTL)
+ *   session key    PK=DASHBOARD                SK=SESSION-KEY         (what dashboard sessions are signed with)
  */
 export const keys = {
   clusters: { PK: 'CLUSTERS' },
@@ -85,4 +86,5 @@ export const keys = {
   chatMessage: (requestId: string) => ({ PK: `MSG#${requestId}`, SK: 'MSG' }),
   tokenId: (issuer: string, jti: string) => ({ PK: `JTI#${issuer}#${jti}`, SK: 'JTI' }),
   signInTicket: (digest: string) => ({ PK: `TICKET#${digest}`, SK: 'TICKET' }),
+  sessionKey: { PK: 'DASHBOARD', SK: 'SESSION-KEY' },
 } as const;

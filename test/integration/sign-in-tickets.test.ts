@@ -3,6 +3,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../lib/store/db.ts';
 import { keys } from '../../lib/store/keys.ts';
+import { rotateSessionKey, sessionKey } from '../../lib/store/session-key.ts';
 import { issueTicket, redeemTicket, TICKET_SECONDS } from '../../lib/store/sign-in-tickets.ts';
 import { awsClients, freshDb } from '../support/aws.ts';
 
@@ -44,5 +45,17 @@ describe('sign-in tickets', () => {
     const { Item } = await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.signInTicket(digest) }));
     expect(Item).toMatchObject({ principal: 'cli:alice', expiresAt: now.getTime() / 1000 + TICKET_SECONDS });
     expect(JSON.stringify(Item)).not.toContain(ticket);
+  });
+});
+
+describe('the session key', () => {
+  it('is made once, whichever process asks first; rotating it makes another', async () => {
+    const keysAtOnce = await Promise.all(Array.from({ length: 5 }, () => sessionKey(db, now)));
+    const [first] = keysAtOnce;
+    expect(first?.byteLength).toBe(32);
+    for (const k of keysAtOnce) expect(Buffer.from(k).equals(Buffer.from(first as Uint8Array))).toBe(true);
+    expect(Buffer.from(await sessionKey(db, now)).equals(Buffer.from(first as Uint8Array))).toBe(true);
+    await rotateSessionKey(db);
+    expect(Buffer.from(await sessionKey(db, now)).equals(Buffer.from(first as Uint8Array))).toBe(false);
   });
 });

@@ -75,10 +75,10 @@ describe('a function’s local environment', () => {
     },
   );
 
-  it('only ingest and the dashboard (its session key) see the ingest token; only functions that read cluster credentials get their prefix', () => {
+  it('only ingest sees the ingest token; only functions that read cluster credentials get their prefix', () => {
     for (const name of functionNames) {
       const local = localEnvironment(name, resources, operator);
-      expect(local[env.ingestToken] !== undefined, name).toBe(name === 'ingest' || name === 'dashboard');
+      expect(local[env.ingestToken] !== undefined, name).toBe(name === 'ingest');
       expect(local[env.clusterCredentials] !== undefined, name).toBe(
         ['deploy', 'rollout', 'sweep', 'heal', 'scale'].includes(name),
       );

@@ -1,7 +1,23 @@
 import { InvalidInputError } from '../../errors.ts';
+import { rotateSessionKey } from '../../store/session-key.ts';
 import { env } from '../../topology.ts';
 import { openDb } from '../connect.ts';
 import { signInLink } from '../sign-in-link.ts';
+
+/** `capstan dashboard rotate-key`: a new session key at the next request, so every session ends. */
+export const rotateKeyCommand = async (o: { json?: boolean }, out: (line: string) => void) => {
+  const { db, close } = await openDb();
+  try {
+    await rotateSessionKey(db);
+    out(
+      o.json
+        ? JSON.stringify({ rotated: true })
+        : 'every dashboard session is signed out; sign in again with `capstan dashboard link`',
+    );
+  } finally {
+    close();
+  }
+};
 
 /** `capstan dashboard link [--url <api url>] [--json]`: a one-time sign-in link for the person at the terminal. */
 export const dashboardLinkCommand = async (o: { url?: string; json?: boolean }, out: (line: string) => void) => {
