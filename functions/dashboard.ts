@@ -11,7 +11,7 @@ import { environmentPolicy, listEnvironments } from '../lib/store/environments.t
 import { historyPage } from '../lib/store/history-page.ts';
 import { listReleases } from '../lib/store/releases.ts';
 import { sessionKey } from '../lib/store/session-key.ts';
-import { redeemTicket } from '../lib/store/sign-in-tickets.ts';
+import { peekTicket, redeemTicket } from '../lib/store/sign-in-tickets.ts';
 
 const w = wire('dashboard');
 /** Read once per process; forgotten when it could not be read, so the next request tries again. */
@@ -34,6 +34,7 @@ const deps = async (): Promise<DashboardDeps> => ({
     history: (q) => historyPage(w.db, q),
   },
   redeem: (ticket) => redeemTicket(w.db, ticket, new Date()),
+  peek: (ticket) => peekTicket(w.db, ticket, new Date()),
   sessionKey: await key(),
   now: () => new Date(),
 });
@@ -42,24 +43,37 @@ const deps = async (): Promise<DashboardDeps> => ({
 const onLoopback = (event: APIGatewayProxyEventV2) =>
   /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(event.requestContext.domainName);
 
-/** Every answer: JSON never cached, never sniffed, never framed, never sent on as a referrer (a sign-in link is one). */
+/**
+ * Every answer: never cached, never sniffed, never framed, never sent on as a referrer (a sign-in link is
+ * one). A page may post its form to capstan and load nothing at all.
+ */
 const SECURITY_HEADERS = {
-  'content-type': 'application/json',
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'content-security-policy': "default-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'referrer-policy': 'no-referrer',
 };
 
 const result = (answer: DashboardAnswer): APIGatewayProxyStructuredResultV2 => ({
   statusCode: answer.status,
-  headers: { ...SECURITY_HEADERS, ...(answer.location ? { location: answer.location } : {}) },
+  headers: {
+    ...SECURITY_HEADERS,
+    'content-type': answer.html !== undefined ? 'text/html; charset=utf-8' : 'application/json',
+    ...(answer.location ? { location: answer.location } : {}),
+  },
   ...(answer.cookies?.length ? { cookies: [...answer.cookies] } : {}),
-  body: answer.body ? JSON.stringify(answer.body) : '',
+  body: answer.html ?? (answer.body ? JSON.stringify(answer.body) : ''),
 });
 
+/** A form post's body as text (API Gateway hands over what is not text base64-encoded), at most 4 KiB. */
+const bodyOf = (event: APIGatewayProxyEventV2): string | undefined => {
+  const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : event.body;
+  return raw !== undefined && raw.length <= 4096 ? raw : undefined;
+};
+
 /**
- * The dashboard's HTTP routes: GET /signin turns a one-time link into a session cookie; GET /api/* answer
+ * The dashboard's HTTP routes: GET /signin shows who a one-time link signs in, its button's POST /signin
+ * turns it into a session cookie; GET /api/* answer
  * signed-in people with the fleet and its history, read from the table alone. Refusals are logged by route
  * and status only: a sign-in link's ticket is in its query.
  */
@@ -72,6 +86,9 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
         rawQueryString: event.rawQueryString ?? '',
         ...(event.cookies ? { cookies: event.cookies } : {}),
         secure: !onLoopback(event),
+        ...(bodyOf(event) !== undefined ? { body: bodyOf(event) } : {}),
+        ...(event.headers?.origin ? { origin: event.headers.origin } : {}),
+        ownOrigin: `${onLoopback(event) ? 'http' : 'https'}://${event.requestContext.domainName}`,
       },
       await deps(),
     );

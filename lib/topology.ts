@@ -265,6 +265,7 @@ export const functions = {
     // lib/dashboard/use-cases/answer.ts DASHBOARD_ROUTES (a unit test keeps the two lists equal).
     routes: [
       { method: 'GET', path: '/signin' },
+      { method: 'POST', path: '/signin' },
       { method: 'POST', path: '/signout' },
       { method: 'GET', path: '/api/session' },
       { method: 'GET', path: '/api/fleet' },

@@ -22,6 +22,8 @@ export interface DashboardDeps {
   readonly reads: DashboardReads;
   /** Who a one-time sign-in ticket signs in, once (lib/store/sign-in-tickets.ts). */
   redeem(ticket: string): Promise<SignedIn | undefined>;
+  /** Who it would sign in, leaving it unspent (the sign-in page says so). */
+  peek(ticket: string): Promise<SignedIn | undefined>;
   /** The key sessions are signed with (../session.ts). */
   readonly sessionKey: Uint8Array;
   readonly now: () => Date;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type Db, parseItem } from './db.ts';
 import { keys } from './keys.ts';
@@ -17,6 +17,9 @@ export interface SignedIn {
   readonly principal: string;
   readonly name?: string;
 }
+
+/** 32 bytes, base64url: anything else is no ticket, and is not looked up. */
+const TICKET_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
 /** The table keeps only a ticket's digest: a read of the table yields no link that works. */
 const digestOf = (ticket: string) => createHash('sha256').update(ticket).digest('hex');
@@ -41,12 +44,24 @@ export const issueTicket = async (db: Db, who: SignedIn, now: Date, seconds = TI
   return ticket;
 };
 
+/** Who a ticket would sign in, leaving it unspent: the sign-in page names them before the button. */
+export const peekTicket = async (db: Db, ticket: string, now: Date): Promise<SignedIn | undefined> => {
+  if (!TICKET_FORMAT.test(ticket)) return undefined;
+  const { Item } = await db.doc.send(
+    new GetCommand({ TableName: db.table, Key: keys.signInTicket(digestOf(ticket)), ConsistentRead: true }),
+  );
+  if (!Item || typeof Item.expiresAt !== 'number' || Item.expiresAt <= Math.floor(now.getTime() / 1000))
+    return undefined;
+  const t = parseItem(TicketSchema, Item);
+  return { principal: t.principal, ...(t.name ? { name: t.name } : {}) };
+};
+
 /**
  * Who a ticket signs in, once: deleted as it is read (a conditional delete), so of two uses of one link at
  * most one signs in, whichever process serves them. An unknown, used or expired ticket signs in nobody.
  */
 export const redeemTicket = async (db: Db, ticket: string, now: Date): Promise<SignedIn | undefined> => {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(ticket)) return undefined;
+  if (!TICKET_FORMAT.test(ticket)) return undefined;
   try {
     const { Attributes } = await db.doc.send(
       new DeleteCommand({

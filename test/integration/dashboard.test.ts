@@ -62,17 +62,34 @@ describe('the dashboard API', () => {
     }
   });
 
-  it('signs in once with the link the CLI prints: an HttpOnly SameSite=Strict cookie; the link then refused', async () => {
+  it('signs in once with the link the CLI prints: a page, then its button: an HttpOnly SameSite=Strict cookie', async () => {
     const { url: signIn, principal } = await link();
     expect(principal).toBe('cli:dashboard.test');
-    const res = await get(new URL(signIn).pathname + new URL(signIn).search);
+    const ticket = new URL(signIn).searchParams.get('ticket') as string;
+    // Opening the link (as a chat preview would) spends nothing.
+    for (let i = 0; i < 2; i++) {
+      const page = await get(new URL(signIn).pathname + new URL(signIn).search);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(await page.text()).toContain('(cli:dashboard.test)');
+    }
+    const press = (origin: string) =>
+      fetch(url('/signin'), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ticket }).toString(),
+      });
+    expect((await press('https://evil.example')).status).toBe(403);
+    const res = await press(new URL(runtime.state.httpUrl).origin);
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/api/session');
-    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     const [set] = res.headers.getSetCookie();
     expect(set).toMatch(/^capstan_session=[\w-]+\.[\w-]+\.[\w-]+; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200$/);
     cookie = (set as string).split(';')[0] as string;
-    const again = await get(new URL(signIn).pathname + new URL(signIn).search);
+    const again = await press(new URL(runtime.state.httpUrl).origin);
     expect(again.status).toBe(401);
     expect(again.headers.getSetCookie()).toEqual([]);
     const session = await get('/api/session', cookie);

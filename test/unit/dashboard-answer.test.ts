@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../lib/dashboard/decisions/history-query.ts';
 import type { DashboardDeps } from '../../lib/dashboard/ports.ts';
 import { signSession } from '../../lib/dashboard/session.ts';
-import { answerDashboard, DASHBOARD_ROUTES, SIGNED_IN_LOCATION } from '../../lib/dashboard/use-cases/answer.ts';
+import { answerDashboard, DASHBOARD_ROUTES } from '../../lib/dashboard/use-cases/answer.ts';
+import { SIGNED_IN_LOCATION } from '../../lib/dashboard/use-cases/sign-in.ts';
 import type { HistoryPageQuery } from '../../lib/store/history-page.ts';
 import { functions } from '../../lib/topology.ts';
 
@@ -29,19 +30,30 @@ const world = () => {
     redeem: async (t) => {
       if (t !== TICKET || !unused) return undefined;
       unused = false;
-      return { principal: 'cli:alice', name: 'alice' };
+      return { principal: 'cli:alice', name: '<b>alice</b>' };
     },
+    peek: async (t) => (t === TICKET && unused ? { principal: 'cli:alice', name: '<b>alice</b>' } : undefined),
     sessionKey: key,
     now: () => now,
   };
   return { deps, asked };
 };
-const ask = (routeKey: string, o: { query?: string; cookies?: string[]; secure?: boolean } = {}) => ({
+const OWN = 'https://capstan.example';
+const ask = (
+  routeKey: string,
+  o: { query?: string; cookies?: string[]; secure?: boolean; body?: string; origin?: string } = {},
+) => ({
   routeKey,
   rawQueryString: o.query ?? '',
   ...(o.cookies ? { cookies: o.cookies } : {}),
   secure: o.secure ?? true,
+  ...(o.body !== undefined ? { body: o.body } : {}),
+  ...(o.origin ? { origin: o.origin } : {}),
+  ownOrigin: OWN,
 });
+/** A form post to /signin, from `origin` (null: a request without an Origin header). */
+const post = (body: string, origin: string | null = OWN, secure = true) =>
+  ask('POST /signin', { body, ...(origin ? { origin } : {}), secure });
 const signedIn = async () => [`capstan_session=${await signSession(key, { principal: 'cli:alice' }, now)}`];
 
 describe('the dashboard answers', () => {
@@ -49,16 +61,34 @@ describe('the dashboard answers', () => {
     expect(DASHBOARD_ROUTES).toEqual(functions.dashboard.routes);
   });
 
-  it('signs in once with a ticket: a session cookie and a redirect; the second use is refused', async () => {
+  it('the link opens a page naming who it signs in, spending nothing; its button signs in once', async () => {
     const { deps } = world();
-    const first = await answerDashboard(ask('GET /signin', { query: `ticket=${TICKET}` }), deps);
+    for (let i = 0; i < 2; i++) {
+      const page = await answerDashboard(ask('GET /signin', { query: `ticket=${TICKET}` }), deps);
+      expect(page.status).toBe(200);
+      expect(page.html).toContain(`<input type="hidden" name="ticket" value="${TICKET}">`);
+      expect(page.html).toContain('<strong>&lt;b&gt;alice&lt;/b&gt;</strong> (cli:alice)');
+      expect(page.html).not.toContain('<script');
+      expect(page.cookies).toBeUndefined();
+    }
+    const first = await answerDashboard(post(`ticket=${TICKET}`), deps);
     expect(first).toMatchObject({ status: 303, location: SIGNED_IN_LOCATION });
     expect(first.cookies?.[0]).toMatch(
       /^capstan_session=[\w-]+\.[\w-]+\.[\w-]+; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200; Secure$/,
     );
-    const again = await answerDashboard(ask('GET /signin', { query: `ticket=${TICKET}` }), deps);
-    expect(again).toMatchObject({ status: 401, body: { error: 'sign-in-refused' } });
+    const again = await answerDashboard(post(`ticket=${TICKET}`), deps);
+    expect(again.status).toBe(401);
     expect(again.cookies).toBeUndefined();
+    expect((await answerDashboard(ask('GET /signin', { query: `ticket=${TICKET}` }), deps)).status).toBe(401);
+  });
+
+  it("refuses a post from another site's page, or without an Origin, and spends nothing", async () => {
+    const { deps } = world();
+    for (const origin of ['https://evil.example', 'http://capstan.example', 'null', null]) {
+      const answer = await answerDashboard(post(`ticket=${TICKET}`, origin), deps);
+      expect(answer, String(origin)).toMatchObject({ status: 403, body: { error: 'cross-origin' } });
+    }
+    expect((await answerDashboard(post(`ticket=${TICKET}`), deps)).status).toBe(303);
   });
 
   it.each([
@@ -69,14 +99,13 @@ describe('the dashboard answers', () => {
     'constructor=1',
     '__proto__=1&toString=2',
   ])('refuses sign-in with %j', async (query) => {
-    expect((await answerDashboard(ask('GET /signin', { query }), world().deps)).status).toBe(401);
+    const { deps } = world();
+    expect((await answerDashboard(ask('GET /signin', { query }), deps)).status).toBe(401);
+    expect((await answerDashboard(post(query), deps)).status).toBe(401);
   });
 
   it('on loopback http the cookie is not Secure (browsers would drop it there)', async () => {
-    const answer = await answerDashboard(
-      ask('GET /signin', { query: `ticket=${TICKET}`, secure: false }),
-      world().deps,
-    );
+    const answer = await answerDashboard(post(`ticket=${TICKET}`, OWN, false), world().deps);
     expect(answer.cookies?.[0]).not.toContain('Secure');
   });
 

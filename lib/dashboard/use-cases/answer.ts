@@ -1,19 +1,13 @@
 import { encodeCursor, pageQueryOf, parseHistoryParams } from '../decisions/history-query.ts';
 import type { DashboardDeps } from '../ports.ts';
-import {
-  SESSION_SECONDS,
-  type Session,
-  sessionCookie,
-  sessionTokenOf,
-  signedOutCookie,
-  signSession,
-  verifySession,
-} from '../session.ts';
+import { type Session, sessionTokenOf, signedOutCookie, verifySession } from '../session.ts';
 import { fleetView } from './fleet.ts';
+import { signIn, signInForm } from './sign-in.ts';
 
 /** The dashboard's routes (lib/topology.ts serves them; a unit test keeps the two lists equal). */
 export const DASHBOARD_ROUTES = [
   { method: 'GET', path: '/signin' },
+  { method: 'POST', path: '/signin' },
   { method: 'POST', path: '/signout' },
   { method: 'GET', path: '/api/session' },
   { method: 'GET', path: '/api/fleet' },
@@ -28,6 +22,11 @@ export interface DashboardRequest {
   readonly cookies?: readonly string[];
   /** Whether cookies must be `Secure`: everywhere but plain http on loopback. */
   readonly secure: boolean;
+  /** The request's body, decoded (a form post). */
+  readonly body?: string;
+  /** The browser's Origin header, and capstan's own origin as this request reached it. */
+  readonly origin?: string;
+  readonly ownOrigin: string;
 }
 
 export interface DashboardAnswer {
@@ -35,10 +34,9 @@ export interface DashboardAnswer {
   readonly body?: Record<string, unknown>;
   readonly cookies?: readonly string[];
   readonly location?: string;
+  /** A page instead of JSON (sign-in). */
+  readonly html?: string;
 }
-
-/** Where a signed-in browser goes; the page takes this place once it exists. */
-export const SIGNED_IN_LOCATION = '/api/session';
 
 const UNAUTHENTICATED: DashboardAnswer = {
   status: 401,
@@ -59,7 +57,8 @@ const paramsOf = (raw: string): Record<string, string[]> => {
  * under /api answers only to a valid session, and says nothing of the fleet otherwise.
  */
 export const answerDashboard = async (req: DashboardRequest, deps: DashboardDeps): Promise<DashboardAnswer> => {
-  if (req.routeKey === 'GET /signin') return signIn(req, deps);
+  if (req.routeKey === 'GET /signin') return signInForm(req, deps);
+  if (req.routeKey === 'POST /signin') return signIn(req, deps);
   if (req.routeKey === 'POST /signout') {
     return { status: 200, body: { signedOut: true }, cookies: [signedOutCookie({ secure: req.secure })] };
   }
@@ -67,27 +66,6 @@ export const answerDashboard = async (req: DashboardRequest, deps: DashboardDeps
   const session = token ? await verifySession(deps.sessionKey, token, deps.now()) : undefined;
   if (!session) return UNAUTHENTICATED;
   return answerApi(req, session, deps);
-};
-
-const signIn = async (req: DashboardRequest, deps: DashboardDeps): Promise<DashboardAnswer> => {
-  const tickets = paramsOf(req.rawQueryString).ticket ?? [];
-  const who = tickets.length === 1 && tickets[0] ? await deps.redeem(tickets[0]) : undefined;
-  if (!who) {
-    return {
-      status: 401,
-      body: {
-        error: 'sign-in-refused',
-        reason:
-          'this sign-in link was used already, has expired or is not capstan’s: `capstan dashboard link` prints a new one',
-      },
-    };
-  }
-  const token = await signSession(deps.sessionKey, who, deps.now());
-  return {
-    status: 303,
-    location: SIGNED_IN_LOCATION,
-    cookies: [sessionCookie(token, { secure: req.secure, maxAgeSeconds: SESSION_SECONDS })],
-  };
 };
 
 const answerApi = async (req: DashboardRequest, session: Session, deps: DashboardDeps): Promise<DashboardAnswer> => {
