@@ -28,3 +28,27 @@ export interface DashboardDeps {
   readonly sessionKey: Uint8Array;
   readonly now: () => Date;
 }
+
+export interface DashboardRequest {
+  /** `GET /api/fleet`: the route API Gateway (or the local edge) matched. */
+  readonly routeKey: string;
+  readonly rawQueryString: string;
+  /** Payload 2.0 `cookies`. */
+  readonly cookies?: readonly string[];
+  /** Whether cookies must be `Secure`: everywhere but plain http on loopback. */
+  readonly secure: boolean;
+  /** The request's body, decoded (a form post). */
+  readonly body?: string;
+  /** The browser's Origin header, and capstan's own origin as this request reached it. */
+  readonly origin?: string;
+  readonly ownOrigin: string;
+}
+
+export interface DashboardAnswer {
+  readonly status: number;
+  readonly body?: Record<string, unknown>;
+  readonly cookies?: readonly string[];
+  readonly location?: string;
+  /** A page instead of JSON (sign-in). */
+  readonly html?: string;
+}

@@ -1,5 +1,8 @@
 import { encodeCursor, pageQueryOf, parseHistoryParams } from '../decisions/history-query.ts';
-import type { DashboardDeps } from '../ports.ts';
+import type { DashboardAnswer, DashboardDeps, DashboardRequest } from '../ports.ts';
+
+export type { DashboardAnswer, DashboardRequest } from '../ports.ts';
+
 import { type Session, sessionTokenOf, signedOutCookie, verifySession } from '../session.ts';
 import { fleetView } from './fleet.ts';
 import { signIn, signInForm } from './sign-in.ts';
@@ -13,30 +16,6 @@ export const DASHBOARD_ROUTES = [
   { method: 'GET', path: '/api/fleet' },
   { method: 'GET', path: '/api/history' },
 ] as const;
-
-export interface DashboardRequest {
-  /** `GET /api/fleet`: the route API Gateway (or the local edge) matched. */
-  readonly routeKey: string;
-  readonly rawQueryString: string;
-  /** Payload 2.0 `cookies`. */
-  readonly cookies?: readonly string[];
-  /** Whether cookies must be `Secure`: everywhere but plain http on loopback. */
-  readonly secure: boolean;
-  /** The request's body, decoded (a form post). */
-  readonly body?: string;
-  /** The browser's Origin header, and capstan's own origin as this request reached it. */
-  readonly origin?: string;
-  readonly ownOrigin: string;
-}
-
-export interface DashboardAnswer {
-  readonly status: number;
-  readonly body?: Record<string, unknown>;
-  readonly cookies?: readonly string[];
-  readonly location?: string;
-  /** A page instead of JSON (sign-in). */
-  readonly html?: string;
-}
 
 const UNAUTHENTICATED: DashboardAnswer = {
   status: 401,

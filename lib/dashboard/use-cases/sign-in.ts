@@ -1,7 +1,6 @@
-import type { DashboardDeps } from '../ports.ts';
+import type { DashboardAnswer, DashboardDeps, DashboardRequest } from '../ports.ts';
 import { signInPage, signInRefusedPage } from '../render/sign-in-page.ts';
 import { SESSION_SECONDS, sessionCookie, signSession } from '../session.ts';
-import type { DashboardAnswer, DashboardRequest } from './answer.ts';
 
 /** Where a signed-in browser goes; the page takes this place once it exists. */
 export const SIGNED_IN_LOCATION = '/api/session';
