@@ -1,4 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { InvalidInputError } from '../errors.ts';
 import type { Outcome } from '../outcomes.ts';
 import { type Db, parseItem } from './db.ts';
 import { type HistoryEntry, HistoryEntrySchema } from './history.ts';
@@ -85,9 +86,15 @@ export const historyPage = async (
   let start: Record<string, unknown> | undefined = q.after ? startKey(q, q.after) : undefined;
   let read = 0;
   do {
-    const page = await db.doc.send(
-      new QueryCommand({ ...input, Limit: Math.min(readBudget - read, 500), ExclusiveStartKey: start }),
-    );
+    const page = await db.doc
+      .send(new QueryCommand({ ...input, Limit: Math.min(readBudget - read, 500), ExclusiveStartKey: start }))
+      .catch((error: unknown) => {
+        // A position DynamoDB will not start from is the caller's input, not capstan's failure.
+        if (q.after && error instanceof Error && error.name === 'ValidationException') {
+          throw new InvalidInputError('cannot read the history', ['cursor: not a position this query can start from']);
+        }
+        throw error;
+      });
     read += page.ScannedCount ?? 0;
     found.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;

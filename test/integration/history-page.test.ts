@@ -38,8 +38,22 @@ const allPages = async (q: Omit<HistoryPageQuery, 'after'>, readBudget?: number)
   do {
     const page = await historyPage(db, { ...q, ...(after ? { after } : {}) }, readBudget ? { readBudget } : {});
     pages.push(page.entries);
-    // Through the wire format: the cursor the API gives out, parsed back as the next request's.
-    const parsed = page.next ? parseHistoryParams({ app: 'x', cursor: encodeCursor(page.next) }) : undefined;
+    // Through the wire format: the cursor the API gives out, parsed back with the same query's filters.
+    const filters = {
+      app: q.app,
+      cluster: q.cluster,
+      env: q.environment,
+      action: q.action,
+      outcome: q.outcome,
+      since: q.since,
+      until: q.until,
+    };
+    const params = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      string
+    >;
+    const parsed = page.next ? parseHistoryParams({ ...params, cursor: encodeCursor(page.next, filters) }) : undefined;
+    if (parsed && !parsed.ok) throw new Error(parsed.issues.join('; '));
     after = parsed?.ok ? parsed.filter.cursor : undefined;
   } while (after && pages.length < 100);
   return pages;

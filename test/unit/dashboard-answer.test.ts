@@ -4,6 +4,7 @@ import type { DashboardDeps } from '../../lib/dashboard/ports.ts';
 import { signSession } from '../../lib/dashboard/session.ts';
 import { answerDashboard, DASHBOARD_ROUTES } from '../../lib/dashboard/use-cases/answer.ts';
 import { SIGNED_IN_LOCATION } from '../../lib/dashboard/use-cases/sign-in.ts';
+import { InvalidInputError } from '../../lib/errors.ts';
 import type { HistoryPageQuery } from '../../lib/store/history-page.ts';
 import { functions } from '../../lib/topology.ts';
 
@@ -130,10 +131,20 @@ describe('the dashboard answers', () => {
 
   it('the history: filters as the query gives them, the next page as a cursor; a bad query is a 400 naming each issue', async () => {
     const { deps, asked } = world();
-    const cursor = encodeCursor({ app: 'web', sk: 'prev' });
+    const filters = {
+      app: 'web',
+      env: 'production',
+      action: 'scale',
+      outcome: 'refused',
+      since: '2026-12-01T00:00:00.000Z',
+    };
+    const cursor = encodeCursor({ app: 'web', sk: '2026-12-02T00:00:00.000Z#prev' }, filters);
     const query = `app=web&env=production&action=scale&outcome=refused&since=2026-12-01&limit=20&cursor=${cursor}`;
     const answer = await answerDashboard(ask('GET /api/history', { query, cookies: await signedIn() }), deps);
-    expect(answer).toEqual({ status: 200, body: { entries: [], next: encodeCursor({ app: 'web', sk: 'k' }) } });
+    expect(answer).toEqual({
+      status: 200,
+      body: { entries: [], next: encodeCursor({ app: 'web', sk: 'k' }, filters) },
+    });
     expect(asked).toEqual([
       {
         app: 'web',
@@ -142,7 +153,7 @@ describe('the dashboard answers', () => {
         outcome: 'refused',
         since: '2026-12-01T00:00:00.000Z',
         limit: 20,
-        after: { app: 'web', sk: 'prev' },
+        after: { app: 'web', sk: '2026-12-02T00:00:00.000Z#prev' },
       },
     ]);
     const bad = await answerDashboard(
@@ -155,6 +166,27 @@ describe('the dashboard answers', () => {
       const odd = await answerDashboard(ask('GET /api/history', { query, cookies: await signedIn() }), deps);
       expect(odd.status, query).toBe(400);
     }
+  });
+
+  it('a cursor the table will not start from is a 400, not a 503', async () => {
+    const { deps } = world();
+    const refusing = {
+      ...deps,
+      reads: {
+        ...deps.reads,
+        history: async () => {
+          throw new InvalidInputError('cannot read the history', ['cursor: not a position this query can start from']);
+        },
+      },
+    };
+    const answer = await answerDashboard(
+      ask('GET /api/history', { query: 'app=web', cookies: await signedIn() }),
+      refusing,
+    );
+    expect(answer).toEqual({
+      status: 400,
+      body: { error: 'invalid-query', issues: ['cursor: not a position this query can start from'] },
+    });
   });
 
   it('signs out by expiring the cookie', async () => {

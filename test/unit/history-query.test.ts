@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PAGE, encodeCursor, parseHistoryParams } from '../../lib/dashboard/decisions/history-query.ts';
 
-const cursor = encodeCursor({
-  app: 'checkout',
-  sk: '2026-12-04T10:00:00.000Z#evt-1#apply#production#3#eu-1#-#configured',
-});
+const cursor = encodeCursor(
+  { app: 'checkout', sk: '2026-12-04T10:00:00.000Z#evt-1#apply#production#3#eu-1#-#configured' },
+  { app: 'checkout', env: 'production' },
+);
 
 describe('GET /api/history query parameters', () => {
   it.each([
@@ -60,9 +60,22 @@ describe('GET /api/history query parameters', () => {
     expect(parsed.ok ? [] : parsed.issues.join('; ')).toContain(issue);
   });
 
-  it('gives back the cursor it gave out', () => {
+  it('gives back the cursor it gave out, for its own query only', () => {
     const position = { app: '_nodes', sk: '2026-12-04T10:00:00.000Z#e#heal.fence#-#-#eu-1#-#configured' };
-    const parsed = parseHistoryParams({ cluster: 'eu-1', cursor: encodeCursor(position) });
+    const parsed = parseHistoryParams({ cluster: 'eu-1', cursor: encodeCursor(position, { cluster: 'eu-1' }) });
     expect(parsed.ok && parsed.filter.cursor).toEqual(position);
+    const other = parseHistoryParams({ cluster: 'eu-2', cursor: encodeCursor(position, { cluster: 'eu-1' }) });
+    expect(other).toEqual({ ok: false, issues: ['cursor: is a page of another query: start again without it'] });
+  });
+
+  it('refuses a cursor outside the time range, or with a key DynamoDB would refuse', () => {
+    const q = { cluster: 'eu-1', since: '2026-12-05T00:00:00.000Z' };
+    const early = encodeCursor({ app: 'web', sk: '2026-12-04T10:00:00.000Z#e' }, q);
+    expect(parseHistoryParams({ ...q, cursor: early })).toEqual({
+      ok: false,
+      issues: ['cursor: lies outside since..until'],
+    });
+    const long = encodeCursor({ app: 'web', sk: 'é'.repeat(600) }, { cluster: 'eu-1' });
+    expect(parseHistoryParams({ cluster: 'eu-1', cursor: long }).ok).toBe(false);
   });
 });

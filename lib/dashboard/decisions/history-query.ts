@@ -23,16 +23,42 @@ const instant = (end: 'start' | 'end') =>
     );
 
 /**
- * Where the previous page stopped: the app the last entry belongs to and its sort key. Opaque to callers
- * (base64url JSON), checked like any input: a cursor is only ever a position, never a key of another record.
+ * Where the previous page stopped: the app the last entry belongs to and its sort key, and the query it
+ * was a page of (`q`, a fingerprint of the filters). Opaque to callers (base64url JSON), checked like any
+ * input: a cursor is only ever a position within its own query, never a key of another record.
  */
 const CursorSchema = z.strictObject({
   app: NameSchema.or(z.literal('_nodes')).or(z.literal('_unrouted')),
-  sk: z.string().min(1).max(1024),
+  // DynamoDB's bound on a sort key is 1024 bytes of UTF-8, not characters.
+  sk: z
+    .string()
+    .min(1)
+    .refine((sk) => new TextEncoder().encode(sk).byteLength <= 1024, 'is too long'),
+  q: z.string().regex(/^[0-9a-f]{8}$/),
 });
-export type HistoryCursor = z.infer<typeof CursorSchema>;
+export type HistoryCursor = Omit<z.infer<typeof CursorSchema>, 'q'>;
 
-export const encodeCursor = (c: HistoryCursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
+/** What a page answers: its filters, not its size nor its position. */
+interface Filters {
+  readonly app?: string | undefined;
+  readonly cluster?: string | undefined;
+  readonly env?: string | undefined;
+  readonly action?: string | undefined;
+  readonly outcome?: string | undefined;
+  readonly since?: string | undefined;
+  readonly until?: string | undefined;
+}
+
+/** A query's filters as 32 bits of FNV-1a: enough to tell a cursor of one query from another's. */
+const fingerprint = (f: Filters): string => {
+  const text = JSON.stringify([f.app, f.cluster, f.env, f.action, f.outcome, f.since, f.until]);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+};
+
+export const encodeCursor = (c: HistoryCursor, of: Filters): string =>
+  Buffer.from(JSON.stringify({ app: c.app, sk: c.sk, q: fingerprint(of) })).toString('base64url');
 
 const decodeCursor = (raw: string): unknown => {
   try {
@@ -64,7 +90,19 @@ const HistoryParamsSchema = z
       .optional(),
   })
   .refine((q) => q.app !== undefined || q.cluster !== undefined, { message: 'give an app or a cluster', path: ['app'] })
-  .refine((q) => !q.since || !q.until || q.since <= q.until, { message: 'since is after until', path: ['since'] });
+  .refine((q) => !q.since || !q.until || q.since <= q.until, { message: 'since is after until', path: ['since'] })
+  .refine((q) => !q.cursor || q.cursor.q === fingerprint(q), {
+    message: 'is a page of another query: start again without it',
+    path: ['cursor'],
+  })
+  .refine((q) => !q.cursor || ((!q.since || q.cursor.sk >= q.since) && (!q.until || q.cursor.sk <= `${q.until}~`)), {
+    message: 'lies outside since..until',
+    path: ['cursor'],
+  })
+  .transform(({ cursor, ...rest }) => ({
+    ...rest,
+    ...(cursor ? { cursor: { app: cursor.app, sk: cursor.sk } } : {}),
+  }));
 
 /** A history query as the dashboard's API (and `capstan history`) take it, validated. */
 export type HistoryFilter = z.infer<typeof HistoryParamsSchema>;

@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../../errors.ts';
 import { encodeCursor, pageQueryOf, parseHistoryParams } from '../decisions/history-query.ts';
 import type { DashboardAnswer, DashboardDeps, DashboardRequest } from '../ports.ts';
 
@@ -56,8 +57,13 @@ const answerApi = async (req: DashboardRequest, session: Session, deps: Dashboar
     case 'GET /api/history': {
       const parsed = parseHistoryParams(paramsOf(req.rawQueryString));
       if (!parsed.ok) return { status: 400, body: { error: 'invalid-query', issues: parsed.issues } };
-      const page = await deps.reads.history(pageQueryOf(parsed.filter));
-      return { status: 200, body: { entries: page.entries, ...(page.next ? { next: encodeCursor(page.next) } : {}) } };
+      const page = await deps.reads.history(pageQueryOf(parsed.filter)).catch((error: unknown) => {
+        if (error instanceof InvalidInputError) return { invalid: error.issues };
+        throw error;
+      });
+      if ('invalid' in page) return { status: 400, body: { error: 'invalid-query', issues: page.invalid } };
+      const next = page.next ? { next: encodeCursor(page.next, parsed.filter) } : {};
+      return { status: 200, body: { entries: page.entries, ...next } };
     }
     default:
       return { status: 404, body: { error: 'not-found', reason: `no route ${req.routeKey}` } };
