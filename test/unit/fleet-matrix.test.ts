@@ -79,6 +79,24 @@ describe('cellOf: what runs on a cluster and how it is doing', () => {
     expect(cell).toMatchObject({ state: 'healthy', running: { revision: 3, tag: '1.0.1' }, rolledBackFrom: 2 });
   });
 
+  it('a release that ended (superseded, failed elsewhere) before it settled here: unknown, not progressing for ever', () => {
+    for (const status of ['superseded', 'failed'] as const) {
+      const cell = cellOf('eu-1', [rel(1, { 'eu-1': ready }), rel(2, { 'eu-1': progressing }, { status })]);
+      expect(cell).toMatchObject({ state: 'unknown', running: { revision: 1 }, next: { revision: 2 } });
+      expect(cell.reason).toBe(`release 2 was ${status} before its rollout here settled`);
+    }
+  });
+
+  it('a rollback rolling out is progressing; it says it rolled back only once Ready', () => {
+    const cell = cellOf('eu-1', [
+      rel(1, { 'eu-1': ready }),
+      rel(2, { 'eu-1': failed }, { status: 'failed' }),
+      rel(3, { 'eu-1': progressing }, { rollbackOf: 2, status: 'progressing' }),
+    ]);
+    expect(cell).toMatchObject({ state: 'progressing', running: { revision: 1 }, next: { revision: 3 } });
+    expect(cell).not.toHaveProperty('rolledBackFrom');
+  });
+
   it('Ready on this cluster while the release failed elsewhere: healthy here', () => {
     const cell = cellOf('eu-1', [rel(1, { 'eu-1': ready, 'eu-2': failed }, { status: 'failed' })]);
     expect(cell.state).toBe('healthy');

@@ -6,7 +6,11 @@ import type { Release } from '../../store/releases.ts';
  * runs there and how it is doing, read from the release records alone (rollout checks fill them in), so the
  * page needs no cluster credentials. Pure: the use case lists the records, this decides the cells.
  */
-export type CellState = 'healthy' | 'progressing' | 'failed' | 'none';
+/**
+ * `unknown`: the newest release there was superseded or failed elsewhere before its rollout here settled,
+ * and rollout checks stop at a release's end, so its state there was never learned.
+ */
+export type CellState = 'healthy' | 'progressing' | 'failed' | 'unknown' | 'none';
 
 export interface Version {
   readonly revision: number;
@@ -73,7 +77,11 @@ export const cellOf = (cluster: string, releases: readonly Release[]): Cell => {
       ...(here.message ? { reason: here.message } : {}),
     };
   }
-  return { cluster, state: 'progressing', ...running, next: versionOf(newest), ...rolledBack };
+  if (newest.status === 'superseded' || newest.status === 'failed') {
+    const reason = `release ${newest.revision} was ${newest.status} before its rollout here settled`;
+    return { cluster, state: 'unknown', ...running, next: versionOf(newest), reason };
+  }
+  return { cluster, state: 'progressing', ...running, next: versionOf(newest) };
 };
 
 /** The rows of one app and environment: a cell per cluster, in wave order as registered. */
