@@ -44,14 +44,16 @@ const onLoopback = (event: APIGatewayProxyEventV2) =>
   /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(event.requestContext.domainName);
 
 /**
- * Every answer: never cached, never sniffed, never framed, never sent on as a referrer (a sign-in link is
- * one). A page may post its form to capstan and load nothing at all.
+ * Every answer: never cached, never sniffed, never framed, never sent to another site as a referrer (a
+ * sign-in link is one). A page may post its form to capstan and load nothing at all. Not `no-referrer`:
+ * under it browsers send `Origin: null` with a form post (Fetch, "append a request Origin header"), and
+ * the sign-in button's post is taken only with capstan's own origin.
  */
 const SECURITY_HEADERS = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
   'content-security-policy': "default-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
 };
 
 const result = (answer: DashboardAnswer): APIGatewayProxyStructuredResultV2 => ({

@@ -72,7 +72,7 @@ describe('the dashboard API', () => {
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
-      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(page.headers.get('referrer-policy')).toBe('same-origin');
       expect(await page.text()).toContain('(cli:dashboard.test)');
     }
     const press = (origin: string) =>
