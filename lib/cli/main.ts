@@ -253,9 +253,10 @@ dashboard
   .option('--json', 'machine-readable output')
   .addHelpText(
     'after',
-    '\nThe link is printed, never stored: the table keeps its SHA-256 digest. Opening it sets an HttpOnly,\n' +
-      'SameSite=Strict session cookie for 12 hours; GET /api/fleet and /api/history then answer. Anyone who\n' +
-      'can run the CLI against the table can make one.',
+    '\nThe link is printed, never stored: the table keeps its SHA-256 digest. Opening it shows who it signs in\n' +
+      '(a preview spends nothing); its Sign in button sets an HttpOnly, SameSite=Strict session cookie for 12\n' +
+      'hours, and GET /api/fleet and /api/history then answer. Anyone who can run the CLI against the table\n' +
+      'can make one.',
   )
   .action(async (o) => (await commands.dashboard()).dashboardLinkCommand(o, out));
 dashboard
