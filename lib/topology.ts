@@ -262,7 +262,7 @@ export const functions = {
       'Dashboard: a one-time sign-in link becomes a session cookie; signed-in people read the fleet and its history (the table only)',
     timeoutSeconds: 10,
     memoryMb: 256,
-    // lib/dashboard/use-cases/answer.ts DASHBOARD_ROUTES (a unit test keeps the two lists equal).
+    // Answered by lib/dashboard/use-cases/answer.ts (a unit test sends each one there).
     routes: [
       { method: 'GET', path: '/signin' },
       { method: 'POST', path: '/signin' },

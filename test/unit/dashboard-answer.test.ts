@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../lib/dashboard/decisions/history-query.ts';
 import type { DashboardDeps } from '../../lib/dashboard/ports.ts';
 import { signSession } from '../../lib/dashboard/session.ts';
-import { answerDashboard, DASHBOARD_ROUTES } from '../../lib/dashboard/use-cases/answer.ts';
+import { answerDashboard } from '../../lib/dashboard/use-cases/answer.ts';
 import { SIGNED_IN_LOCATION } from '../../lib/dashboard/use-cases/sign-in.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
 import type { HistoryPageQuery } from '../../lib/store/history-page.ts';
@@ -58,8 +58,15 @@ const post = (body: string, origin: string | null = OWN, secure = true) =>
 const signedIn = async () => [`capstan_session=${await signSession(key, { principal: 'cli:alice' }, now)}`];
 
 describe('the dashboard answers', () => {
-  it('serves exactly the routes the topology gives it', () => {
-    expect(DASHBOARD_ROUTES).toEqual(functions.dashboard.routes);
+  it('serves exactly the routes the topology gives it', async () => {
+    // Every route the topology serves has its answer (a signed-in request is never "no route"), and no other.
+    const cookies = await signedIn();
+    for (const { method, path } of functions.dashboard.routes) {
+      const answer = await answerDashboard(ask(`${method} ${path}`, { query: 'app=web', cookies }), world().deps);
+      expect(answer.status, `${method} ${path}`).not.toBe(404);
+    }
+    const unknown = await answerDashboard(ask('GET /api/nodes', { cookies }), world().deps);
+    expect(unknown.status).toBe(404);
   });
 
   it('the link opens a page naming who it signs in, spending nothing; its button signs in once', async () => {

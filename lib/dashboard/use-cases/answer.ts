@@ -8,16 +8,6 @@ import { type Session, sessionTokenOf, signedOutCookie, verifySession } from '..
 import { fleetView } from './fleet.ts';
 import { signIn, signInForm } from './sign-in.ts';
 
-/** The dashboard's routes (lib/topology.ts serves them; a unit test keeps the two lists equal). */
-export const DASHBOARD_ROUTES = [
-  { method: 'GET', path: '/signin' },
-  { method: 'POST', path: '/signin' },
-  { method: 'POST', path: '/signout' },
-  { method: 'GET', path: '/api/session' },
-  { method: 'GET', path: '/api/fleet' },
-  { method: 'GET', path: '/api/history' },
-] as const;
-
 const UNAUTHENTICATED: DashboardAnswer = {
   status: 401,
   body: { error: 'unauthenticated', reason: 'sign in first: `capstan dashboard link` prints a one-time link' },
