@@ -17,7 +17,7 @@ import { listReleases } from '../../lib/store/releases.ts';
 import { uniqueName } from '../support/aws.ts';
 import { connect, eventually, localClusters } from '../support/kube.ts';
 import { digestOf } from '../support/registry.ts';
-import { startTestRuntime } from '../support/runtime.ts';
+import { postDeployRequest, startTestRuntime } from '../support/runtime.ts';
 
 // Release approvals (issue 13) end to end on real parts: a deploy request through the HTTP edge into an
 // environment whose spec asks for 2 approvers opens an approval (nothing applied); votes cast with the real
@@ -60,24 +60,8 @@ const spec = (approval: Record<string, unknown>): AppSpec =>
 const ref = (tag: string) => `${REGISTRY}/acme/${app}:${tag}@${digestOf(`${app}:${tag}`)}`;
 
 /** A deploy request by `cli ana` through the HTTP edge; its id. */
-const deploy = async (tag: string) => {
-  const id = uniqueName('req');
-  const response = await fetch(`${runtime.state.httpUrl}/events`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${runtime.state.ingestToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      specversion: '1.0',
-      id,
-      type: 'deploy.requested',
-      source: 'ci/test',
-      time: new Date().toISOString(),
-      schemaversion: '1',
-      data: { app, environment, image: ref(tag), requester: { kind: 'cli', user: 'ana' } },
-    }),
-  });
-  expect(response.status).toBe(202);
-  return id;
-};
+const deploy = (tag: string) =>
+  postDeployRequest(runtime, { app, environment, image: ref(tag), requester: { kind: 'cli', user: 'ana' } });
 
 const approval = (id: string, until: (a: ReleaseApproval) => boolean, what: string) =>
   eventually(`approval ${id}: ${what}`, async () => {

@@ -18,7 +18,7 @@ import { setEmulatedCpu } from '../support/emulated-cpu.ts';
 import type { HealCluster } from '../support/heal-cluster.ts';
 import { eventually } from '../support/kube.ts';
 import { startMetricsCluster } from '../support/metrics-cluster.ts';
-import { startTestRuntime } from '../support/runtime.ts';
+import { postDeployRequest, startTestRuntime } from '../support/runtime.ts';
 import { type SlackStandIn, startSlackStandIn } from '../support/slack-api.ts';
 
 // Issue 12's acceptance, end to end on real components: a metrics cluster of this file's own (kwok's
@@ -128,17 +128,7 @@ const post = async (path: string, body: unknown, token = runtime.state.ingestTok
 };
 
 const release = async (image = IMAGE) => {
-  const id = uniqueName('req');
-  const answer = await post('/events', {
-    specversion: '1.0',
-    id,
-    type: 'deploy.requested',
-    source: 'ci/test',
-    time: new Date().toISOString(),
-    schemaversion: '1',
-    data: { app: APP, environment: 'staging', image },
-  });
-  expect(answer.status).toBe(202);
+  const id = await postDeployRequest(runtime, { app: APP, environment: 'staging', image });
   const revision = await eventually('the release to be made', () => revisionOfEvent(db, APP, 'staging', id));
   return eventually(
     `release ${revision} to succeed`,
