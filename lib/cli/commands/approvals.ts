@@ -1,9 +1,10 @@
+import { approvalView } from '../../approvals/render/approval-view.ts';
 import { NotFoundError } from '../../errors.ts';
 import { findApp } from '../../store/apps.ts';
 import { listApprovals, type ReleaseApproval } from '../../store/release-approvals.ts';
 import { type VoteOptions, voteOnApproval } from '../approval-vote.ts';
 import { openDb } from '../connect.ts';
-import { approvalView, RECENT, renderApprovals } from '../render/approvals.ts';
+import { RECENT, renderApprovals } from '../render/approvals.ts';
 
 /** `capstan approvals <app> [--env <env>]`: the open approvals, then the most recent ended ones. */
 export const approvalsCommand = async (

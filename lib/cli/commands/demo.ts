@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { approvalView } from '../../approvals/render/approval-view.ts';
 import { parseAppSpec } from '../../apps/load.ts';
 import { describePolicy } from '../../deploy/decisions/push.ts';
 import { appStatus } from '../../deploy/use-cases/status.ts';
@@ -18,7 +19,7 @@ import { queryHistory } from '../../store/history.ts';
 import { listApprovals } from '../../store/release-approvals.ts';
 import { listReleases, type Release } from '../../store/releases.ts';
 import { progress } from '../log.ts';
-import { approvalView, renderApprovals } from '../render/approvals.ts';
+import { renderApprovals } from '../render/approvals.ts';
 import { renderHistory } from '../render/history.ts';
 import { renderStatus } from '../render/status.ts';
 import { requestRollback } from '../rollback-request.ts';
