@@ -14,6 +14,7 @@ import {
   getRelease,
   listReleases,
   revisionOfEvent,
+  setClusterProgress,
   setClusterRelease,
   setReleaseStatus,
 } from './releases.ts';
@@ -27,6 +28,7 @@ export const dynamoStore = (db: Db): Store => ({
     create: (input) => createRelease(db, input),
     revisionOfEvent: (app, environment, eventId) => revisionOfEvent(db, app, environment, eventId),
     setCluster: (release, cluster, state) => setClusterRelease(db, release, cluster, state),
+    setClusterProgress: (release, cluster, progress) => setClusterProgress(db, release, cluster, progress),
     setStatus: (release, status, from, why) => setReleaseStatus(db, release, status, from, why),
     advanceWave: (release, from) => advanceWave(db, release, from),
   },

@@ -5,7 +5,7 @@ import type { HealKey, HealMode, HealPatch, HealPhase, NewNodeHeal, NodeHeal } f
 import type { NewHistoryEntry } from './history.ts';
 import type { ImageHeal, ImageKey, ImagePatch, ImagePhase, NewImageHeal } from './image-heals.ts';
 import type { ApprovalState, ReleaseApproval } from './release-approvals.ts';
-import type { ClusterRelease, NewRelease, Release, ReleaseStatus } from './releases.ts';
+import type { ClusterProgress, ClusterRelease, NewRelease, Release, ReleaseStatus } from './releases.ts';
 import type { ScaleOverride, WorkloadKey } from './scale-overrides.ts';
 
 /**
@@ -50,6 +50,11 @@ export interface ReleaseStore {
   revisionOfEvent(app: string, environment: string, eventId: string): Promise<number | undefined>;
   /** One cluster's part of a release; the other clusters' are untouched. */
   setCluster(release: ReleaseKey, cluster: string, state: ClusterRelease): Promise<void>;
+  /**
+   * How far one cluster's rollout got (replicas, message, time), only while it is pending or progressing;
+   * says whether it wrote (false: settled already, or no such entry). The rest of the entry is untouched.
+   */
+  setClusterProgress(release: ReleaseKey, cluster: string, progress: ClusterProgress): Promise<boolean>;
   /** Moves the release to `status` only from one of `from`; says whether it did. */
   setStatus(release: ReleaseKey, status: ReleaseStatus, from: readonly ReleaseStatus[], why?: Reason): Promise<boolean>;
   /** Moves the release from wave `from` to the next, once; says whether it did. */

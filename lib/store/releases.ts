@@ -13,12 +13,27 @@ export type ApplyOutcome = z.infer<typeof ApplyOutcomeSchema>;
 export const RolloutStateSchema = z.enum(['pending', 'progressing', 'ready', 'failed']);
 export type RolloutState = z.infer<typeof RolloutStateSchema>;
 
+/**
+ * A Deployment's replicas at one look (lib/deploy/decisions/rollout.ts replicaCounts): `desired` by its
+ * spec, `updated` those of the newest template, `available` all available ones (old and new, as
+ * Kubernetes counts them), `old` those of older templates still running.
+ */
+export const ReplicaCountsSchema = z.object({
+  desired: z.int().min(0),
+  updated: z.int().min(0),
+  available: z.int().min(0),
+  old: z.int().min(0),
+});
+export type ReplicaCounts = z.infer<typeof ReplicaCountsSchema>;
+
 export const ClusterReleaseSchema = z.object({
   apply: ApplyOutcomeSchema,
   rollout: RolloutStateSchema,
   /** Why the apply or the rollout failed there, as a code (lib/reasons.ts); `message` says it in words. */
   code: ReasonCodeSchema.optional(),
   message: z.string().optional(),
+  /** The Deployment's replicas at the last rollout check (the dashboard's old/new); absent before the first. */
+  replicas: ReplicaCountsSchema.optional(),
   updatedAt: z.iso.datetime(),
 });
 export type ClusterRelease = z.infer<typeof ClusterReleaseSchema>;
@@ -192,6 +207,53 @@ export const setClusterRelease = async (
       }),
     )
     .catch((error) => translateConflict(error, `release ${release.app}/${release.environment}#${release.revision}`));
+};
+
+/** What a rollout check that is still waiting records of a cluster (setClusterProgress). */
+export type ClusterProgress = Required<Pick<ClusterRelease, 'replicas' | 'message' | 'updatedAt'>>;
+
+/** The cluster rollout states a progress report may still write over: once ready or failed, it is settled. */
+const UNSETTLED: readonly RolloutState[] = ['pending', 'progressing'];
+
+/**
+ * Records how far one cluster's rollout got (its replicas, in words too) and says whether it did. Only
+ * while the cluster's rollout is unsettled: a late or redelivered check must never write over a ready or
+ * failed entry (nor make one for a cluster the release has no entry for). The apply outcome and the code
+ * are left as they are.
+ */
+export const setClusterProgress = async (
+  db: Db,
+  release: Pick<Release, 'app' | 'environment' | 'revision'>,
+  cluster: string,
+  progress: ClusterProgress,
+): Promise<boolean> => {
+  const unsettled = Object.fromEntries(UNSETTLED.map((s, i) => [`:unsettled${i}`, s]));
+  return conditionally(
+    db.doc.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: keys.release(release.app, release.environment, release.revision),
+        // Placeholders throughout: `clusters` is reserved, and a cluster name is the caller's.
+        UpdateExpression:
+          'SET #clusters.#c.#replicas = :replicas, #clusters.#c.#message = :message, #clusters.#c.#at = :at',
+        ConditionExpression: `#clusters.#c.#rollout IN (${Object.keys(unsettled).join(', ')})`,
+        ExpressionAttributeNames: {
+          '#clusters': 'clusters',
+          '#c': cluster,
+          '#replicas': 'replicas',
+          '#message': 'message',
+          '#at': 'updatedAt',
+          '#rollout': 'rollout',
+        },
+        ExpressionAttributeValues: {
+          ':replicas': progress.replicas,
+          ':message': progress.message,
+          ':at': progress.updatedAt,
+          ...unsettled,
+        },
+      }),
+    ),
+  );
 };
 
 /**

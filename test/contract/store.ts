@@ -121,6 +121,52 @@ export const storeContract = (name: string, makeStore: () => Promise<StoreFixtur
       ).rejects.toBeInstanceOf(ConflictError);
     });
 
+    it("records a cluster's progress only while its rollout is pending or progressing, leaving the rest", async () => {
+      const { store } = await makeStore();
+      const app = unique('app');
+      const { release } = await store.releases.create(newRelease(app, 'evt-a'));
+      const east = () => store.releases.get(app, 'staging', 1).then((r) => r.clusters.east);
+      const progress = (updated: number, at: string) => ({
+        replicas: { desired: 3, updated, available: 3, old: 3 - updated },
+        message: `${updated} of 3 new replicas updated`,
+        updatedAt: at,
+      });
+      const pending = {
+        apply: 'configured',
+        rollout: 'pending',
+        code: 'unreachable',
+        updatedAt: '2026-12-01T10:00:00.000Z',
+      } as const;
+      await store.releases.setCluster(release, 'east', pending);
+      const waiting = progress(0, '2026-12-01T10:00:01.000Z');
+      expect(await store.releases.setClusterProgress(release, 'east', waiting)).toBe(true);
+      expect(await east()).toEqual({ ...pending, ...waiting }); // the apply outcome and code untouched
+
+      await store.releases.setCluster(release, 'east', state('progressing'));
+      const halfway = progress(1, '2026-12-01T10:00:02.000Z');
+      expect(await store.releases.setClusterProgress(release, 'east', halfway)).toBe(true);
+      const written = await east();
+      expect(written).toEqual({ ...state('progressing'), ...halfway });
+      // The same check again (a redelivery): written again, the entry the same.
+      expect(await store.releases.setClusterProgress(release, 'east', halfway)).toBe(true);
+      expect(await east()).toEqual(written);
+
+      // Settled: a late check is refused and changes nothing, ready or failed.
+      for (const settled of [
+        state('ready'),
+        { ...state('progressing'), rollout: 'failed', code: 'rollout-failed' } as const,
+      ]) {
+        await store.releases.setCluster(release, 'east', settled);
+        const late = progress(2, '2026-12-01T10:00:03.000Z');
+        expect(await store.releases.setClusterProgress(release, 'east', late)).toBe(false);
+        expect(await east()).toEqual(settled);
+      }
+      // Nothing to report progress on: no entry for the cluster, no such release.
+      expect(await store.releases.setClusterProgress(release, 'west', halfway)).toBe(false);
+      expect((await store.releases.get(app, 'staging', 1)).clusters.west).toBeUndefined();
+      expect(await store.releases.setClusterProgress({ ...release, revision: 9 }, 'east', halfway)).toBe(false);
+    });
+
     it('moves the status only from the given states, recording why', async () => {
       const { store } = await makeStore();
       const app = unique('app');

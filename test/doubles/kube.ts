@@ -40,6 +40,13 @@ export interface MemoryKube {
   answerNetworkFence(cluster: string, name: string, status: NonNullable<NetworkFenceView['status']>): void;
   /** Makes the Deployment read as rolling out (its status a generation behind). */
   markProgressing(cluster: string, namespace: string, name: string): void;
+  /** Makes the Deployment read as midway through its rollout: the latest spec seen, these replicas counted. */
+  markRollingOut(
+    cluster: string,
+    namespace: string,
+    name: string,
+    counts: { replicas: number; updatedReplicas: number; availableReplicas: number },
+  ): void;
   /** A ResourceQuota as the quota controller reports it: `hard` limits, `used` so far. */
   setQuota(
     cluster: string,
@@ -266,6 +273,14 @@ export const memoryKube = (): MemoryKube => {
     markProgressing: (cluster, namespace, name) => {
       const live = deployment(cluster, namespace, name);
       live.status = { observedGeneration: live.generation - 1 } satisfies V1DeploymentStatus;
+    },
+    markRollingOut: (cluster, namespace, name, counts) => {
+      const live = deployment(cluster, namespace, name);
+      live.status = {
+        observedGeneration: live.generation,
+        ...counts,
+        conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }],
+      } satisfies V1DeploymentStatus;
     },
     setQuota: (cluster, namespace, { name, hard, used }) => {
       const quotas = state(cluster).quotas;

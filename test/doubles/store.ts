@@ -114,6 +114,13 @@ export const memoryStore = (): MemoryStore => {
           throw new ConflictError(`release ${app}/${environment}#${revision}: the conditional request failed`);
         release.clusters[cluster] = structuredClone(state);
       },
+      // The adapter's condition: the entry exists and its rollout is pending or progressing.
+      setClusterProgress: async ({ app, environment, revision }, cluster, progress) => {
+        const entry = find(app, environment, revision)?.clusters[cluster];
+        if (!entry || (entry.rollout !== 'pending' && entry.rollout !== 'progressing')) return false;
+        Object.assign(entry, structuredClone(progress));
+        return true;
+      },
       setStatus: async ({ app, environment, revision }, status, from, why) => {
         const release = find(app, environment, revision);
         if (!release || !from.includes(release.status)) return false;

@@ -12,6 +12,7 @@ import {
   listAppReleases,
   listReleases,
   type NewRelease,
+  setClusterProgress,
   setClusterRelease,
   setReleaseStatus,
 } from '../../lib/store/releases.ts';
@@ -90,6 +91,27 @@ describe('releases', () => {
       east: { apply: 'created', rollout: 'progressing', updatedAt: at },
       west: { apply: 'failed', rollout: 'pending', message: 'down', updatedAt: at },
     });
+  });
+
+  it("a rollout check's progress racing the check that settles the cluster never leaves it unsettled", async () => {
+    const { release } = await createRelease(db, newRelease('evt-progress', 'race'));
+    const at = new Date().toISOString();
+    const replicas = (updated: number) => ({ desired: 3, updated, available: 3, old: 3 - updated });
+    await setClusterRelease(db, release, 'east', { apply: 'created', rollout: 'progressing', updatedAt: at });
+    const ready = {
+      apply: 'created',
+      rollout: 'ready',
+      message: '3 of 3',
+      replicas: replicas(3),
+      updatedAt: at,
+    } as const;
+    // Whichever lands first: a progress report after the settle is refused, one before it is overwritten.
+    const [progressed] = await Promise.all([
+      setClusterProgress(db, release, 'east', { replicas: replicas(1), message: '1 of 3', updatedAt: at }),
+      setClusterRelease(db, release, 'east', ready),
+    ]);
+    expect(typeof progressed).toBe('boolean');
+    expect((await getRelease(db, 'race', 'staging', release.revision)).clusters.east).toEqual(ready);
   });
 
   it('moves status forward only: a late writer cannot undo a settled release', async () => {

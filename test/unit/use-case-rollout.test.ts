@@ -39,9 +39,53 @@ describe('checkRollout', () => {
       expect(next.id).not.toBe(check.id);
     }
     expect(delays).toEqual([2, 4, 8, testTiming.maxCheckIntervalSeconds, testTiming.maxCheckIntervalSeconds]);
-    // Waiting writes nothing: no history entry, the cluster's part still progressing.
+    // Waiting records no history; the cluster's part is still progressing, with how far it got.
     expect(historySteps(t)).toEqual(['release - 1 accepted -', 'apply east 1 created -']);
-    expect(t.db.releases('hello', 'staging')[0]?.clusters.east?.rollout).toBe('progressing');
+    expect(t.db.releases('hello', 'staging')[0]?.clusters.east).toMatchObject({
+      apply: 'created',
+      rollout: 'progressing',
+      message: 'waiting for the deployment spec update to be observed',
+    });
+  });
+
+  it('records the replicas, old and new, at every look while waiting, and the last ones when it settles', async () => {
+    const { t, check } = await released();
+    const desired = 2; // deployRequested's
+    // Mid-rollout: one new replica up, both old ones still serving.
+    t.kube.markRollingOut('east', 'demo', 'hello', { replicas: 3, updatedReplicas: 1, availableReplicas: 2 });
+    expect(await checkRollout(check, t.depsOf('rollout'))).toBe('waiting');
+    const [next] = t.queue.take();
+    expect(t.db.releases('hello', 'staging')[0]?.clusters.east).toEqual({
+      apply: 'created',
+      rollout: 'progressing',
+      message: `1 of ${desired} new replicas updated`,
+      replicas: { desired, updated: 1, available: 2, old: 2 },
+      updatedAt: t.deps.now().toISOString(),
+    });
+    t.clock.advance(2);
+    t.kube.markReady('east', 'demo', 'hello');
+    expect(await checkRollout(next?.event as RolloutCheck, t.depsOf('rollout'))).toBe('ready');
+    expect(t.db.releases('hello', 'staging')[0]?.clusters.east).toMatchObject({
+      rollout: 'ready',
+      replicas: { desired, updated: desired, available: desired, old: 0 },
+      updatedAt: t.deps.now().toISOString(),
+    });
+  });
+
+  it('a late check of a settled cluster writes nothing over it and asks for no other', async () => {
+    const { t, check } = await released([{ name: 'east' }, { name: 'north' }]);
+    t.kube.markReady('east', 'demo', 'hello');
+    expect(await checkRollout(check, t.depsOf('rollout'))).toBe('ready');
+    const settled = t.db.releases('hello', 'staging')[0]?.clusters.east;
+    const history = t.db.history('hello');
+    t.queue.take();
+    // Redelivered after the Deployment moved on again (someone scaled it): it reads as rolling out.
+    t.clock.advance(30);
+    t.kube.markRollingOut('east', 'demo', 'hello', { replicas: 2, updatedReplicas: 1, availableReplicas: 1 });
+    expect(await checkRollout(check, t.depsOf('rollout'))).toBe('superseded');
+    expect(t.db.releases('hello', 'staging')[0]?.clusters.east).toEqual(settled);
+    expect(t.db.history('hello')).toEqual(history);
+    expect(t.queue.sent).toEqual([]);
   });
 
   it('a ready cluster of a wave with more to come asks for the next wave, with one id however often it runs', async () => {

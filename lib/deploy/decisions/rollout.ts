@@ -1,4 +1,5 @@
 import type { V1Deployment } from '@kubernetes/client-node';
+import type { ReplicaCounts } from '../../store/releases.ts';
 import { REVISION_ANNOTATION } from '../render/manifests.ts';
 import type { RolloutTiming } from '../settings.ts';
 
@@ -33,6 +34,26 @@ export const rolloutStatus = (d: V1Deployment): RolloutVerdict => {
   return { state: 'ready', message: `${available} of ${want} replicas available` };
 };
 
+/**
+ * A Deployment's replicas for the dashboard's old/new: `old` is what runs an older template, never below 0.
+ * A status the controller wrote before it saw the latest spec counts the previous template as updated, so
+ * until it catches up every replica is old and none is updated. Negative numbers (never sent by a
+ * kube-apiserver) are read as 0: the table's schema refuses them, and would refuse the whole release with them.
+ */
+export const replicaCounts = (d: V1Deployment): ReplicaCounts => {
+  const status = d.status ?? {};
+  const count = (n: number | undefined) => Math.max(0, n ?? 0);
+  const observed = (status.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+  const total = count(status.replicas);
+  const updated = observed ? count(status.updatedReplicas) : 0;
+  return {
+    desired: count(d.spec?.replicas ?? 1),
+    updated,
+    available: count(status.availableReplicas),
+    old: Math.max(0, total - updated),
+  };
+};
+
 /** What a rollout.check asks about: the release it watches on one cluster, and until when. */
 export interface RolloutCheckState {
   readonly revision: number;
@@ -42,12 +63,19 @@ export interface RolloutCheckState {
 
 export type CheckVerdict =
   | { readonly next: 'superseded'; readonly reason: string }
-  | { readonly next: 'check-again'; readonly delaySeconds: number }
+  /** `message` and `replicas`: how far it got, for the cluster's entry while it waits. */
+  | {
+      readonly next: 'check-again';
+      readonly delaySeconds: number;
+      readonly message: string;
+      readonly replicas: ReplicaCounts;
+    }
   | {
       readonly next: 'settle';
       readonly rollout: 'ready' | 'failed';
       readonly code?: 'rollout-failed' | 'rollout-timeout';
       readonly message: string;
+      readonly replicas: ReplicaCounts;
     };
 
 /**
@@ -65,18 +93,20 @@ export const checkVerdict = (
   if (running > check.revision)
     return { next: 'superseded', reason: `superseded: the cluster runs release #${running}` };
   const verdict = rolloutStatus(deployment);
+  const replicas = replicaCounts(deployment);
   const timedOut = verdict.state === 'progressing' && now.getTime() >= Date.parse(check.deadline);
   if (verdict.state === 'progressing' && !timedOut) {
     const delaySeconds = Math.min(timing.maxCheckIntervalSeconds, timing.firstCheckSeconds * 2 ** check.attempt);
-    return { next: 'check-again', delaySeconds };
+    return { next: 'check-again', delaySeconds, message: verdict.message, replicas };
   }
-  if (verdict.state === 'ready') return { next: 'settle', rollout: 'ready', message: verdict.message };
+  if (verdict.state === 'ready') return { next: 'settle', rollout: 'ready', message: verdict.message, replicas };
   return timedOut
     ? {
         next: 'settle',
         rollout: 'failed',
         code: 'rollout-timeout',
         message: `timed out after waiting until ${check.deadline}: ${verdict.message}`,
+        replicas,
       }
-    : { next: 'settle', rollout: 'failed', code: 'rollout-failed', message: verdict.message };
+    : { next: 'settle', rollout: 'failed', code: 'rollout-failed', message: verdict.message, replicas };
 };

@@ -47,17 +47,28 @@ export const checkRollout = async (event: RolloutCheck, deps: DeployDeps): Promi
     return 'superseded';
   }
   if (verdict.next === 'check-again') {
+    const { message, replicas } = verdict;
+    // Before the next check is asked for: the entry is never behind the check that follows (it may settle it).
+    const recorded = await releases.setClusterProgress(d, d.cluster, {
+      replicas,
+      message,
+      updatedAt: now.toISOString(),
+    });
+    // Refused: the cluster settled already, so this is a late or duplicate check; another one would only
+    // watch a settled cluster until its deadline and then write a failure over it.
+    if (!recorded) return 'superseded';
     await deps.enqueue(nextRolloutCheck(event, now), { delaySeconds: verdict.delaySeconds });
     return 'waiting';
   }
 
   const release = await releases.get(d.app, d.environment, d.revision);
-  const { code, message } = verdict;
+  const { code, message, replicas } = verdict;
   await releases.setCluster(release, d.cluster, {
     ...(release.clusters[d.cluster] ?? { apply: 'unchanged' }),
     rollout: verdict.rollout,
     code,
     message,
+    replicas,
     updatedAt: now.toISOString(),
   });
   const outcome = verdict.rollout === 'ready' ? 'succeeded' : 'failed';
