@@ -18,3 +18,16 @@ export const bundling: BundlingOptions = {
   externalModules: [],
   forceDockerBundling: false,
 };
+
+/** `bundling`, then `files` copied into an `assets/` folder beside the bundle (the dashboard's pages load them). */
+export const bundlingWithAssets = (files: readonly string[]): BundlingOptions => ({
+  ...bundling,
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_input: string, output: string) => [
+      `mkdir -p "${output}/assets"`,
+      ...files.map((f) => `cp "${f}" "${output}/assets/"`),
+    ],
+  },
+});

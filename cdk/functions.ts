@@ -9,8 +9,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { functionEnvironment, type GrantResource, grantsOf, tunables } from '../lib/contract.ts';
+import { ASSETS, type AssetName, assetPath } from '../lib/dashboard/assets.ts';
 import { clusterSecretPrefix, type FunctionName, type FunctionSpec, type QueueName, queues } from '../lib/topology.ts';
-import { bundling } from './bundling.ts';
+import { bundling, bundlingWithAssets } from './bundling.ts';
 import type { WorkQueues } from './queues.ts';
 import type { CapstanTable } from './table.ts';
 
@@ -66,7 +67,11 @@ export class CapstanFunction extends Construct {
       description: spec.description,
       role,
       logGroup,
-      bundling,
+      // The dashboard's pages load a style sheet and htmx: the bundle carries them (lib/dashboard/assets.ts).
+      bundling:
+        name === 'dashboard'
+          ? bundlingWithAssets((Object.keys(ASSETS) as AssetName[]).map((a) => assetPath(a, repoRoot)))
+          : bundling,
       environment: {
         ...functionEnvironment(name, {
           table: table.table.tableName,

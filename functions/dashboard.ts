@@ -1,15 +1,20 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { readAsset } from '../lib/dashboard/assets.ts';
 import type { DashboardDeps } from '../lib/dashboard/ports.ts';
 import { answerDashboard, type DashboardAnswer } from '../lib/dashboard/use-cases/answer.ts';
 import { RELEASES_READ } from '../lib/dashboard/use-cases/fleet.ts';
 import { wire } from '../lib/lambda/wiring.ts';
-import { listApps } from '../lib/store/apps.ts';
+import { findApp, listApps } from '../lib/store/apps.ts';
 import { listClusters } from '../lib/store/clusters.ts';
 import { environmentPolicy, listEnvironments } from '../lib/store/environments.ts';
+import { listHeals } from '../lib/store/heals.ts';
 import { historyPage } from '../lib/store/history-page.ts';
+import { listImageHeals } from '../lib/store/image-heals.ts';
+import { listApprovals } from '../lib/store/release-approvals.ts';
 import { listReleases } from '../lib/store/releases.ts';
+import { listScaleOverrides } from '../lib/store/scale-overrides.ts';
 import { sessionKey } from '../lib/store/session-key.ts';
 import { peekTicket, redeemTicket } from '../lib/store/sign-in-tickets.ts';
 
@@ -27,12 +32,18 @@ const key = (): Promise<Uint8Array> => {
 const deps = async (): Promise<DashboardDeps> => ({
   reads: {
     apps: () => listApps(w.db),
+    app: (name) => findApp(w.db, name),
     clusters: () => listClusters(w.db),
     environmentNames: async () => (await listEnvironments(w.db)).map((e) => e.name),
     policy: (environment) => environmentPolicy(w.db, environment),
     releases: (app, environment) => listReleases(w.db, app, environment, RELEASES_READ),
     history: (q) => historyPage(w.db, q),
+    heals: (cluster) => listHeals(w.db, cluster),
+    imageHeals: (cluster) => listImageHeals(w.db, cluster),
+    openApprovals: (app, environment) => listApprovals(w.db, app, environment, { state: 'open' }),
+    overrides: (cluster) => listScaleOverrides(w.db, cluster),
   },
+  asset: readAsset,
   redeem: (ticket) => redeemTicket(w.db, ticket, new Date()),
   peek: (ticket) => peekTicket(w.db, ticket, new Date()),
   sessionKey: await key(),
@@ -45,26 +56,34 @@ const onLoopback = (event: APIGatewayProxyEventV2) =>
 
 /**
  * Every answer: never cached, never sniffed, never framed, never sent to another site as a referrer (a
- * sign-in link is one). A page may post its form to capstan and load nothing at all. Not `no-referrer`:
- * under it browsers send `Origin: null` with a form post (Fetch, "append a request Origin header"), and
- * the sign-in button's post is taken only with capstan's own origin.
+ * sign-in link is one). Pages load capstan's own style sheet and script and nothing else, fetch only from
+ * capstan, and post forms only to it; no inline script or style runs. Not `no-referrer`: under it
+ * browsers send `Origin: null` with a form post (Fetch, "append a request Origin header"), and the
+ * sign-in button's post is taken only with capstan's own origin.
  */
 const SECURITY_HEADERS = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'referrer-policy': 'same-origin',
 };
+
+const contentTypeOf = (answer: DashboardAnswer) =>
+  answer.asset?.contentType ?? (answer.html !== undefined ? 'text/html; charset=utf-8' : 'application/json');
 
 const result = (answer: DashboardAnswer): APIGatewayProxyStructuredResultV2 => ({
   statusCode: answer.status,
   headers: {
     ...SECURITY_HEADERS,
-    'content-type': answer.html !== undefined ? 'text/html; charset=utf-8' : 'application/json',
+    'content-type': contentTypeOf(answer),
+    // The style sheet and script are the same for everybody: a browser may keep them a few minutes.
+    ...(answer.asset ? { 'cache-control': 'public, max-age=300' } : {}),
     ...(answer.location ? { location: answer.location } : {}),
   },
   ...(answer.cookies?.length ? { cookies: [...answer.cookies] } : {}),
-  body: answer.html ?? (answer.body ? JSON.stringify(answer.body) : ''),
+  body: answer.asset?.body ?? answer.html ?? (answer.body ? JSON.stringify(answer.body) : ''),
 });
 
 /** A form post's body as text (API Gateway hands over what is not text base64-encoded), at most 4 KiB. */
@@ -75,8 +94,8 @@ const bodyOf = (event: APIGatewayProxyEventV2): string | undefined => {
 
 /**
  * The dashboard's HTTP routes: GET /signin shows who a one-time link signs in, its button's POST /signin
- * turns it into a session cookie; GET /api/* answer
- * signed-in people with the fleet and its history, read from the table alone. Refusals are logged by route
+ * turns it into a session cookie; the pages and GET /api/* answer signed-in people with the fleet, its
+ * releases, healing, scaling, approvals and history, read from the table alone. Refusals are logged by route
  * and status only: a sign-in link's ticket is in its query.
  */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -86,6 +105,7 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
       {
         routeKey: event.routeKey,
         rawQueryString: event.rawQueryString ?? '',
+        ...(event.pathParameters ? { pathParameters: event.pathParameters as Record<string, string> } : {}),
         ...(event.cookies ? { cookies: event.cookies } : {}),
         secure: !onLoopback(event),
         ...(bodyOf(event) !== undefined ? { body: bodyOf(event) } : {}),

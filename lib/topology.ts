@@ -259,7 +259,7 @@ export const functions = {
   dashboard: {
     entry: 'functions/dashboard.ts',
     description:
-      'Dashboard: a one-time sign-in link becomes a session cookie; signed-in people read the fleet and its history (the table only)',
+      'Dashboard: a one-time sign-in link becomes a session cookie; signed-in people read the fleet, releases, healing, scaling, approvals and history (the table only)',
     timeoutSeconds: 10,
     memoryMb: 256,
     // Answered by lib/dashboard/use-cases/answer.ts (a unit test sends each one there).
@@ -267,8 +267,18 @@ export const functions = {
       { method: 'GET', path: '/signin' },
       { method: 'POST', path: '/signin' },
       { method: 'POST', path: '/signout' },
+      { method: 'GET', path: '/' },
+      { method: 'GET', path: '/apps/{name}' },
+      { method: 'GET', path: '/healing' },
+      { method: 'GET', path: '/approvals' },
+      { method: 'GET', path: '/assets/{file}' },
       { method: 'GET', path: '/api/session' },
       { method: 'GET', path: '/api/fleet' },
+      { method: 'GET', path: '/api/apps' },
+      { method: 'GET', path: '/api/apps/{name}' },
+      { method: 'GET', path: '/api/heals' },
+      { method: 'GET', path: '/api/approvals' },
+      { method: 'GET', path: '/api/overrides' },
       { method: 'GET', path: '/api/history' },
     ],
     emits: [],

@@ -530,6 +530,7 @@ program
       .default(300)
       .argParser(wholeNumber(1, 3600)),
   )
+  .option('--keep', 'keep everything (and the dashboard) running after the demo, until Ctrl-C')
   .action(async (o) => (await commands.demo()).demoCommand(o));
 
 try {

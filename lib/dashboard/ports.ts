@@ -1,13 +1,18 @@
 import type { AppRecord } from '../store/apps.ts';
 import type { Cluster } from '../store/clusters.ts';
+import type { NodeHeal } from '../store/heals.ts';
 import type { HistoryPage, HistoryPageQuery } from '../store/history-page.ts';
+import type { ImageHeal } from '../store/image-heals.ts';
 import type { EnvironmentPolicy } from '../store/ports.ts';
+import type { ReleaseApproval } from '../store/release-approvals.ts';
 import type { Release } from '../store/releases.ts';
+import type { ScaleOverride } from '../store/scale-overrides.ts';
 import type { SignedIn } from '../store/sign-in-tickets.ts';
 
 /** What the dashboard reads: the table only, never a cluster (the page needs no cluster credentials). */
 export interface DashboardReads {
   apps(): Promise<AppRecord[]>;
+  app(name: string): Promise<AppRecord | undefined>;
   clusters(): Promise<Cluster[]>;
   /** The environments set with `capstan env set` (others exist by their clusters). */
   environmentNames(): Promise<string[]>;
@@ -16,6 +21,19 @@ export interface DashboardReads {
   /** The newest releases of an app into an environment, newest first. */
   releases(app: string, environment: string): Promise<Release[]>;
   history(q: HistoryPageQuery): Promise<HistoryPage>;
+  /** Every heal record of a cluster's nodes, and of its RBD images. */
+  heals(cluster: string): Promise<NodeHeal[]>;
+  imageHeals(cluster: string): Promise<ImageHeal[]>;
+  /** The release approvals of an app and environment still open (waiting for votes). */
+  openApprovals(app: string, environment: string): Promise<ReleaseApproval[]>;
+  /** Every scaling override record of a cluster, active or reverted. */
+  overrides(cluster: string): Promise<ScaleOverride[]>;
+}
+
+/** A file the pages load (lib/dashboard/assets.ts): its type and bytes. */
+export interface Asset {
+  readonly contentType: string;
+  readonly body: string;
 }
 
 export interface DashboardDeps {
@@ -27,12 +45,16 @@ export interface DashboardDeps {
   /** The key sessions are signed with (../session.ts). */
   readonly sessionKey: Uint8Array;
   readonly now: () => Date;
+  /** The style sheet and script the pages load, by file name; undefined for any other name. */
+  asset(file: string): Asset | undefined;
 }
 
 export interface DashboardRequest {
   /** `GET /api/fleet`: the route API Gateway (or the local edge) matched. */
   readonly routeKey: string;
   readonly rawQueryString: string;
+  /** What the route's `{name}` segments matched. */
+  readonly pathParameters?: Readonly<Record<string, string>>;
   /** Payload 2.0 `cookies`. */
   readonly cookies?: readonly string[];
   /** Whether cookies must be `Secure`: everywhere but plain http on loopback. */
@@ -49,6 +71,8 @@ export interface DashboardAnswer {
   readonly body?: Record<string, unknown>;
   readonly cookies?: readonly string[];
   readonly location?: string;
-  /** A page instead of JSON (sign-in). */
+  /** A page instead of JSON. */
   readonly html?: string;
+  /** A file instead (the pages' style sheet and script), cached for a while: nothing in it is secret. */
+  readonly asset?: Asset;
 }

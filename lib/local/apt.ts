@@ -26,7 +26,8 @@ export interface AptPackages {
 export const ensureAptPackages = async (p: AptPackages, log: (line: string) => void): Promise<void> => {
   if (p.files.every((f) => existsSync(f))) return;
   log(`${p.what}: installing ${p.packages.join(' ')}${p.cost ? ` (${p.cost})` : ''}`);
-  const install = ['install', '-y', '--no-install-recommends', ...p.packages];
+  // Test files install their packages at first use, side by side: wait for another's dpkg lock, not fail.
+  const install = ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', ...p.packages];
   try {
     await apt(install, log);
   } catch {

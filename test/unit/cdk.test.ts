@@ -8,6 +8,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../cdk/assembly.ts';
 import { functionEnvironment, type GrantResource, grantsOf } from '../../lib/contract.ts';
+import { ASSETS, type AssetName, assetPath } from '../../lib/dashboard/assets.ts';
 import {
   clusterSecretPrefix,
   env,
@@ -431,6 +432,12 @@ describe('real synth (esbuild bundling, cdk-nag as validation plugin)', () => {
         const bundle = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
         expect(bundle.startsWith('import { createRequire')).toBe(true);
         expect(existsSync(join(assetDir, 'index.mjs.map'))).toBe(true);
+        // The dashboard's pages load these from beside the bundle (lib/dashboard/assets.ts): the same bytes.
+        for (const asset of name === 'dashboard' ? (Object.keys(ASSETS) as AssetName[]) : []) {
+          expect(readFileSync(join(assetDir, 'assets', asset), 'utf8'), asset).toBe(
+            readFileSync(assetPath(asset), 'utf8'),
+          );
+        }
       }
     } finally {
       rmSync(outdir, { recursive: true, force: true });

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../lib/dashboard/decisions/history-query.ts';
 import type { DashboardDeps } from '../../lib/dashboard/ports.ts';
 import { signSession } from '../../lib/dashboard/session.ts';
-import { answerDashboard } from '../../lib/dashboard/use-cases/answer.ts';
+import { answerDashboard, type DashboardAnswer } from '../../lib/dashboard/use-cases/answer.ts';
 import { SIGNED_IN_LOCATION } from '../../lib/dashboard/use-cases/sign-in.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
 import type { HistoryPageQuery } from '../../lib/store/history-page.ts';
 import { functions } from '../../lib/topology.ts';
+import { dashboardReads } from '../support/dashboard-reads.ts';
 
 const key = new TextEncoder().encode('s'.repeat(32));
 const now = new Date('2026-12-04T10:00:00Z');
@@ -17,17 +18,12 @@ const world = () => {
   const asked: HistoryPageQuery[] = [];
   let unused = true;
   const deps: DashboardDeps = {
-    reads: {
-      apps: async () => [],
-      clusters: async () => [],
-      environmentNames: async () => [],
-      policy: async (name) => ({ name, protected: false, configured: false }),
-      releases: async () => [],
+    reads: dashboardReads({
       history: async (q) => {
         asked.push(q);
         return { entries: [], next: { app: 'web', sk: 'k' } };
       },
-    },
+    }),
     redeem: async (t) => {
       if (t !== TICKET || !unused) return undefined;
       unused = false;
@@ -36,6 +32,8 @@ const world = () => {
     peek: async (t) => (t === TICKET && unused ? { principal: 'cli:alice', name: '<b>alice</b>' } : undefined),
     sessionKey: key,
     now: () => now,
+    asset: (file) =>
+      file === 'dashboard.css' ? { contentType: 'text/css; charset=utf-8', body: 'main {}' } : undefined,
   };
   return { deps, asked };
 };
@@ -61,12 +59,17 @@ describe('the dashboard answers', () => {
   it('serves exactly the routes the topology gives it', async () => {
     // Every route the topology serves has its answer (a signed-in request is never "no route"), and no other.
     const cookies = await signedIn();
+    const noRoute = (a: DashboardAnswer) =>
+      String(a.body?.reason ?? '').startsWith('no route') || (a.html ?? '').includes('Nothing is at');
     for (const { method, path } of functions.dashboard.routes) {
       const answer = await answerDashboard(ask(`${method} ${path}`, { query: 'app=web', cookies }), world().deps);
-      expect(answer.status, `${method} ${path}`).not.toBe(404);
+      expect(noRoute(answer), `${method} ${path}`).toBe(false);
     }
-    const unknown = await answerDashboard(ask('GET /api/nodes', { cookies }), world().deps);
-    expect(unknown.status).toBe(404);
+    for (const route of ['GET /api/nodes', 'GET /nodes']) {
+      const unknown = await answerDashboard(ask(route, { cookies }), world().deps);
+      expect(unknown.status).toBe(404);
+      expect(noRoute(unknown), route).toBe(true);
+    }
   });
 
   it('the link opens a page naming who it signs in, spending nothing; its button signs in once', async () => {

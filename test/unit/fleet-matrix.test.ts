@@ -3,6 +3,7 @@ import { AppSpecSchema } from '../../lib/apps/spec.ts';
 import { cellOf, matrixRow, versionOf } from '../../lib/dashboard/decisions/fleet-matrix.ts';
 import { fleetView } from '../../lib/dashboard/use-cases/fleet.ts';
 import type { ClusterRelease, Release } from '../../lib/store/releases.ts';
+import { dashboardReads } from '../support/dashboard-reads.ts';
 import { aRelease } from '../support/releases.ts';
 
 const at = '2026-12-04T10:00:00.000Z';
@@ -70,13 +71,14 @@ describe('cellOf: what runs on a cluster and how it is doing', () => {
     expect(apply.state).toBe('failed');
   });
 
-  it('rolled back after a failure: healthy, saying which release it rolled back', () => {
+  it('rolled back after a failure: healthy, saying which release it brought back', () => {
     const cell = cellOf('eu-1', [
       rel(1, { 'eu-1': ready }),
       rel(2, { 'eu-1': failed }, { status: 'failed' }),
-      rel(3, { 'eu-1': ready }, { rollbackOf: 2, image: `registry.local:5000/acme/api:1.0.1@${digest}` }),
+      // A rollback re-applies release 1 (rollbackOf names the release it brings back).
+      rel(3, { 'eu-1': ready }, { rollbackOf: 1, image: `registry.local:5000/acme/api:1.0.1@${digest}` }),
     ]);
-    expect(cell).toMatchObject({ state: 'healthy', running: { revision: 3, tag: '1.0.1' }, rolledBackFrom: 2 });
+    expect(cell).toMatchObject({ state: 'healthy', running: { revision: 3, tag: '1.0.1' }, rolledBackTo: 1 });
   });
 
   it('a release that ended (superseded, failed elsewhere) before it settled here: unknown, not progressing for ever', () => {
@@ -91,10 +93,10 @@ describe('cellOf: what runs on a cluster and how it is doing', () => {
     const cell = cellOf('eu-1', [
       rel(1, { 'eu-1': ready }),
       rel(2, { 'eu-1': failed }, { status: 'failed' }),
-      rel(3, { 'eu-1': progressing }, { rollbackOf: 2, status: 'progressing' }),
+      rel(3, { 'eu-1': progressing }, { rollbackOf: 1, status: 'progressing' }),
     ]);
     expect(cell).toMatchObject({ state: 'progressing', running: { revision: 1 }, next: { revision: 3 } });
-    expect(cell).not.toHaveProperty('rolledBackFrom');
+    expect(cell).not.toHaveProperty('rolledBackTo');
   });
 
   it('Ready on this cluster while the release failed elsewhere: healthy here', () => {
@@ -130,18 +132,19 @@ describe('fleetView', () => {
       containers: [{ name: 'api', repository: 'registry.local:5000/acme/api' }],
       environments: { staging: {}, production: {} },
     });
-    const view = await fleetView({
-      apps: async () => [{ spec: app, generation: 1, registeredAt: at, updatedAt: at }],
-      clusters: async () => [
-        cluster('eu-2', 'production', 1),
-        cluster('eu-1', 'production', 0),
-        cluster('st-1', 'staging', 0),
-      ],
-      environmentNames: async () => ['qa'],
-      policy: async (name) => ({ name, protected: name.startsWith('prod'), configured: name === 'qa' }),
-      releases: async (_app, env) => (env === 'production' ? [rel(1, { 'eu-1': ready })] : []),
-      history: async () => ({ entries: [] }),
-    });
+    const view = await fleetView(
+      dashboardReads({
+        apps: async () => [{ spec: app, generation: 1, registeredAt: at, updatedAt: at }],
+        clusters: async () => [
+          cluster('eu-2', 'production', 1),
+          cluster('eu-1', 'production', 0),
+          cluster('st-1', 'staging', 0),
+        ],
+        environmentNames: async () => ['qa'],
+        policy: async (name) => ({ name, protected: name.startsWith('prod'), configured: name === 'qa' }),
+        releases: async (_app, env) => (env === 'production' ? [rel(1, { 'eu-1': ready })] : []),
+      }),
+    );
     expect(view.environments).toEqual([
       { name: 'production', protected: true, clusters: ['eu-1', 'eu-2'] },
       { name: 'qa', protected: false, clusters: [] },

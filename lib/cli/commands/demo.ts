@@ -5,6 +5,7 @@ import { approvalView } from '../../approvals/render/approval-view.ts';
 import { parseAppSpec } from '../../apps/load.ts';
 import { describePolicy } from '../../deploy/decisions/push.ts';
 import { appStatus } from '../../deploy/use-cases/status.ts';
+import { messageOf } from '../../errors.ts';
 import { hookSecret } from '../../ingest/hook-secret.ts';
 import { connector } from '../../kube/connect.ts';
 import { gatewayConnector } from '../../kube/gateway.ts';
@@ -23,6 +24,7 @@ import { renderApprovals } from '../render/approvals.ts';
 import { renderHistory } from '../render/history.ts';
 import { renderStatus } from '../render/status.ts';
 import { requestRollback } from '../rollback-request.ts';
+import { signInLink } from '../sign-in-link.ts';
 
 const EXAMPLE = join(repoRoot, 'lib/apps/examples/hello.yaml');
 const APP = 'hello';
@@ -34,9 +36,10 @@ const ENV = 'staging';
  * track its repository in that registry; two images are pushed, each becoming a release by digest on
  * both clusters, wave by wave; release #1 is brought back with a rollback; then the status table, the
  * approvals the pushes opened in production (which does not deploy by itself) and the history are printed
- * and everything is stopped again.
+ * and everything is stopped again (with `--keep`, on Ctrl-C). The dashboard's sign-in link is printed first:
+ * its fleet matrix and the app's page show the releases going out while the demo runs.
  */
-export const demoCommand = async (o: { timeout: number }) => {
+export const demoCommand = async (o: { timeout: number; keep?: boolean }) => {
   const log = progress('demo');
   const timeoutMs = o.timeout * 1000;
   const runtime = await up({
@@ -63,6 +66,10 @@ export const demoCommand = async (o: { timeout: number }) => {
   const db = createDb(runtime.state.table);
   let failed = false;
   try {
+    // Best effort, like `capstan up`: the demo is worth running without it.
+    await signInLink(db, runtime.state.httpUrl)
+      .then((link) => log(`dashboard: open ${link.url} to sign in and watch the releases (until ${link.expiresAt})`))
+      .catch((error: unknown) => log(`no dashboard link now (${messageOf(error)})`));
     const example = parseAppSpec(await readFile(EXAMPLE, 'utf8'), EXAMPLE);
     const repository = `${registry.host}/acme/${APP}`;
     const spec = { ...example, containers: example.containers.map((c) => ({ ...c, repository })) };
@@ -91,6 +98,15 @@ export const demoCommand = async (o: { timeout: number }) => {
     process.stdout.write(`\nApprovals of ${APP} in production:\n${renderApprovals(approvals)}\n`);
     const history = await queryHistory(db, { app: APP });
     process.stdout.write(`\nHistory of ${APP} (newest first):\n${renderHistory(history)}\n\n`);
+    if (o.keep) {
+      log(
+        `still serving ${runtime.state.httpUrl} (the dashboard: \`capstan dashboard link\` signs in again); Ctrl-C stops`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+    }
   } finally {
     log('shutting down');
     await registry.stop();

@@ -69,7 +69,7 @@ export const upCommand = async (o: UpCommandOptions) => {
   await signInLink(db, runtime.state.httpUrl)
     .then((link) =>
       log(
-        `dashboard API: sign in once with ${link.url} (until ${link.expiresAt}; \`capstan dashboard link\` makes another)`,
+        `dashboard: open ${link.url} to sign in (once, until ${link.expiresAt}; \`capstan dashboard link\` makes another)`,
       ),
     )
     .catch((error: unknown) => log(`no dashboard link now (${messageOf(error)}): \`capstan dashboard link\` makes one`))

@@ -30,7 +30,7 @@ export interface Cell {
   readonly code?: ReasonCode;
   readonly reason?: string;
   /** A release that rolled back a failed one (`rollbackOf`): the cell says so. */
-  readonly rolledBackFrom?: number;
+  readonly rolledBackTo?: number;
 }
 
 export interface MatrixRow {
@@ -65,7 +65,7 @@ export const cellOf = (cluster: string, releases: readonly Release[]): Cell => {
   const here = newest.clusters[cluster];
   const ready = reached.find((r) => r.clusters[cluster]?.rollout === 'ready');
   const running = ready ? { running: versionOf(ready) } : {};
-  const rolledBack = ready?.rollbackOf !== undefined ? { rolledBackFrom: ready.rollbackOf } : {};
+  const rolledBack = ready?.rollbackOf !== undefined ? { rolledBackTo: ready.rollbackOf } : {};
   if (ready === newest) return { cluster, state: 'healthy', ...running, ...rolledBack };
   if (here?.apply === 'failed' || here?.rollout === 'failed') {
     return {

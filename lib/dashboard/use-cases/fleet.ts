@@ -20,13 +20,21 @@ export interface FleetView {
 /** How many releases of one app and environment are read: enough to find what is Ready behind a failure. */
 export const RELEASES_READ = 10;
 
+/** Clusters in wave order (then by name), and the names of an environment's clusters in that order. */
+export const inWaveOrder = (registered: readonly Cluster[]) => {
+  const byWave = [...registered].sort((a, b) => a.wave - b.wave || a.name.localeCompare(b.name));
+  return {
+    byWave,
+    clustersOf: (env: string) => byWave.filter((c) => c.environment === env).map((c) => c.name),
+  };
+};
+
 /** `GET /api/fleet`: environments, clusters and the matrix of apps by environment and cluster. */
 export const fleetView = async (reads: DashboardReads): Promise<FleetView> => {
   const [apps, registered, set] = await Promise.all([reads.apps(), reads.clusters(), reads.environmentNames()]);
-  const byWave = [...registered].sort((a, b) => a.wave - b.wave || a.name.localeCompare(b.name));
+  const { byWave, clustersOf } = inWaveOrder(registered);
   const names = [...new Set([...set, ...byWave.map((c) => c.environment)])].sort();
   const policies = await Promise.all(names.map((n) => reads.policy(n)));
-  const clustersOf = (env: string) => byWave.filter((c) => c.environment === env).map((c) => c.name);
   const rows = await Promise.all(
     apps.flatMap((a) =>
       Object.keys(a.spec.environments)

@@ -2,8 +2,8 @@ import type { DashboardAnswer, DashboardDeps, DashboardRequest } from '../ports.
 import { signInPage, signInRefusedPage } from '../render/sign-in-page.ts';
 import { SESSION_SECONDS, sessionCookie, signSession } from '../session.ts';
 
-/** Where a signed-in browser goes; the page takes this place once it exists. */
-export const SIGNED_IN_LOCATION = '/api/session';
+/** Where a signed-in browser goes: the fleet matrix. */
+export const SIGNED_IN_LOCATION = '/';
 
 const REFUSED = 'It was used already, has expired, or is not capstan’s. `capstan dashboard link` prints a new one.';
 const TICKET = /^[A-Za-z0-9_-]{43}$/;
