@@ -90,6 +90,7 @@ afterAll(async () => {
 }, 120_000);
 
 const url = (path: string) => `${runtime.state.httpUrl}${path}`;
+const REPLICAS = '#release-2 .wave-cluster .replicas';
 
 /** What a person does with the link `capstan dashboard link` prints: open it, press the button. */
 const signIn = async (page: Page) => {
@@ -110,6 +111,21 @@ const watchStates = (page: Page, selector: string) =>
     };
     look();
     new MutationObserver(look).observe(document.body, { subtree: true, childList: true, attributes: true });
+  }, selector);
+/** Every text the elements matching a selector showed, recorded by the page as it changes. */
+const watchTexts = (page: Page, selector: string) =>
+  page.evaluate((sel) => {
+    const seen: string[] = [];
+    window.seen ??= {};
+    window.seen[sel] = seen;
+    const look = () => {
+      for (const e of document.querySelectorAll(sel)) {
+        const text = (e.textContent ?? '').trim();
+        if (!seen.includes(text)) seen.push(text);
+      }
+    };
+    look();
+    new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true });
   }, selector);
 const statesSeen = (page: Page, selector: string) => page.evaluate((sel) => window.seen?.[sel] ?? [], selector);
 
@@ -168,6 +184,7 @@ describe('the dashboard in a browser', () => {
     const wave = (index: number) => `#release-2 li.wave[data-wave="${index}"]`;
     await watchStates(page, wave(0));
     await watchStates(page, wave(1));
+    await watchTexts(page, REPLICAS);
     await postDeployRequest(runtime, { app, environment: 'staging', image: image('1.1.0', 'b') });
     await page.waitForSelector(`${wave(1)}[data-state="ready"]`, { timeout: 90_000 });
     // The same document all along: htmx swapped the live part in, nothing reloaded the page.
@@ -181,10 +198,17 @@ describe('the dashboard in a browser', () => {
     expect((await settled(2)).status).toBe('succeeded');
   }, 150_000);
 
-  it('shows old and new replicas side by side while a cluster rolls out', async () => {
-    // Release 2 went out with old pods kept until the new ones were available: the page said so.
+  it('showed old and new replicas side by side while each cluster rolled out', async () => {
+    // Release 2 replaced 3 pods one at a time, each new one available only after 6 s: the page said so.
+    const texts = await statesSeen(page, REPLICAS);
+    expect(
+      texts.some((t) => /^new [0-2]\/3, \d available, old [1-3]$/.test(t)),
+      texts.join(' | '),
+    ).toBe(true);
     const release = (await listReleases(db, app, 'staging')).find((r) => r.revision === 2);
-    for (const c of clusters) expect(release?.clusters[c.name]?.replicas).toMatchObject({ desired: 1, updated: 1 });
+    for (const c of clusters) {
+      expect(release?.clusters[c.name]?.replicas).toEqual({ desired: 3, updated: 3, available: 3, old: 0 });
+    }
   });
 
   it('a failed rollout is red with its reason, and the automatic rollback shows', async () => {

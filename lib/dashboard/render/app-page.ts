@@ -1,4 +1,5 @@
 import type { ApprovalView } from '../../approvals/render/approval-view.ts';
+import type { ClusterRelease } from '../../store/releases.ts';
 import type { ReleaseView, WaveView } from '../decisions/release-progress.ts';
 import type { Session } from '../session.ts';
 import type { AppEnvironmentView, AppView } from '../use-cases/app.ts';
@@ -14,6 +15,9 @@ const WAVE_LABEL: Record<WaveView['state'], string> = {
   'not-reached': 'not reached',
 };
 
+/** A cluster's message is its failure's reason, or only the rollout's last word (`3 of 3 replicas available`). */
+const failedHere = (s: ClusterRelease) => s.apply === 'failed' || s.rollout === 'failed';
+
 const wave = (w: WaveView): Html =>
   html`<li class="wave state-${w.state}" data-wave="${w.index}" data-state="${w.state}">
 <span class="label">wave ${w.index + 1}: ${WAVE_LABEL[w.state]}</span>
@@ -22,7 +26,7 @@ const wave = (w: WaveView): Html =>
       html`<li class="wave-cluster rollout-${c.state?.rollout ?? 'none'}${c.state?.apply === 'failed' ? ' apply-failed' : ''}" data-cluster="${c.cluster}" data-rollout="${c.state?.rollout ?? 'none'}">
 <b>${c.cluster}</b> ${c.state ? (c.state.apply === 'failed' ? 'apply failed' : c.state.rollout) : 'not yet'}
 ${replicas(c.state)}
-${c.state?.message ? html`<span class="reason">${c.state.code ? html`<code>${c.state.code}</code> ` : ''}${c.state.message}</span>` : ''}
+${c.state?.message ? html`<span class="${failedHere(c.state) ? 'reason' : 'note'}">${c.state.code ? html`<code>${c.state.code}</code> ` : ''}${c.state.message}</span>` : ''}
 </li>`,
   )}</ul>
 </li>`;
