@@ -261,7 +261,6 @@ describe('the dashboard in a browser', () => {
     const failedOnly = await rows();
     expect(failedOnly.length).toBeGreaterThan(0);
     expect(failedOnly.length).toBeLessThan(all.length);
-    await page.screenshot({ path: join(import.meta.dirname, '../../docs/dashboard-history.png') });
   }, 60_000);
 
   it('takes the README screenshot: the app page with its release timeline', async () => {
