@@ -53,7 +53,8 @@ describe('the dashboard API', () => {
   let cookie: string;
 
   it('answers nobody before sign-in: 401 and no data on every API route', async () => {
-    for (const path of ['/api/session', '/api/fleet', `/api/history?app=${app}`]) {
+    const paths = ['/api/session', '/api/fleet', '/api/apps', `/api/apps/${app}`, '/api/heals', '/api/approvals'];
+    for (const path of [...paths, '/api/overrides', `/api/history?app=${app}`]) {
       const res = await get(path);
       expect(res.status, path).toBe(401);
       const body = await res.json();
@@ -85,7 +86,7 @@ describe('the dashboard API', () => {
     expect((await press('https://evil.example')).status).toBe(403);
     const res = await press(new URL(runtime.state.httpUrl).origin);
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/api/session');
+    expect(res.headers.get('location')).toBe('/');
     const [set] = res.headers.getSetCookie();
     expect(set).toMatch(/^capstan_session=[\w-]+\.[\w-]+\.[\w-]+; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200$/);
     cookie = (set as string).split(';')[0] as string;
@@ -144,6 +145,55 @@ describe('the dashboard API', () => {
     expect(applies.entries.length).toBe(names.length);
     expect(applies.entries.every((e) => e.action === 'apply')).toBe(true);
   }, 120_000);
+
+  it("an app's releases with each wave's progress and replicas; heals, approvals and overrides from the real table", async () => {
+    const res = await get(`/api/apps/${app}`, cookie);
+    expect(res.status).toBe(200);
+    const view = (await res.json()) as {
+      name: string;
+      environments: { environment: string; releases: Record<string, unknown>[]; approvals: unknown[] }[];
+    };
+    expect(view.name).toBe(app);
+    const [staging] = view.environments;
+    expect(staging?.environment).toBe('staging');
+    const [release] = staging?.releases ?? [];
+    expect(release).not.toHaveProperty('manifests');
+    expect(release).toMatchObject({ revision: 1, status: 'succeeded', version: { tag: '1.2.3' } });
+    const names = localClusters().map((c) => c.name);
+    expect(release?.waveProgress).toEqual(
+      names.map((cluster, index) => ({
+        index,
+        state: 'ready',
+        clusters: [
+          {
+            cluster,
+            state: expect.objectContaining({
+              rollout: 'ready',
+              replicas: expect.objectContaining({ updated: expect.any(Number), old: 0 }),
+            }),
+          },
+        ],
+      })),
+    );
+    const apps = (await (await get('/api/apps', cookie)).json()) as { apps: { name: string }[] };
+    expect(apps.apps.map((a) => a.name)).toContain(app);
+    expect(await (await get('/api/heals', cookie)).json()).toEqual({ nodes: [], images: [] });
+    expect(await (await get('/api/approvals', cookie)).json()).toEqual({ approvals: [] });
+    expect(await (await get('/api/overrides', cookie)).json()).toEqual({ overrides: [] });
+    expect((await get('/api/apps/no-such-app', cookie)).status).toBe(404);
+  });
+
+  it('serves its style sheet and htmx to anyone, and nothing else under /assets', async () => {
+    const css = await get('/assets/dashboard.css');
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    const js = await get('/assets/htmx.min.js');
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await js.text()).length).toBeGreaterThan(40_000);
+    for (const path of ['/assets/..%2Fsession-key.ts', '/assets/package.json', '/assets/htmx.js']) {
+      expect((await get(path)).status, path).toBe(404);
+    }
+  });
 
   it('a bad query is a 400 naming each issue, and reads nothing', async () => {
     const res = await get('/api/history?env=staging&env=prod&limit=0&since=yesterday', cookie);

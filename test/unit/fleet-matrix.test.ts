@@ -81,6 +81,15 @@ describe('cellOf: what runs on a cluster and how it is doing', () => {
     expect(cell).toMatchObject({ state: 'healthy', running: { revision: 3, tag: '1.0.1' }, rolledBackTo: 1 });
   });
 
+  it('says how many replicas are ready, from the newest release there (the one rolling out, if any)', () => {
+    const counts = (available: number, updated: number, old: number) => ({ desired: 3, updated, available, old });
+    const done = { ...ready, replicas: counts(3, 3, 0) };
+    const rolling = { ...progressing, replicas: counts(3, 1, 2) };
+    expect(cellOf('eu-1', [rel(1, { 'eu-1': done })]).replicas).toEqual(counts(3, 3, 0));
+    const cell = cellOf('eu-1', [rel(1, { 'eu-1': done }), rel(2, { 'eu-1': rolling }, { status: 'progressing' })]);
+    expect(cell).toMatchObject({ state: 'progressing', running: { revision: 1 }, replicas: counts(3, 1, 2) });
+  });
+
   it('a release that ended (superseded, failed elsewhere) before it settled here: unknown, not progressing for ever', () => {
     for (const status of ['superseded', 'failed'] as const) {
       const cell = cellOf('eu-1', [rel(1, { 'eu-1': ready }), rel(2, { 'eu-1': progressing }, { status })]);

@@ -1,5 +1,5 @@
 import type { ReasonCode } from '../../reasons.ts';
-import type { Release } from '../../store/releases.ts';
+import type { Release, ReplicaCounts } from '../../store/releases.ts';
 
 /**
  * The fleet matrix of the dashboard (issue 14): every app by environment and cluster, each cell saying what
@@ -29,8 +29,10 @@ export interface Cell {
   readonly next?: Version;
   readonly code?: ReasonCode;
   readonly reason?: string;
-  /** A release that rolled back a failed one (`rollbackOf`): the cell says so. */
+  /** The release a rollback brought back (its `rollbackOf`), when what runs is a rollback: the cell says so. */
   readonly rolledBackTo?: number;
+  /** The replicas the newest release's last rollout check saw there (ready ones: `available`). */
+  readonly replicas?: ReplicaCounts;
 }
 
 export interface MatrixRow {
@@ -64,7 +66,10 @@ export const cellOf = (cluster: string, releases: readonly Release[]): Cell => {
   if (!newest) return { cluster, state: 'none' };
   const here = newest.clusters[cluster];
   const ready = reached.find((r) => r.clusters[cluster]?.rollout === 'ready');
-  const running = ready ? { running: versionOf(ready) } : {};
+  const running = {
+    ...(ready ? { running: versionOf(ready) } : {}),
+    ...(here?.replicas ? { replicas: here.replicas } : {}),
+  };
   const rolledBack = ready?.rollbackOf !== undefined ? { rolledBackTo: ready.rollbackOf } : {};
   if (ready === newest) return { cluster, state: 'healthy', ...running, ...rolledBack };
   if (here?.apply === 'failed' || here?.rollout === 'failed') {

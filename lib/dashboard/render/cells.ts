@@ -15,7 +15,7 @@ export const version = (v: Version): Html =>
   html`<span class="version">${v.tag ? html`<b>${v.tag}</b> ` : ''}${v.digest ? shortDigest(v.digest) : v.tag ? '' : v.image} <a class="rev" href="#release-${v.revision}">#${v.revision}</a></span>`;
 
 /** A rollout's replicas while it goes on: new (updated) ones ready of wanted, and old ones left. */
-export const replicas = (state: ClusterRelease | null | undefined): Html => {
+export const replicas = (state: Pick<ClusterRelease, 'replicas'> | null | undefined): Html => {
   const r = state?.replicas;
   if (!r) return html``;
   return html`<span class="replicas" title="replicas: updated, available, wanted; old ones left">new ${r.updated}/${r.desired}, ${r.available} available${r.old ? html`, <b>old ${r.old}</b>` : ''}</span>`;
@@ -26,6 +26,7 @@ export const cell = (c: Cell, o: { app: string; environment: string }): Html =>
   html`<td class="cell state-${c.state}" data-app="${o.app}" data-environment="${o.environment}" data-cluster="${c.cluster}" data-state="${c.state}">
 <span class="state">${CELL_LABEL[c.state]}</span>
 ${c.running ? version(c.running) : ''}
+${c.replicas ? (c.state === 'healthy' ? html`<span class="replicas">${c.replicas.available} of ${c.replicas.desired} ready</span>` : replicas({ replicas: c.replicas })) : ''}
 ${c.next ? html`<span class="next">${c.state === 'failed' ? 'failed: ' : '→ '}${version(c.next)}</span>` : ''}
 ${c.reason ? html`<span class="reason">${c.code ? html`<code>${c.code}</code> ` : ''}${c.reason}</span>` : ''}
 ${c.rolledBackTo !== undefined ? html`<span class="rollback">rolled back to #${c.rolledBackTo}</span>` : ''}
