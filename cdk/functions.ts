@@ -28,6 +28,7 @@ export interface CapstanFunctionProps {
   readonly queues: WorkQueues;
   readonly ingestToken: ISecret;
   readonly chatSecret: ISecret;
+  readonly signInSecret: ISecret;
 }
 
 /**
@@ -70,7 +71,7 @@ export class CapstanFunction extends Construct {
       // The dashboard's pages load a style sheet and htmx: the bundle carries them (lib/dashboard/assets.ts).
       bundling:
         name === 'dashboard'
-          ? bundlingWithAssets((Object.keys(ASSETS) as AssetName[]).map((a) => assetPath(a, repoRoot)))
+          ? bundlingWithAssets((Object.keys(ASSETS) as AssetName[]).map((a) => assetPath(a)))
           : bundling,
       environment: {
         ...functionEnvironment(name, {
@@ -79,6 +80,7 @@ export class CapstanFunction extends Construct {
           dlqUrl: (q) => work.get(q).dlq.queueUrl,
           ingestToken: { secretArn: props.ingestToken.secretArn },
           chatSecret: { secretArn: props.chatSecret.secretArn },
+          signInSecret: { secretArn: props.signInSecret.secretArn },
         }),
         ...tuned,
         NODE_OPTIONS: '--enable-source-maps',
@@ -105,7 +107,7 @@ export class CapstanFunction extends Construct {
   }
 
   private arnsOf(resource: GrantResource, props: CapstanFunctionProps): string[] {
-    const { table, queues: work, ingestToken, chatSecret } = props;
+    const { table, queues: work, ingestToken, chatSecret, signInSecret } = props;
     switch (resource.kind) {
       case 'table':
         return table.dataArns();
@@ -115,6 +117,7 @@ export class CapstanFunction extends Construct {
       }
       case 'secret':
         if (resource.secret === 'chat') return [chatSecret.secretArn];
+        if (resource.secret === 'sign-in') return [signInSecret.secretArn];
         return resource.secret === 'ingest-token'
           ? [ingestToken.secretArn]
           : [

@@ -12,6 +12,7 @@ import { pascal } from './names.ts';
 import { WorkQueues } from './queues.ts';
 import { RegistryEvents } from './registry-events.ts';
 import { ScheduledFunction } from './schedules.ts';
+import { SignInSecret } from './sign-in-secret.ts';
 import { CapstanTable } from './table.ts';
 
 /** Everything capstan runs on AWS, derived from lib/topology.ts: nothing here names a function or a queue. */
@@ -22,6 +23,7 @@ export class CapstanStack extends Stack {
   readonly api: IngestApi;
   readonly ingestToken: IngestToken;
   readonly chatSecret: ChatSecret;
+  readonly signInSecret: SignInSecret;
   readonly alarms: Alarms;
   readonly alarmIntake: AlarmIntake;
 
@@ -31,6 +33,7 @@ export class CapstanStack extends Stack {
     this.queues = new WorkQueues(this, 'Queues');
     this.ingestToken = new IngestToken(this, 'IngestToken');
     this.chatSecret = new ChatSecret(this, 'ChatSecret');
+    this.signInSecret = new SignInSecret(this, 'SignInSecret');
 
     // Functions get their own scope so a topology name can never collide with the stack's other constructs.
     const functionScope = new Construct(this, 'Functions');
@@ -45,6 +48,7 @@ export class CapstanStack extends Stack {
           queues: this.queues,
           ingestToken: this.ingestToken.secret,
           chatSecret: this.chatSecret.secret,
+          signInSecret: this.signInSecret.secret,
         }),
       ]),
     );
@@ -76,6 +80,8 @@ export class CapstanStack extends Stack {
     new CfnOutput(this, 'IngestTokenSecretArn', { value: this.ingestToken.secret.secretArn });
     // Where the operator puts the Slack app's signing secret and bot token.
     new CfnOutput(this, 'ChatSecretArn', { value: this.chatSecret.secret.secretArn });
+    // Where the operator puts the Slack app's OpenID client id and secret (the dashboard's sign-in).
+    new CfnOutput(this, 'SignInSecretArn', { value: this.signInSecret.secret.secretArn });
     for (const [name, { queue, dlq }] of this.queues.entries()) {
       new CfnOutput(this, `${pascal(name)}QueueUrl`, { value: queue.queueUrl });
       new CfnOutput(this, `${pascal(name)}DlqUrl`, { value: dlq.queueUrl });

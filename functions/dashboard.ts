@@ -2,10 +2,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { readAsset } from '../lib/dashboard/assets.ts';
-import type { DashboardDeps } from '../lib/dashboard/ports.ts';
+import type { DashboardDeps, DashboardRequest, SlackSignIn } from '../lib/dashboard/ports.ts';
 import { answerDashboard, type DashboardAnswer } from '../lib/dashboard/use-cases/answer.ts';
 import { RELEASES_READ } from '../lib/dashboard/use-cases/fleet.ts';
+import { signInSecret } from '../lib/lambda/sign-in-secret.ts';
+import { slackOpenId } from '../lib/lambda/slack-openid.ts';
 import { wire } from '../lib/lambda/wiring.ts';
+import { isWorkspaceAllowed } from '../lib/store/access.ts';
 import { findApp, listApps } from '../lib/store/apps.ts';
 import { listClusters } from '../lib/store/clusters.ts';
 import { environmentPolicy, listEnvironments } from '../lib/store/environments.ts';
@@ -29,26 +32,50 @@ const key = (): Promise<Uint8Array> => {
   return cachedKey;
 };
 
-const deps = async (): Promise<DashboardDeps> => ({
-  reads: {
-    apps: () => listApps(w.db),
-    app: (name) => findApp(w.db, name),
-    clusters: () => listClusters(w.db),
-    environmentNames: async () => (await listEnvironments(w.db)).map((e) => e.name),
-    policy: (environment) => environmentPolicy(w.db, environment),
-    releases: (app, environment) => listReleases(w.db, app, environment, RELEASES_READ),
-    history: (q) => historyPage(w.db, q),
-    heals: (cluster) => listHeals(w.db, cluster),
-    imageHeals: (cluster) => listImageHeals(w.db, cluster),
-    openApprovals: (app, environment) => listApprovals(w.db, app, environment, { state: 'open' }),
-    overrides: (cluster) => listScaleOverrides(w.db, cluster),
-  },
-  asset: readAsset,
-  redeem: (ticket) => redeemTicket(w.db, ticket, new Date()),
-  peek: (ticket) => peekTicket(w.db, ticket, new Date()),
-  sessionKey: await key(),
-  now: () => new Date(),
-});
+const secret = signInSecret(w.secrets);
+/** Sign in with Slack, made once per process from the sign-in secret (undefined: not set up). */
+let cachedSlack: Promise<SlackSignIn | undefined> | undefined;
+const slack = (): Promise<SlackSignIn | undefined> => {
+  cachedSlack ??= secret().then(({ slack: client }) =>
+    client
+      ? slackOpenId({
+          ...client,
+          ...(process.env.CAPSTAN_SLACK_API_URL ? { apiUrl: process.env.CAPSTAN_SLACK_API_URL } : {}),
+          ...(process.env.CAPSTAN_SLACK_OIDC_URL ? { oidcUrl: process.env.CAPSTAN_SLACK_OIDC_URL } : {}),
+        })
+      : undefined,
+  );
+  cachedSlack.catch(() => {
+    cachedSlack = undefined;
+  });
+  return cachedSlack;
+};
+
+const deps = async (): Promise<DashboardDeps> => {
+  const signInWithSlack = await slack();
+  return {
+    reads: {
+      apps: () => listApps(w.db),
+      app: (name) => findApp(w.db, name),
+      clusters: () => listClusters(w.db),
+      environmentNames: async () => (await listEnvironments(w.db)).map((e) => e.name),
+      policy: (environment) => environmentPolicy(w.db, environment),
+      releases: (app, environment) => listReleases(w.db, app, environment, RELEASES_READ),
+      history: (q) => historyPage(w.db, q),
+      heals: (cluster) => listHeals(w.db, cluster),
+      imageHeals: (cluster) => listImageHeals(w.db, cluster),
+      openApprovals: (app, environment) => listApprovals(w.db, app, environment, { state: 'open' }),
+      overrides: (cluster) => listScaleOverrides(w.db, cluster),
+      workspaceAllowed: (chat, workspace) => isWorkspaceAllowed(w.db, chat, workspace),
+    },
+    asset: readAsset,
+    redeem: (ticket) => redeemTicket(w.db, ticket, new Date()),
+    peek: (ticket) => peekTicket(w.db, ticket, new Date()),
+    sessionKey: await key(),
+    now: () => new Date(),
+    ...(signInWithSlack ? { slack: signInWithSlack } : {}),
+  };
+};
 
 /** Plain http on loopback (the local runtime) is the one place a Secure cookie would be dropped. */
 const onLoopback = (event: APIGatewayProxyEventV2) =>
@@ -81,10 +108,29 @@ const result = (answer: DashboardAnswer): APIGatewayProxyStructuredResultV2 => (
     // The style sheet and script are the same for everybody: a browser may keep them a few minutes.
     ...(answer.asset ? { 'cache-control': 'public, max-age=300' } : {}),
     ...(answer.location ? { location: answer.location } : {}),
+    ...(answer.refresh ? { 'hx-refresh': 'true' } : {}),
   },
   ...(answer.cookies?.length ? { cookies: [...answer.cookies] } : {}),
   body: answer.asset?.body ?? answer.html ?? (answer.body ? JSON.stringify(answer.body) : ''),
 });
+
+/** What the dashboard needs of an API Gateway request (payload 2.0). */
+const requestOf = (event: APIGatewayProxyEventV2): DashboardRequest => {
+  const body = bodyOf(event);
+  const headers = event.headers ?? {};
+  const htmx = headers['hx-request'] === 'true' ? (headers['hx-boosted'] === 'true' ? 'boosted' : 'poll') : undefined;
+  return {
+    routeKey: event.routeKey,
+    rawQueryString: event.rawQueryString ?? '',
+    ...(event.pathParameters ? { pathParameters: event.pathParameters as Record<string, string> } : {}),
+    ...(event.cookies ? { cookies: event.cookies } : {}),
+    secure: !onLoopback(event),
+    ...(body !== undefined ? { body } : {}),
+    ...(headers.origin ? { origin: headers.origin } : {}),
+    ownOrigin: `${onLoopback(event) ? 'http' : 'https'}://${event.requestContext.domainName}`,
+    ...(htmx ? { htmx } : {}),
+  };
+};
 
 /** A form post's body as text (API Gateway hands over what is not text base64-encoded), at most 4 KiB. */
 const bodyOf = (event: APIGatewayProxyEventV2): string | undefined => {
@@ -101,19 +147,7 @@ const bodyOf = (event: APIGatewayProxyEventV2): string | undefined => {
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   let answer: DashboardAnswer;
   try {
-    answer = await answerDashboard(
-      {
-        routeKey: event.routeKey,
-        rawQueryString: event.rawQueryString ?? '',
-        ...(event.pathParameters ? { pathParameters: event.pathParameters as Record<string, string> } : {}),
-        ...(event.cookies ? { cookies: event.cookies } : {}),
-        secure: !onLoopback(event),
-        ...(bodyOf(event) !== undefined ? { body: bodyOf(event) } : {}),
-        ...(event.headers?.origin ? { origin: event.headers.origin } : {}),
-        ownOrigin: `${onLoopback(event) ? 'http' : 'https'}://${event.requestContext.domainName}`,
-      },
-      await deps(),
-    );
+    answer = await answerDashboard(requestOf(event), await deps());
   } catch (error) {
     w.logger.error('request failed', { route: event.routeKey, error: error as Error });
     answer = { status: 503, body: { error: 'unavailable', reason: 'capstan cannot answer now; retry later' } };

@@ -48,8 +48,8 @@ export type GrantResource =
   /** The table and its named indexes. */
   | { readonly kind: 'table' }
   | { readonly kind: 'queue'; readonly queue: QueueName; readonly dlq: boolean }
-  /** The ingest token, every cluster credentials secret under `clusterSecretPrefix`, or the chat secret. */
-  | { readonly kind: 'secret'; readonly secret: 'ingest-token' | 'cluster-credentials' | 'chat' };
+  /** The ingest token, every cluster credentials secret under `clusterSecretPrefix`, the chat or the sign-in secret. */
+  | { readonly kind: 'secret'; readonly secret: 'ingest-token' | 'cluster-credentials' | 'chat' | 'sign-in' };
 
 export interface Grant {
   readonly actions: readonly string[];
@@ -86,6 +86,9 @@ export const grantsOf = (name: FunctionName): Grant[] => {
     ...(s.readsChatSecret
       ? [{ actions: secretReadActions, resource: { kind: 'secret', secret: 'chat' } } as const]
       : []),
+    ...(s.readsSignInSecret
+      ? [{ actions: secretReadActions, resource: { kind: 'secret', secret: 'sign-in' } } as const]
+      : []),
   ];
 };
 
@@ -110,6 +113,8 @@ export interface FunctionResources {
   readonly ingestToken: { readonly secretArn: string } | { readonly value: string };
   /** The chat secret: its ARN on AWS, its JSON value locally. */
   readonly chatSecret: { readonly secretArn: string } | { readonly value: string };
+  /** The sign-in secret: its ARN on AWS, its JSON value locally. */
+  readonly signInSecret: { readonly secretArn: string } | { readonly value: string };
 }
 
 /**
@@ -134,6 +139,11 @@ export const functionEnvironment = (name: FunctionName, r: FunctionResources): R
       ? 'secretArn' in r.chatSecret
         ? { [env.chatSecretArn]: r.chatSecret.secretArn }
         : { [env.chatSecret]: r.chatSecret.value }
+      : {}),
+    ...(s.readsSignInSecret
+      ? 'secretArn' in r.signInSecret
+        ? { [env.signInSecretArn]: r.signInSecret.secretArn }
+        : { [env.signInSecret]: r.signInSecret.value }
       : {}),
     POWERTOOLS_SERVICE_NAME: 'capstan',
   };
@@ -162,6 +172,8 @@ export const tunables = [
   'CAPSTAN_SCALE_MAX_LEASE_WAITS',
   // Chat-ops (issue 13): where Slack's Web API is (a local stand-in in tests), and capstan's public URL for links.
   'CAPSTAN_SLACK_API_URL',
+  // Where Slack's OpenID endpoints are (authorize, keys): a local stand-in in tests.
+  'CAPSTAN_SLACK_OIDC_URL',
   'CAPSTAN_PUBLIC_URL',
   // The audience capstan's CI ID tokens must name (default `capstan`).
   'CAPSTAN_OIDC_AUDIENCE',

@@ -107,6 +107,8 @@ export interface FunctionSpec {
   readonly readsIngestToken?: boolean;
   /** Whether it reads the chat secret: Slack's signing secret and bot token (cdk/chat-secret.ts). */
   readonly readsChatSecret?: boolean;
+  /** Whether it reads the sign-in secret: the Slack app's OpenID client (cdk/sign-in-secret.ts). */
+  readonly readsSignInSecret?: boolean;
 }
 
 export const functions = {
@@ -266,6 +268,8 @@ export const functions = {
     routes: [
       { method: 'GET', path: '/signin' },
       { method: 'POST', path: '/signin' },
+      { method: 'GET', path: '/signin/slack' },
+      { method: 'GET', path: '/signin/slack/callback' },
       { method: 'POST', path: '/signout' },
       { method: 'GET', path: '/' },
       { method: 'GET', path: '/apps/{name}' },
@@ -282,8 +286,10 @@ export const functions = {
       { method: 'GET', path: '/api/history' },
     ],
     emits: [],
-    // No secret: its session key is made in the table on first use (lib/store/session-key.ts).
+    // Its session key is made in the table on first use (lib/store/session-key.ts); the one secret it reads is
+    // the Slack app's OpenID client, never the chat secret (bot token, signing secret).
     readsClusterCredentials: false,
+    readsSignInSecret: true,
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -334,6 +340,9 @@ export const env = {
   /** The chat secret (JSON, lib/chat/secret.ts): the value locally, a Secrets Manager ARN on AWS. */
   chatSecret: 'CAPSTAN_CHAT_SECRET',
   chatSecretArn: 'CAPSTAN_CHAT_SECRET_ARN',
+  /** The sign-in secret (JSON, lib/lambda/sign-in-secret.ts): the value locally, a Secrets Manager ARN on AWS. */
+  signInSecret: 'CAPSTAN_SIGN_IN_SECRET',
+  signInSecretArn: 'CAPSTAN_SIGN_IN_SECRET_ARN',
 } as const;
 
 /** Physical queue names used locally (CDK lets CloudFormation name them). */

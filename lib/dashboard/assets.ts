@@ -5,28 +5,25 @@ import { fileURLToPath } from 'node:url';
 import type { Asset } from './ports.ts';
 
 /**
- * The files the pages load: capstan's own style sheet, and htmx as its npm package ships it (no build
- * step, no CDN). In the source tree they are read where they are; the Lambda bundle carries copies in an
- * `assets/` folder beside it (cdk/functions.ts copies `ASSETS` there after bundling).
+ * The files the pages load: capstan's own style sheet (beside this file, in `assets/`), and htmx as its
+ * npm package ships it (no build step, no CDN). The Lambda bundle carries copies of both in an `assets/`
+ * folder beside it (cdk/functions.ts copies every one there after bundling), where `assetPath` finds them
+ * first, as it finds the style sheet in the source tree.
  */
 export const ASSETS = {
-  'dashboard.css': { contentType: 'text/css; charset=utf-8', source: { own: 'lib/dashboard/assets/dashboard.css' } },
-  'htmx.min.js': {
-    contentType: 'text/javascript; charset=utf-8',
-    source: { package: 'htmx.org/dist/htmx.min.js' },
-  },
-} as const satisfies Record<string, { contentType: string; source: { own: string } | { package: string } }>;
+  'dashboard.css': { contentType: 'text/css; charset=utf-8' },
+  'htmx.min.js': { contentType: 'text/javascript; charset=utf-8', package: 'htmx.org/dist/htmx.min.js' },
+} as const satisfies Record<string, { contentType: string; package?: string }>;
 
 export type AssetName = keyof typeof ASSETS;
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Where a file is: beside the bundle when bundled, else in the source tree or node_modules. */
-export const assetPath = (name: AssetName, root = join(here, '../..')): string => {
-  const bundled = join(here, 'assets', name);
-  if (existsSync(bundled)) return bundled;
-  const { source } = ASSETS[name];
-  return 'own' in source ? join(root, source.own) : createRequire(import.meta.url).resolve(source.package);
+/** Where a file is: in `assets/` beside this module (or the bundle), else in its npm package. */
+export const assetPath = (name: AssetName): string => {
+  const beside = join(here, 'assets', name);
+  const spec: { readonly contentType: string; readonly package?: string } = ASSETS[name];
+  return existsSync(beside) || !spec.package ? beside : createRequire(import.meta.url).resolve(spec.package);
 };
 
 const loaded = new Map<string, Asset>();

@@ -28,6 +28,31 @@ export interface DashboardReads {
   openApprovals(app: string, environment: string): Promise<ReleaseApproval[]>;
   /** Every scaling override record of a cluster, active or reverted. */
   overrides(cluster: string): Promise<ScaleOverride[]>;
+  /** Whether people of a chat workspace are let in (`capstan access workspace allow`). */
+  workspaceAllowed(chat: 'slack', workspace: string): Promise<boolean>;
+}
+
+/** A person Slack signed in: their workspace (team) and user ids, and their name for people to read. */
+export interface SlackIdentity {
+  readonly team: string;
+  readonly user: string;
+  readonly name?: string;
+}
+
+/** "Sign in with Slack": Slack's OpenID Connect (lib/lambda/slack-openid.ts). */
+export interface SlackSignIn {
+  /** Slack's authorize page, asking for `openid profile`, to come back to `redirectUri` with a code. */
+  authorizeUrl(o: { readonly state: string; readonly nonce: string; readonly redirectUri: string }): string;
+  /**
+   * Who Slack signed in, from the code it sent back: the code redeemed once for an ID token, the token's
+   * signature (Slack's keys), issuer, audience, lifetime and nonce checked. Undefined when Slack refuses the
+   * code or the token does not check out; thrown when Slack cannot be reached.
+   */
+  identify(o: {
+    readonly code: string;
+    readonly redirectUri: string;
+    readonly nonce: string;
+  }): Promise<SlackIdentity | undefined>;
 }
 
 /** A file the pages load (lib/dashboard/assets.ts): its type and bytes. */
@@ -47,6 +72,8 @@ export interface DashboardDeps {
   readonly now: () => Date;
   /** The style sheet and script the pages load, by file name; undefined for any other name. */
   asset(file: string): Asset | undefined;
+  /** Sign in with Slack, when the sign-in secret names the Slack app's OpenID client. */
+  readonly slack?: SlackSignIn;
 }
 
 export interface DashboardRequest {
@@ -64,6 +91,8 @@ export interface DashboardRequest {
   /** The browser's Origin header, and capstan's own origin as this request reached it. */
   readonly origin?: string;
   readonly ownOrigin: string;
+  /** Asked by htmx: a live section's poll, or a boosted link or form (`HX-Request`, `HX-Boosted`). */
+  readonly htmx?: 'poll' | 'boosted';
 }
 
 export interface DashboardAnswer {
@@ -75,4 +104,6 @@ export interface DashboardAnswer {
   readonly html?: string;
   /** A file instead (the pages' style sheet and script), cached for a while: nothing in it is secret. */
   readonly asset?: Asset;
+  /** Tell htmx to reload the whole page (`HX-Refresh`): a poll whose session ended. */
+  readonly refresh?: boolean;
 }

@@ -11,6 +11,8 @@ export interface LocalResources {
   readonly ingestToken: string;
   /** The chat secret's JSON (the operator's CAPSTAN_CHAT_SECRET, or `{}`: chat routes then refuse everything). */
   readonly chatSecret: string;
+  /** The sign-in secret's JSON (CAPSTAN_SIGN_IN_SECRET, or `{}`: only the one-time link signs in). */
+  readonly signInSecret: string;
   readonly region: string;
 }
 
@@ -36,6 +38,7 @@ export const localEnvironment = (
       dlqUrl: (q) => r.sqsGate.viaGate(r.queues[q].dlqUrl),
       ingestToken: { value: r.ingestToken },
       chatSecret: { value: r.chatSecret },
+      signInSecret: { value: r.signInSecret },
     }),
     AWS_REGION: r.region,
     AWS_DEFAULT_REGION: r.region,

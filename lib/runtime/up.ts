@@ -131,7 +131,17 @@ export const up = async (o: UpOptions): Promise<Runtime> => {
     ]);
     cleanups.push(() => Promise.all([sqsGate.stop(), dynamodbGate.stop()]));
     const chatSecret = process.env[env.chatSecret] ?? '{}';
-    const resources = { table: tableName, queues: queueUrls, sqsGate, dynamodbGate, ingestToken, chatSecret, region };
+    const signInSecret = process.env[env.signInSecret] ?? '{}';
+    const resources = {
+      table: tableName,
+      queues: queueUrls,
+      sqsGate,
+      dynamodbGate,
+      ingestToken,
+      chatSecret,
+      signInSecret,
+      region,
+    };
 
     // Each host is stopped with the runtime as soon as it has started, so one failing cold start leaves none behind.
     const hosts = new Map<FunctionName, FunctionHost>();

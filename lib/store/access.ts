@@ -72,6 +72,14 @@ const deleteIfThere = async (db: Db, key: { PK: string; SK: string }): Promise<b
   return Attributes !== undefined;
 };
 
+/** Whether people of a chat workspace are let in (`capstan access workspace allow`): one consistent read. */
+export const isWorkspaceAllowed = async (db: Db, chat: Workspace['chat'], workspace: string): Promise<boolean> => {
+  const { Item } = await db.doc.send(
+    new GetCommand({ TableName: db.table, Key: keys.workspace(chat, workspace), ConsistentRead: true }),
+  );
+  return Item !== undefined;
+};
+
 export const allowWorkspace = (db: Db, w: Workspace) =>
   putOnce(db, keys.workspace(w.chat, w.workspace), WorkspaceSchema, w);
 export const revokeWorkspace = (db: Db, chat: Workspace['chat'], workspace: string) =>

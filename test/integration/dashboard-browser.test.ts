@@ -90,7 +90,7 @@ afterAll(async () => {
 }, 120_000);
 
 const url = (path: string) => `${runtime.state.httpUrl}${path}`;
-const REPLICAS = '#release-2 .wave-cluster .replicas';
+const REPLICAS = '#release-staging-2 .wave-cluster .replicas';
 
 /** What a person does with the link `capstan dashboard link` prints: open it, press the button. */
 const signIn = async (page: Page) => {
@@ -181,7 +181,7 @@ describe('the dashboard in a browser', () => {
     await page.evaluate(() => {
       window.sameDocument = true;
     });
-    const wave = (index: number) => `#release-2 li.wave[data-wave="${index}"]`;
+    const wave = (index: number) => `#release-staging-2 li.wave[data-wave="${index}"]`;
     await watchStates(page, wave(0));
     await watchStates(page, wave(1));
     await watchTexts(page, REPLICAS);
@@ -225,8 +225,8 @@ describe('the dashboard in a browser', () => {
     expect(failedRelease.status).toBe('failed');
     const rollback = await settled(4, 150_000);
     expect(rollback).toMatchObject({ status: 'succeeded', rollbackOf: 2 });
-    await page.waitForSelector('#release-4[data-status="succeeded"]', { timeout: 30_000 });
-    const failed = await page.$eval('#release-3', (li) => ({
+    await page.waitForSelector('#release-staging-4[data-status="succeeded"]', { timeout: 30_000 });
+    const failed = await page.$eval('#release-staging-3', (li) => ({
       status: li.getAttribute('data-status'),
       text: li.textContent ?? '',
       colour: getComputedStyle(li).borderLeftColor,
@@ -234,7 +234,7 @@ describe('the dashboard in a browser', () => {
     expect(failed.status).toBe('failed');
     expect(failed.text).toContain('rollout-timeout');
     expect(failed.colour).toBe('rgb(179, 38, 30)'); // --failed
-    expect(await page.$eval('#release-4', (li) => li.textContent)).toContain('rollback to #2');
+    expect(await page.$eval('#release-staging-4', (li) => li.textContent)).toContain('rollback to #2');
     // The fleet matrix: the cluster that failed runs release 2's manifests again, and says it was rolled back.
     await page.goto(url('/'));
     const cell = await page.$eval(`tr[data-app="${app}"] td.cell`, (td) => ({

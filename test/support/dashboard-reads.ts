@@ -13,5 +13,6 @@ export const dashboardReads = (over: Partial<DashboardReads> = {}): DashboardRea
   imageHeals: async () => [],
   openApprovals: async () => [],
   overrides: async () => [],
+  workspaceAllowed: async () => false,
   ...over,
 });

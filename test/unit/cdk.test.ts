@@ -138,6 +138,7 @@ describe('CDK stack from lib/topology.ts', () => {
       dlqUrl: (q) => `dlq-${q}`,
       ingestToken: { secretArn: 'arn' },
       chatSecret: { secretArn: 'arn' },
+      signInSecret: { secretArn: 'arn' },
     });
     expect(Object.keys(variables).sort()).toEqual([...Object.keys(expected), 'NODE_OPTIONS'].sort());
     expect(variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'capstan', NODE_OPTIONS: '--enable-source-maps' });
@@ -180,6 +181,7 @@ describe('CDK stack from lib/topology.ts', () => {
         return [stack.resolve((r.dlq ? stack.queues.get(r.queue).dlq : stack.queues.get(r.queue).queue).queueArn)];
       if (r.secret === 'ingest-token') return [stack.resolve(stack.ingestToken.secret.secretArn)];
       if (r.secret === 'chat') return [stack.resolve(stack.chatSecret.secret.secretArn)];
+      if (r.secret === 'sign-in') return [stack.resolve(stack.signInSecret.secret.secretArn)];
       return statements
         .map((st) => st.Resource)
         .filter((res) => JSON.stringify(res).includes(`secret:${clusterSecretPrefix}*`));
@@ -347,8 +349,8 @@ describe('CDK stack from lib/topology.ts', () => {
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context.requestId') },
       DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
     });
-    // The ingest token and the chat secret (cdk/chat-secret.ts).
-    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    // The ingest token, the chat secret (cdk/chat-secret.ts) and the sign-in secret (cdk/sign-in-secret.ts).
+    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
     // Pinned: a new logical id would replace the secret, and with it every registry's webhook secret.
     expect(resources.HttpIngestTokenA2C4487A).toMatchObject({
       Type: 'AWS::SecretsManager::Secret',
@@ -401,14 +403,14 @@ describe('CDK stack from lib/topology.ts', () => {
     };
     walk(app);
     // Derived from the topology: L1 per function (runtime pinned to 22.x), IAM5 per credential reader
-    // (capstan/clusters/* prefix), APIG4 per route (the function authenticates), SMG4 twice (the ingest token, the chat secret).
+    // (capstan/clusters/* prefix), APIG4 per route (the function authenticates), SMG4 thrice (the ingest token, the chat and the sign-in secret).
     const readers = functionNames.filter((name) => spec(name).readsClusterCredentials);
     const count = (rule: string) => acknowledged.filter(([id]) => id.includes(rule)).length;
     expect(count('AwsSolutions-L1')).toBe(functionNames.length);
     expect(count('AwsSolutions-IAM5[')).toBe(readers.length);
     expect(count('AwsSolutions-APIG4')).toBe(routes.length);
-    expect(count('AwsSolutions-SMG4')).toBe(2);
-    expect(acknowledged).toHaveLength(functionNames.length + readers.length + routes.length + 2);
+    expect(count('AwsSolutions-SMG4')).toBe(3);
+    expect(acknowledged).toHaveLength(functionNames.length + readers.length + routes.length + 3);
     for (const [id, reason] of acknowledged) {
       expect(id).toMatch(/AwsSolutions-/);
       expect(reason.length, id).toBeGreaterThan(80);

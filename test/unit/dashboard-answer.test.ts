@@ -199,8 +199,13 @@ describe('the dashboard answers', () => {
     });
   });
 
-  it('signs out by expiring the cookie', async () => {
-    const answer = await answerDashboard(ask('POST /signout'), world().deps);
+  it("signs out by expiring the cookie, only from capstan's own pages", async () => {
+    const answer = await answerDashboard(ask('POST /signout', { origin: OWN }), world().deps);
     expect(answer).toMatchObject({ status: 200, cookies: [expect.stringContaining('Max-Age=0')] });
+    for (const origin of ['https://evil.example', undefined]) {
+      const refused = await answerDashboard(ask('POST /signout', origin ? { origin } : {}), world().deps);
+      expect(refused).toMatchObject({ status: 403, body: { error: 'cross-origin' } });
+      expect(refused.cookies).toBeUndefined();
+    }
   });
 });

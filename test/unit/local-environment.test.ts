@@ -26,6 +26,7 @@ const resources = {
   dynamodbGate: gate(2),
   ingestToken: 'local-token-of-24-characters',
   chatSecret: '{"slack":{"signingSecret":"s"}}',
+  signInSecret: '{"slack":{"clientId":"1.2","clientSecret":"c"}}',
   region: 'us-east-1',
 };
 const operator = {
@@ -48,6 +49,7 @@ describe('a function’s local environment', () => {
         dlqUrl: () => 'x',
         ingestToken: { value: resources.ingestToken },
         chatSecret: { value: resources.chatSecret },
+        signInSecret: { value: resources.signInSecret },
       });
       const lambda = [
         'AWS_REGION',

@@ -1,5 +1,6 @@
 import type { ReasonCode } from '../../reasons.ts';
 import type { Release, ReplicaCounts } from '../../store/releases.ts';
+import { failedThere } from './failed-there.ts';
 
 /**
  * The fleet matrix of the dashboard (issue 14): every app by environment and cluster, each cell saying what
@@ -72,7 +73,8 @@ export const cellOf = (cluster: string, releases: readonly Release[]): Cell => {
   };
   const rolledBack = ready?.rollbackOf !== undefined ? { rolledBackTo: ready.rollbackOf } : {};
   if (ready === newest) return { cluster, state: 'healthy', ...running, ...rolledBack };
-  if (here?.apply === 'failed' || here?.rollout === 'failed') {
+  const inFlight = newest.status === 'applying' || newest.status === 'progressing';
+  if (here && failedThere(here, inFlight)) {
     return {
       cluster,
       state: 'failed',

@@ -1,11 +1,14 @@
 import type { ClusterRelease, Release } from '../../store/releases.ts';
+import { failedThere } from './failed-there.ts';
 import { type Version, versionOf } from './fleet-matrix.ts';
 
 /**
  * How far a wave has got: every cluster Ready, one failed, some still rolling out, or none reached yet
- * (`waiting` while the release goes on, `not-reached` once it ended before the wave started).
+ * (`waiting` while the release goes on, `not-reached` once it ended before the wave started). `unknown`:
+ * the release ended (superseded, or failed elsewhere) while the wave was still rolling out, and rollout
+ * checks stop at a release's end, so how it ended there was never learned (the fleet matrix says the same).
  */
-export type WaveState = 'ready' | 'failed' | 'progressing' | 'waiting' | 'not-reached';
+export type WaveState = 'ready' | 'failed' | 'progressing' | 'waiting' | 'not-reached' | 'unknown';
 
 /** One cluster of a wave: its part of the release as recorded, or nothing yet. */
 export interface WaveCluster {
@@ -34,9 +37,9 @@ const IN_FLIGHT: readonly Release['status'][] = ['applying', 'progressing'];
 /** A wave's state from its clusters' records. */
 export const waveState = (clusters: readonly WaveCluster[], releaseInFlight: boolean): WaveState => {
   const states = clusters.flatMap((c) => (c.state ? [c.state] : []));
-  if (states.some((s) => s.apply === 'failed' || s.rollout === 'failed')) return 'failed';
+  if (states.some((s) => failedThere(s, releaseInFlight))) return 'failed';
   if (states.length === clusters.length && states.every((s) => s.rollout === 'ready')) return 'ready';
-  if (states.length > 0) return 'progressing';
+  if (states.length > 0) return releaseInFlight ? 'progressing' : 'unknown';
   return releaseInFlight ? 'waiting' : 'not-reached';
 };
 

@@ -3,7 +3,7 @@ import type { ClusterRelease } from '../../store/releases.ts';
 import type { ReleaseView, WaveView } from '../decisions/release-progress.ts';
 import type { Session } from '../session.ts';
 import type { AppEnvironmentView, AppView } from '../use-cases/app.ts';
-import { cell, replicas, version } from './cells.ts';
+import { cell, releaseAnchor, replicas, version } from './cells.ts';
 import { type Html, html, when } from './html.ts';
 import { layout, live } from './layout.ts';
 
@@ -13,6 +13,7 @@ const WAVE_LABEL: Record<WaveView['state'], string> = {
   progressing: 'rolling out',
   waiting: 'waiting',
   'not-reached': 'not reached',
+  unknown: 'unknown',
 };
 
 /** A cluster's message is its failure's reason, or only the rollout's last word (`3 of 3 replicas available`). */
@@ -32,8 +33,8 @@ ${c.state?.message ? html`<span class="${failedHere(c.state) ? 'reason' : 'note'
 </li>`;
 
 const release = (r: ReleaseView): Html =>
-  html`<li class="release status-${r.status}" id="release-${r.revision}" data-revision="${r.revision}" data-status="${r.status}">
-<header><span class="status">${r.status}</span> ${version(r.version)}
+  html`<li class="release status-${r.status}" id="${releaseAnchor(r.environment, r.revision)}" data-revision="${r.revision}" data-status="${r.status}">
+<header><span class="status">${r.status}</span> ${version(r.version, r)}
 ${r.rollbackOf !== undefined ? html`<span class="rollback">rollback to #${r.rollbackOf}</span>` : ''}
 <small>${when(r.createdAt)}${r.requestedBy ? html` · by ${r.requestedBy}` : ''}${r.reason ? html` · ${r.reason}` : ''}</small></header>
 ${r.statusReason ? html`<p class="reason"><code>${r.statusReason.code}</code> ${r.statusReason.reason}</p>` : ''}
@@ -64,7 +65,8 @@ export const appPage = (o: {
   url: string;
   environments: readonly string[];
   env?: string | undefined;
-  history: Html;
+  /** The history section; absent for a live section's poll, which only takes the releases. */
+  history?: Html | undefined;
 }): Html =>
   layout({
     title: o.app.name,

@@ -10,9 +10,12 @@ const CELL_LABEL: Record<CellState, string> = {
   none: 'not released',
 };
 
-/** `1.4.2 3f2a9c01b7de #7`: the tag asked for, the digest that runs, the release. */
-export const version = (v: Version): Html =>
-  html`<span class="version">${v.tag ? html`<b>${v.tag}</b> ` : ''}${v.digest ? shortDigest(v.digest) : v.tag ? '' : v.image} <a class="rev" href="#release-${v.revision}">#${v.revision}</a></span>`;
+/** Where a release is shown: its place in its app's page (revisions count per app and environment). */
+export const releaseAnchor = (environment: string, revision: number) => `release-${environment}-${revision}`;
+
+/** `1.4.2 3f2a9c01b7de #7`: the tag asked for, the digest that runs, the release (a link to it). */
+export const version = (v: Version, o: { app: string; environment: string }): Html =>
+  html`<span class="version">${v.tag ? html`<b>${v.tag}</b> ` : ''}${v.digest ? shortDigest(v.digest) : v.tag ? '' : v.image} <a class="rev" href="/apps/${o.app}?env=${o.environment}#${releaseAnchor(o.environment, v.revision)}">#${v.revision}</a></span>`;
 
 /** A rollout's replicas while it goes on: new (updated) ones ready of wanted, and old ones left. */
 export const replicas = (state: Pick<ClusterRelease, 'replicas'> | null | undefined): Html => {
@@ -25,9 +28,9 @@ export const replicas = (state: Pick<ClusterRelease, 'replicas'> | null | undefi
 export const cell = (c: Cell, o: { app: string; environment: string }): Html =>
   html`<td class="cell state-${c.state}" data-app="${o.app}" data-environment="${o.environment}" data-cluster="${c.cluster}" data-state="${c.state}">
 <span class="state">${CELL_LABEL[c.state]}</span>
-${c.running ? version(c.running) : ''}
+${c.running ? version(c.running, o) : ''}
 ${c.replicas ? (c.state === 'healthy' ? html`<span class="replicas">${c.replicas.available} of ${c.replicas.desired} ready</span>` : replicas({ replicas: c.replicas })) : ''}
-${c.next ? html`<span class="next">${c.state === 'failed' ? 'failed: ' : '→ '}${version(c.next)}</span>` : ''}
+${c.next ? html`<span class="next">${c.state === 'failed' ? 'failed: ' : '→ '}${version(c.next, o)}</span>` : ''}
 ${c.reason ? html`<span class="reason">${c.code ? html`<code>${c.code}</code> ` : ''}${c.reason}</span>` : ''}
 ${c.rolledBackTo !== undefined ? html`<span class="rollback">rolled back to #${c.rolledBackTo}</span>` : ''}
 </td>`;

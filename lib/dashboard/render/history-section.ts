@@ -5,8 +5,6 @@ import { type Html, html, when } from './html.ts';
 export interface HistoryForm {
   /** Where the form goes: the page it is on. */
   readonly action: string;
-  /** Fixed by the page (the app of an app page): sent as hidden fields. */
-  readonly fixed: Readonly<Record<string, string>>;
   readonly values: Readonly<Record<string, string | undefined>>;
   readonly environments: readonly string[];
   readonly clusters: readonly string[];
@@ -24,10 +22,9 @@ const options = (name: string, choices: readonly string[], value: string | undef
  */
 const filters = (f: HistoryForm): Html =>
   html`<form class="filters" method="get" action="${f.action}" hx-boost="true" hx-push-url="true">
-${Object.entries(f.fixed).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
 <label>environment ${options('env', f.environments, f.values.env, 'any')}</label>
 <label>cluster ${options('cluster', f.clusters, f.values.cluster, 'any')}</label>
-<label>action <input name="action" id="filter-action" value="${f.values.action ?? ''}" placeholder="rollout, scale…" size="10"></label>
+<label>action <input name="action" id="filter-action" value="${f.values.action ?? ''}" placeholder="rollout or scale.raise" size="10"></label>
 <label>outcome ${options('outcome', f.outcomes, f.values.outcome, 'any')}</label>
 <label>since <input type="date" name="since" id="filter-since" value="${f.values.since ?? ''}"></label>
 <label>until <input type="date" name="until" id="filter-until" value="${f.values.until ?? ''}"></label>

@@ -5,8 +5,9 @@ export type Section = 'fleet' | 'healing' | 'approvals';
 
 /**
  * htmx's settings, read from this meta element: no eval, no inline script or style (the CSP forbids them
- * anyway), and no copy of a page in localStorage for the back button (a fleet's state does not belong in
- * the browser's storage; going back fetches the page again).
+ * anyway), and no copy of a page in sessionStorage for the back button (a fleet's state does not belong in
+ * the browser's storage; going back fetches the page again). A 400 is swapped in like a 200: it is the page
+ * saying which filter is wrong; any other error is not (a 401 comes with HX-Refresh instead).
  */
 const HTMX_CONFIG = JSON.stringify({
   includeIndicatorStyles: false,
@@ -15,6 +16,12 @@ const HTMX_CONFIG = JSON.stringify({
   historyCacheSize: 0,
   refreshOnHistoryMiss: true,
   selfRequestsOnly: true,
+  responseHandling: [
+    { code: '204', swap: false },
+    { code: '[23]..', swap: true },
+    { code: '400', swap: true },
+    { code: '[45]..', swap: false, error: true },
+  ],
 });
 
 const NAV: readonly [Section, string, string][] = [
@@ -58,7 +65,7 @@ ${o.body}
 </section>`;
 
 /** What a page says to a browser without a session: how to get one, and nothing about the fleet. */
-export const signedOutPage = (why: string): Html =>
+export const signedOutPage = (why: string, o: { slack: boolean }): Html =>
   html`<!doctype html>
 <html lang="en">
 <meta charset="utf-8">
@@ -68,6 +75,8 @@ export const signedOutPage = (why: string): Html =>
 <main class="narrow">
 <h1>Sign in to capstan</h1>
 <p>${why}</p>
+${o.slack ? html`<p><a class="button" href="/signin/slack">Sign in with Slack</a></p>` : ''}
+<p><small>At a terminal with access to capstan, <code>capstan dashboard link</code> prints a one-time link.</small></p>
 </main>
 </html>
 `;

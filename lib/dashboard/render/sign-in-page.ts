@@ -34,3 +34,20 @@ export const signInRefusedPage = (reason: string) =>
     `<p>${esc(reason)}</p>`,
     '</html>',
   ].join('\n');
+
+/**
+ * What a sign-in through Slack ends on: who is signed in, and a move to the fleet made by this page itself
+ * (a meta refresh, which the CSP allows: it runs no script), so the new Strict cookie goes with it.
+ */
+export const signedInPage = (o: { readonly principal: string; readonly name?: string }) =>
+  [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<meta charset="utf-8">',
+    '<meta http-equiv="refresh" content="0; url=/">',
+    '<title>Signed in to capstan</title>',
+    '<h1>Signed in</h1>',
+    `<p>You are signed in as <strong>${esc(o.name ?? o.principal)}</strong> (${esc(o.principal)}).</p>`,
+    '<p><a href="/">Go to the fleet</a></p>',
+    '</html>',
+  ].join('\n');

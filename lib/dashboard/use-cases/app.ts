@@ -22,16 +22,14 @@ export interface AppView {
 }
 
 /**
- * `GET /api/apps/{name}` (and its page): per environment of the app (or only `only`), what runs on each
- * cluster, the release timeline and what waits for approval. Undefined: no such app.
+ * `GET /api/apps/{name}` (and its page): per environment of the app, what runs on each cluster, the
+ * release timeline and what waits for approval. Undefined: no such app.
  */
-export const appView = async (reads: DashboardReads, name: string, only?: string): Promise<AppView | undefined> => {
+export const appView = async (reads: DashboardReads, name: string): Promise<AppView | undefined> => {
   const [record, registered] = await Promise.all([reads.app(name), reads.clusters()]);
   if (!record) return undefined;
   const { clustersOf } = inWaveOrder(registered);
-  const names = Object.keys(record.spec.environments)
-    .filter((env) => only === undefined || env === only)
-    .sort();
+  const names = Object.keys(record.spec.environments).sort();
   const environments = await Promise.all(
     names.map(async (environment) => {
       const [releases, approvals] = await Promise.all([

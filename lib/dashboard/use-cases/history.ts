@@ -3,6 +3,15 @@ import type { HistoryEntry } from '../../store/history.ts';
 import { encodeCursor, type HistoryFilter, pageQueryOf, parseHistoryParams } from '../decisions/history-query.ts';
 import type { DashboardReads } from '../ports.ts';
 
+/** Repeated parameters kept apart (API Gateway joins them with commas in queryStringParameters). */
+export const paramsOf = (raw: string): Record<string, string[]> => {
+  // No prototype: a parameter named `constructor` or `__proto__` is a parameter like any other.
+  const params: Record<string, string[]> = Object.create(null);
+  for (const [k, v] of new URLSearchParams(raw))
+    params[k] = [...(Object.hasOwn(params, k) ? (params[k] ?? []) : []), v];
+  return params;
+};
+
 export type HistoryAnswer =
   | { readonly ok: true; readonly filter: HistoryFilter; readonly entries: HistoryEntry[]; readonly next?: string }
   | { readonly ok: false; readonly issues: readonly string[] };

@@ -74,7 +74,16 @@ export const startFuzzEdge = async (
     teams: { securityToken: teams },
     actionKey: mattermost.actionKey,
   });
-  const resources = { table, queues, sqsGate, dynamodbGate, ingestToken: token, chatSecret, region };
+  const resources = {
+    table,
+    queues,
+    sqsGate,
+    dynamodbGate,
+    ingestToken: token,
+    chatSecret,
+    signInSecret: '{}',
+    region,
+  };
   const hosts = await Promise.all(
     (['ingest', 'chat'] as const).map((name) =>
       startFunctionHost(name, localEnvironment(name, resources, operator), { concurrency: 4 }),
