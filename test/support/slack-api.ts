@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 /**
  * A local stand-in for the part of Slack's Web API capstan calls, speaking the documented wire format
@@ -10,12 +12,28 @@ import type { AddressInfo } from 'node:net';
  *
  * Slack is the only component capstan's tests may replace; everything it does here follows Slack's reference
  * (chat.postMessage, chat.update, usergroups.users.list) so code passing against it passes against Slack.
+ *
+ * Sign in with Slack (OpenID Connect, https://slack.com/.well-known/openid-configuration): `GET
+ * /openid/connect/authorize` signs in the person `signInAs` names (as a browser already signed in to Slack
+ * would be) and redirects back with a one-time code, `openid.connect.token` (client_secret_post or basic)
+ * redeems it once for an ID token signed RS256 with issuer `https://slack.com`, and `GET /openid/connect/keys`
+ * serves the public key.
  */
 
 export interface StandInOptions {
   readonly botToken: string;
   /** Channels that exist (names without `#`, or ids); unset: every channel exists. */
   readonly channels?: readonly string[];
+  /** The Slack app's OpenID client, for Sign in with Slack. */
+  readonly openid?: { readonly clientId: string; readonly clientSecret: string };
+}
+
+/** Who the authorize page signs in: a person of a workspace (a grid's people also have an enterprise). */
+export interface SlackPerson {
+  readonly team: string;
+  readonly user: string;
+  readonly name: string;
+  readonly enterprise?: string;
 }
 
 export interface MessageVersion {
@@ -64,6 +82,12 @@ export interface SlackStandIn {
   failNext(method: string, fault: Fault): void;
   /** Every Web API call received, in order (tokens left out). */
   calls(): ApiCall[];
+  /** Where `authorize` and `keys` are, with the trailing `/`, as Slack's `https://slack.com/openid/connect/`. */
+  readonly oidcUrl: string;
+  /** The person the next visits of the authorize page sign in (undefined: nobody is signed in to Slack). */
+  signInAs(person: SlackPerson | undefined): void;
+  /** The next visit of the authorize page is refused by the person (`error=access_denied`). */
+  denyNextSignIn(): void;
   close(): Promise<void>;
 }
 
@@ -85,6 +109,12 @@ export const startSlackStandIn = async (options: StandInOptions): Promise<SlackS
   const calls: ApiCall[] = [];
   const channelIds = new Map<string, string>();
   let lastTs = 0;
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'stand-in-1', alg: 'RS256', use: 'sig' };
+  let person: SlackPerson | undefined;
+  let denyNext = false;
+  /** Codes the authorize page gave out, until redeemed once. */
+  const codes = new Map<string, { clientId: string; redirectUri: string; nonce?: string; who: SlackPerson }>();
 
   const channelId = (raw: string): { id: string; name?: string } | undefined => {
     const name = raw.replace(/^#/, '');
@@ -164,6 +194,79 @@ export const startSlackStandIn = async (options: StandInOptions): Promise<SlackS
     json(res, 200, answer);
   };
 
+  const authorize = (url: URL, res: ServerResponse): void => {
+    const q = url.searchParams;
+    const redirectUri = q.get('redirect_uri') ?? '';
+    const state = q.get('state') ?? '';
+    if (!options.openid || q.get('client_id') !== options.openid.clientId) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('invalid client_id');
+      return;
+    }
+    if (q.get('response_type') !== 'code' || !(q.get('scope') ?? '').split(' ').includes('openid') || !redirectUri) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('invalid request');
+      return;
+    }
+    const back = new URL(redirectUri);
+    if (denyNext || !person) {
+      denyNext = false;
+      back.searchParams.set('error', 'access_denied');
+    } else {
+      const code = randomBytes(24).toString('hex');
+      const nonce = q.get('nonce');
+      codes.set(code, {
+        clientId: options.openid.clientId,
+        redirectUri,
+        ...(nonce ? { nonce } : {}),
+        who: person,
+      });
+      back.searchParams.set('code', code);
+    }
+    if (state) back.searchParams.set('state', state);
+    res.writeHead(302, { location: back.toString() }).end();
+  };
+
+  /** openid.connect.token: the client authenticates with its secret (no token), the code is spent once. */
+  const token = async (req: IncomingMessage, body: string, res: ServerResponse): Promise<void> => {
+    const args = decodeArgs(req.headers['content-type'], body);
+    const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const [basicId, basicSecret] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':') : [];
+    const clientId = String(args.client_id ?? basicId ?? '');
+    const clientSecret = String(args.client_secret ?? basicSecret ?? '');
+    calls.push({
+      method: 'openid.connect.token',
+      args: { client_id: clientId, code: args.code, redirect_uri: args.redirect_uri },
+    });
+    const fail = (error: string) => json(res, 200, { ok: false, error });
+    if (!options.openid || clientId !== options.openid.clientId) return fail('invalid_client_id');
+    if (clientSecret !== options.openid.clientSecret) return fail('bad_client_secret');
+    const grant = codes.get(String(args.code ?? ''));
+    codes.delete(String(args.code ?? ''));
+    if (!grant) return fail('invalid_code');
+    if (String(args.redirect_uri ?? '') !== grant.redirectUri) return fail('bad_redirect_uri');
+    const now = Math.floor(Date.now() / 1000);
+    const idToken = await new SignJWT({
+      'https://slack.com/user_id': grant.who.user,
+      'https://slack.com/team_id': grant.who.team,
+      ...(grant.who.enterprise ? { 'https://slack.com/enterprise_id': grant.who.enterprise } : {}),
+      name: grant.who.name,
+      auth_time: now,
+      ...(grant.nonce ? { nonce: grant.nonce } : {}),
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: jwk.kid, typ: 'JWT' })
+      .setIssuer('https://slack.com')
+      .setAudience(grant.clientId)
+      .setSubject(grant.who.user)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600)
+      .sign(privateKey);
+    json(res, 200, {
+      ok: true,
+      access_token: `xoxp-${randomBytes(8).toString('hex')}`,
+      token_type: 'Bearer',
+      id_token: idToken,
+    });
+  };
+
   const respond = (id: string, req: IncomingMessage, body: string, res: ServerResponse): void => {
     const posts = responses.get(id) ?? [];
     if (posts.length >= RESPONSE_URL_USES) {
@@ -190,8 +293,15 @@ export const startSlackStandIn = async (options: StandInOptions): Promise<SlackS
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
-      if (req.method !== 'POST') {
+      const url = new URL(req.url ?? '/', 'http://stand-in');
+      const path = url.pathname;
+      if (req.method === 'GET' && path === '/openid/connect/authorize') {
+        authorize(url, res);
+      } else if (req.method === 'GET' && path === '/openid/connect/keys') {
+        json(res, 200, { keys: [jwk] });
+      } else if (req.method === 'POST' && path === '/api/openid.connect.token') {
+        void token(req, body, res);
+      } else if (req.method !== 'POST') {
         json(res, 405, { ok: false, error: 'method_not_allowed' });
       } else if (path.startsWith('/api/')) {
         api(path.slice('/api/'.length), req, body, res);
@@ -207,6 +317,14 @@ export const startSlackStandIn = async (options: StandInOptions): Promise<SlackS
 
   return {
     apiUrl: `${base}/api/`,
+    // Another site than capstan's 127.0.0.1 for the browser, as slack.com is: the way back is cross-site.
+    oidcUrl: `${base.replace('127.0.0.1', 'localhost')}/openid/connect/`,
+    signInAs: (p) => {
+      person = p;
+    },
+    denyNextSignIn: () => {
+      denyNext = true;
+    },
     responseUrl: (id) => `${base}/response/${encodeURIComponent(id)}`,
     messages: () =>
       messages.map((m) => ({
