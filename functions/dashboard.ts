@@ -5,6 +5,7 @@ import { readAsset } from '../lib/dashboard/assets.ts';
 import type { DashboardDeps, DashboardRequest, SlackSignIn } from '../lib/dashboard/ports.ts';
 import { answerDashboard, type DashboardAnswer } from '../lib/dashboard/use-cases/answer.ts';
 import { RELEASES_READ } from '../lib/dashboard/use-cases/fleet.ts';
+import { onceUnlessFailed } from '../lib/lambda/once.ts';
 import { signInSecret } from '../lib/lambda/sign-in-secret.ts';
 import { slackOpenId } from '../lib/lambda/slack-openid.ts';
 import { wire } from '../lib/lambda/wiring.ts';
@@ -22,34 +23,19 @@ import { sessionKey } from '../lib/store/session-key.ts';
 import { peekTicket, redeemTicket } from '../lib/store/sign-in-tickets.ts';
 
 const w = wire('dashboard');
-/** Read once per process; forgotten when it could not be read, so the next request tries again. */
-let cachedKey: Promise<Uint8Array> | undefined;
-const key = (): Promise<Uint8Array> => {
-  cachedKey ??= sessionKey(w.db, new Date()).catch((error: unknown) => {
-    cachedKey = undefined;
-    throw error;
-  });
-  return cachedKey;
-};
+const key = onceUnlessFailed(() => sessionKey(w.db, new Date()));
 
 const secret = signInSecret(w.secrets);
 /** Sign in with Slack, made once per process from the sign-in secret (undefined: not set up). */
-let cachedSlack: Promise<SlackSignIn | undefined> | undefined;
-const slack = (): Promise<SlackSignIn | undefined> => {
-  cachedSlack ??= secret().then(({ slack: client }) =>
-    client
-      ? slackOpenId({
-          ...client,
-          ...(process.env.CAPSTAN_SLACK_API_URL ? { apiUrl: process.env.CAPSTAN_SLACK_API_URL } : {}),
-          ...(process.env.CAPSTAN_SLACK_OIDC_URL ? { oidcUrl: process.env.CAPSTAN_SLACK_OIDC_URL } : {}),
-        })
-      : undefined,
-  );
-  cachedSlack.catch(() => {
-    cachedSlack = undefined;
+const slack = onceUnlessFailed(async (): Promise<SlackSignIn | undefined> => {
+  const { slack: client } = await secret();
+  if (!client) return undefined;
+  return slackOpenId({
+    ...client,
+    ...(process.env.CAPSTAN_SLACK_API_URL ? { apiUrl: process.env.CAPSTAN_SLACK_API_URL } : {}),
+    ...(process.env.CAPSTAN_SLACK_OIDC_URL ? { oidcUrl: process.env.CAPSTAN_SLACK_OIDC_URL } : {}),
   });
-  return cachedSlack;
-};
+});
 
 const deps = async (): Promise<DashboardDeps> => {
   const signInWithSlack = await slack();

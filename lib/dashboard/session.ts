@@ -63,25 +63,47 @@ export const verifySession = async (key: Uint8Array, token: string, now: Date): 
 };
 
 /**
- * The Set-Cookie value of a session. `Secure` unless capstan is served over plain http on loopback (the
- * local runtime), where browsers would drop a Secure cookie.
+ * A Set-Cookie value capstan sets: HttpOnly always; `Secure` unless capstan is served over plain http on
+ * loopback (the local runtime), where browsers would drop a Secure cookie.
  */
-export const sessionCookie = (token: string, o: { readonly secure: boolean; readonly maxAgeSeconds?: number }) =>
+export const setCookie = (
+  name: string,
+  value: string,
+  o: {
+    readonly sameSite: 'Strict' | 'Lax';
+    readonly path: string;
+    readonly maxAgeSeconds: number;
+    readonly secure: boolean;
+  },
+) =>
   [
-    `${SESSION_COOKIE}=${token}`,
+    `${name}=${value}`,
     'HttpOnly',
-    'SameSite=Strict',
-    'Path=/',
-    `Max-Age=${o.maxAgeSeconds ?? SESSION_SECONDS}`,
+    `SameSite=${o.sameSite}`,
+    `Path=${o.path}`,
+    `Max-Age=${o.maxAgeSeconds}`,
     ...(o.secure ? ['Secure'] : []),
   ].join('; ');
+
+/** The value of cookie `name` among a request's cookies (payload 2.0 `cookies`); the first wins, as browsers send it. */
+export const cookieValue = (cookies: readonly string[] | undefined, name: string): string | undefined => {
+  const prefix = `${name}=`;
+  const value = cookies?.find((c) => c.startsWith(prefix))?.slice(prefix.length);
+  return value ? value : undefined;
+};
+
+/** The Set-Cookie value of a session. */
+export const sessionCookie = (token: string, o: { readonly secure: boolean; readonly maxAgeSeconds?: number }) =>
+  setCookie(SESSION_COOKIE, token, {
+    sameSite: 'Strict',
+    path: '/',
+    maxAgeSeconds: o.maxAgeSeconds ?? SESSION_SECONDS,
+    secure: o.secure,
+  });
 
 /** The cookie that signs out: the same name, emptied, expired. */
 export const signedOutCookie = (o: { readonly secure: boolean }) => sessionCookie('', { ...o, maxAgeSeconds: 0 });
 
-/** The session token among a request's cookies (payload 2.0 `cookies`); the first wins, as browsers send it. */
-export const sessionTokenOf = (cookies: readonly string[] | undefined): string | undefined => {
-  const prefix = `${SESSION_COOKIE}=`;
-  const value = cookies?.find((c) => c.startsWith(prefix))?.slice(prefix.length);
-  return value ? value : undefined;
-};
+/** The session token among a request's cookies. */
+export const sessionTokenOf = (cookies: readonly string[] | undefined): string | undefined =>
+  cookieValue(cookies, SESSION_COOKIE);

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { cookieValue, setCookie } from './session.ts';
 
 /**
  * A sign-in through Slack in flight: the `state` and `nonce` capstan sent to Slack's authorize page, kept in
@@ -48,20 +49,15 @@ export const verifyFlow = async (key: Uint8Array, token: string, now: Date): Pro
 };
 
 export const flowCookie = (token: string, o: { readonly secure: boolean; readonly maxAgeSeconds?: number }) =>
-  [
-    `${FLOW_COOKIE}=${token}`,
-    'HttpOnly',
-    'SameSite=Lax',
-    `Path=${FLOW_PATH}`,
-    `Max-Age=${o.maxAgeSeconds ?? FLOW_SECONDS}`,
-    ...(o.secure ? ['Secure'] : []),
-  ].join('; ');
+  setCookie(FLOW_COOKIE, token, {
+    sameSite: 'Lax',
+    path: FLOW_PATH,
+    maxAgeSeconds: o.maxAgeSeconds ?? FLOW_SECONDS,
+    secure: o.secure,
+  });
 
-export const flowTokenOf = (cookies: readonly string[] | undefined): string | undefined => {
-  const prefix = `${FLOW_COOKIE}=`;
-  const value = cookies?.find((c) => c.startsWith(prefix))?.slice(prefix.length);
-  return value ? value : undefined;
-};
+export const flowTokenOf = (cookies: readonly string[] | undefined): string | undefined =>
+  cookieValue(cookies, FLOW_COOKIE);
 
 /** Whether the state Slack sent back is the one this browser's flow holds, compared in constant time. */
 export const sameState = (a: string, b: string): boolean => {

@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { env } from '../topology.ts';
+import { onceUnlessFailed } from './once.ts';
 
 /**
  * The sign-in secret (cdk/sign-in-secret.ts): the Slack app's OpenID Connect client, from the app's "Basic
@@ -18,16 +19,8 @@ export const SignInSecretSchema = z.object({
 });
 export type SignInSecret = z.infer<typeof SignInSecretSchema>;
 
-export const signInSecret = (secrets: SecretsManagerClient, source: NodeJS.ProcessEnv = process.env) => {
-  let cached: Promise<SignInSecret> | undefined;
-  return (): Promise<SignInSecret> => {
-    cached ??= load(secrets, source).catch((error) => {
-      cached = undefined;
-      throw error;
-    });
-    return cached;
-  };
-};
+export const signInSecret = (secrets: SecretsManagerClient, source: NodeJS.ProcessEnv = process.env) =>
+  onceUnlessFailed(() => load(secrets, source));
 
 const load = async (secrets: SecretsManagerClient, source: NodeJS.ProcessEnv): Promise<SignInSecret> => {
   const arn = source[env.signInSecretArn];
