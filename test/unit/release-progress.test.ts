@@ -18,7 +18,9 @@ describe('waveState: how far a wave has got', () => {
     ['one Ready, the other not reached yet', [c('a', s('ready')), c('b', null)], true, 'progressing'],
     ['applied, pending its first check', [c('a', s('pending'))], true, 'progressing'],
     ['a rollout failed beside a Ready one', [c('a', s('ready')), c('b', s('failed'))], true, 'failed'],
-    ['an apply failed', [c('a', s('pending', 'failed'))], false, 'failed'],
+    ['an apply failed, the release ended', [c('a', s('pending', 'failed'))], false, 'failed'],
+    ['an apply failed, tried again while the release goes on', [c('a', s('pending', 'failed'))], true, 'progressing'],
+    ['left rolling out by a release that ended', [c('a', s('ready')), c('b', s('progressing'))], false, 'unknown'],
     ['not started, the release going on', [c('a', null), c('b', null)], true, 'waiting'],
     ['not started, the release ended', [c('a', null)], false, 'not-reached'],
   ] as const)('%s: %s', (_, clusters, inFlight, want) => {

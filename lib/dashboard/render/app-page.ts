@@ -1,5 +1,6 @@
 import type { ApprovalView } from '../../approvals/render/approval-view.ts';
 import type { ClusterRelease } from '../../store/releases.ts';
+import { failedThere } from '../decisions/failed-there.ts';
 import type { ReleaseView, WaveView } from '../decisions/release-progress.ts';
 import type { Session } from '../session.ts';
 import type { AppEnvironmentView, AppView } from '../use-cases/app.ts';
@@ -16,20 +17,25 @@ const WAVE_LABEL: Record<WaveView['state'], string> = {
   unknown: 'unknown',
 };
 
-/** A cluster's message is its failure's reason, or only the rollout's last word (`3 of 3 replicas available`). */
-const failedHere = (s: ClusterRelease) => s.apply === 'failed' || s.rollout === 'failed';
+/** What a cluster's part of a wave says, in words: `ready`, `apply failed`, `retrying` (an apply to try again)… */
+const clusterWords = (s: ClusterRelease | null, inFlight: boolean): string => {
+  if (!s) return 'not yet';
+  if (s.apply === 'failed') return inFlight ? 'retrying' : 'apply failed';
+  return s.rollout;
+};
 
-const wave = (w: WaveView): Html =>
+const wave = (w: WaveView, inFlight: boolean): Html =>
   html`<li class="wave state-${w.state}" data-wave="${w.index}" data-state="${w.state}">
 <span class="label">wave ${w.index + 1}: ${WAVE_LABEL[w.state]}</span>
-<ul>${w.clusters.map(
-    (c) =>
-      html`<li class="wave-cluster rollout-${c.state?.rollout ?? 'none'}${c.state?.apply === 'failed' ? ' apply-failed' : ''}" data-cluster="${c.cluster}" data-rollout="${c.state?.rollout ?? 'none'}">
-<b>${c.cluster}</b> ${c.state ? (c.state.apply === 'failed' ? 'apply failed' : c.state.rollout) : 'not yet'}
+<ul>${w.clusters.map((c) => {
+    // A cluster's message is its failure's reason, or the rollout's last word (`3 of 3 replicas available`).
+    const failed = c.state !== null && failedThere(c.state, inFlight);
+    return html`<li class="wave-cluster rollout-${c.state?.rollout ?? 'none'}${failed ? ' failed' : ''}" data-cluster="${c.cluster}" data-rollout="${c.state?.rollout ?? 'none'}">
+<b>${c.cluster}</b> ${clusterWords(c.state, inFlight)}
 ${replicas(c.state)}
-${c.state?.message ? html`<span class="${failedHere(c.state) ? 'reason' : 'note'}">${c.state.code ? html`<code>${c.state.code}</code> ` : ''}${c.state.message}</span>` : ''}
-</li>`,
-  )}</ul>
+${c.state?.message ? html`<span class="${failed ? 'reason' : 'note'}">${c.state.code ? html`<code>${c.state.code}</code> ` : ''}${c.state.message}</span>` : ''}
+</li>`;
+  })}</ul>
 </li>`;
 
 const release = (r: ReleaseView): Html =>
@@ -38,7 +44,7 @@ const release = (r: ReleaseView): Html =>
 ${r.rollbackOf !== undefined ? html`<span class="rollback">rollback to #${r.rollbackOf}</span>` : ''}
 <small>${when(r.createdAt)}${r.requestedBy ? html` · by ${r.requestedBy}` : ''}${r.reason ? html` · ${r.reason}` : ''}</small></header>
 ${r.statusReason ? html`<p class="reason"><code>${r.statusReason.code}</code> ${r.statusReason.reason}</p>` : ''}
-<ol class="waves">${r.waveProgress.map(wave)}</ol>
+<ol class="waves">${r.waveProgress.map((w) => wave(w, r.status === 'applying' || r.status === 'progressing'))}</ol>
 </li>`;
 
 const approval = (a: ApprovalView): Html =>
