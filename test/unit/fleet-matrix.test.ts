@@ -69,6 +69,15 @@ describe('cellOf: what runs on a cluster and how it is doing', () => {
     });
     const apply = cellOf('eu-1', [rel(1, { 'eu-1': { apply: 'failed', rollout: 'pending', updatedAt: at } })]);
     expect(apply.state).toBe('failed');
+    // The same apply failure while the release goes on is tried again (a held lease, a blip): on its way.
+    const retrying = cellOf('eu-1', [
+      rel(
+        1,
+        { 'eu-1': { apply: 'failed', rollout: 'pending', code: 'lease-held', updatedAt: at } },
+        { status: 'applying' },
+      ),
+    ]);
+    expect(retrying).toMatchObject({ state: 'progressing', next: { revision: 1 } });
   });
 
   it('rolled back after a failure: healthy, saying which release it brought back', () => {
