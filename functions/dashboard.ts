@@ -26,19 +26,24 @@ const w = wire('dashboard');
 const key = onceUnlessFailed(() => sessionKey(w.db, new Date()));
 
 const secret = signInSecret(w.secrets);
-/** Sign in with Slack, made once per process from the sign-in secret (undefined: not set up). */
-const slack = onceUnlessFailed(async (): Promise<SlackSignIn | undefined> => {
-  const { slack: client } = await secret();
-  if (!client) return undefined;
-  return slackOpenId({
-    ...client,
-    ...(process.env.CAPSTAN_SLACK_API_URL ? { apiUrl: process.env.CAPSTAN_SLACK_API_URL } : {}),
-    ...(process.env.CAPSTAN_SLACK_OIDC_URL ? { oidcUrl: process.env.CAPSTAN_SLACK_OIDC_URL } : {}),
-  });
-});
+/**
+ * Sign in with Slack from the sign-in secret (undefined: not set up), made again every few minutes so a
+ * secret filled in or rotated takes effect without waiting for a cold start.
+ */
+const slack = onceUnlessFailed(
+  async (): Promise<SlackSignIn | undefined> => {
+    const { slack: client } = await secret();
+    if (!client) return undefined;
+    return slackOpenId({
+      ...client,
+      ...(process.env.CAPSTAN_SLACK_API_URL ? { apiUrl: process.env.CAPSTAN_SLACK_API_URL } : {}),
+      ...(process.env.CAPSTAN_SLACK_OIDC_URL ? { oidcUrl: process.env.CAPSTAN_SLACK_OIDC_URL } : {}),
+    });
+  },
+  { forMs: 5 * 60_000 },
+);
 
 const deps = async (): Promise<DashboardDeps> => {
-  const signInWithSlack = await slack();
   return {
     reads: {
       apps: () => listApps(w.db),
@@ -59,7 +64,7 @@ const deps = async (): Promise<DashboardDeps> => {
     peek: (ticket) => peekTicket(w.db, ticket, new Date()),
     sessionKey: await key(),
     now: () => new Date(),
-    ...(signInWithSlack ? { slack: signInWithSlack } : {}),
+    slack,
   };
 };
 

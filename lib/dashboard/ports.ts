@@ -72,8 +72,11 @@ export interface DashboardDeps {
   readonly now: () => Date;
   /** The style sheet and script the pages load, by file name; undefined for any other name. */
   asset(file: string): Asset | undefined;
-  /** Sign in with Slack, when the sign-in secret names the Slack app's OpenID client. */
-  readonly slack?: SlackSignIn;
+  /**
+   * Sign in with Slack: undefined when the sign-in secret names no Slack client. Asked only by the sign-in
+   * routes and pages (throws when the secret cannot be read), so the rest of the dashboard never waits on it.
+   */
+  slack(): Promise<SlackSignIn | undefined>;
 }
 
 export interface DashboardRequest {

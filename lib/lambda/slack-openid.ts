@@ -1,4 +1,4 @@
-import { ErrorCode, WebClient } from '@slack/web-api';
+import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { SlackIdentity, SlackSignIn } from '../dashboard/ports.ts';
 
@@ -29,14 +29,18 @@ const text = (v: unknown): string | undefined =>
  */
 export const slackOpenId = (o: SlackOpenIdOptions): SlackSignIn => {
   const oidc = o.oidcUrl ?? 'https://slack.com/openid/connect/';
-  // A sign-in waits for Slack: a short timeout and one retry keep it inside the function's 10 s.
+  // A sign-in waits for Slack, inside the function's 10 s: one short try, no sleeping through a rate limit.
+  // No retry either: once Slack has seen a code it is spent, and a retry could only be refused. WARN, not
+  // debug: at debug level the client logs request bodies, and the client secret is one.
   const client = new WebClient(undefined, {
     slackApiUrl: o.apiUrl ?? 'https://slack.com/api/',
-    timeout: 4000,
-    retryConfig: { retries: 1 },
+    timeout: 3000,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    logLevel: LogLevel.WARN,
   });
   // Fetched on first use and when a token names a key it has not seen; cached per process.
-  const keys = createRemoteJWKSet(new URL('keys', oidc), { timeoutDuration: 3000 });
+  const keys = createRemoteJWKSet(new URL('keys', oidc), { timeoutDuration: 2000 });
   return {
     authorizeUrl: ({ state, nonce, redirectUri }) => {
       const url = new URL('authorize', oidc);
@@ -73,9 +77,13 @@ export const slackOpenId = (o: SlackOpenIdOptions): SlackSignIn => {
           issuer: ISSUER,
           audience: o.clientId,
           requiredClaims: ['sub', 'exp', 'iat', 'nonce'],
+          // Just issued for this sign-in: an old token (or one from the future) is no answer to it.
+          maxTokenAge: '10m',
           clockTolerance: 30,
         });
         if (payload.nonce !== nonce) return undefined;
+        // Issued to capstan alone (OpenID Core 3.1.3.7: with several audiences, `azp` must name the client).
+        if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== o.clientId) return undefined;
         // A grid's people are known by the enterprise, as the chat edge knows them (events/requester.ts).
         const team = text(payload[CLAIM.enterprise]) ?? text(payload[CLAIM.team]);
         const user = text(payload[CLAIM.user]) ?? text(payload.sub);

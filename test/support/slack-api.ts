@@ -88,6 +88,14 @@ export interface SlackStandIn {
   signInAs(person: SlackPerson | undefined): void;
   /** The next visit of the authorize page is refused by the person (`error=access_denied`). */
   denyNextSignIn(): void;
+  /**
+   * The next ID token as a broken or hostile issuer would make it: its claims changed by `claims`, and signed
+   * with another key (`foreign`: an RSA key Slack's JWKS does not hold; `hs256`: HMAC with the client secret).
+   */
+  tamperNextIdToken(t: {
+    claims?: (c: Record<string, unknown>) => Record<string, unknown>;
+    key?: 'foreign' | 'hs256';
+  }): void;
   close(): Promise<void>;
 }
 
@@ -113,6 +121,8 @@ export const startSlackStandIn = async (options: StandInOptions): Promise<SlackS
   const jwk = { ...(await exportJWK(publicKey)), kid: 'stand-in-1', alg: 'RS256', use: 'sig' };
   let person: SlackPerson | undefined;
   let denyNext = false;
+  let tamper: Parameters<SlackStandIn['tamperNextIdToken']>[0] | undefined;
+  const foreign = await generateKeyPair('RS256');
   /** Codes the authorize page gave out, until redeemed once. */
   const codes = new Map<string, { clientId: string; redirectUri: string; nonce?: string; who: SlackPerson }>();
 
@@ -237,6 +247,12 @@ export const startSlackStandIn = async (options: StandInOptions): Promise<SlackS
       args: { client_id: clientId, code: args.code, redirect_uri: args.redirect_uri },
     });
     const fail = (error: string) => json(res, 200, { ok: false, error });
+    const fault = faults.get('openid.connect.token')?.shift();
+    if (fault && 'status' in fault) {
+      res.writeHead(fault.status, fault.status === 429 ? { 'retry-after': String(fault.retryAfter) } : {}).end();
+      return;
+    }
+    if (fault) return fail(fault.error);
     if (!options.openid || clientId !== options.openid.clientId) return fail('invalid_client_id');
     if (clientSecret !== options.openid.clientSecret) return fail('bad_client_secret');
     const grant = codes.get(String(args.code ?? ''));
@@ -244,21 +260,31 @@ export const startSlackStandIn = async (options: StandInOptions): Promise<SlackS
     if (!grant) return fail('invalid_code');
     if (String(args.redirect_uri ?? '') !== grant.redirectUri) return fail('bad_redirect_uri');
     const now = Math.floor(Date.now() / 1000);
-    const idToken = await new SignJWT({
+    const claims: Record<string, unknown> = {
+      iss: 'https://slack.com',
+      aud: grant.clientId,
+      sub: grant.who.user,
+      iat: now,
+      exp: now + 3600,
       'https://slack.com/user_id': grant.who.user,
       'https://slack.com/team_id': grant.who.team,
       ...(grant.who.enterprise ? { 'https://slack.com/enterprise_id': grant.who.enterprise } : {}),
       name: grant.who.name,
       auth_time: now,
       ...(grant.nonce ? { nonce: grant.nonce } : {}),
-    })
-      .setProtectedHeader({ alg: 'RS256', kid: jwk.kid, typ: 'JWT' })
-      .setIssuer('https://slack.com')
-      .setAudience(grant.clientId)
-      .setSubject(grant.who.user)
-      .setIssuedAt(now)
-      .setExpirationTime(now + 3600)
-      .sign(privateKey);
+    };
+    const t = tamper;
+    tamper = undefined;
+    const hs256 = t?.key === 'hs256';
+    const idToken = await new SignJWT(t?.claims ? t.claims(claims) : claims)
+      .setProtectedHeader(hs256 ? { alg: 'HS256', typ: 'JWT' } : { alg: 'RS256', kid: jwk.kid, typ: 'JWT' })
+      .sign(
+        hs256
+          ? new TextEncoder().encode(options.openid.clientSecret)
+          : t?.key === 'foreign'
+            ? foreign.privateKey
+            : privateKey,
+      );
     json(res, 200, {
       ok: true,
       access_token: `xoxp-${randomBytes(8).toString('hex')}`,
@@ -324,6 +350,9 @@ export const startSlackStandIn = async (options: StandInOptions): Promise<SlackS
     },
     denyNextSignIn: () => {
       denyNext = true;
+    },
+    tamperNextIdToken: (t) => {
+      tamper = t;
     },
     responseUrl: (id) => `${base}/response/${encodeURIComponent(id)}`,
     messages: () =>

@@ -32,6 +32,7 @@ const world = () => {
     peek: async (t) => (t === TICKET && unused ? { principal: 'cli:alice', name: '<b>alice</b>' } : undefined),
     sessionKey: key,
     now: () => now,
+    slack: async () => undefined,
     asset: (file) =>
       file === 'dashboard.css' ? { contentType: 'text/css; charset=utf-8', body: 'main {}' } : undefined,
   };

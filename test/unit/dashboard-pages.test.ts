@@ -80,6 +80,7 @@ const deps = (): DashboardDeps => ({
   sessionKey: key,
   now: () => now,
   asset: () => undefined,
+  slack: async () => undefined,
 });
 
 const signedIn = async () => [`capstan_session=${await signSession(key, { principal: 'cli:alice' }, now)}`];

@@ -30,7 +30,7 @@ const deps = (slack?: SlackSignIn, at = now): DashboardDeps => ({
   sessionKey: key,
   now: () => at,
   asset: () => undefined,
-  ...(slack ? { slack } : {}),
+  slack: async () => slack,
 });
 const ask = (routeKey: string, o: { query?: string; cookies?: string[] } = {}) => ({
   routeKey,
@@ -116,13 +116,14 @@ describe('Sign in with Slack', () => {
         cookies: [`capstan_signin=${await signSession(key, { principal: 'cli:x' }, now)}`],
       }),
     ],
-  ])('refuses %s: 401, Slack never asked', async (_, request) => {
+  ])('refuses %s: 401, Slack never asked, the flow left alone', async (_, request) => {
     const { port, asked } = slackPort();
     const { cookie, state } = await started(port);
     const answer = await answerDashboard(ask('GET /signin/slack/callback', await request(state, cookie)), deps(port));
     expect(answer.status).toBe(401);
     expect(asked).toEqual([]);
-    expect(answer.cookies?.some((c) => c.startsWith('capstan_session='))).toBe(false);
+    // No cookie at all: neither a session, nor the flow cleared (another site's link cannot cancel a sign-in).
+    expect(answer.cookies).toBeUndefined();
   });
 
   it('refuses a flow older than ten minutes', async () => {
@@ -162,7 +163,36 @@ describe('Sign in with Slack', () => {
     );
     expect(answer.status).toBe(status);
     expect(answer.html).toContain(words);
-    expect(answer.cookies?.some((c) => c.startsWith('capstan_session='))).toBe(false);
+    expect((answer.cookies ?? []).some((c) => c.startsWith('capstan_session='))).toBe(false);
+  });
+
+  it('Slack out of reach: 503, a page saying to start again, no session', async () => {
+    const { port } = slackPort();
+    const down: SlackSignIn = { ...port, identify: async () => Promise.reject(new Error('connect ECONNREFUSED')) };
+    const { cookie, state } = await started(down);
+    const answer = await answerDashboard(
+      ask('GET /signin/slack/callback', { query: back(state), cookies: [cookie] }),
+      deps(down),
+    );
+    expect(answer.status).toBe(503);
+    expect(answer.html).toContain('could not be reached');
+    expect((answer.cookies ?? []).some((c) => c.startsWith('capstan_session='))).toBe(false);
+  });
+
+  it("a Slack person's session ends when their workspace is no longer let in", async () => {
+    const token = await signSession(key, { principal: 'slack:T1/U1' }, now);
+    const ok = await answerDashboard(ask('GET /api/session', { cookies: [`capstan_session=${token}`] }), deps());
+    expect(ok.status).toBe(200);
+    const revoked = await signSession(key, { principal: 'slack:T9/U1' }, now);
+    const gone = await answerDashboard(ask('GET /api/session', { cookies: [`capstan_session=${revoked}`] }), deps());
+    expect(gone.status).toBe(401);
+  });
+
+  it('a sign-in secret that cannot be read leaves every other page working, with no Slack button', async () => {
+    const broken = { ...deps(), slack: () => Promise.reject(new Error('AccessDenied')) };
+    const page = await answerDashboard(ask('GET /'), broken);
+    expect(page.status).toBe(401);
+    expect(page.html).not.toContain('/signin/slack');
   });
 
   it('the page a signed-out browser sees offers Sign in with Slack when it is set up', async () => {

@@ -88,7 +88,12 @@ export const cellOf = (cluster: string, releases: readonly Release[]): Cell => {
     const reason = `release ${newest.revision} was ${newest.status} before its rollout here settled`;
     return { cluster, state: 'unknown', ...running, next: versionOf(newest), reason };
   }
-  return { cluster, state: 'progressing', ...running, next: versionOf(newest) };
+  // On its way; an apply tried again says why it is being tried again (a held lease, an unreachable cluster).
+  const why =
+    here?.apply === 'failed'
+      ? { ...(here.code ? { code: here.code } : {}), ...(here.message ? { reason: here.message } : {}) }
+      : {};
+  return { cluster, state: 'progressing', ...running, next: versionOf(newest), ...why };
 };
 
 /** The rows of one app and environment: a cell per cluster, in wave order as registered. */

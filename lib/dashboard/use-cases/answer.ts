@@ -27,11 +27,26 @@ const NOT_SIGNED_IN =
  * A page without a session. A live part of a page polling with a session that expired meanwhile gets
  * `HX-Refresh`: htmx reloads the page, which then says to sign in, instead of going silently stale.
  */
-const pageUnauthenticated = (req: DashboardRequest, deps: DashboardDeps): DashboardAnswer => ({
+const pageUnauthenticated = async (req: DashboardRequest, deps: DashboardDeps): Promise<DashboardAnswer> => ({
   status: 401,
-  html: signedOutPage(NOT_SIGNED_IN, { slack: deps.slack !== undefined }).text,
+  html: signedOutPage(NOT_SIGNED_IN, { slack: await offersSlack(deps) }).text,
   ...(req.htmx ? { refresh: true } : {}),
 });
+
+/** Whether to offer Sign in with Slack: best effort, a sign-in secret that cannot be read now offers none. */
+const offersSlack = async (deps: DashboardDeps) => (await deps.slack().catch(() => undefined)) !== undefined;
+
+/**
+ * A session still good: signed, not expired, and for a Slack person, their workspace still let in. Checked
+ * on every request, so revoking a workspace (`capstan access workspace revoke`) ends its sessions at once.
+ */
+const validSession = async (req: DashboardRequest, deps: DashboardDeps): Promise<Session | undefined> => {
+  const token = sessionTokenOf(req.cookies);
+  const session = token ? await verifySession(deps.sessionKey, token, deps.now()) : undefined;
+  const slackTeam = /^slack:([^/]+)\//.exec(session?.principal ?? '')?.[1];
+  if (slackTeam && !(await deps.reads.workspaceAllowed('slack', slackTeam))) return undefined;
+  return session;
+};
 
 const cameFromHere = (req: DashboardRequest) => req.origin !== undefined && req.origin === req.ownOrigin;
 
@@ -50,7 +65,7 @@ export const answerDashboard = async (req: DashboardRequest, deps: DashboardDeps
     if (!cameFromHere(req)) return { status: 403, body: { error: 'cross-origin', reason: 'sign out from capstan' } };
     return {
       status: 200,
-      html: signedOutPage('You are signed out.', { slack: deps.slack !== undefined }).text,
+      html: signedOutPage('You are signed out.', { slack: await offersSlack(deps) }).text,
       cookies: [signedOutCookie({ secure: req.secure })],
     };
   }
@@ -58,8 +73,7 @@ export const answerDashboard = async (req: DashboardRequest, deps: DashboardDeps
     const asset = deps.asset(req.pathParameters?.file ?? '');
     return asset ? { status: 200, asset } : { status: 404, body: { error: 'not-found', reason: 'no such asset' } };
   }
-  const token = sessionTokenOf(req.cookies);
-  const session = token ? await verifySession(deps.sessionKey, token, deps.now()) : undefined;
+  const session = await validSession(req, deps);
   const isApi = req.routeKey.startsWith('GET /api/');
   if (!session) return isApi ? UNAUTHENTICATED : pageUnauthenticated(req, deps);
   return isApi ? answerApi(req, session, deps) : answerPage(req, session, deps);

@@ -31,11 +31,12 @@ const refused = (status: number, why: string, secure: boolean): DashboardAnswer 
  * (against a replayed ID token), both kept in this browser's flow cookie.
  */
 export const startSlackSignIn = async (req: DashboardRequest, deps: DashboardDeps): Promise<DashboardAnswer> => {
-  if (!deps.slack) return { status: 404, html: signInRefusedPage(NOT_SET_UP) };
+  const slack = await deps.slack();
+  if (!slack) return { status: 404, html: signInRefusedPage(NOT_SET_UP) };
   const flow = { state: random(), nonce: random() };
   return {
     status: 302,
-    location: deps.slack.authorizeUrl({ ...flow, redirectUri: `${req.ownOrigin}${CALLBACK}` }),
+    location: slack.authorizeUrl({ ...flow, redirectUri: `${req.ownOrigin}${CALLBACK}` }),
     cookies: [flowCookie(await signFlow(deps.sessionKey, flow, deps.now()), { secure: req.secure })],
   };
 };
@@ -49,16 +50,24 @@ export const startSlackSignIn = async (req: DashboardRequest, deps: DashboardDep
  * that began on slack.com, browsers would not send the new SameSite=Strict cookie with a redirect.
  */
 export const finishSlackSignIn = async (req: DashboardRequest, deps: DashboardDeps): Promise<DashboardAnswer> => {
-  if (!deps.slack) return { status: 404, html: signInRefusedPage(NOT_SET_UP) };
+  const slack = await deps.slack();
+  if (!slack) return { status: 404, html: signInRefusedPage(NOT_SET_UP) };
   const token = flowTokenOf(req.cookies);
   const flow = token ? await verifyFlow(deps.sessionKey, token, deps.now()) : undefined;
   const state = single(req.rawQueryString, 'state');
-  if (!flow || !state || !sameState(state, flow.state)) return refused(401, START_AGAIN, req.secure);
+  // The flow is left as it is: another site's link to this callback must not cancel a sign-in under way.
+  if (!flow || !state || !sameState(state, flow.state)) return { status: 401, html: signInRefusedPage(START_AGAIN) };
   const error = single(req.rawQueryString, 'error');
   if (error) return refused(401, `Slack did not sign you in (${error}).`, req.secure);
   const code = single(req.rawQueryString, 'code');
   if (!code) return refused(400, 'Slack sent no code back. Start again from the sign-in page.', req.secure);
-  const who = await deps.slack.identify({ code, redirectUri: `${req.ownOrigin}${CALLBACK}`, nonce: flow.nonce });
+  let who: Awaited<ReturnType<typeof slack.identify>>;
+  try {
+    who = await slack.identify({ code, redirectUri: `${req.ownOrigin}${CALLBACK}`, nonce: flow.nonce });
+  } catch {
+    // Slack out of reach, slow or rate limiting: the code may be spent; a new sign-in gets a new one.
+    return refused(503, 'Slack could not be reached just now. Start again from the sign-in page.', req.secure);
+  }
   if (!who) return refused(401, 'Slack’s answer did not check out. Start again from the sign-in page.', req.secure);
   if (!(await deps.reads.workspaceAllowed('slack', who.team))) {
     return refused(
