@@ -1,11 +1,21 @@
 import { existsSync } from 'node:fs';
 import { runStep } from './step.ts';
 
+/**
+ * Test files install their packages at first use, side by side (Chromium for two browser suites, Ceph,
+ * PostgreSQL): apt takes its locks one at a time and fails at once on a held one, so every apt-get of
+ * capstan's waits for the others under one lock (util-linux `flock`, on every Debian) instead.
+ */
+const LOCK = '/tmp/capstan-apt.lock';
+const serialized = (args: string[]) =>
+  existsSync('/usr/bin/flock')
+    ? { command: '/usr/bin/flock', args: ['--wait', '1800', LOCK, 'apt-get', ...args] }
+    : { command: 'apt-get', args };
+
 const apt = (args: string[], log: (line: string) => void) =>
   runStep({
     name: 'apt-get',
-    command: 'apt-get',
-    args,
+    ...serialized(args),
     log,
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     // dpkg's per-file bookkeeping says nothing a reader needs.
@@ -26,7 +36,7 @@ export interface AptPackages {
 export const ensureAptPackages = async (p: AptPackages, log: (line: string) => void): Promise<void> => {
   if (p.files.every((f) => existsSync(f))) return;
   log(`${p.what}: installing ${p.packages.join(' ')}${p.cost ? ` (${p.cost})` : ''}`);
-  // Test files install their packages at first use, side by side: wait for another's dpkg lock, not fail.
+  // Another tool's apt (unattended upgrades) holds dpkg's lock: wait for it a while, rather than fail.
   const install = ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', ...p.packages];
   try {
     await apt(install, log);
