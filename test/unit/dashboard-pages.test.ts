@@ -175,6 +175,89 @@ describe('the pages', () => {
     expect(api).toMatchObject({ status: 404, body: { error: 'not-found' } });
   });
 
+  it('nodes and volumes: active heals first, every name escaped; approvals with the line that votes', async () => {
+    const healDeps: DashboardDeps = {
+      ...deps(),
+      reads: dashboardReads({
+        clusters: async () => [cluster('eu-1', 0)],
+        heals: async () => [
+          {
+            cluster: 'eu-1',
+            node: 'old-node',
+            phase: 'restored',
+            mode: 'auto',
+            cordonedByCapstan: true,
+            eventId: 'e0',
+            suspectedAt: at,
+            updatedAt: '2026-12-01T00:00:00.000Z',
+          },
+          {
+            cluster: 'eu-1',
+            node: 'lost-node',
+            phase: 'fenced',
+            mode: 'auto',
+            cordonedByCapstan: true,
+            eventId: 'e1',
+            suspectedAt: at,
+            fencedAt: at,
+            updatedAt: at,
+          },
+        ],
+        imageHeals: async () => [
+          {
+            cluster: 'eu-1',
+            pool: 'rbd',
+            image: 'pvc-1',
+            persistentVolume: 'pv-1',
+            holderNode: 'lost-node',
+            requester: { namespace: 'db', pod: 'db-0' },
+            phase: 'refused',
+            code: 'lease-renewed',
+            reason: evil,
+            eventId: 'e2',
+            detectedAt: at,
+            updatedAt: at,
+          },
+        ],
+        apps: async () => [{ spec, generation: 1, registeredAt: at, updatedAt: at }],
+        openApprovals: async () => [
+          {
+            app: 'api',
+            environment: 'staging',
+            id: 'req-1',
+            request: { app: 'api', environment: 'staging', image: 'registry.local:5000/acme/api:2.0.0' },
+            requester: { kind: 'cli', user: 'bob' },
+            required: 2,
+            role: 'approve',
+            selfApproval: false,
+            openedAt: at,
+            dueAt: at,
+            state: 'open',
+            votes: [],
+            version: 1,
+          },
+        ],
+      }),
+    };
+    const cookies = await signedIn();
+    const ask2 = (routeKey: string) =>
+      answerDashboard(
+        { routeKey, rawQueryString: '', cookies, secure: true, ownOrigin: 'https://capstan.example' },
+        healDeps,
+      );
+    const healing = (await ask2('GET /healing')).html ?? '';
+    expect(inlineCode(healing)).toEqual([]);
+    expect([...healing.matchAll(/data-node="([^"]+)"/g)].map((m) => m[1])).toEqual(['lost-node', 'old-node']);
+    expect(healing).toContain('data-image="rbd/pvc-1" data-phase="refused"');
+    expect(healing).not.toContain(evil);
+    expect(healing).toContain('hx-trigger="every 5s"');
+    const approvals = (await ask2('GET /approvals')).html ?? '';
+    expect(approvals).toContain('0 of 2');
+    expect(approvals).toContain('<code>capstan approve api --env staging</code>');
+    const api = await ask2('GET /api/heals');
+    expect((api.body?.nodes as { node: string }[]).map((n) => n.node)).toEqual(['lost-node', 'old-node']);
+  });
+
   it('the API: an app with its releases (no manifests) and wave progress, and the apps list', async () => {
     const cookies = await signedIn();
     const one = await ask('GET /api/apps/{name}', { name: 'api', cookies });
