@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DeployRequestedDataSchema } from '../../events/deploy-requested.ts';
 import { AppSpecSchema } from '../../lib/apps/spec.ts';
 import type { DashboardDeps } from '../../lib/dashboard/ports.ts';
 import { html } from '../../lib/dashboard/render/html.ts';
@@ -225,7 +226,11 @@ describe('the pages', () => {
             app: 'api',
             environment: 'staging',
             id: 'req-1',
-            request: { app: 'api', environment: 'staging', image: 'registry.local:5000/acme/api:2.0.0' },
+            request: DeployRequestedDataSchema.parse({
+              app: 'api',
+              environment: 'staging',
+              image: 'registry.local:5000/acme/api:2.0.0',
+            }),
             requester: { kind: 'cli', user: 'bob' },
             required: 2,
             role: 'approve',
