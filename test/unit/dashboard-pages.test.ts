@@ -260,7 +260,7 @@ describe('the pages', () => {
     expect(approvals).toContain('0 of 2');
     expect(approvals).toContain('<code>capstan approve api --env staging</code>');
     const api = await ask2('GET /api/heals');
-    expect((api.body?.nodes as { node: string }[]).map((n) => n.node)).toEqual(['lost-node', 'old-node']);
+    expect(((api.body?.nodes ?? []) as { node: string }[]).map((n) => n.node)).toEqual(['lost-node', 'old-node']);
   });
 
   it('the API: an app with its releases (no manifests) and wave progress, and the apps list', async () => {
