@@ -16,7 +16,7 @@ import { fleetView } from './fleet.ts';
 import { healingView, isActiveHeal } from './healing.ts';
 import { historyOf, paramsOf } from './history.ts';
 import { activeOverrides } from './overrides.ts';
-import { signIn, signInForm } from './sign-in.ts';
+import { cameFromHere, signIn, signInForm } from './sign-in.ts';
 import { finishSlackSignIn, startSlackSignIn } from './slack-sign-in.ts';
 
 const SIGN_IN_HINT = 'sign in first: `capstan dashboard link` prints a one-time link';
@@ -47,8 +47,6 @@ const validSession = async (req: DashboardRequest, deps: DashboardDeps): Promise
   if (slackTeam && !(await deps.reads.workspaceAllowed('slack', slackTeam))) return undefined;
   return session;
 };
-
-const cameFromHere = (req: DashboardRequest) => req.origin !== undefined && req.origin === req.ownOrigin;
 
 /**
  * One request to the dashboard. Signing in turns a one-time ticket into a session cookie; every page and

@@ -25,12 +25,15 @@ export const signInForm = async (req: DashboardRequest, deps: DashboardDeps): Pr
   return { status: 200, html: signInPage({ ticket, ...who }) };
 };
 
+/** Whether a form post came from capstan's own pages (its Origin header), never another site's form. */
+export const cameFromHere = (req: DashboardRequest) => req.origin !== undefined && req.origin === req.ownOrigin;
+
 /**
  * POST /signin (the page's button): the ticket redeemed once, a session cookie, a redirect. Only a post
  * from capstan's own origin is taken: another site's form cannot sign a browser in as somebody else.
  */
 export const signIn = async (req: DashboardRequest, deps: DashboardDeps): Promise<DashboardAnswer> => {
-  if (!req.origin || req.origin !== req.ownOrigin) {
+  if (!cameFromHere(req)) {
     return { status: 403, body: { error: 'cross-origin', reason: 'sign in from the page the sign-in link opens' } };
   }
   const ticket = single(req.body ?? '', 'ticket');
