@@ -6,7 +6,7 @@ import type { DashboardDeps, DashboardRequest, SlackSignIn } from '../lib/dashbo
 import { answerDashboard, type DashboardAnswer } from '../lib/dashboard/use-cases/answer.ts';
 import { RELEASES_READ } from '../lib/dashboard/use-cases/fleet.ts';
 import { onceUnlessFailed } from '../lib/lambda/once.ts';
-import { signInSecret } from '../lib/lambda/sign-in-secret.ts';
+import { readSignInSecret } from '../lib/lambda/sign-in-secret.ts';
 import { slackOpenId } from '../lib/lambda/slack-openid.ts';
 import { wire } from '../lib/lambda/wiring.ts';
 import { isWorkspaceAllowed } from '../lib/store/access.ts';
@@ -23,16 +23,16 @@ import { sessionKey } from '../lib/store/session-key.ts';
 import { peekTicket, redeemTicket } from '../lib/store/sign-in-tickets.ts';
 
 const w = wire('dashboard');
-const key = onceUnlessFailed(() => sessionKey(w.db, new Date()));
+/** Read again every minute: `capstan dashboard rotate-key` signs everyone out within that, warm functions too. */
+const key = onceUnlessFailed(() => sessionKey(w.db, new Date()), { forMs: 60_000 });
 
-const secret = signInSecret(w.secrets);
 /**
- * Sign in with Slack from the sign-in secret (undefined: not set up), made again every few minutes so a
- * secret filled in or rotated takes effect without waiting for a cold start.
+ * Sign in with Slack from the sign-in secret (undefined: not set up), read and made again every few minutes
+ * so a secret filled in or rotated takes effect without waiting for a cold start.
  */
 const slack = onceUnlessFailed(
   async (): Promise<SlackSignIn | undefined> => {
-    const { slack: client } = await secret();
+    const { slack: client } = await readSignInSecret(w.secrets);
     if (!client) return undefined;
     return slackOpenId({
       ...client,

@@ -245,7 +245,9 @@ rbd
   )
   .action(async (cluster, image, o) => (await commands.rbd()).rbdStatusCommand(cluster, image, o, out));
 
-const dashboard = program.command('dashboard').description('the web dashboard: sign-in links');
+const dashboard = program
+  .command('dashboard')
+  .description('the web dashboard: one-time sign-in links, the session key');
 dashboard
   .command('link')
   .description('a one-time link that signs the person at this terminal into the dashboard (10 minutes, once)')
@@ -255,13 +257,13 @@ dashboard
     'after',
     '\nThe link is printed, never stored: the table keeps its SHA-256 digest. Opening it shows who it signs in\n' +
       '(a preview spends nothing); its Sign in button sets an HttpOnly, SameSite=Strict session cookie for 12\n' +
-      'hours, and GET /api/fleet and /api/history then answer. Anyone who can run the CLI against the table\n' +
-      'can make one.',
+      'hours and opens the fleet (the pages and /api/* then answer). Anyone who can run the CLI against the\n' +
+      'table can make one. On AWS, people of let-in Slack workspaces can also sign in with Slack (README).',
   )
   .action(async (o) => (await commands.dashboard()).dashboardLinkCommand(o, out));
 dashboard
   .command('rotate-key')
-  .description('sign everyone out of the dashboard: sessions are signed with a new key from the next request on')
+  .description('sign everyone out of the dashboard: sessions are signed with a new key (within a minute)')
   .option('--json', 'machine-readable output')
   .action(async (o) => (await commands.dashboard()).rotateKeyCommand(o, out));
 

@@ -1,12 +1,11 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { env } from '../topology.ts';
-import { onceUnlessFailed } from './once.ts';
 
 /**
  * The sign-in secret (cdk/sign-in-secret.ts): the Slack app's OpenID Connect client, from the app's "Basic
- * Information" page. From Secrets Manager on AWS (fetched once per process, again after a failure), from
- * CAPSTAN_SIGN_IN_SECRET locally. Without `slack`, "Sign in with Slack" is off and says so.
+ * Information" page. From Secrets Manager on AWS, from CAPSTAN_SIGN_IN_SECRET locally; the caller decides
+ * how long to keep it (functions/dashboard.ts: a few minutes). Without `slack`, "Sign in with Slack" is off.
  */
 export const SignInSecretSchema = z.object({
   slack: z
@@ -19,10 +18,10 @@ export const SignInSecretSchema = z.object({
 });
 export type SignInSecret = z.infer<typeof SignInSecretSchema>;
 
-export const signInSecret = (secrets: SecretsManagerClient, source: NodeJS.ProcessEnv = process.env) =>
-  onceUnlessFailed(() => load(secrets, source));
-
-const load = async (secrets: SecretsManagerClient, source: NodeJS.ProcessEnv): Promise<SignInSecret> => {
+export const readSignInSecret = async (
+  secrets: SecretsManagerClient,
+  source: NodeJS.ProcessEnv = process.env,
+): Promise<SignInSecret> => {
   const arn = source[env.signInSecretArn];
   const raw = arn
     ? (await secrets.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString

@@ -4,7 +4,7 @@ import { env } from '../../topology.ts';
 import { openDb } from '../connect.ts';
 import { signInLink } from '../sign-in-link.ts';
 
-/** `capstan dashboard rotate-key`: a new session key at the next request, so every session ends. */
+/** `capstan dashboard rotate-key`: a new session key, so every session ends (within a minute: functions re-read it). */
 export const rotateKeyCommand = async (o: { json?: boolean }, out: (line: string) => void) => {
   const { db, close } = await openDb();
   try {
@@ -12,7 +12,7 @@ export const rotateKeyCommand = async (o: { json?: boolean }, out: (line: string
     out(
       o.json
         ? JSON.stringify({ rotated: true })
-        : 'every dashboard session is signed out; sign in again with `capstan dashboard link`',
+        : 'every dashboard session is signed out within a minute; sign in again with `capstan dashboard link`',
     );
   } finally {
     close();
