@@ -160,6 +160,8 @@ describe('the pages', () => {
     expect(page).toContain('new 1/2, 2 available, <b>old 1</b>');
     expect(page).toContain('hx-get="/apps/api?env=staging"');
     expect(page).toContain('<option value="failed">failed</option>');
+    const clusterSelect = /<select name="cluster"[\s\S]*?<\/select>/.exec(page)?.[0] ?? '';
+    expect([...clusterSelect.matchAll(/<option value="([^"]+)"/g)].map((m) => m[1])).toEqual(['eu-1', 'eu-2']);
     expect(page).toContain('data-outcome="failed"');
   });
 

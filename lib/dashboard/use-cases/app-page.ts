@@ -6,7 +6,6 @@ import { historySection } from '../render/history-section.ts';
 import { notFoundPage } from '../render/not-found-page.ts';
 import type { Session } from '../session.ts';
 import { appView } from './app.ts';
-import { inWaveOrder } from './fleet.ts';
 import { historyOf, paramsOf } from './history.ts';
 
 /**
@@ -26,7 +25,7 @@ export const appPageAnswer = async (
   if (!NameSchema.safeParse(name).success) return missing;
   const params = paramsOf(req.rawQueryString);
   const env = params.env?.length === 1 ? params.env[0] : undefined;
-  const [all, registered] = await Promise.all([appView(deps.reads, name), deps.reads.clusters()]);
+  const all = await appView(deps.reads, name);
   if (!all) return missing;
   const environments = all.environments.map((e) => e.environment);
   const shown = env && environments.includes(env) ? env : undefined;
@@ -40,12 +39,12 @@ export const appPageAnswer = async (
   if (req.htmx === 'poll') return page(undefined, 200);
 
   const history = await historyOf(deps.reads, { ...params, app: [name] });
-  const { clustersOf } = inWaveOrder(registered);
   const form = {
     action,
     values: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v[0]])),
     environments,
-    clusters: (shown ? [shown] : environments).flatMap(clustersOf),
+    // The shown environments' clusters in wave order: the cells appView made already name them.
+    clusters: app.environments.flatMap((e) => e.row.cells.map((c) => c.cluster)),
     outcomes: OutcomeSchema.options,
   };
   const next = history.ok && history.next ? nextLink(action, params, history.next) : undefined;
